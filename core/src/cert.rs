@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MPL-2.0
+//! The 利用者証明用電子証明書: parsing, signature checks and the expiry grace.
+//!
+//! Parsing uses RustCrypto's `x509-cert`; signatures use the `rsa` crate
+//! (RSASSA-PKCS1-v1_5 with SHA-256, which is exactly what the card produces
+//! when it pads a SHA-256 DigestInfo).
+//!
+//! The grace rule (MHLW): a マイナ保険証 whose certificate has expired can
+//! still be used until the end of the third month after the month of expiry
+//! (expiry in February → usable to the end of May), in Japan time.
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Utc};
+use der::{Decode, Encode};
+use rsa::pkcs1v15::{Signature, VerifyingKey};
+use rsa::pkcs8::DecodePublicKey;
+use rsa::signature::Verifier;
+use rsa::RsaPublicKey;
+use sha2::{Digest, Sha256};
+use x509_cert::Certificate;
+
+use crate::error::{CardError, Result};
+
+/// The DER prefix of a SHA-256 DigestInfo (RFC 8017 §9.2 note 1).
+pub const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
+    0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0x04, 0x20,
+];
+
+/// `DigestInfo(SHA-256(message))`: what the card is asked to sign.
+pub fn sha256_digest_info(message: &[u8]) -> Vec<u8> {
+    let mut di = SHA256_DIGEST_INFO_PREFIX.to_vec();
+    di.extend_from_slice(&Sha256::digest(message));
+    di
+}
+
+const SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";
+
+/// Japan Standard Time (no daylight saving).
+pub fn jst() -> FixedOffset {
+    FixedOffset::east_opt(9 * 3600).expect("9 hours is a valid offset")
+}
+
+/// A parsed 利用者証明用 certificate.
+#[derive(Clone, Debug)]
+pub struct AuthCertificate {
+    der: Vec<u8>,
+    pub serial_hex: String,
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+    public_key: RsaPublicKey,
+    cert: Certificate,
+}
+
+/// Where a certificate stands on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Validity {
+    NotYetValid,
+    Valid,
+    /// Expired, but still usable as 保険証 until `grace_until`. 医療情報 cannot
+    /// be viewed in this window.
+    InGrace {
+        grace_until: DateTime<Utc>,
+    },
+    /// Expired and past the grace: renewal at the 市区町村 is needed.
+    Expired {
+        grace_until: DateTime<Utc>,
+    },
+}
+
+impl Validity {
+    pub fn usable(self) -> bool {
+        matches!(self, Validity::Valid | Validity::InGrace { .. })
+    }
+}
+
+/// The last instant of the third month after the month of `not_after`, in JST.
+pub fn grace_until(not_after: DateTime<Utc>) -> DateTime<Utc> {
+    let local = not_after.with_timezone(&jst());
+    let months = local.year() * 12 + local.month0() as i32 + 3 + 1; // first of the 4th month
+    let first_after = NaiveDate::from_ymd_opt(months / 12, (months % 12) as u32 + 1, 1)
+        .expect("first of a month is a valid date");
+    let end =
+        first_after.and_hms_opt(0, 0, 0).expect("midnight is valid") - chrono::Duration::seconds(1);
+    jst().from_local_datetime(&end).single().expect("JST has no gaps").with_timezone(&Utc)
+}
+
+impl AuthCertificate {
+    pub fn from_der(der: &[u8]) -> Result<Self> {
+        let bad = |r: String| CardError::Certificate { reason: r };
+        let cert = Certificate::from_der(der).map_err(|e| bad(format!("not X.509 DER: {e}")))?;
+        let tbs = &cert.tbs_certificate;
+        let spki = tbs.subject_public_key_info.to_der().map_err(|e| bad(e.to_string()))?;
+        let public_key = RsaPublicKey::from_public_key_der(&spki)
+            .map_err(|e| bad(format!("public key is not RSA: {e}")))?;
+        let to_utc = |t: x509_cert::time::Time| {
+            DateTime::<Utc>::from_timestamp(t.to_unix_duration().as_secs() as i64, 0)
+                .ok_or_else(|| bad("time out of range".into()))
+        };
+        Ok(Self {
+            der: der.to_vec(),
+            serial_hex: hex(tbs.serial_number.as_bytes()),
+            subject: tbs.subject.to_string(),
+            issuer: tbs.issuer.to_string(),
+            not_before: to_utc(tbs.validity.not_before)?,
+            not_after: to_utc(tbs.validity.not_after)?,
+            public_key,
+            cert,
+        })
+    }
+
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    pub fn public_key(&self) -> &RsaPublicKey {
+        &self.public_key
+    }
+
+    /// SHA-256 of the DER, lower-case hex: how a card is recognised again.
+    pub fn fingerprint_sha256(&self) -> String {
+        hex(&Sha256::digest(&self.der))
+    }
+
+    pub fn validity_at(&self, now: DateTime<Utc>) -> Validity {
+        if now < self.not_before {
+            return Validity::NotYetValid;
+        }
+        if now <= self.not_after {
+            return Validity::Valid;
+        }
+        let grace = grace_until(self.not_after);
+        if now <= grace {
+            Validity::InGrace { grace_until: grace }
+        } else {
+            Validity::Expired { grace_until: grace }
+        }
+    }
+
+    /// Checks a card signature: RSASSA-PKCS1-v1_5 / SHA-256 over `message`.
+    pub fn verify_signature(&self, message: &[u8], signature: &[u8]) -> Result<()> {
+        let sig = Signature::try_from(signature).map_err(|_| CardError::BadSignature)?;
+        VerifyingKey::<Sha256>::new(self.public_key.clone())
+            .verify(message, &sig)
+            .map_err(|_| CardError::BadSignature)
+    }
+
+    /// Checks that `issuer` signed this certificate (sha256WithRSAEncryption).
+    /// The clinic server uses this against its trust anchors.
+    pub fn verify_issued_by(&self, issuer: &AuthCertificate) -> Result<()> {
+        let bad = |r: &str| CardError::Certificate { reason: r.to_owned() };
+        if self.cert.signature_algorithm.oid.to_string() != SHA256_WITH_RSA {
+            return Err(bad("unsupported signature algorithm"));
+        }
+        let tbs = self.cert.tbs_certificate.to_der().map_err(|_| bad("cannot re-encode"))?;
+        let sig = self.cert.signature.as_bytes().ok_or_else(|| bad("signature has unused bits"))?;
+        issuer.verify_signature(&tbs, sig).map_err(|_| bad("not issued by this CA"))
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn grace_ends_at_the_end_of_the_third_month_in_japan_time() {
+        // Real certificates expire at 23:59:59 JST on the birthday.
+        assert_eq!(grace_until(utc("2026-02-17T14:59:59Z")), utc("2026-05-31T14:59:59Z"));
+        assert_eq!(grace_until(utc("2026-11-30T14:59:59Z")), utc("2027-02-28T14:59:59Z"));
+        assert_eq!(grace_until(utc("2027-11-05T14:59:59Z")), utc("2028-02-29T14:59:59Z"));
+        // 2026-01-31 20:00 UTC is already 1 February in Japan.
+        assert_eq!(grace_until(utc("2026-01-31T20:00:00Z")), utc("2026-05-31T14:59:59Z"));
+    }
+
+    #[test]
+    fn digest_info_is_the_rfc_8017_prefix_and_the_hash() {
+        let di = sha256_digest_info(b"abc");
+        assert_eq!(di.len(), 51);
+        assert_eq!(&di[..19], &SHA256_DIGEST_INFO_PREFIX);
+        assert_eq!(di[19], 0xBA);
+    }
+
+    #[test]
+    fn garbage_and_truncated_certificates_are_clear_errors() {
+        assert!(matches!(AuthCertificate::from_der(&[]), Err(CardError::Certificate { .. })));
+        assert!(AuthCertificate::from_der(&[0x30, 0x82, 0x06, 0x2E, 0x30]).is_err());
+        assert!(AuthCertificate::from_der(&[0xFF; 64]).is_err());
+    }
+}

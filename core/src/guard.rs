@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: MPL-2.0
+//! The allow-list: the only gate between the core and the card.
+//!
+//! Every command the product sends goes through [`Guard::send`]. The guard
+//! follows what is selected on the card (it sees every SELECT it lets
+//! through) and refuses, **before anything reaches the transport**:
+//!
+//! - any application but the JPKI-AP and the 券面AP (so never the
+//!   券面事項入力補助AP, the 住基AP or the 共通AP);
+//! - any file or key not listed below (never the 個人番号 image EF 0005,
+//!   照合番号A, the 署名用 certificate, key or password);
+//! - any instruction but SELECT, READ BINARY, VERIFY and COMPUTE DIGITAL
+//!   SIGNATURE (with the auth key only), and any secure-messaging CLA;
+//! - a VERIFY that carries a secret unless the same key's counter was read
+//!   by the command just before it, and, when that counter was 1, unless the
+//!   patient confirmed ([`Guard::confirm_last_try`]).
+//!
+//! It also counts round trips and bytes (for the benchmarks) and logs
+//! command headers and status words — never command data.
+//!
+//! To allow something new, add it to [`ALLOWED`] and say why in
+//! `docs/card-protocol.md`; the audit test in `tests/` will show every
+//! command that reached a virtual card.
+
+use tracing::trace;
+
+use crate::apdu::{ins, Command, Response, StatusWord};
+use crate::error::{CardError, Result};
+use crate::ids::{self, jpki, kenmen};
+use crate::transport::CardTransport;
+
+/// What the product may do to a file or key of an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Use {
+    Read,
+    VerifyKey,
+    SignKey,
+}
+
+struct AllowedApp {
+    aid: [u8; 10],
+    /// (file or key id, what may be done with it)
+    files: &'static [(u16, Use)],
+}
+
+/// The allow-list. Change it only with a note in `docs/card-protocol.md`.
+const ALLOWED: [AllowedApp; 2] = [
+    AllowedApp {
+        aid: ids::AID_JPKI,
+        files: &[
+            (jpki::EF_AUTH_CERT, Use::Read),
+            (jpki::EF_AUTH_CA_CERT, Use::Read),
+            (jpki::EF_TOKEN_INFO, Use::Read),
+            (jpki::EF_CERT_AVAILABILITY, Use::Read),
+            (jpki::PIN_AUTH, Use::VerifyKey),
+            (jpki::KEY_AUTH, Use::SignKey),
+        ],
+    },
+    AllowedApp {
+        aid: ids::AID_KENMEN,
+        files: &[(kenmen::EF_FRONT, Use::Read), (kenmen::KEY_COLLATION_B, Use::VerifyKey)],
+    },
+];
+
+/// Round trips and bytes, for benchmarks and the read progress.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    pub round_trips: u32,
+    pub bytes_out: u64,
+    pub bytes_in: u64,
+}
+
+/// Wraps a transport; see the module docs.
+pub struct Guard<T: CardTransport> {
+    transport: T,
+    app: Option<usize>,
+    ef: Option<u16>,
+    /// Set by an empty VERIFY that answered `63Cx`: (key, tries).
+    counter_just_read: Option<(usize, u16, u8)>,
+    last_try_confirmed: bool,
+    stats: Stats,
+}
+
+impl<T: CardTransport> Guard<T> {
+    pub fn new(transport: T) -> Self {
+        Self {
+            transport,
+            app: None,
+            ef: None,
+            counter_just_read: None,
+            last_try_confirmed: false,
+            stats: Stats::default(),
+        }
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    /// The patient confirmed that they want to use the try that could lock
+    /// the card. Good for the next VERIFY only.
+    pub fn confirm_last_try(&mut self) {
+        self.last_try_confirmed = true;
+    }
+
+    /// The counter of `key` in application `aid`, if the command just sent
+    /// was the empty VERIFY that read it (nothing has happened since).
+    pub fn fresh_counter(&self, aid: &[u8], key: u16) -> Option<u8> {
+        let (app, k, tries) = self.counter_just_read?;
+        (ALLOWED[app].aid[..] == *aid && k == key).then_some(tries)
+    }
+
+    fn file_use(&self, app: usize, fid: u16) -> Option<Use> {
+        ALLOWED[app].files.iter().find(|(f, _)| *f == fid).map(|(_, u)| *u)
+    }
+
+    /// Checks the command against the allow-list; returns the key a VERIFY
+    /// addresses, if any.
+    fn check(&self, cmd: &Command) -> Result<Option<u16>> {
+        let refuse = |reason| Err(CardError::Refused { reason });
+        let expected_cla = if cmd.ins == ins::COMPUTE_SIGNATURE { 0x80 } else { 0x00 };
+        if cmd.cla != expected_cla {
+            return refuse("class byte not allowed (no secure messaging, channel 0 only)");
+        }
+        match cmd.ins {
+            ins::SELECT => match cmd.p1 {
+                0x04 => {
+                    if cmd.p2 != 0x0C || !ALLOWED.iter().any(|a| a.aid[..] == cmd.data[..]) {
+                        return refuse("application not on the allow-list");
+                    }
+                    Ok(None)
+                }
+                0x02 => {
+                    let Some(app) = self.app else {
+                        return refuse("EF selected with no allowed application selected");
+                    };
+                    if cmd.p2 != 0x0C || cmd.data.len() != 2 {
+                        return refuse("malformed EF selection");
+                    }
+                    let fid = u16::from_be_bytes([cmd.data[0], cmd.data[1]]);
+                    if self.file_use(app, fid).is_none() {
+                        return refuse("file or key not on the allow-list");
+                    }
+                    Ok(None)
+                }
+                _ => refuse("SELECT form not allowed"),
+            },
+            ins::READ_BINARY => {
+                let Some(app) = self.app else {
+                    return refuse("READ with no allowed application selected");
+                };
+                let fid = if cmd.p1 & 0x80 != 0 {
+                    if cmd.p1 & 0x60 != 0 {
+                        return refuse("READ BINARY P1 not allowed");
+                    }
+                    (cmd.p1 & 0x1F) as u16
+                } else {
+                    match self.ef {
+                        Some(f) => f,
+                        None => return refuse("READ with no file selected"),
+                    }
+                };
+                if self.file_use(app, fid) != Some(Use::Read) || !cmd.data.is_empty() {
+                    return refuse("file not readable under the allow-list");
+                }
+                Ok(None)
+            }
+            ins::VERIFY => {
+                let Some(app) = self.app else {
+                    return refuse("VERIFY with no allowed application selected");
+                };
+                let key = match cmd.p2 {
+                    0x80 => match self.ef {
+                        Some(f) => f,
+                        None => return refuse("VERIFY with no key selected"),
+                    },
+                    p2 if p2 & 0xE0 == 0x80 => (p2 & 0x1F) as u16,
+                    _ => return refuse("VERIFY P2 not allowed"),
+                };
+                if cmd.p1 != 0 || self.file_use(app, key) != Some(Use::VerifyKey) {
+                    return refuse("key not on the allow-list");
+                }
+                if !cmd.data.is_empty() {
+                    match self.counter_just_read {
+                        Some((a, k, tries)) if a == app && k == key => {
+                            if tries <= 1 && !self.last_try_confirmed {
+                                return refuse(
+                                    "the try that could lock the card needs confirmation",
+                                );
+                            }
+                        }
+                        _ => return refuse("the counter must be read just before a VERIFY"),
+                    }
+                }
+                Ok(Some(key))
+            }
+            ins::COMPUTE_SIGNATURE => {
+                let Some(app) = self.app else {
+                    return refuse("SIGN with no allowed application selected");
+                };
+                let key = match cmd.p2 {
+                    0x80 => match self.ef {
+                        Some(f) => f,
+                        None => return refuse("SIGN with no key selected"),
+                    },
+                    p2 if p2 & 0xE0 == 0x80 => (p2 & 0x1F) as u16,
+                    _ => return refuse("SIGN P2 not allowed"),
+                };
+                // P1 00: the caller passes a DigestInfo and the card pads it.
+                if cmd.p1 != 0 || self.file_use(app, key) != Some(Use::SignKey) {
+                    return refuse("signing key not on the allow-list");
+                }
+                Ok(None)
+            }
+            _ => refuse("instruction not on the allow-list"),
+        }
+    }
+
+    /// Sends one command if the allow-list permits it.
+    pub fn send(&mut self, cmd: &Command) -> Result<Response> {
+        let key = self.check(cmd)?;
+        let raw = cmd.encode()?;
+        let is_verify_with_data = cmd.ins == ins::VERIFY && !cmd.data.is_empty();
+        if is_verify_with_data {
+            // Consumed now, whatever happens: the next VERIFY must re-read.
+            self.counter_just_read = None;
+            self.last_try_confirmed = false;
+        }
+        self.stats.round_trips += 1;
+        self.stats.bytes_out += raw.len() as u64;
+        let answer = self.transport.transceive(&raw);
+        let raw_response = match answer {
+            Ok(r) => r,
+            Err(e) => {
+                trace!(ins = cmd.ins, p1 = cmd.p1, p2 = cmd.p2, error = %e, "apdu failed");
+                // We no longer know what the card has selected.
+                self.app = None;
+                self.ef = None;
+                self.counter_just_read = None;
+                return Err(e.into());
+            }
+        };
+        self.stats.bytes_in += raw_response.len() as u64;
+        let resp = Response::parse(raw_response)?;
+        trace!(
+            ins = cmd.ins,
+            p1 = cmd.p1,
+            p2 = cmd.p2,
+            lc = cmd.data.len(),
+            le = ?cmd.le,
+            sw = %resp.sw,
+            len = resp.data.len(),
+            "apdu"
+        );
+        self.track(cmd, key, resp.sw);
+        Ok(resp)
+    }
+
+    /// Follows what the card has selected, from the commands it accepted.
+    fn track(&mut self, cmd: &Command, key: Option<u16>, sw: StatusWord) {
+        if cmd.ins != ins::VERIFY {
+            self.counter_just_read = None;
+        }
+        match cmd.ins {
+            ins::SELECT if cmd.p1 == 0x04 => {
+                self.ef = None;
+                self.app = if sw.is_ok() {
+                    ALLOWED.iter().position(|a| a.aid[..] == cmd.data[..])
+                } else {
+                    None
+                };
+            }
+            ins::SELECT => {
+                self.ef = sw.is_ok().then(|| u16::from_be_bytes([cmd.data[0], cmd.data[1]]));
+            }
+            ins::READ_BINARY if cmd.p1 & 0x80 != 0 && sw.is_ok() => {
+                self.ef = Some((cmd.p1 & 0x1F) as u16);
+            }
+            ins::VERIFY if cmd.data.is_empty() => {
+                self.counter_just_read = match (self.app, key, sw.retries()) {
+                    (Some(app), Some(k), Some(tries)) => Some((app, k, tries)),
+                    _ => None,
+                };
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::transport::TransportError;
+
+    /// Answers 9000 (or 63C3 to an empty VERIFY) and records what reached it.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<Vec<u8>>>);
+    impl CardTransport for Recorder {
+        fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+            self.0.lock().unwrap().push(apdu.to_vec());
+            if apdu.len() == 4 && apdu[1] == 0x20 {
+                return Ok(vec![0x63, 0xC1]);
+            }
+            Ok(vec![0x90, 0x00])
+        }
+    }
+
+    fn select_aid(aid: &[u8]) -> Command {
+        Command::new(0, ins::SELECT, 4, 0x0C).with_data(aid.to_vec())
+    }
+    fn select_ef(fid: u16) -> Command {
+        Command::new(0, ins::SELECT, 2, 0x0C).with_data(fid.to_be_bytes().to_vec())
+    }
+
+    #[test]
+    fn forbidden_applications_never_reach_the_transport() {
+        let mut g = Guard::new(Recorder::default());
+        for aid in [ids::AID_FORBIDDEN_TEXT, ids::AID_FORBIDDEN_JUKI, ids::AID_COMMON] {
+            assert!(matches!(g.send(&select_aid(&aid)), Err(CardError::Refused { .. })));
+        }
+        // A partial DF name (JICSAP allows prefix selection) is refused too.
+        assert!(g.send(&select_aid(&ids::AID_KENMEN[..7])).is_err());
+        assert!(g.send(&Command::new(0, ins::SELECT, 0, 0)).is_err());
+        assert!(g.transport().0.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn forbidden_files_and_keys_are_refused_inside_allowed_applications() {
+        let mut g = Guard::new(Recorder::default());
+        g.send(&select_aid(&ids::AID_KENMEN)).unwrap();
+        assert!(g.send(&select_ef(kenmen::EF_NUMBER_IMAGE)).is_err());
+        assert!(g.send(&select_ef(kenmen::KEY_COLLATION_A)).is_err());
+        assert!(g.send(&Command::new(0, ins::READ_BINARY, 0x85, 0).with_le(256)).is_err());
+        assert!(g.send(&Command::new(0, ins::VERIFY, 0, 0x93)).is_err());
+        g.send(&select_aid(&ids::AID_JPKI)).unwrap();
+        for fid in [jpki::EF_SIGN_CERT, jpki::KEY_SIGN, jpki::PIN_SIGN] {
+            assert!(g.send(&select_ef(fid)).is_err());
+        }
+        assert!(g.send(&Command::new(0, ins::READ_BINARY, 0x81, 0).with_le(256)).is_err());
+        assert!(g.send(&Command::new(0x80, ins::COMPUTE_SIGNATURE, 0, 0x9A)).is_err());
+        assert!(g.send(&Command::new(0, 0x84, 0, 0).with_le(8)).is_err(), "GET CHALLENGE");
+        assert!(g.send(&Command::new(0x0C, ins::READ_BINARY, 0x8A, 0)).is_err(), "SM");
+        // Only the two SELECTs reached the card.
+        assert_eq!(g.transport().0.lock().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_read_follows_the_file_the_card_has_selected() {
+        let mut g = Guard::new(Recorder::default());
+        g.send(&select_aid(&ids::AID_JPKI)).unwrap();
+        assert!(g.send(&Command::new(0, ins::READ_BINARY, 0, 0).with_le(4)).is_err());
+        g.send(&select_ef(jpki::EF_AUTH_CERT)).unwrap();
+        g.send(&Command::new(0, ins::READ_BINARY, 0, 0).with_le(4)).unwrap();
+        g.send(&select_ef(jpki::PIN_AUTH)).unwrap();
+        assert!(g.send(&Command::new(0, ins::READ_BINARY, 0, 0).with_le(4)).is_err());
+    }
+
+    #[test]
+    fn verify_with_a_secret_needs_a_fresh_counter_and_confirmation_at_one() {
+        let mut g = Guard::new(Recorder::default());
+        g.send(&select_aid(&ids::AID_JPKI)).unwrap();
+        let verify = Command::new(0, ins::VERIFY, 0, 0x98).with_data(b"1234".to_vec());
+        assert!(g.send(&verify).is_err(), "no counter read yet");
+        g.send(&Command::new(0, ins::VERIFY, 0, 0x98)).unwrap(); // 63C1 from the recorder
+        assert!(
+            matches!(g.send(&verify), Err(CardError::Refused { .. })),
+            "one try left and no confirmation"
+        );
+        g.confirm_last_try();
+        g.send(&verify).unwrap();
+        assert!(g.send(&verify).is_err(), "the counter is consumed by a VERIFY");
+        let sent = g.transport().0.lock().unwrap().len();
+        assert_eq!(sent, 3);
+    }
+}

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: MPL-2.0
+//! 券面事項確認AP (券面AP): the card face and its photo, for 目視.
+//!
+//! Unlocked with 照合番号B only (never 照合番号A, which *is* the 個人番号).
+//! Commands (see `docs/card-protocol.md` §3):
+//! - `00 A4 04 0C 0A D3921000310001010402` select the application;
+//! - `00 A4 02 0C 02 0012`, `00 20 00 80` (counter), `00 20 00 80 0E <B>`;
+//! - `00 B0 82 00 00` the head of EF 0002 (offset table, birth date, sex);
+//! - one READ of the photo's range from the offset table (and the expiry),
+//!   so the name and address images are never transferred.
+//!
+//! The SFI form of VERIFY (`00 20 00 92`) is not confirmed on this
+//! application, so the key is selected first ([`VERIFY_BY_SFI`]).
+
+use crate::apdu::{ins, Command, StatusWord};
+use crate::binary::{BinaryReader, ReadFailure, Start};
+use crate::credentials::CollationB;
+use crate::error::{CardError, Result, Secret};
+use crate::guard::Guard;
+use crate::ids::{self, kenmen, sfi};
+use crate::tlv;
+use crate::transport::CardTransport;
+use crate::variant::{classify_counter, CounterState};
+
+/// Flip to `true` once a real card confirms `00 20 00 92`: saves one APDU.
+pub const VERIFY_BY_SFI: bool = false;
+
+/// How far into EF 0002 the `FF 20` record may start (a 2-byte prefix has
+/// been reported on some cards; see the protocol notes).
+const MAX_PREFIX: usize = 8;
+
+/// Tags inside the `FF 20` record, in the order of the offset table.
+const TAG_OFFSETS: u16 = 0xDF21;
+const TAGS: [u16; 9] = [0xDF22, 0xDF23, 0xDF24, 0xDF25, 0xDF26, 0xDF27, 0xDF28, 0xDF29, 0xDF2A];
+const IDX_BIRTH: usize = 0;
+const IDX_SEX: usize = 1;
+const IDX_PHOTO: usize = 5;
+const IDX_SIGNATURE: usize = 6;
+const IDX_EXPIRY: usize = 7;
+
+/// What the card face tells, as text (the name and address are images on
+/// the card and are not read).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardFace {
+    /// 生年月日, Gregorian `YYYYMMDD`.
+    pub birth_date: String,
+    /// 性別 code (JIS X 0303: 1 男, 2 女, 9 適用不能, 0 不明).
+    pub sex: String,
+    /// カード有効期限 `YYYYMMDD`, if present.
+    pub card_expiry: Option<String>,
+    /// The photo (JPEG 2000), or `None` for a card without one.
+    pub photo_jp2: Option<Vec<u8>>,
+}
+
+pub fn select<T: CardTransport>(g: &mut Guard<T>) -> Result<()> {
+    let sel = Command::new(0, ins::SELECT, 0x04, 0x0C).with_data(ids::AID_KENMEN.to_vec());
+    match g.send(&sel)?.sw {
+        StatusWord::OK => Ok(()),
+        StatusWord::FILE_NOT_FOUND => Err(CardError::NoCardFaceApplication),
+        sw => Err(CardError::UnexpectedStatus { command: "SELECT 券面AP", sw }),
+    }
+}
+
+fn verify_p2<T: CardTransport>(g: &mut Guard<T>) -> Result<u8> {
+    if VERIFY_BY_SFI {
+        return Ok(0x80 | sfi(kenmen::KEY_COLLATION_B).unwrap_or(0));
+    }
+    let sel = Command::new(0, ins::SELECT, 0x02, 0x0C)
+        .with_data(kenmen::KEY_COLLATION_B.to_be_bytes().to_vec());
+    match g.send(&sel)?.sw {
+        StatusWord::OK => Ok(0x80),
+        sw => Err(CardError::UnexpectedStatus { command: "SELECT 照合番号B", sw }),
+    }
+}
+
+/// Reads the 照合番号B counter without spending a try.
+pub fn collation_state<T: CardTransport>(g: &mut Guard<T>) -> Result<CounterState> {
+    let p2 = verify_p2(g)?;
+    let resp = g.send(&Command::new(0, ins::VERIFY, 0, p2))?;
+    classify_counter(Secret::CollationB, resp.sw)
+}
+
+/// Unlocks the card face with 照合番号B, counter first; the try that could
+/// lock it needs `confirm_last_try`. Returns the tries there were before.
+pub fn verify_collation<T: CardTransport>(
+    g: &mut Guard<T>,
+    b: &CollationB,
+    confirm_last_try: bool,
+) -> Result<u8> {
+    let tries = match g.fresh_counter(&ids::AID_KENMEN, kenmen::KEY_COLLATION_B) {
+        Some(t) => t,
+        None => match collation_state(g)? {
+            CounterState::Available { tries } => tries,
+            CounterState::Locked | CounterState::NotSet => {
+                return Err(CardError::Locked { secret: Secret::CollationB })
+            }
+        },
+    };
+    if tries == 0 {
+        return Err(CardError::Locked { secret: Secret::CollationB });
+    }
+    if tries == 1 {
+        if !confirm_last_try {
+            return Err(CardError::LastTryNeedsConfirmation { secret: Secret::CollationB });
+        }
+        g.confirm_last_try();
+    }
+    let p2 = if VERIFY_BY_SFI { 0x80 | sfi(kenmen::KEY_COLLATION_B).unwrap_or(0) } else { 0x80 };
+    let cmd = Command::new(0, ins::VERIFY, 0, p2).with_data(b.as_bytes().to_vec());
+    let resp = match g.send(&cmd) {
+        Ok(r) => r,
+        Err(CardError::Transport(_)) => {
+            return Err(CardError::VerifyInterrupted { secret: Secret::CollationB })
+        }
+        Err(e) => return Err(e),
+    };
+    match resp.sw {
+        StatusWord::OK => Ok(tries),
+        StatusWord(0x63C0)
+        | StatusWord::REFERENCE_DATA_UNUSABLE
+        | StatusWord::AUTH_METHOD_BLOCKED => Err(CardError::Locked { secret: Secret::CollationB }),
+        sw => match sw.retries() {
+            Some(remaining) => {
+                Err(CardError::WrongSecret { secret: Secret::CollationB, remaining })
+            }
+            None => Err(CardError::UnexpectedStatus { command: "VERIFY 照合番号B", sw }),
+        },
+    }
+}
+
+fn face_err(reason: impl Into<String>) -> CardError {
+    CardError::CardFace { reason: reason.into() }
+}
+
+fn map_read(f: ReadFailure) -> CardError {
+    match f {
+        ReadFailure::NotFound => face_err("EF 0002 not found"),
+        ReadFailure::SecurityStatus => CardError::UnexpectedStatus {
+            command: "READ 0002",
+            sw: StatusWord::SECURITY_NOT_SATISFIED,
+        },
+        ReadFailure::Other(e) => e,
+    }
+}
+
+/// Parsed head of EF 0002: the absolute offsets of the nine items.
+struct Head {
+    bytes: Vec<u8>,
+    offsets: [usize; 9],
+    record_end: usize,
+}
+
+fn parse_head(bytes: Vec<u8>) -> Result<Head> {
+    let start = (0..=MAX_PREFIX.min(bytes.len().saturating_sub(2)))
+        .find(|&i| bytes[i] == 0xFF && bytes[i + 1] == 0x20)
+        .ok_or_else(|| face_err("no FF 20 record at the start of EF 0002"))?;
+    let rec = tlv::header_at(&bytes, start).map_err(face_err)?;
+    let off = tlv::header_at(&bytes, rec.value_start).map_err(face_err)?;
+    if off.tag != TAG_OFFSETS || off.len != 18 {
+        return Err(face_err("offset table DF21 missing or not 18 bytes"));
+    }
+    let table = off.value(&bytes).ok_or_else(|| face_err("offset table truncated"))?;
+    let mut offsets = [0usize; 9];
+    for (i, o) in offsets.iter_mut().enumerate() {
+        *o = u16::from_be_bytes([table[2 * i], table[2 * i + 1]]) as usize;
+    }
+    let record_end = rec.value_end();
+    for (i, &o) in offsets.iter().enumerate() {
+        if o < off.value_end() || o >= record_end {
+            return Err(face_err(format!("offset {i} ({o}) outside the record")));
+        }
+    }
+    if offsets[IDX_PHOTO] > offsets[IDX_SIGNATURE] {
+        return Err(face_err("photo offset after the signature"));
+    }
+    Ok(Head { bytes, offsets, record_end })
+}
+
+/// Reads one item's TLV at `buf[at..]`, checking its tag.
+fn item<'a>(buf: &'a [u8], at: usize, idx: usize) -> Result<&'a [u8]> {
+    let t = tlv::header_at(buf, at).map_err(face_err)?;
+    if t.tag != TAGS[idx] {
+        return Err(face_err(format!("expected tag {:04X}, found {:04X}", TAGS[idx], t.tag)));
+    }
+    t.value(buf).ok_or_else(|| face_err(format!("item {:04X} truncated", TAGS[idx])))
+}
+
+fn ascii_date(v: &[u8], what: &str) -> Result<String> {
+    if v.len() != 8 || !v.iter().all(u8::is_ascii_digit) {
+        return Err(face_err(format!("{what} is not YYYYMMDD")));
+    }
+    Ok(String::from_utf8_lossy(v).into_owned())
+}
+
+/// Reads the card face after [`verify_collation`]: the head, then only the
+/// photo's range and the expiry date.
+pub fn read_front<T: CardTransport>(g: &mut Guard<T>, r: &mut BinaryReader) -> Result<CardFace> {
+    let ef_sfi = sfi(kenmen::EF_FRONT).unwrap_or(0x02);
+    let head = r.read(g, Start::Sfi(ef_sfi), 0, 256).map_err(map_read)?;
+    let head = parse_head(head)?;
+    let o = head.offsets;
+
+    // Birth date and sex sit right after the offset table: in the head.
+    let text_end = o[IDX_SEX] + 3 + 1;
+    let text = if text_end <= head.bytes.len() {
+        head.bytes.clone()
+    } else {
+        let mut b = head.bytes.clone();
+        let more = r.read(g, Start::Current, b.len(), text_end - b.len()).map_err(map_read)?;
+        b.extend_from_slice(&more);
+        b
+    };
+    let birth_date = ascii_date(item(&text, o[IDX_BIRTH], IDX_BIRTH)?, "birth date")?;
+    let sex = String::from_utf8_lossy(item(&text, o[IDX_SEX], IDX_SEX)?).into_owned();
+
+    // Photo (and, in one extended read, the expiry after the signature).
+    let photo_len = o[IDX_SIGNATURE] - o[IDX_PHOTO];
+    let expiry_at = o[IDX_EXPIRY];
+    let expiry_len = 11.min(head.record_end - expiry_at);
+    let (photo_buf, expiry_buf) = if r.extended && expiry_at > o[IDX_PHOTO] {
+        let all = r
+            .read(g, Start::Current, o[IDX_PHOTO], expiry_at + expiry_len - o[IDX_PHOTO])
+            .map_err(map_read)?;
+        let split = (expiry_at - o[IDX_PHOTO]).min(all.len());
+        (all[..photo_len.min(all.len())].to_vec(), all[split..].to_vec())
+    } else {
+        let p = r.read(g, Start::Current, o[IDX_PHOTO], photo_len).map_err(map_read)?;
+        let e = r.read(g, Start::Current, expiry_at, expiry_len).map_err(map_read)?;
+        (p, e)
+    };
+    let photo = item(&photo_buf, 0, IDX_PHOTO)?;
+    let photo_jp2 = (!photo.is_empty()).then(|| photo.to_vec());
+    let card_expiry = match item(&expiry_buf, 0, IDX_EXPIRY) {
+        Ok(v) => Some(ascii_date(v, "card expiry")?),
+        Err(_) => None,
+    };
+    Ok(CardFace { birth_date, sex, card_expiry, photo_jp2 })
+}

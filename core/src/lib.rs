@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: MPL-2.0
+//! # houmon-core
+//!
+//! The shared core of Houmon. Everything that is a *rule* lives here; the
+//! Android and iOS shells only move bytes between the card and this crate.
+//!
+//! This crate is pure Rust with no FFI: the uniffi surface is a thin wrapper
+//! crate on top of it, and the CLI, the server and the tests use it directly.
+//!
+//! Layers, bottom up (each file is one concern):
+//!
+//! - [`apdu`]: ISO 7816-4 command/response encoding, status words.
+//! - [`transport`]: the [`transport::CardTransport`] trait the platforms implement.
+//! - [`guard`]: the allow-list. Every APDU passes through it; anything that
+//!   could reach the 個人番号, 照合番号A or the 署名用 key is refused before it
+//!   reaches the transport.
+//! - [`tlv`]: the small BER-TLV reader the card files need.
+//! - [`jpki`], [`kenmen`]: the two card applications the product uses.
+//! - [`cert`], [`photo`]: parsing the 利用者証明用 certificate, decoding the photo.
+//! - [`variant`]: what kind of card this is (顔認証, no photo, expired, locked).
+//! - [`reader`]: the read flows (PIN mode, 目視 mode, info) with the fewest
+//!   round trips the card permits.
+//! - [`error`]: internal errors and the Japanese messages staff see.
+
+pub mod apdu;
+pub mod binary;
+pub mod cert;
+pub mod credentials;
+pub mod error;
+pub mod guard;
+pub mod ids;
+pub mod jpki;
+pub mod kenmen;
+pub mod photo;
+pub mod reader;
+pub mod tlv;
+pub mod transport;
+pub mod variant;
+
+pub use error::{CardError, Result};

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: MPL-2.0
+//! A test CA made at run time, in the shape of the J-LIS 利用者証明用 CA.
+//!
+//! Keys are RSA-2048 like the real ones. Generating them costs about a
+//! second, so one set is made per process and shared by every virtual card
+//! ([`TestKeys::shared`]); certificates are issued per card, so each card can
+//! have its own validity. No private key is ever written to disk.
+
+use std::str::FromStr;
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use der::Encode;
+use rsa::pkcs1v15::SigningKey;
+use rsa::RsaPrivateKey;
+use sha2::Sha256;
+use spki::{EncodePublicKey, SubjectPublicKeyInfoOwned};
+use x509_cert::builder::{Builder, CertificateBuilder, Profile};
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::{Time, Validity};
+
+/// Subject of the test root; `O=JPKI-TEST` like J-LIS's own test hierarchy.
+pub const TEST_CA_SUBJECT: &str =
+    "C=JP,O=JPKI-TEST,OU=JPKI for user authentication,OU=Houmon virtual card test CA";
+
+/// The keys behind every virtual card of this process.
+pub struct TestKeys {
+    pub ca: RsaPrivateKey,
+    /// The card's 利用者証明用 key (also stands in for the 署名用 key, which
+    /// the product never uses).
+    pub card_auth: RsaPrivateKey,
+    /// The 券面AP's own key, which signs the card face (DF28).
+    pub card_face: RsaPrivateKey,
+}
+
+impl TestKeys {
+    /// Made once per process, on first use.
+    pub fn shared() -> &'static TestKeys {
+        static KEYS: OnceLock<TestKeys> = OnceLock::new();
+        KEYS.get_or_init(|| {
+            let mut rng = rand::thread_rng();
+            let mut gen = || RsaPrivateKey::new(&mut rng, 2048).expect("RSA-2048 key generation");
+            TestKeys { ca: gen(), card_auth: gen(), card_face: gen() }
+        })
+    }
+}
+
+/// The test CA: its certificate (DER) and the means to issue.
+pub struct TestCa {
+    pub cert_der: Vec<u8>,
+}
+
+fn time(t: SystemTime) -> Time {
+    // Whole seconds; certificates carry no fractions.
+    let secs = t.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    Time::try_from(UNIX_EPOCH + Duration::from_secs(secs)).expect("time within X.509 range")
+}
+
+fn spki_of(key: &RsaPrivateKey) -> SubjectPublicKeyInfoOwned {
+    let der = key.to_public_key().to_public_key_der().expect("encode public key");
+    SubjectPublicKeyInfoOwned::try_from(der.as_bytes()).expect("decode own SPKI")
+}
+
+impl TestCa {
+    /// The process's test CA (self-signed, valid 2015–2045).
+    pub fn shared() -> &'static TestCa {
+        static CA: OnceLock<TestCa> = OnceLock::new();
+        CA.get_or_init(|| {
+            let keys = TestKeys::shared();
+            let signer = SigningKey::<Sha256>::new(keys.ca.clone());
+            let validity = Validity {
+                not_before: time(UNIX_EPOCH + Duration::from_secs(1_445_299_200)), // 2015-10-20
+                not_after: time(UNIX_EPOCH + Duration::from_secs(2_376_000_000)),  // 2045-04
+            };
+            let subject = Name::from_str(TEST_CA_SUBJECT).expect("CA name");
+            let cert = CertificateBuilder::new(
+                Profile::Root,
+                SerialNumber::from(1u32),
+                validity,
+                subject,
+                spki_of(&keys.ca),
+                &signer,
+            )
+            .expect("CA builder")
+            .build::<rsa::pkcs1v15::Signature>()
+            .expect("CA certificate");
+            TestCa { cert_der: cert.to_der().expect("encode CA") }
+        })
+    }
+
+    /// Issues a leaf certificate for the card's auth key.
+    pub fn issue(
+        &self,
+        subject: &str,
+        serial: u32,
+        not_before: SystemTime,
+        not_after: SystemTime,
+    ) -> Vec<u8> {
+        let keys = TestKeys::shared();
+        let signer = SigningKey::<Sha256>::new(keys.ca.clone());
+        let profile = Profile::Leaf {
+            issuer: Name::from_str(TEST_CA_SUBJECT).expect("CA name"),
+            enable_key_agreement: false,
+            enable_key_encipherment: false,
+        };
+        let validity = Validity { not_before: time(not_before), not_after: time(not_after) };
+        let cert = CertificateBuilder::new(
+            profile,
+            SerialNumber::from(serial),
+            validity,
+            Name::from_str(subject).expect("subject name"),
+            spki_of(&keys.card_auth),
+            &signer,
+        )
+        .expect("leaf builder")
+        .build::<rsa::pkcs1v15::Signature>()
+        .expect("leaf certificate");
+        cert.to_der().expect("encode leaf")
+    }
+}
