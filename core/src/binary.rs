@@ -52,7 +52,7 @@ impl BinaryReader {
         start: Start,
         offset: usize,
         len: usize,
-    ) -> std::result::Result<Vec<u8>, ReadFailure> {
+    ) -> Result<Vec<u8>, ReadFailure> {
         let mut out = Vec::with_capacity(len);
         let mut sfi = match start {
             Start::Sfi(s) => Some(s),

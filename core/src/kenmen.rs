@@ -151,8 +151,10 @@ struct Head {
 }
 
 fn parse_head(bytes: Vec<u8>) -> Result<Head> {
-    let start = (0..=MAX_PREFIX.min(bytes.len().saturating_sub(2)))
-        .find(|&i| bytes[i] == 0xFF && bytes[i + 1] == 0x20)
+    let start = bytes
+        .windows(2)
+        .take(MAX_PREFIX + 1)
+        .position(|w| w == [0xFF, 0x20])
         .ok_or_else(|| face_err("no FF 20 record at the start of EF 0002"))?;
     let rec = tlv::header_at(&bytes, start).map_err(face_err)?;
     let off = tlv::header_at(&bytes, rec.value_start).map_err(face_err)?;
@@ -235,4 +237,36 @@ pub fn read_front<T: CardTransport>(g: &mut Guard<T>, r: &mut BinaryReader) -> R
         Err(_) => None,
     };
     Ok(CardFace { birth_date, sex, card_expiry, photo_jp2 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_or_short_head_is_a_card_face_error() {
+        for head in [
+            &[][..],
+            &[0xFF],
+            &[0xFF, 0x20],
+            &[0x00; 40],
+            &[0xFF, 0x20, 0x82, 0x10, 0x00, 0xDF, 0x21, 0x12],
+        ] {
+            assert!(
+                matches!(parse_head(head.to_vec()), Err(CardError::CardFace { .. })),
+                "{head:02X?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_prefix_before_the_record_is_skipped() {
+        let mut head = vec![0x00, 0x00, 0xFF, 0x20, 0x82, 0x00, 0x40, 0xDF, 0x21, 0x12];
+        for i in 0..9u16 {
+            head.extend_from_slice(&(30 + i * 4).to_be_bytes());
+        }
+        head.resize(2 + 5 + 0x40, 0);
+        let h = parse_head(head).unwrap();
+        assert_eq!(h.offsets[0], 30);
+    }
 }
