@@ -11,7 +11,7 @@ use houmon_core::ids::{self, jpki};
 use houmon_core::reader::CardReader;
 use houmon_core::transport::{CardTransport, TransportError};
 use houmon_tests::*;
-use houmon_vcard::{Faults, Holder, VirtualCard};
+use houmon_vcard::{Faults, Holder};
 
 const MESSAGE: &[u8] = b"challenge";
 
@@ -69,26 +69,12 @@ fn a_card_pulled_away_at_any_apdu_is_a_tap_again_error_and_the_retry_succeeds() 
         assert!(err.is_retryable_by_tapping_again());
         assert_japanese_message(&err);
         // Held to the phone again: the card lost its selection and security
-        // status, the core starts that read again and completes it. (The
-        // fault fires again at the same position, so move it past the end.)
+        // status, the core starts that read again and completes it.
         card.reinsert();
-        let resumed = run(flow, NoFaults(&card));
+        let resumed = run(flow, &card);
         assert!(resumed.is_ok(), "{flow:?} at {at}: {resumed:?}");
         assert_eq!(card.tries_left(&ids::AID_JPKI, jpki::PIN_AUTH), Some(3));
     });
-}
-
-/// The same card without its fault schedule (which restarts its numbering
-/// on re-insertion and would fire again at the same position).
-struct NoFaults<'a>(&'a VirtualCard);
-
-impl CardTransport for NoFaults<'_> {
-    fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        Ok(self.0.process(apdu))
-    }
-    fn supports_extended_length(&self) -> bool {
-        self.0.supports_extended_length()
-    }
 }
 
 #[test]
@@ -181,7 +167,7 @@ fn a_wrong_pin_after_a_pulled_card_rereads_the_counter_first() {
     assert_eq!(err, CardError::VerifyInterrupted { secret: Secret::AuthPin });
     assert!(err.staff_message().contains("回数"), "{}", err.staff_message());
     card.reinsert();
-    let info = CardReader::new(NoFaults(&card)).info(now()).unwrap();
+    let info = CardReader::new(&card).info(now()).unwrap();
     assert_eq!(info.variant.pin, Some(houmon_core::variant::CounterState::Available { tries: 2 }));
 }
 

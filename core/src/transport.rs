@@ -54,3 +54,12 @@ impl<T: CardTransport + ?Sized> CardTransport for std::sync::Arc<T> {
         (**self).supports_extended_length()
     }
 }
+
+impl<T: CardTransport + ?Sized> CardTransport for Box<T> {
+    fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        (**self).transceive(apdu)
+    }
+    fn supports_extended_length(&self) -> bool {
+        (**self).supports_extended_length()
+    }
+}

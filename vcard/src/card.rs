@@ -96,6 +96,8 @@ struct State {
     verified: BTreeSet<u16>,
     n: usize,
     lost: bool,
+    /// Faults that have fired (each fires once): lost, timeout, garbage, truncate.
+    spent: [bool; 4],
     log: Vec<LogEntry>,
     audit: AuditFile,
 }
@@ -117,6 +119,7 @@ impl VirtualCard {
             verified: BTreeSet::new(),
             n: 0,
             lost: false,
+            spent: [false; 4],
             log: Vec::new(),
             audit: AuditFile::open(),
         };
@@ -469,24 +472,29 @@ impl CardTransport for VirtualCard {
                 response_len: 0,
             });
         };
-        if f.timeout_at == Some(n) {
+        let fires = |s: &mut State, i: usize, at: Option<usize>| {
+            let fire = at == Some(n) && !s.spent[i];
+            s.spent[i] |= fire;
+            fire
+        };
+        if fires(&mut s, 1, f.timeout_at) {
             faulted(&mut s, apdu);
             return Err(TransportError::Timeout);
         }
         if let Some((at, bytes)) = &f.garbage_at {
-            if *at == n {
+            if fires(&mut s, 2, Some(*at)) {
                 faulted(&mut s, apdu);
                 return Ok(bytes.clone());
             }
         }
         let (mut resp, entry) = self.execute(&mut s, apdu, n);
         s.log.push(entry);
-        if f.tag_lost_at == Some(n) {
+        if fires(&mut s, 0, f.tag_lost_at) {
             s.lost = true;
             return Err(TransportError::TagLost);
         }
         if let Some((at, len)) = f.truncate_at {
-            if at == n {
+            if fires(&mut s, 3, Some(at)) {
                 resp.truncate(len);
             }
         }
@@ -612,9 +620,14 @@ mod tests {
         assert_eq!(card.transceive(&select), Err(TransportError::TagLost));
         assert_eq!(card.transceive(&select), Err(TransportError::TagLost));
         card.reinsert();
-        // Numbering restarts, so the same fault fires again at APDU 1.
+        // Numbering restarts, but each fault fires once.
         assert!(card.transceive(&select).is_ok());
-        assert_eq!(card.log().len(), 3, "the lost APDU was carried out, later ones never arrived");
+        assert!(card.transceive(&select).is_ok());
+        assert_eq!(
+            card.log().len(),
+            4,
+            "the lost APDU was carried out, the next one never arrived"
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MPL-2.0
 //! Fault injection. APDUs are numbered from 0 in the order the card receives
-//! them (since the card was made or last re-inserted).
+//! them (since the card was made or last re-inserted). Each fault fires
+//! once: a card pulled away and held again reads normally.
 
 use std::time::Duration;
 
