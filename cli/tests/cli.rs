@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: MPL-2.0
+//! The `houmon` binary, end to end on the virtual card. The PIN mode JSON is
+//! checked with openssl, as a user outside the project would check it.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use houmon_core::cert::AuthCertificate;
+use serde_json::Value;
+
+fn houmon(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_houmon"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("houmon starts");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn json_of(out: &Output) -> Value {
+    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+}
+
+fn b64(v: &Value) -> Vec<u8> {
+    B64.decode(v.as_str().expect("a base64 string")).expect("valid base64")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("houmon-cli-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn openssl_available() -> bool {
+    let found = Command::new("openssl").arg("version").output().is_ok_and(|o| o.status.success());
+    if !found && std::env::var_os("HOUMON_REQUIRE_TOOLS").is_some() {
+        panic!("openssl is required (HOUMON_REQUIRE_TOOLS is set) but not found");
+    }
+    found
+}
+
+#[test]
+fn pin_mode_json_carries_a_signature_that_openssl_verifies() {
+    let out = houmon(&["card", "read", "--reader", "sim", "--mode", "pin", "--pin-stdin", "--json"], "1234\n");
+    let v = json_of(&out);
+    let der = b64(&v["certificate"]["der_base64"]);
+    let message = b64(&v["signed_message_base64"]);
+    let signature = b64(&v["signature_base64"]);
+    assert_eq!(v["pin_tries_before"], 3);
+    assert_eq!(signature.len(), 256);
+    AuthCertificate::from_der(&der).unwrap().verify_signature(&message, &signature).unwrap();
+
+    if !openssl_available() {
+        eprintln!("openssl not found: skipping the openssl half of this test");
+        return;
+    }
+    let d = scratch("openssl");
+    std::fs::write(d.join("cert.der"), &der).unwrap();
+    std::fs::write(d.join("msg.bin"), &message).unwrap();
+    std::fs::write(d.join("sig.bin"), &signature).unwrap();
+    let run = |args: &[&str]| Command::new("openssl").args(args).current_dir(&d).output().unwrap();
+    let pubkey = run(&["x509", "-inform", "DER", "-in", "cert.der", "-pubkey", "-noout", "-out", "pub.pem"]);
+    assert!(pubkey.status.success(), "{}", String::from_utf8_lossy(&pubkey.stderr));
+    let ok = run(&["dgst", "-sha256", "-verify", "pub.pem", "-signature", "sig.bin", "msg.bin"]);
+    assert_eq!(String::from_utf8_lossy(&ok.stdout).trim(), "Verified OK");
+    // A changed message does not verify.
+    std::fs::write(d.join("msg.bin"), b"another message").unwrap();
+    let bad = run(&["dgst", "-sha256", "-verify", "pub.pem", "-signature", "sig.bin", "msg.bin"]);
+    assert!(!bad.status.success());
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn visual_mode_json_carries_the_photo_as_png_and_the_face_text() {
+    let out = houmon(
+        &["card", "read", "--reader", "sim", "--mode", "visual", "--collation-stdin", "--json", "--short-apdus"],
+        "55021720352285\n",
+    );
+    let v = json_of(&out);
+    assert_eq!(&b64(&v["photo"]["png_base64"])[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(v["photo"]["width"], 150);
+    assert_eq!(v["face"]["birth_date"], "19800217");
+    assert_eq!(v["face"]["card_expiry"], "20350217");
+    assert_eq!(v["collation_tries_before"], 10);
+}
+
+#[test]
+fn card_info_shows_tries_left_and_validity_for_each_variant() {
+    for (variant, tries, label) in [
+        ("standard", Value::from(3), "standard"),
+        ("locked", Value::from(0), "pin-locked"),
+        ("face-recognition", Value::Null, "face-recognition-card"),
+        ("expired", Value::from(3), "certificate-expired"),
+    ] {
+        let v = json_of(&houmon(&["card", "info", "--reader", "sim", "--variant", variant, "--json"], ""));
+        assert_eq!(v["pin_tries_left"], tries, "{variant}");
+        assert!(v["variant"].as_array().unwrap().contains(&Value::from(label)), "{variant}: {v}");
+    }
+    let text = houmon(&["card", "info", "--reader", "sim", "--variant", "one-try-left"], "");
+    assert!(String::from_utf8_lossy(&text.stdout).contains("1 回"));
+}
+
+#[test]
+fn a_wrong_pin_fails_with_the_tries_left_in_japanese() {
+    let out = houmon(&["card", "read", "--reader", "sim", "--mode", "pin", "--pin-stdin"], "9999\n");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("残り2回"), "{err}");
+}
+
+#[test]
+fn pin_mode_on_a_face_recognition_card_points_to_visual_mode() {
+    let out = houmon(
+        &["card", "read", "--reader", "sim", "--variant", "face-recognition", "--mode", "pin", "--pin-stdin"],
+        "1234\n",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("目視"));
+}
+
+#[test]
+fn the_pin_cannot_be_given_as_an_argument() {
+    let out = houmon(&["card", "read", "--reader", "sim", "--mode", "pin", "--pin", "1234"], "");
+    assert_eq!(out.status.code(), Some(2), "clap rejects the unknown flag");
+    // Without --pin-stdin and without a terminal, it asks for the flag.
+    let out = houmon(&["card", "read", "--reader", "sim", "--mode", "pin"], "1234\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--pin-stdin"));
+}
+
+#[test]
+fn an_unknown_variant_or_reader_is_a_clear_error() {
+    let out = houmon(&["card", "info", "--reader", "sim", "--variant", "golden"], "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("face-recognition"));
+    let out = houmon(&["card", "info", "--reader", "nfc"], "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sim, pcsc"));
+    if !cfg!(feature = "pcsc") {
+        let out = houmon(&["card", "info", "--reader", "pcsc"], "");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--features pcsc"));
+    }
+}
+
+#[test]
+fn the_demo_confirms_every_patient_of_the_round() {
+    let out = houmon(&["demo"], "");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("7 件中 7 件で本人確認完了"), "{text}");
+    assert!(text.contains("かざし直し"));
+}
