@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The test command: formatting, lints, every test, then the whole-suite APDU
+# audit. If pcscd, vsmartcard-vpcd and OpenSC are installed, the PC/SC
+# interop test runs too (pcscd is started here with tests/pcsc/vpcd.conf
+# unless a vpcd reader is already up). Set HOUMON_REQUIRE_TOOLS=1 to make
+# missing tools a failure instead of a skip (.ci/run does).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export HOUMON_APDU_AUDIT_DIR="${HOUMON_APDU_AUDIT_DIR:-$PWD/target/apdu-audit}"
+rm -rf "$HOUMON_APDU_AUDIT_DIR"
+mkdir -p "$HOUMON_APDU_AUDIT_DIR"
+
+pcscd_pid=""
+cleanup() { if [ -n "$pcscd_pid" ]; then kill "$pcscd_pid" 2>/dev/null || true; fi; }
+trap cleanup EXIT
+if command -v pcscd >/dev/null && command -v opensc-tool >/dev/null \
+   && ! opensc-tool --list-readers 2>/dev/null | grep -q "Virtual PCD"; then
+  pcscd --foreground --config "$PWD/tests/pcsc" >"$PWD/target/pcscd.log" 2>&1 &
+  pcscd_pid=$!
+  for _ in $(seq 50); do
+    opensc-tool --list-readers 2>/dev/null | grep -q "Virtual PCD" && break
+    sleep 0.2
+  done
+fi
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo test --workspace
+cargo test -p houmon-tests --test apdu_audit -- --ignored --nocapture
+echo "all tests passed"
