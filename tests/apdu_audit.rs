@@ -43,14 +43,20 @@ fn check(lines: &str) -> Vec<String> {
             continue;
         };
         let field = |name: &str| {
-            rest.split_whitespace().find_map(|f| f.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
+            rest.split_whitespace()
+                .find_map(|f| f.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
         };
         let header = rest.split_whitespace().next().unwrap_or_default();
-        let byte = |k: usize| u8::from_str_radix(header.get(2 * k..2 * k + 2).unwrap_or("00"), 16).unwrap_or(0);
+        let byte = |k: usize| {
+            u8::from_str_radix(header.get(2 * k..2 * k + 2).unwrap_or("00"), 16).unwrap_or(0)
+        };
         let (ins, p1, p2) = (byte(1), byte(2), byte(3));
         let data = field("data").unwrap_or("-");
         let in_kenmen = field("app") == Some("KENMEN");
-        if ins == 0xA4 && p1 == 0x04 && FORBIDDEN_AIDS.iter().any(|aid| data.len() >= 2 && aid.starts_with(data)) {
+        if ins == 0xA4
+            && p1 == 0x04
+            && FORBIDDEN_AIDS.iter().any(|aid| data.len() >= 2 && aid.starts_with(data))
+        {
             bad("SELECT of a forbidden application");
         }
         if in_kenmen {
@@ -76,13 +82,15 @@ fn check(lines: &str) -> Vec<String> {
 #[ignore = "run after the whole suite: scripts/test.sh"]
 fn no_command_in_the_whole_suite_reached_the_individual_number_or_locked_a_card_unasked() {
     let dir = PathBuf::from(
-        std::env::var_os("HOUMON_APDU_AUDIT_DIR").expect("HOUMON_APDU_AUDIT_DIR must name the audit directory"),
+        std::env::var_os("HOUMON_APDU_AUDIT_DIR")
+            .expect("HOUMON_APDU_AUDIT_DIR must name the audit directory"),
     );
     let mut files = 0;
     let mut apdus = 0;
     let mut locks = 0;
     let mut problems = Vec::new();
-    for entry in std::fs::read_dir(&dir).expect("the audit directory exists (run the suite first)") {
+    for entry in std::fs::read_dir(&dir).expect("the audit directory exists (run the suite first)")
+    {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
         files += 1;
@@ -91,7 +99,10 @@ fn no_command_in_the_whole_suite_reached_the_individual_number_or_locked_a_card_
         problems.extend(check(&text).into_iter().map(|p| format!("{}: {p}", path.display())));
     }
     println!("audited {apdus} APDUs on {files} virtual cards; {locks} confirmed lock(s)");
-    assert!(files >= 50 && apdus >= 1000, "too little was audited ({files} cards, {apdus} APDUs): did the suite run?");
+    assert!(
+        files >= 50 && apdus >= 1000,
+        "too little was audited ({files} cards, {apdus} APDUs): did the suite run?"
+    );
     assert!(locks >= 1, "the confirmed-lock test should have left a declared lock");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -29,7 +29,9 @@ fn run(cmd: &str, args: &[&str]) -> Option<Output> {
 fn tools_ready() -> bool {
     let required = std::env::var_os("HOUMON_REQUIRE_TOOLS").is_some();
     let readers = run("opensc-tool", &["--list-readers"]);
-    let ok = readers.as_ref().is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains("Virtual PCD"));
+    let ok = readers
+        .as_ref()
+        .is_some_and(|o| String::from_utf8_lossy(&o.stdout).contains("Virtual PCD"));
     if !ok {
         let why = match readers {
             None => "OpenSC (opensc-tool) is not installed".to_string(),
@@ -53,7 +55,8 @@ fn houmon_with_pcsc() -> PathBuf {
         .status()
         .expect("cargo runs");
     assert!(status.success(), "building houmon with --features pcsc");
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from);
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| workspace_root().join("target"), PathBuf::from);
     target.join("debug").join("houmon")
 }
 
@@ -80,13 +83,19 @@ fn wait_for_card() {
 }
 
 fn ok(out: Output, what: &str) -> String {
-    assert!(out.status.success(), "{what}: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{what}: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn with_stdin(cmd: &mut Command, input: &str) -> Output {
     use std::io::Write;
-    let mut child = cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child =
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
@@ -103,18 +112,32 @@ fn opensc_openssl_and_houmon_read_the_virtual_card_through_pcscd() {
     std::fs::create_dir_all(&dir).unwrap();
 
     // 1. OpenSC's JPKI driver reads the 利用者証明用 certificate and the PIN counter.
-    let pem = ok(run("pkcs15-tool", &["--reader", READER, "--read-certificate", "01"]).unwrap(), "pkcs15-tool");
+    let pem = ok(
+        run("pkcs15-tool", &["--reader", READER, "--read-certificate", "01"]).unwrap(),
+        "pkcs15-tool",
+    );
     assert!(pem.contains("BEGIN CERTIFICATE"));
     std::fs::write(dir.join("cert.pem"), &pem).unwrap();
     let pins = ok(run("pkcs15-tool", &["--reader", READER, "--list-pins"]).unwrap(), "list-pins");
     assert!(pins.contains("Tries left     : 3"), "{pins}");
 
     // 2. houmon reads the same certificate through PC/SC, spending nothing.
-    let info = ok(run(houmon.to_str().unwrap(), &["card", "info", "--reader", "pcsc:Virtual PCD 00 00", "--json"]).unwrap(), "houmon card info");
+    let info = ok(
+        run(
+            houmon.to_str().unwrap(),
+            &["card", "info", "--reader", "pcsc:Virtual PCD 00 00", "--json"],
+        )
+        .unwrap(),
+        "houmon card info",
+    );
     let info: serde_json::Value = serde_json::from_str(&info).unwrap();
     let der = B64.decode(info["certificate"]["der_base64"].as_str().unwrap()).unwrap();
     let der_from_opensc = {
-        let out = run("openssl", &["x509", "-in", dir.join("cert.pem").to_str().unwrap(), "-outform", "DER"]).unwrap();
+        let out = run(
+            "openssl",
+            &["x509", "-in", dir.join("cert.pem").to_str().unwrap(), "-outform", "DER"],
+        )
+        .unwrap();
         out.stdout
     };
     assert_eq!(der, der_from_opensc, "OpenSC and houmon read the same certificate");
@@ -122,34 +145,107 @@ fn opensc_openssl_and_houmon_read_the_virtual_card_through_pcscd() {
 
     // 3. OpenSC has the card sign; openssl verifies with the certificate.
     std::fs::write(dir.join("msg.bin"), b"interop message").unwrap();
-    let digest = run("openssl", &["dgst", "-sha256", "-binary", "-out", dir.join("hash.bin").to_str().unwrap(), dir.join("msg.bin").to_str().unwrap()]).unwrap();
+    let digest = run(
+        "openssl",
+        &[
+            "dgst",
+            "-sha256",
+            "-binary",
+            "-out",
+            dir.join("hash.bin").to_str().unwrap(),
+            dir.join("msg.bin").to_str().unwrap(),
+        ],
+    )
+    .unwrap();
     assert!(digest.status.success());
     let pin_arg = "1234"; // the virtual card's test PIN; OpenSC only takes it as an argument
     ok(
         run(
             "pkcs15-crypt",
-            &["--reader", READER, "--sign", "--key", "01", "--pin", pin_arg, "--sha-256", "--pkcs1",
-              "-i", dir.join("hash.bin").to_str().unwrap(), "-o", dir.join("sig.bin").to_str().unwrap()],
+            &[
+                "--reader",
+                READER,
+                "--sign",
+                "--key",
+                "01",
+                "--pin",
+                pin_arg,
+                "--sha-256",
+                "--pkcs1",
+                "-i",
+                dir.join("hash.bin").to_str().unwrap(),
+                "-o",
+                dir.join("sig.bin").to_str().unwrap(),
+            ],
         )
         .unwrap(),
         "pkcs15-crypt --sign",
     );
-    let pubkey = run("openssl", &["x509", "-in", dir.join("cert.pem").to_str().unwrap(), "-pubkey", "-noout", "-out", dir.join("pub.pem").to_str().unwrap()]).unwrap();
+    let pubkey = run(
+        "openssl",
+        &[
+            "x509",
+            "-in",
+            dir.join("cert.pem").to_str().unwrap(),
+            "-pubkey",
+            "-noout",
+            "-out",
+            dir.join("pub.pem").to_str().unwrap(),
+        ],
+    )
+    .unwrap();
     assert!(pubkey.status.success());
     let verified = ok(
-        run("openssl", &["dgst", "-sha256", "-verify", dir.join("pub.pem").to_str().unwrap(), "-signature", dir.join("sig.bin").to_str().unwrap(), dir.join("msg.bin").to_str().unwrap()]).unwrap(),
+        run(
+            "openssl",
+            &[
+                "dgst",
+                "-sha256",
+                "-verify",
+                dir.join("pub.pem").to_str().unwrap(),
+                "-signature",
+                dir.join("sig.bin").to_str().unwrap(),
+                dir.join("msg.bin").to_str().unwrap(),
+            ],
+        )
+        .unwrap(),
         "openssl verify",
     );
     assert_eq!(verified.trim(), "Verified OK");
 
     // 4. houmon's PIN mode and 目視 mode through PC/SC.
-    let pin = with_stdin(Command::new(&houmon).args(["card", "read", "--reader", "pcsc", "--mode", "pin", "--pin-stdin", "--json"]), "1234\n");
+    let pin = with_stdin(
+        Command::new(&houmon).args([
+            "card",
+            "read",
+            "--reader",
+            "pcsc",
+            "--mode",
+            "pin",
+            "--pin-stdin",
+            "--json",
+        ]),
+        "1234\n",
+    );
     let pin: serde_json::Value = serde_json::from_str(&ok(pin, "houmon card read pin")).unwrap();
     let message = B64.decode(pin["signed_message_base64"].as_str().unwrap()).unwrap();
     let signature = B64.decode(pin["signature_base64"].as_str().unwrap()).unwrap();
     AuthCertificate::from_der(&der).unwrap().verify_signature(&message, &signature).unwrap();
-    let visual = with_stdin(Command::new(&houmon).args(["card", "read", "--reader", "pcsc", "--mode", "visual", "--collation-stdin", "--json"]), "55021720352285\n");
-    let visual: serde_json::Value = serde_json::from_str(&ok(visual, "houmon card read visual")).unwrap();
+    let visual = with_stdin(
+        Command::new(&houmon).args([
+            "card",
+            "read",
+            "--reader",
+            "pcsc",
+            "--mode",
+            "visual",
+            "--collation-stdin",
+            "--json",
+        ]),
+        "55021720352285\n",
+    );
+    let visual: serde_json::Value =
+        serde_json::from_str(&ok(visual, "houmon card read visual")).unwrap();
     assert_eq!(visual["photo"]["width"], 150);
 
     let _ = std::fs::remove_dir_all(&dir);

@@ -48,7 +48,10 @@ fn openssl_available() -> bool {
 
 #[test]
 fn pin_mode_json_carries_a_signature_that_openssl_verifies() {
-    let out = houmon(&["card", "read", "--reader", "sim", "--mode", "pin", "--pin-stdin", "--json"], "1234\n");
+    let out = houmon(
+        &["card", "read", "--reader", "sim", "--mode", "pin", "--pin-stdin", "--json"],
+        "1234\n",
+    );
     let v = json_of(&out);
     let der = b64(&v["certificate"]["der_base64"]);
     let message = b64(&v["signed_message_base64"]);
@@ -66,7 +69,8 @@ fn pin_mode_json_carries_a_signature_that_openssl_verifies() {
     std::fs::write(d.join("msg.bin"), &message).unwrap();
     std::fs::write(d.join("sig.bin"), &signature).unwrap();
     let run = |args: &[&str]| Command::new("openssl").args(args).current_dir(&d).output().unwrap();
-    let pubkey = run(&["x509", "-inform", "DER", "-in", "cert.der", "-pubkey", "-noout", "-out", "pub.pem"]);
+    let pubkey =
+        run(&["x509", "-inform", "DER", "-in", "cert.der", "-pubkey", "-noout", "-out", "pub.pem"]);
     assert!(pubkey.status.success(), "{}", String::from_utf8_lossy(&pubkey.stderr));
     let ok = run(&["dgst", "-sha256", "-verify", "pub.pem", "-signature", "sig.bin", "msg.bin"]);
     assert_eq!(String::from_utf8_lossy(&ok.stdout).trim(), "Verified OK");
@@ -80,7 +84,17 @@ fn pin_mode_json_carries_a_signature_that_openssl_verifies() {
 #[test]
 fn visual_mode_json_carries_the_photo_as_png_and_the_face_text() {
     let out = houmon(
-        &["card", "read", "--reader", "sim", "--mode", "visual", "--collation-stdin", "--json", "--short-apdus"],
+        &[
+            "card",
+            "read",
+            "--reader",
+            "sim",
+            "--mode",
+            "visual",
+            "--collation-stdin",
+            "--json",
+            "--short-apdus",
+        ],
         "55021720352285\n",
     );
     let v = json_of(&out);
@@ -99,7 +113,10 @@ fn card_info_shows_tries_left_and_validity_for_each_variant() {
         ("face-recognition", Value::Null, "face-recognition-card"),
         ("expired", Value::from(3), "certificate-expired"),
     ] {
-        let v = json_of(&houmon(&["card", "info", "--reader", "sim", "--variant", variant, "--json"], ""));
+        let v = json_of(&houmon(
+            &["card", "info", "--reader", "sim", "--variant", variant, "--json"],
+            "",
+        ));
         assert_eq!(v["pin_tries_left"], tries, "{variant}");
         assert!(v["variant"].as_array().unwrap().contains(&Value::from(label)), "{variant}: {v}");
     }
@@ -109,7 +126,8 @@ fn card_info_shows_tries_left_and_validity_for_each_variant() {
 
 #[test]
 fn a_wrong_pin_fails_with_the_tries_left_in_japanese() {
-    let out = houmon(&["card", "read", "--reader", "sim", "--mode", "pin", "--pin-stdin"], "9999\n");
+    let out =
+        houmon(&["card", "read", "--reader", "sim", "--mode", "pin", "--pin-stdin"], "9999\n");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("残り2回"), "{err}");
@@ -118,7 +136,17 @@ fn a_wrong_pin_fails_with_the_tries_left_in_japanese() {
 #[test]
 fn pin_mode_on_a_face_recognition_card_points_to_visual_mode() {
     let out = houmon(
-        &["card", "read", "--reader", "sim", "--variant", "face-recognition", "--mode", "pin", "--pin-stdin"],
+        &[
+            "card",
+            "read",
+            "--reader",
+            "sim",
+            "--variant",
+            "face-recognition",
+            "--mode",
+            "pin",
+            "--pin-stdin",
+        ],
         "1234\n",
     );
     assert!(!out.status.success());

@@ -179,7 +179,7 @@ fn parse_head(bytes: Vec<u8>) -> Result<Head> {
 }
 
 /// Reads one item's TLV at `buf[at..]`, checking its tag.
-fn item<'a>(buf: &'a [u8], at: usize, idx: usize) -> Result<&'a [u8]> {
+fn item(buf: &[u8], at: usize, idx: usize) -> Result<&[u8]> {
     let t = tlv::header_at(buf, at).map_err(face_err)?;
     if t.tag != TAGS[idx] {
         return Err(face_err(format!("expected tag {:04X}, found {:04X}", TAGS[idx], t.tag)));

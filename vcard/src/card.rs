@@ -41,6 +41,10 @@ pub struct CardConfig {
     pub panic_on_violation: bool,
     /// The card's "now" for certificate validity (default: the real now).
     pub now: Option<SystemTime>,
+    /// Write to the whole-suite audit trail (when `HOUMON_APDU_AUDIT_DIR`
+    /// is set). Only the virtual card's own tests of its violation alarm
+    /// turn this off: they commit violations on purpose.
+    pub audited: bool,
 }
 
 impl Default for CardConfig {
@@ -53,6 +57,7 @@ impl Default for CardConfig {
             allow_lock: false,
             panic_on_violation: true,
             now: None,
+            audited: true,
         }
     }
 }
@@ -121,7 +126,7 @@ impl VirtualCard {
             lost: false,
             spent: [false; 4],
             log: Vec::new(),
-            audit: AuditFile::open(),
+            audit: if config.audited { AuditFile::open() } else { AuditFile::none() },
         };
         VirtualCard { config, state: Mutex::new(state) }
     }
@@ -515,6 +520,12 @@ mod tests {
         (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
     }
 
+    /// For the tests that commit a violation on purpose: kept out of the
+    /// whole-suite audit, which must stay clean.
+    fn unaudited(variant: Variant) -> VirtualCard {
+        VirtualCard::new(CardConfig { variant, audited: false, ..CardConfig::default() })
+    }
+
     fn sw(resp: &[u8]) -> u16 {
         u16::from_be_bytes([resp[resp.len() - 2], resp[resp.len() - 1]])
     }
@@ -570,13 +581,13 @@ mod tests {
     #[test]
     #[should_panic(expected = "個人番号")]
     fn selecting_the_text_input_application_fails_the_test() {
-        VirtualCard::standard().process(&hex("00A4040C0AD3921000310001010408"));
+        unaudited(Variant::Standard).process(&hex("00A4040C0AD3921000310001010408"));
     }
 
     #[test]
     #[should_panic(expected = "個人番号")]
     fn reading_the_number_image_by_sfi_fails_the_test() {
-        let card = VirtualCard::standard();
+        let card = unaudited(Variant::Standard);
         card.process(&hex("00A4040C0AD3921000310001010402"));
         card.process(&hex("00B0850000"));
     }
@@ -584,7 +595,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "locked without")]
     fn locking_a_counter_without_a_declared_confirmation_fails_the_test() {
-        let card = VirtualCard::of_variant(Variant::PinOneTryLeft);
+        let card = unaudited(Variant::PinOneTryLeft);
         card.process(&hex("00A4040C0AD392F000260100000001"));
         card.process(&hex("002000980439393939"));
     }
