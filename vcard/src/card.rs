@@ -250,6 +250,11 @@ impl VirtualCard {
     fn dispatch(&self, s: &mut State, cmd: &Command) -> (Vec<u8>, StatusWord) {
         let none = |sw| (Vec::new(), sw);
         match (cmd.cla, cmd.ins) {
+            // Secure messaging is refused (6882 for SELECT, 69FC otherwise);
+            // only logical channel 0 exists (6881).
+            (0x08 | 0x0C, ins::SELECT) => none(StatusWord(0x6882)),
+            (0x08 | 0x0C, _) => none(StatusWord(0x69FC)),
+            (0x01..=0x03, _) => none(StatusWord(0x6881)),
             (0x00, ins::SELECT) => self.select(s, cmd),
             (0x00, ins::READ_BINARY) => self.read_binary(s, cmd),
             (0x00, ins::VERIFY) => self.verify(s, cmd),
@@ -273,9 +278,14 @@ impl VirtualCard {
                 // Exact DF names only (prefix selection is not modelled).
                 match s.apps.iter().position(|a| a.aid[..] == cmd.data[..]) {
                     Some(i) => {
+                        // Selecting another application clears the security
+                        // status; re-selecting the same one keeps it (JICSAP
+                        // 5.1.3 rule 2, observed by myna-card).
+                        if s.app != Some(i) {
+                            s.verified.clear();
+                        }
                         s.app = Some(i);
                         s.ef = None;
-                        s.verified.clear();
                         (Vec::new(), StatusWord::OK)
                     }
                     None => (Vec::new(), StatusWord::FILE_NOT_FOUND),
@@ -555,7 +565,7 @@ mod tests {
     }
 
     #[test]
-    fn signing_needs_the_pin_and_selecting_again_clears_it() {
+    fn signing_needs_the_pin_and_selecting_another_application_clears_it() {
         let card = VirtualCard::standard();
         let select = hex("00A4040C0AD392F000260100000001");
         let mut sign = hex("802A00973330313009060960864801650304020105000420");
@@ -567,7 +577,18 @@ mod tests {
         let r = card.process(&sign);
         assert_eq!((r.len(), sw(&r)), (258, 0x9000));
         card.process(&select);
+        assert_eq!(sw(&card.process(&sign)), 0x9000, "re-selecting the same AP keeps it");
+        card.process(&hex("00A4040C0AD3921000310001010402"));
+        card.process(&select);
         assert_eq!(sw(&card.process(&sign)), 0x6982);
+    }
+
+    #[test]
+    fn secure_messaging_and_other_channels_are_refused() {
+        let card = VirtualCard::standard();
+        assert_eq!(sw(&card.process(&hex("0CA4040C0AD392F000260100000001"))), 0x6882);
+        assert_eq!(sw(&card.process(&hex("0CB08A0000"))), 0x69FC);
+        assert_eq!(sw(&card.process(&hex("01A4040C0AD392F000260100000001"))), 0x6881);
     }
 
     #[test]
