@@ -247,3 +247,15 @@ fn secrets_of_the_wrong_shape_are_refused_before_the_card_sees_them() {
         assert!(houmon_core::credentials::CollationB::new(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn a_second_read_in_the_same_card_session_finds_the_pin_already_verified() {
+    // The card stays in the field: re-selecting the JPKI-AP keeps the
+    // verified state and the empty VERIFY answers 90 00 (observed on real
+    // cards). The core reads that as "counter at its maximum" and goes on.
+    let card = card(Variant::Standard, true);
+    CardReader::new(&card).read_pin_mode(&pin("1234"), false, MESSAGE, now()).unwrap();
+    let r = CardReader::new(&card).read_pin_mode(&pin("1234"), false, MESSAGE, now()).unwrap();
+    assert_eq!(r.tries_before, 3);
+    assert!(card.log().iter().any(|e| e.is_empty_verify() && e.sw == Some(0x9000)));
+}

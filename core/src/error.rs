@@ -21,6 +21,18 @@ pub enum Secret {
 }
 
 impl Secret {
+    /// The counter's maximum, to which a successful VERIFY resets it.
+    /// 3 for the PIN is confirmed by several sources; 10 for 照合番号B is
+    /// reported but not confirmed (docs/card-protocol.md §3.2). Only used
+    /// when the card says the key is already verified (`90 00` to the empty
+    /// VERIFY), where any value ≥ 2 leads to the same decisions.
+    pub fn max_tries(self) -> u8 {
+        match self {
+            Secret::AuthPin => 3,
+            Secret::CollationB => 10,
+        }
+    }
+
     pub fn name_ja(self) -> &'static str {
         match self {
             Secret::AuthPin => "利用者証明用暗証番号",

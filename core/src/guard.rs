@@ -25,15 +25,16 @@
 use tracing::trace;
 
 use crate::apdu::{ins, Command, Response, StatusWord};
-use crate::error::{CardError, Result};
+use crate::error::{CardError, Result, Secret};
 use crate::ids::{self, jpki, kenmen};
 use crate::transport::CardTransport;
+use crate::variant::{classify_counter, CounterState};
 
 /// What the product may do to a file or key of an application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Use {
     Read,
-    VerifyKey,
+    VerifyKey(Secret),
     SignKey,
 }
 
@@ -52,13 +53,16 @@ const ALLOWED: [AllowedApp; 2] = [
             (jpki::EF_AUTH_CA_CERT, Use::Read),
             (jpki::EF_TOKEN_INFO, Use::Read),
             (jpki::EF_CERT_AVAILABILITY, Use::Read),
-            (jpki::PIN_AUTH, Use::VerifyKey),
+            (jpki::PIN_AUTH, Use::VerifyKey(Secret::AuthPin)),
             (jpki::KEY_AUTH, Use::SignKey),
         ],
     },
     AllowedApp {
         aid: ids::AID_KENMEN,
-        files: &[(kenmen::EF_FRONT, Use::Read), (kenmen::KEY_COLLATION_B, Use::VerifyKey)],
+        files: &[
+            (kenmen::EF_FRONT, Use::Read),
+            (kenmen::KEY_COLLATION_B, Use::VerifyKey(Secret::CollationB)),
+        ],
     },
 ];
 
@@ -181,7 +185,7 @@ impl<T: CardTransport> Guard<T> {
                     p2 if p2 & 0xE0 == 0x80 => (p2 & 0x1F) as u16,
                     _ => return refuse("VERIFY P2 not allowed"),
                 };
-                if cmd.p1 != 0 || self.file_use(app, key) != Some(Use::VerifyKey) {
+                if cmd.p1 != 0 || !matches!(self.file_use(app, key), Some(Use::VerifyKey(_))) {
                     return refuse("key not on the allow-list");
                 }
                 if !cmd.data.is_empty() {
@@ -281,8 +285,14 @@ impl<T: CardTransport> Guard<T> {
                 self.ef = Some((cmd.p1 & 0x1F) as u16);
             }
             ins::VERIFY if cmd.data.is_empty() => {
-                self.counter_just_read = match (self.app, key, sw.retries()) {
-                    (Some(app), Some(k), Some(tries)) => Some((app, k, tries)),
+                self.counter_just_read = match (self.app, key) {
+                    (Some(app), Some(k)) => match self.file_use(app, k) {
+                        Some(Use::VerifyKey(secret)) => match classify_counter(secret, sw) {
+                            Ok(CounterState::Available { tries }) => Some((app, k, tries)),
+                            _ => None,
+                        },
+                        _ => None,
+                    },
                     _ => None,
                 };
             }

@@ -3,7 +3,8 @@
 //!
 //! How a 顔認証マイナンバーカード (no PIN set) answers is **not public**
 //! (`docs/card-protocol.md` §4). The hypothesis lives in one function,
-//! [`classify_counter`]: only `63 C1`…`63 CF` means a PIN may be asked for;
+//! [`classify_counter`]: only `63 C1`…`63 CF` (or `90 00`, already
+//! verified in this card session) means a PIN may be asked for;
 //! `63 C0`, `69 83`, `69 84` mean locked; `6A 88` (referenced data not
 //! found) and `69 86` mean no PIN is set. When a real card shows otherwise,
 //! change it here and in the virtual card's `FaceRecognition` variant.
@@ -27,6 +28,9 @@ pub enum CounterState {
 pub fn classify_counter(secret: Secret, sw: StatusWord) -> Result<CounterState> {
     match sw.0 {
         0x63C1..=0x63CF => Ok(CounterState::Available { tries: sw.sw2() & 0x0F }),
+        // Already verified in this card session (the card was not removed
+        // since): a success resets the counter to its maximum.
+        0x9000 => Ok(CounterState::Available { tries: secret.max_tries() }),
         0x63C0 | 0x6983 | 0x6984 => Ok(CounterState::Locked),
         0x6A88 | 0x6986 => Ok(CounterState::NotSet),
         _ => Err(CardError::CounterUnavailable { secret, sw }),
@@ -84,7 +88,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_63c1_to_63cf_allow_asking_for_a_pin() {
+    fn only_63c1_to_63cf_or_already_verified_allow_asking_for_a_pin() {
         let c = |sw| classify_counter(Secret::AuthPin, StatusWord(sw));
         assert_eq!(c(0x63C3).unwrap(), CounterState::Available { tries: 3 });
         assert_eq!(c(0x63C1).unwrap(), CounterState::Available { tries: 1 });
@@ -92,7 +96,9 @@ mod tests {
             assert_eq!(c(locked).unwrap(), CounterState::Locked);
         }
         assert_eq!(c(0x6A88).unwrap(), CounterState::NotSet);
-        for odd in [0x9000, 0x6700, 0x6F00, 0x6300, 0x6A82] {
+        // Already verified in this card session: the counter is at its maximum.
+        assert_eq!(c(0x9000).unwrap(), CounterState::Available { tries: 3 });
+        for odd in [0x6700, 0x6F00, 0x6300, 0x6A82] {
             assert!(matches!(c(odd), Err(CardError::CounterUnavailable { .. })), "{odd:04X}");
         }
     }

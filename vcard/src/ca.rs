@@ -46,6 +46,52 @@ impl TestKeys {
     }
 }
 
+/// The extensions of a real 利用者証明用 certificate, in shape (published
+/// certificates carry these; see docs/card-protocol.md §5), so that the
+/// virtual certificate has a realistic size (≈1.6 KB) and readers make as
+/// many READ BINARY calls as on a real card. Values are test values.
+fn add_jpki_shaped_extensions(b: &mut CertificateBuilder<'_, SigningKey<Sha256>>) {
+    use der::asn1::{Ia5String, ObjectIdentifier as Oid};
+    use x509_cert::ext::pkix::certpolicy::{PolicyInformation, PolicyQualifierInfo};
+    use x509_cert::ext::pkix::crl::dp::DistributionPoint;
+    use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+    use x509_cert::ext::pkix::{
+        AccessDescription, AuthorityInfoAccessSyntax, CertificatePolicies, CrlDistributionPoints,
+        ExtendedKeyUsage, IssuerAltName,
+    };
+    let dir = |s: &str| GeneralName::DirectoryName(Name::from_str(s).expect("directory name"));
+    let cps = Ia5String::new("http://www.jpki.go.jp/cps.html").expect("IA5");
+    let e = "extension";
+    b.add_extension(&ExtendedKeyUsage(vec![Oid::new_unwrap("1.3.6.1.5.5.7.3.2")])).expect(e);
+    b.add_extension(&CertificatePolicies(vec![PolicyInformation {
+        policy_identifier: Oid::new_unwrap("1.2.392.200149.8.5.1.3.30"),
+        policy_qualifiers: Some(vec![PolicyQualifierInfo {
+            policy_qualifier_id: Oid::new_unwrap("1.3.6.1.5.5.7.2.1"),
+            qualifier: Some(der::Any::encode_from(&cps).expect("CPS")),
+        }]),
+    }]))
+    .expect(e);
+    b.add_extension(&IssuerAltName(vec![dir(
+            "C=JP,O=公的個人認証サービス(テスト),OU=公的個人認証サービス利用者証明用,OU=Houmon 仮想カード試験認証局",
+    )]))
+    .expect(e);
+    b.add_extension(&CrlDistributionPoints(vec![DistributionPoint {
+            distribution_point: Some(DistributionPointName::FullName(vec![dir(
+                "C=JP,O=JPKI-TEST,OU=JPKI for user authentication,OU=CRL Distribution Points,OU=Tokyo-to,CN=Houmon-virtual CRLDP",
+            )])),
+            reasons: None,
+            crl_issuer: None,
+        }]))
+        .expect(e);
+    b.add_extension(&AuthorityInfoAccessSyntax(vec![AccessDescription {
+        access_method: Oid::new_unwrap("1.3.6.1.5.5.7.48.1"),
+        access_location: GeneralName::UniformResourceIdentifier(
+            Ia5String::new("http://ocspauthnorm.test.invalid").expect("IA5"),
+        ),
+    }]))
+    .expect(e);
+}
+
 /// The test CA: its certificate (DER) and the means to issue.
 pub struct TestCa {
     pub cert_der: Vec<u8>,
@@ -105,7 +151,7 @@ impl TestCa {
             enable_key_encipherment: false,
         };
         let validity = Validity { not_before: time(not_before), not_after: time(not_after) };
-        let cert = CertificateBuilder::new(
+        let mut builder = CertificateBuilder::new(
             profile,
             SerialNumber::from(serial),
             validity,
@@ -113,9 +159,12 @@ impl TestCa {
             spki_of(&keys.card_auth),
             &signer,
         )
-        .expect("leaf builder")
-        .build::<rsa::pkcs1v15::Signature>()
-        .expect("leaf certificate");
-        cert.to_der().expect("encode leaf")
+        .expect("leaf builder");
+        add_jpki_shaped_extensions(&mut builder);
+        builder
+            .build::<rsa::pkcs1v15::Signature>()
+            .expect("leaf certificate")
+            .to_der()
+            .expect("encode leaf")
     }
 }

@@ -1,0 +1,229 @@
+// SPDX-License-Identifier: MPL-2.0
+//! `cargo run -p houmon-bench`: APDU round trips and bytes on the wire for
+//! each card flow, Houmon's core against jpki-rs (the `jpki` crate 0.4.3),
+//! both talking to the same virtual card; then the same flows with a
+//! latency model (sleeps in the virtual card) to show what round trips cost.
+//!
+//! The counts are deterministic: they depend only on the code and on the
+//! virtual card's file sizes (certificate, photo), which are printed.
+
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use houmon_core::cert::{sha256_digest_info, AuthCertificate};
+use houmon_core::credentials::{CollationB, Pin};
+use houmon_core::reader::CardReader;
+use houmon_core::transport::{CardTransport, TransportError};
+use houmon_vcard::{CardConfig, Faults, Holder, VirtualCard, SAMPLE_PHOTO_JP2};
+use jpki::nfc::{HandleError, HandlerInCtx};
+
+const MESSAGE: &[u8] = b"benchmark challenge";
+
+/// The virtual card, with a count of what crosses the wire.
+struct Wire {
+    card: VirtualCard,
+    apdus: AtomicUsize,
+    bytes: AtomicUsize,
+}
+
+impl Wire {
+    fn new(extended: bool, faults: Faults) -> Self {
+        Wire {
+            card: VirtualCard::new(CardConfig {
+                extended_length: extended,
+                faults,
+                ..CardConfig::default()
+            }),
+            apdus: AtomicUsize::new(0),
+            bytes: AtomicUsize::new(0),
+        }
+    }
+    fn counts(&self) -> (usize, usize) {
+        (self.apdus.load(Relaxed), self.bytes.load(Relaxed))
+    }
+}
+
+impl CardTransport for Wire {
+    fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let resp = self.card.transceive(apdu)?;
+        self.apdus.fetch_add(1, Relaxed);
+        self.bytes.fetch_add(apdu.len() + resp.len(), Relaxed);
+        Ok(resp)
+    }
+    fn supports_extended_length(&self) -> bool {
+        self.card.supports_extended_length()
+    }
+}
+
+/// jpki-rs's delegate over the same wire. jpki-rs first offers a buffer
+/// of Le bytes (0 for `Le = 00`) and, when the answer does not fit, asks
+/// again with a bigger one: the answer is kept so that the retry does not
+/// reach the card (a phone's delegate would do the same).
+struct JpkiDelegate<'a> {
+    wire: &'a Wire,
+    pending: std::sync::Mutex<Option<(Vec<u8>, Vec<u8>)>>,
+}
+
+impl<'a> JpkiDelegate<'a> {
+    fn new(wire: &'a Wire) -> Self {
+        JpkiDelegate { wire, pending: std::sync::Mutex::new(None) }
+    }
+}
+
+impl HandlerInCtx<()> for JpkiDelegate<'_> {
+    fn handle_in_ctx(&self, _: (), command: &[u8], response: &mut [u8]) -> jpki::nfc::Result {
+        let mut pending = self.pending.lock().unwrap();
+        let resp = match pending.take() {
+            Some((cmd, resp)) if cmd == command => resp,
+            _ => self.wire.transceive(command).map_err(|e| HandleError::Nfc(Box::new(e)))?,
+        };
+        if resp.len() > response.len() {
+            let needed = resp.len();
+            *pending = Some((command.to_vec(), resp));
+            return Err(HandleError::NotEnoughBuffer(needed));
+        }
+        response[..resp.len()].copy_from_slice(&resp);
+        Ok(resp.len())
+    }
+}
+
+type JpkiCard<'a> = jpki::Card<JpkiDelegate<'a>, ()>;
+
+fn jpki_card(wire: &Wire) -> Rc<JpkiCard<'_>> {
+    Rc::new(jpki::Card::new(Box::new(JpkiDelegate::new(wire))))
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Flow {
+    /// Read the 利用者証明用 certificate (no PIN).
+    Certificate,
+    /// Certificate, PIN counter, VERIFY, signature.
+    PinMode,
+    /// 照合番号B counter, VERIFY, the photo (Houmon also reads the certificate).
+    VisualMode,
+}
+
+impl Flow {
+    fn name(self) -> &'static str {
+        match self {
+            Flow::Certificate => "certificate only",
+            Flow::PinMode => "PIN mode (cert + counter + VERIFY + sign)",
+            Flow::VisualMode => "目視 mode (counter + VERIFY + photo)",
+        }
+    }
+}
+
+fn run_houmon(flow: Flow, wire: &Wire) {
+    let mut reader = CardReader::new(wire);
+    let now = Utc::now();
+    match flow {
+        Flow::Certificate => {
+            let mut g = houmon_core::guard::Guard::new(wire);
+            let mut r =
+                houmon_core::binary::BinaryReader { extended: wire.supports_extended_length() };
+            houmon_core::jpki::select(&mut g).unwrap();
+            houmon_core::jpki::read_auth_cert(&mut g, &mut r).unwrap();
+        }
+        Flow::PinMode => {
+            reader.read_pin_mode(&Pin::new("1234").unwrap(), false, MESSAGE, now).unwrap();
+        }
+        Flow::VisualMode => {
+            let b = CollationB::new(&Holder::default().collation_b()).unwrap();
+            reader.read_visual_mode(&b, false, now).unwrap();
+        }
+    }
+}
+
+fn run_jpki(flow: Flow, wire: &Wire) {
+    use jpki::ap::crypto::{CertType, CryptoAp};
+    use jpki::ap::surface::{Pin as SurfacePin, SurfaceAp};
+    let card = jpki_card(wire);
+    match flow {
+        Flow::Certificate => {
+            let ap = CryptoAp::open((), card).unwrap();
+            ap.read_certificate((), CertType::Auth, vec![]).unwrap();
+        }
+        Flow::PinMode => {
+            let ap = CryptoAp::open((), card).unwrap();
+            let der = ap.read_certificate((), CertType::Auth, vec![]).unwrap();
+            assert_eq!(ap.auth_pin_status(()).unwrap(), 3);
+            let sig = ap.auth((), b"1234".to_vec(), sha256_digest_info(MESSAGE)).unwrap();
+            AuthCertificate::from_der(&der).unwrap().verify_signature(MESSAGE, &sig).unwrap();
+        }
+        Flow::VisualMode => {
+            let ap = SurfaceAp::open((), card).unwrap();
+            assert_eq!(ap.pin_b_status(()).unwrap(), 10);
+            let raw = ap
+                .read_surface_raw((), SurfacePin::B(Holder::default().collation_b().into_bytes()))
+                .unwrap();
+            assert!(raw.windows(8).any(|w| w == &SAMPLE_PHOTO_JP2[..8]), "photo read");
+        }
+    }
+}
+
+/// (label, flow runner, extended length)
+type Row = (&'static str, fn(Flow, &Wire), bool);
+
+fn measure(
+    run: fn(Flow, &Wire),
+    flow: Flow,
+    extended: bool,
+    faults: Faults,
+) -> (usize, usize, Duration) {
+    let wire = Wire::new(extended, faults);
+    let t = Instant::now();
+    run(flow, &wire);
+    let elapsed = t.elapsed();
+    let (apdus, bytes) = wire.counts();
+    (apdus, bytes, elapsed)
+}
+
+fn main() {
+    let card = VirtualCard::standard();
+    println!(
+        "Virtual card: 利用者証明用 certificate {} bytes, photo {} bytes (JPEG 2000).\n",
+        card.auth_certificate_der().len(),
+        SAMPLE_PHOTO_JP2.len()
+    );
+    drop(card);
+
+    println!("| flow | implementation | APDUs | bytes on the wire |");
+    println!("|---|---|---:|---:|");
+    for flow in [Flow::Certificate, Flow::PinMode, Flow::VisualMode] {
+        let rows: [Row; 3] = [
+            ("houmon-core, extended length", run_houmon, true),
+            ("houmon-core, short APDUs only", run_houmon, false),
+            ("jpki-rs 0.4.3 (short APDUs)", run_jpki, false),
+        ];
+        for (name, run, extended) in rows {
+            let (apdus, bytes, _) = measure(run, flow, extended, Faults::default());
+            println!("| {} | {name} | {apdus} | {bytes} |", flow.name());
+        }
+    }
+
+    let per_apdu = Duration::from_millis(20);
+    let per_signature = Duration::from_millis(500);
+    println!(
+        "\nLatency model (sleeps in the virtual card, not a measurement of a real card): \
+         {} ms per APDU, {} ms more per signature. Wall time of one run:\n",
+        per_apdu.as_millis(),
+        per_signature.as_millis()
+    );
+    println!("| flow | implementation | APDUs | wall time (ms) |");
+    println!("|---|---|---:|---:|");
+    let faults =
+        Faults { latency: per_apdu, signature_latency: per_signature, ..Faults::default() };
+    for flow in [Flow::PinMode, Flow::VisualMode] {
+        let rows: [Row; 3] = [
+            ("houmon-core, extended length", run_houmon, true),
+            ("houmon-core, short APDUs only", run_houmon, false),
+            ("jpki-rs 0.4.3 (short APDUs)", run_jpki, false),
+        ];
+        for (name, run, extended) in rows {
+            let (apdus, _, t) = measure(run, flow, extended, faults.clone());
+            println!("| {} | {name} | {apdus} | {} |", flow.name(), t.as_millis());
+        }
+    }
+}
