@@ -27,5 +27,19 @@ fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
+
+# PC/SC interop (pcscd + vpcd + OpenSC + jpki-rs), when the tools are here.
+if opensc-tool --list-readers 2>/dev/null | grep -q "Virtual PCD" \
+   && pkg-config --exists libpcsclite 2>/dev/null; then
+  cargo clippy -p houmon-tests --features pcsc-interop --all-targets -- -D warnings
+  cargo test -p houmon-tests --features pcsc-interop --test pcsc_interop
+elif [ -n "${HOUMON_REQUIRE_TOOLS:-}" ]; then
+  echo "HOUMON_REQUIRE_TOOLS is set but pcscd/vpcd/OpenSC/libpcsclite-dev are missing" >&2
+  exit 1
+else
+  echo "skipping the PC/SC interop test (install pcscd vsmartcard-vpcd opensc libpcsclite-dev pkg-config)"
+fi
+
+# Last: every APDU any virtual card received during the runs above.
 cargo test -p houmon-tests --test apdu_audit -- --ignored --nocapture
 echo "all tests passed"

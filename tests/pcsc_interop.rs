@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MPL-2.0
 //! Interoperability through real PC/SC: `pcscd` with vsmartcard's vpcd
-//! driver, the virtual card served by `houmon sim vpcd`, and three clients
-//! that know nothing of Houmon's code — OpenSC's `pkcs15-tool` and
-//! `pkcs15-crypt`, and openssl — plus `houmon card read --reader pcsc`.
+//! driver, the virtual card served by `houmon sim vpcd`, and clients that
+//! know nothing of Houmon's code — OpenSC's `pkcs15-tool` and `pkcs15-crypt`,
+//! jpki-rs's PC/SC backend, and openssl — plus `houmon card read --reader pcsc`.
 //!
 //! Needs `pcscd` running with `tests/pcsc/vpcd.conf` (scripts/test.sh starts
 //! it) and OpenSC. Skipped when they are missing, unless
@@ -143,7 +143,20 @@ fn opensc_openssl_and_houmon_read_the_virtual_card_through_pcscd() {
     assert_eq!(der, der_from_opensc, "OpenSC and houmon read the same certificate");
     assert_eq!(info["pin_tries_left"], 3);
 
-    // 3. OpenSC has the card sign; openssl verifies with the certificate.
+    // 3. jpki-rs, through its own PC/SC backend, reads the same certificate
+    //    and the PIN counter (before anything
+    //    verifies the PIN: a verified PIN answers 90 00, which jpki-rs reports as 0).
+    {
+        use jpki::ap::crypto::{CertType, CryptoAp};
+        let ctx = jpki::pcsc::Context::try_new().unwrap();
+        let device = ctx.open().unwrap();
+        let card = std::rc::Rc::new(jpki::Card::new(Box::new(device.connect(ctx).unwrap())));
+        let ap = CryptoAp::open((), card).unwrap();
+        assert_eq!(ap.read_certificate((), CertType::Auth, vec![]).unwrap(), der);
+        assert_eq!(ap.auth_pin_status(()).unwrap(), 3);
+    }
+
+    // 4. OpenSC has the card sign; openssl verifies with the certificate.
     std::fs::write(dir.join("msg.bin"), b"interop message").unwrap();
     let digest = run(
         "openssl",
@@ -213,7 +226,7 @@ fn opensc_openssl_and_houmon_read_the_virtual_card_through_pcscd() {
     );
     assert_eq!(verified.trim(), "Verified OK");
 
-    // 4. houmon's PIN mode and 目視 mode through PC/SC.
+    // 5. houmon's PIN mode and 目視 mode through PC/SC.
     let pin = with_stdin(
         Command::new(&houmon).args([
             "card",
