@@ -4,10 +4,12 @@
 //! - `houmon demo` — the main job on embedded defaults (virtual cards).
 //! - `houmon card read|info --reader sim|pcsc[:NAME]` — read a card.
 //! - `houmon sim vpcd` — serve the virtual card to `pcscd`.
+//! - `houmon assess` — reception guidance (the Ministry's rules, dated).
 //!
 //! Secrets (PIN, 照合番号B) are read from standard input, never from
 //! arguments (which other users can see in `ps`).
 
+mod assess_cmd;
 mod card_cmd;
 mod demo;
 mod output;
@@ -40,6 +42,8 @@ enum Command {
     },
     /// Runs a round of visits on virtual cards and prints what happened.
     Demo,
+    /// Reception guidance: what to accept, charge and claim (Japanese).
+    Assess(assess_cmd::AssessArgs),
 }
 
 #[derive(clap::Args, Clone)]
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
             sim::vpcd(&host, port, &variant)
         }
         Command::Demo => demo::run(),
+        Command::Assess(args) => assess_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -182,3 +182,37 @@ fn the_demo_confirms_every_patient_of_the_round() {
     assert!(text.contains("7 件中 7 件で本人確認完了"), "{text}");
     assert!(text.contains("かざし直し"));
 }
+
+#[test]
+fn assess_prints_guidance_in_japanese_from_flags() {
+    let out = houmon(
+        &["assess", "--date", "2026-11-25", "--card", "device-or-card-fault", "--age", "40"],
+        "",
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("被保険者資格申立書") && text.contains("3割"), "{text}");
+}
+
+#[test]
+fn assess_reads_a_json_situation_and_prints_json() {
+    let situation = r#"{"date":"2026-08-01","age":40,"history":{"kind":"first-visit"},
+        "online_check":"now","documents":[{"kind":"qualification-notice","share_printed":3}]}"#;
+    let v = json_of(&houmon(&["assess", "--file", "-", "--json"], situation));
+    assert_eq!(v["accepted"], false);
+    assert_eq!(v["share"]["kind"], "full");
+    assert!(v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|w| w["rule_id"] == "provisional-expired-card-or-notice"));
+}
+
+#[test]
+fn assess_refuses_contradictory_input_with_a_message() {
+    let out = houmon(&["assess", "--date", "2026-11-25", "--age", "300"], "");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("130歳"));
+    let out = houmon(&["assess", "--insurer-kind", "mutual-aid-x"], "");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kokuho, employee or kouki"));
+}

@@ -75,14 +75,27 @@ impl Validity {
     }
 }
 
-/// The last instant of the third month after the month of `not_after`, in JST.
+/// Months of grace after the certificate (or card) expires: usable as a
+/// 保険証 to the end of the third month after the month of expiry. The
+/// reception policy table carries the same number (`certificate-grace`); a
+/// test keeps them equal.
+pub const GRACE_MONTHS: u32 = 3;
+
+/// The last day of the month `months` after the month of `date`.
+pub fn last_day_of_month_after(date: NaiveDate, months: u32) -> NaiveDate {
+    let index = date.year() * 12 + date.month0() as i32 + months as i32 + 1; // first of the month after
+    let first_after =
+        NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1)
+            .expect("first of a month is a valid date");
+    first_after.pred_opt().expect("a day before the first of a month exists")
+}
+
+/// The last instant of the grace (end of the third month after the month of
+/// `not_after`), in JST.
 pub fn grace_until(not_after: DateTime<Utc>) -> DateTime<Utc> {
     let local = not_after.with_timezone(&jst());
-    let months = local.year() * 12 + local.month0() as i32 + 3 + 1; // first of the 4th month
-    let first_after = NaiveDate::from_ymd_opt(months / 12, (months % 12) as u32 + 1, 1)
-        .expect("first of a month is a valid date");
-    let end =
-        first_after.and_hms_opt(0, 0, 0).expect("midnight is valid") - chrono::Duration::seconds(1);
+    let last_day = last_day_of_month_after(local.date_naive(), GRACE_MONTHS);
+    let end = last_day.and_hms_opt(23, 59, 59).expect("23:59:59 is valid");
     jst().from_local_datetime(&end).single().expect("JST has no gaps").with_timezone(&Utc)
 }
 

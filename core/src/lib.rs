@@ -33,6 +33,7 @@ pub mod jpki;
 pub mod kenmen;
 pub mod photo;
 pub mod reader;
+pub mod reception;
 pub mod tlv;
 pub mod transport;
 pub mod variant;

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: MPL-2.0
+//! The dated policy table: the Ministry's reception rules as data.
+//!
+//! The table ships with the core (`core/policy/reception-policy.json`); the
+//! clinic server may send a newer one ([`Policy::from_json`] validates it,
+//! [`Policy::newer`] picks it). The engine asks for rules by id and reads
+//! their dates and parameters from here, so a date that moves is a change to
+//! the table, not to the code. `docs/reception-rules.md` lists the rules in
+//! the same order (a test keeps the two in step).
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::ReceptionError;
+
+/// The table that ships with this build.
+pub const EMBEDDED_JSON: &str = include_str!("../../policy/reception-policy.json");
+
+/// The rule ids the engine needs; a table without one of them is refused.
+pub const REQUIRED_RULES: [&str; 19] = [
+    "old-card-end-employee",
+    "old-card-end-kokuho",
+    "old-card-end-kouki",
+    "notice-needs-card",
+    "portal-screen-with-card",
+    "provisional-expired-card-or-notice-original",
+    "provisional-expired-card-or-notice",
+    "provisional-needs-online-check",
+    "unconfirmed-first-visit-full-charge",
+    "kouki-certificate-for-all",
+    "kouki-from-2026-08",
+    "kakuninsho-max-validity",
+    "kakuninsho-elderly-share",
+    "elderly-recipient-renewal",
+    "limit-certificates-until-expiry",
+    "certificate-grace",
+    "declaration-when-card-cannot-be-checked",
+    "claim-order",
+    "claim-unknown-insurer-alt",
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub effective_from: NaiveDate,
+    pub effective_until: Option<NaiveDate>,
+    #[serde(default)]
+    pub params: serde_json::Map<String, serde_json::Value>,
+    pub source: String,
+    pub last_reviewed: NaiveDate,
+    pub uncertain: bool,
+    #[serde(default)]
+    pub uncertain_note: Option<String>,
+}
+
+impl Rule {
+    /// In force on `date` (both ends inclusive).
+    pub fn active_on(&self, date: NaiveDate) -> bool {
+        date >= self.effective_from && self.effective_until.is_none_or(|u| date <= u)
+    }
+
+    pub fn param_u32(&self, name: &str) -> Option<u32> {
+        self.params.get(name)?.as_u64().and_then(|v| u32::try_from(v).ok())
+    }
+
+    pub fn param_str(&self, name: &str) -> Option<&str> {
+        self.params.get(name)?.as_str()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    pub schema: u32,
+    /// The table's date; a newer table has a later version.
+    pub version: NaiveDate,
+    #[serde(default)]
+    pub note: String,
+    pub rules: Vec<Rule>,
+}
+
+impl Policy {
+    /// The table shipped with this build (checked by a unit test).
+    pub fn embedded() -> Policy {
+        Policy::from_json(EMBEDDED_JSON).expect("the embedded policy table is valid (unit-tested)")
+    }
+
+    /// Parses and validates a table (e.g. one sent by the clinic server).
+    pub fn from_json(json: &str) -> Result<Policy, ReceptionError> {
+        let bad = |reason: String| ReceptionError::Policy { reason };
+        let p: Policy =
+            serde_json::from_str(json).map_err(|e| bad(format!("not a policy table: {e}")))?;
+        if p.schema != 1 {
+            return Err(bad(format!("unsupported schema {}", p.schema)));
+        }
+        for (i, r) in p.rules.iter().enumerate() {
+            if p.rules[..i].iter().any(|o| o.id == r.id) {
+                return Err(bad(format!("rule {} appears twice", r.id)));
+            }
+            if r.effective_until.is_some_and(|u| u < r.effective_from) {
+                return Err(bad(format!("rule {} ends before it starts", r.id)));
+            }
+            if r.source.trim().is_empty() || r.title.trim().is_empty() {
+                return Err(bad(format!("rule {} has no title or source", r.id)));
+            }
+        }
+        for id in REQUIRED_RULES {
+            if !p.rules.iter().any(|r| r.id == id) {
+                return Err(bad(format!("rule {id} is missing")));
+            }
+        }
+        Ok(p)
+    }
+
+    /// The newer of two tables (by version date).
+    pub fn newer(self, other: Policy) -> Policy {
+        if other.version > self.version {
+            other
+        } else {
+            self
+        }
+    }
+
+    /// A rule the engine needs (present: checked by [`Policy::from_json`]).
+    pub fn rule(&self, id: &str) -> &Rule {
+        self.rules
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("rule {id} is required and validated at load"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_table_is_valid_and_holds_every_required_rule() {
+        let p = Policy::embedded();
+        assert_eq!(p.rules.len(), REQUIRED_RULES.len());
+        assert!(p
+            .rules
+            .iter()
+            .all(|r| r.last_reviewed >= NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()));
+    }
+
+    #[test]
+    fn rule_dates_are_inclusive_at_both_ends() {
+        let p = Policy::embedded();
+        let r = p.rule("provisional-expired-card-or-notice");
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert!(r.active_on(d(2026, 7, 31)));
+        assert!(!r.active_on(d(2026, 8, 1)));
+        assert!(r.active_on(d(2025, 6, 27)));
+        assert!(!r.active_on(d(2025, 6, 26)));
+    }
+
+    #[test]
+    fn a_bad_table_is_refused_with_the_reason() {
+        let reason = |json: &str| match Policy::from_json(json) {
+            Err(ReceptionError::Policy { reason }) => reason,
+            other => panic!("{other:?}"),
+        };
+        assert!(reason("{").contains("not a policy table"));
+        let mut v: serde_json::Value = serde_json::from_str(EMBEDDED_JSON).unwrap();
+        v["rules"].as_array_mut().unwrap().remove(0);
+        assert!(reason(&v.to_string()).contains("old-card-end-employee is missing"));
+        let mut v: serde_json::Value = serde_json::from_str(EMBEDDED_JSON).unwrap();
+        v["rules"][1]["effective_until"] = "2020-01-01".into();
+        assert!(reason(&v.to_string()).contains("ends before it starts"));
+        let mut v: serde_json::Value = serde_json::from_str(EMBEDDED_JSON).unwrap();
+        v["schema"] = 2.into();
+        assert!(reason(&v.to_string()).contains("schema"));
+    }
+
+    #[test]
+    fn a_newer_table_from_the_server_replaces_the_embedded_one() {
+        let mut v: serde_json::Value = serde_json::from_str(EMBEDDED_JSON).unwrap();
+        v["version"] = "2027-01-01".into();
+        v["rules"][6]["effective_until"] = "2026-12-31".into();
+        let newer = Policy::from_json(&v.to_string()).unwrap();
+        let chosen = Policy::embedded().newer(newer);
+        let d = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
+        assert!(chosen.rule("provisional-expired-card-or-notice").active_on(d));
+        // An older table does not replace a newer one.
+        let mut old: serde_json::Value = serde_json::from_str(EMBEDDED_JSON).unwrap();
+        old["version"] = "2020-01-01".into();
+        let kept = Policy::embedded().newer(Policy::from_json(&old.to_string()).unwrap());
+        assert_eq!(kept.version, Policy::embedded().version);
+    }
+}
