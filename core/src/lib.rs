@@ -37,5 +37,6 @@ pub mod reception;
 pub mod tlv;
 pub mod transport;
 pub mod variant;
+pub mod visit;
 
 pub use error::{CardError, Result};

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MPL-2.0
+//! The visit context: patient, kind of visit, staff, device, time.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Kinds of visit. The consent rules depend on it (`consent.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VisitKind {
+    /// 訪問診療 (planned, regular).
+    HomeCare,
+    /// 往診 (unscheduled, at the patient's request).
+    HouseCall,
+    /// 訪問看護.
+    HomeNursing,
+    /// 対診 (consultation at another hospital).
+    Consultation,
+    /// 施設 (a care facility round).
+    Facility,
+}
+
+impl VisitKind {
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            VisitKind::HomeCare => "訪問診療",
+            VisitKind::HouseCall => "往診",
+            VisitKind::HomeNursing => "訪問看護",
+            VisitKind::Consultation => "対診",
+            VisitKind::Facility => "施設",
+        }
+    }
+}
+
+/// How identity is confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentityMode {
+    /// The patient types the 利用者証明用 PIN; the card signs a challenge.
+    Pin,
+    /// 目視確認: staff compare the patient with the card's photo.
+    Visual,
+}
+
+/// Why staff chose 目視 (the reasons the Ministry lists), plus free text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VisualReason {
+    /// 顔認証に失敗し、暗証番号を忘れた(またはロック).
+    FaceFailedAndPinUnavailable,
+    /// 認知症・障害等で操作が難しい.
+    DementiaOrDisability,
+    /// 体調・状況の悪化.
+    Condition,
+    /// 機械のトラブル等.
+    DeviceTrouble,
+    /// その他 (free text required).
+    Other,
+}
+
+/// Who, where, what: fixed when the visit starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitContext {
+    /// Client-generated, reused on every retry of the upload.
+    pub visit_id: String,
+    /// The patient's id in the clinic's roster, when known.
+    pub patient_id: Option<String>,
+    pub kind: VisitKind,
+    pub staff_id: String,
+    pub device_id: String,
+    pub started_at: DateTime<Utc>,
+    /// When the patient's first visit of this course was (for consent).
+    pub first_visit_on: Option<chrono::NaiveDate>,
+}
+
+/// A new random identifier: prefix + 128 random bits in hex.
+pub fn new_id(prefix: &str) -> String {
+    let bytes: [u8; 16] = rand::random();
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}-{hex}")
+}

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: MPL-2.0
+//! The visit flow: a state machine a Kotlin or Swift UI drives step by step.
+//!
+//! - [`context`]: who, where, what kind of visit.
+//! - [`session`]: the steps (choose mode → PIN or 照合番号B → hold the card →
+//!   identity → consent → done), cancel at any step, resume after the card
+//!   was pulled away.
+//! - [`evidence`]: what the clinic server can check later (the signed
+//!   challenge in PIN mode; the staff attestation in 目視 mode).
+//! - [`consent`]: consent choices and how long they hold, by visit kind.
+//! - [`record`]: the record that goes to the offline queue.
+
+pub mod consent;
+pub mod context;
+pub mod evidence;
+pub mod record;
+pub mod session;
+
+pub use consent::{
+    ConsentCategory, ConsentChoice, ConsentRecord, ConsentScope, ConsentValidity, Prescription,
+};
+pub use context::{new_id, IdentityMode, VisitContext, VisitKind, VisualReason};
+pub use evidence::{Challenge, Evidence, PinEvidence, VisualEvidence};
+pub use record::VisitRecord;
+pub use session::{
+    ModeUnavailable, ReadProgress, RefusalReason, SessionOptions, Step, VisitError, VisitSession,
+};

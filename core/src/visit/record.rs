@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MPL-2.0
+//! The record of a visit: what goes to the offline queue and the server.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::consent::ConsentRecord;
+use super::context::VisitContext;
+use super::evidence::Evidence;
+
+/// Schema version of [`VisitRecord`] as sent to the server.
+pub const RECORD_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitRecord {
+    pub version: u32,
+    /// The visit id (client-generated): the idempotency key for the upload.
+    pub id: String,
+    pub context: VisitContext,
+    pub evidence: Evidence,
+    pub consent: ConsentRecord,
+    /// Certificate validity as the phone saw it ("valid", "expired-in-grace-until-…").
+    pub certificate_validity: String,
+    pub completed_at: DateTime<Utc>,
+}
+
+impl VisitRecord {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("a visit record always serialises")
+    }
+
+    pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+}

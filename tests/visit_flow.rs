@@ -1,0 +1,441 @@
+// SPDX-License-Identifier: MPL-2.0
+//! The visit session end to end on the virtual card: every step, every
+//! branch, the card variants and a card pulled away at every APDU.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use houmon_core::cert::AuthCertificate;
+use houmon_core::visit::evidence::sha256_hex;
+use houmon_core::visit::{
+    ConsentCategory, ConsentChoice, ConsentScope, ConsentValidity, Evidence, IdentityMode,
+    Prescription, ReadProgress, RefusalReason, SessionOptions, Step, VisitContext, VisitError,
+    VisitKind, VisitSession, VisualReason,
+};
+use houmon_tests::*;
+use houmon_vcard::{CardConfig, Faults, Variant, VirtualCard, SAMPLE_PHOTO_JP2};
+
+const COLLATION: &str = "55021720352285";
+
+fn context(kind: VisitKind) -> VisitContext {
+    VisitContext {
+        visit_id: houmon_core::visit::new_id("v"),
+        patient_id: Some("p-001".into()),
+        kind,
+        staff_id: "nurse-7".into(),
+        device_id: "device-3".into(),
+        started_at: now(),
+        first_visit_on: None,
+    }
+}
+
+fn session(kind: VisitKind) -> VisitSession {
+    VisitSession::new(context(kind), SessionOptions::default())
+}
+
+fn all_consent() -> ConsentChoice {
+    ConsentChoice { scope: ConsentScope::Comprehensive, prescription: Prescription::Electronic }
+}
+
+fn offered(s: &VisitSession) -> Vec<IdentityMode> {
+    match s.step() {
+        Step::ChooseMode { offered, .. } => offered.clone(),
+        other => panic!("expected ChooseMode, got {other:?}"),
+    }
+}
+
+fn verifies(card: &VirtualCard) -> usize {
+    card.log().iter().filter(|e| e.is_verify_with_secret()).count()
+}
+
+#[test]
+fn a_pin_visit_goes_from_mode_choice_to_a_signed_record() {
+    let card = card(Variant::Standard, true);
+    let mut s = session(VisitKind::HomeCare);
+    assert_eq!(offered(&s), [IdentityMode::Pin, IdentityMode::Visual]);
+    assert!(matches!(
+        s.choose_mode(IdentityMode::Pin).unwrap(),
+        Step::EnterPin { tries_left: None, .. }
+    ));
+    assert!(matches!(
+        s.enter_pin("1234").unwrap(),
+        Step::HoldCard { mode: IdentityMode::Pin, message: None }
+    ));
+    let t = now();
+    match s.read_card(&card, t).unwrap() {
+        Step::IdentityConfirmed { mode: IdentityMode::Pin, consent_validity } => {
+            assert!(matches!(consent_validity, ConsentValidity::UntilThenWhileMonthlyCare { .. }))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(s.give_consent(all_consent(), t).unwrap(), Step::Done { .. }));
+    let record = s.record().unwrap();
+    assert_eq!(record.id, s.context().visit_id);
+    let Evidence::Pin(p) = &record.evidence else { panic!("PIN evidence expected") };
+    assert_eq!(
+        p.signed_message,
+        p.challenge.to_bytes(),
+        "the signed bytes are the challenge, rebuilt from its fields"
+    );
+    let text = String::from_utf8(p.signed_message.clone()).unwrap();
+    assert!(text.contains(&format!("visit={}", record.id)) && text.contains("device=device-3"));
+    let cert = AuthCertificate::from_der(&p.certificate).unwrap();
+    cert.verify_signature(&p.signed_message, &p.signature).unwrap();
+    cert.verify_issued_by(&test_ca()).unwrap();
+    assert_eq!(record.consent.categories.len(), 5);
+    assert_eq!(record.certificate_validity, "valid");
+    // The record round-trips through JSON and carries no secret field.
+    let json = record.to_json();
+    assert_eq!(&houmon_core::visit::VisitRecord::from_json(&json).unwrap(), record);
+    for forbidden in ["\"pin\":", "collation\":", "個人番号", "my_number"] {
+        assert!(!json.contains(forbidden), "{forbidden} in {json}");
+    }
+}
+
+#[test]
+fn a_visual_visit_shows_the_photo_and_records_who_checked_and_why() {
+    for keep_photo in [false, true] {
+        let card = card(Variant::Standard, true);
+        let mut s = VisitSession::new(context(VisitKind::Facility), SessionOptions { keep_photo });
+        s.choose_mode(IdentityMode::Visual).unwrap();
+        assert!(matches!(
+            s.enter_collation(COLLATION).unwrap(),
+            Step::HoldCard { mode: IdentityMode::Visual, .. }
+        ));
+        match s.read_card(&card, now()).unwrap() {
+            Step::ComparePhoto { png, width: 150, height: 200 } => {
+                assert_eq!(&png[..4], b"\x89PNG")
+            }
+            other => panic!("{other:?}"),
+        }
+        s.photo_matches("nurse-7", VisualReason::DementiaOrDisability, "", now()).unwrap();
+        s.give_consent(all_consent(), now()).unwrap();
+        let Evidence::Visual(v) = &s.record().unwrap().evidence else {
+            panic!("visual evidence expected")
+        };
+        assert_eq!(v.checked_by, "nurse-7");
+        assert_eq!(v.reason, VisualReason::DementiaOrDisability);
+        assert_eq!(v.photo_sha256, sha256_hex(SAMPLE_PHOTO_JP2));
+        assert_eq!(
+            v.photo_png.is_some(),
+            keep_photo,
+            "the photo is kept only if the clinic turns it on"
+        );
+        assert_eq!(v.certificate, card.auth_certificate_der());
+    }
+}
+
+#[test]
+fn other_as_the_visual_reason_needs_a_note() {
+    let card = card(Variant::Standard, true);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Visual).unwrap();
+    s.enter_collation(COLLATION).unwrap();
+    s.read_card(&card, now()).unwrap();
+    assert_eq!(
+        s.photo_matches("n", VisualReason::Other, "  ", now()).unwrap_err(),
+        VisitError::NoteRequired
+    );
+    assert!(matches!(s.step(), Step::ComparePhoto { .. }), "unchanged");
+    s.photo_matches("n", VisualReason::Other, "聴覚障害のため筆談", now()).unwrap();
+}
+
+#[test]
+fn a_photo_that_does_not_match_refuses_identity() {
+    let card = card(Variant::Standard, true);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Visual).unwrap();
+    s.enter_collation(COLLATION).unwrap();
+    s.read_card(&card, now()).unwrap();
+    assert_eq!(
+        s.photo_does_not_match().unwrap(),
+        &Step::IdentityRefused { reason: RefusalReason::PhotoMismatch }
+    );
+    assert!(matches!(s.give_consent(all_consent(), now()), Err(VisitError::WrongStep { .. })));
+}
+
+#[test]
+fn a_face_recognition_card_takes_pin_mode_away_without_sending_the_pin() {
+    let card = card(Variant::FaceRecognition, true);
+    let mut s = session(VisitKind::Facility);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    s.read_card(&card, now()).unwrap();
+    assert_eq!(offered(&s), [IdentityMode::Visual]);
+    let Step::ChooseMode { unavailable, .. } = s.step() else { unreachable!() };
+    assert!(unavailable[0].reason_ja.contains("顔認証"));
+    assert_eq!(verifies(&card), 0);
+    assert_eq!(
+        s.choose_mode(IdentityMode::Pin).unwrap_err(),
+        VisitError::ModeNotOffered(IdentityMode::Pin)
+    );
+    // 目視 works on the same card.
+    s.choose_mode(IdentityMode::Visual).unwrap();
+    s.enter_collation(COLLATION).unwrap();
+    assert!(matches!(s.read_card(&card, now()).unwrap(), Step::ComparePhoto { .. }));
+}
+
+#[test]
+fn a_card_without_a_photo_takes_visual_mode_away() {
+    let card = card(Variant::NoPhoto, true);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Visual).unwrap();
+    s.enter_collation(COLLATION).unwrap();
+    s.read_card(&card, now()).unwrap();
+    assert_eq!(offered(&s), [IdentityMode::Pin]);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    assert!(matches!(s.read_card(&card, now()).unwrap(), Step::IdentityConfirmed { .. }));
+}
+
+#[test]
+fn a_locked_pin_leaves_only_visual_mode() {
+    let card = card(Variant::PinLocked, true);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    s.read_card(&card, now()).unwrap();
+    assert_eq!(offered(&s), [IdentityMode::Visual]);
+    assert_eq!(verifies(&card), 0);
+}
+
+#[test]
+fn no_mode_left_refuses_identity_and_points_to_the_reception_guide() {
+    // A locked PIN, then a card without a photo: nothing is left.
+    let locked = card(Variant::PinLocked, true);
+    let no_photo = card(Variant::NoPhoto, true);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    s.read_card(&locked, now()).unwrap();
+    s.choose_mode(IdentityMode::Visual).unwrap();
+    s.enter_collation(COLLATION).unwrap();
+    let step = s.read_card(&no_photo, now()).unwrap();
+    let Step::IdentityRefused { reason } = step else { panic!("{step:?}") };
+    assert_eq!(*reason, RefusalReason::NoModeAvailable);
+    assert!(reason.message_ja().contains("受付ガイド"));
+}
+
+#[test]
+fn a_wrong_pin_asks_again_with_the_tries_left() {
+    let card = card(Variant::Standard, true);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("9999").unwrap();
+    match s.read_card(&card, now()).unwrap() {
+        Step::EnterPin { tries_left: Some(2), message: Some(m) } => assert!(m.contains("残り2回")),
+        other => panic!("{other:?}"),
+    }
+    s.enter_pin("1234").unwrap();
+    assert!(matches!(s.read_card(&card, now()).unwrap(), Step::IdentityConfirmed { .. }));
+}
+
+#[test]
+fn the_last_try_needs_the_patients_explicit_confirmation() {
+    let card = card(Variant::PinOneTryLeft, true);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    match s.read_card(&card, now()).unwrap() {
+        Step::ConfirmLastTry { mode: IdentityMode::Pin, message } => {
+            assert!(message.contains("ロック"))
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(verifies(&card), 0, "nothing was tried before the confirmation");
+    s.confirm_last_try().unwrap();
+    assert!(matches!(s.read_card(&card, now()).unwrap(), Step::IdentityConfirmed { .. }));
+}
+
+#[test]
+fn the_patient_may_decline_the_last_try_and_switch_to_visual() {
+    let card = card(Variant::PinOneTryLeft, true);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    s.read_card(&card, now()).unwrap();
+    s.back_to_mode_choice().unwrap();
+    s.choose_mode(IdentityMode::Visual).unwrap();
+    s.enter_collation(COLLATION).unwrap();
+    assert!(matches!(s.read_card(&card, now()).unwrap(), Step::ComparePhoto { .. }));
+    assert_eq!(verifies(&card), 1, "only the 照合番号B");
+    assert_eq!(
+        card.tries_left(&houmon_core::ids::AID_JPKI, houmon_core::ids::jpki::PIN_AUTH),
+        Some(1)
+    );
+}
+
+#[test]
+fn the_last_collation_try_needs_confirmation_too() {
+    let card = card(Variant::CollationOneTryLeft, true);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Visual).unwrap();
+    s.enter_collation(COLLATION).unwrap();
+    assert!(matches!(
+        s.read_card(&card, now()).unwrap(),
+        Step::ConfirmLastTry { mode: IdentityMode::Visual, .. }
+    ));
+    s.confirm_last_try().unwrap();
+    assert!(matches!(s.read_card(&card, now()).unwrap(), Step::ComparePhoto { .. }));
+}
+
+#[test]
+fn a_card_pulled_away_at_any_apdu_resumes_from_the_same_step() {
+    for mode in [IdentityMode::Pin, IdentityMode::Visual] {
+        let apdus = match mode {
+            IdentityMode::Pin => 6,
+            IdentityMode::Visual => 9,
+        };
+        for at in 0..apdus {
+            let card = VirtualCard::new(CardConfig {
+                faults: Faults { tag_lost_at: Some(at), ..Faults::default() },
+                ..CardConfig::default()
+            });
+            let mut s = session(VisitKind::HomeCare);
+            s.choose_mode(mode).unwrap();
+            match mode {
+                IdentityMode::Pin => s.enter_pin("1234").unwrap(),
+                IdentityMode::Visual => s.enter_collation(COLLATION).unwrap(),
+            };
+            match s.read_card(&card, now()).unwrap() {
+                Step::HoldCard { mode: m, message: Some(msg) } => {
+                    assert_eq!(*m, mode);
+                    assert!(msg.contains("カード"), "{msg}");
+                }
+                other => panic!("{mode:?} at {at}: {other:?}"),
+            }
+            // Held again: no PIN or 照合番号B to type again.
+            card.reinsert();
+            let step = s.read_card(&card, now()).unwrap();
+            assert!(
+                matches!(step, Step::IdentityConfirmed { .. } | Step::ComparePhoto { .. }),
+                "{mode:?} at {at}: {step:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn cancel_works_at_every_step_and_stops_the_flow() {
+    let card = card(Variant::PinOneTryLeft, true);
+    let steps: [fn(&mut VisitSession, &VirtualCard); 5] = [
+        |_, _| {},
+        |s, _| {
+            s.choose_mode(IdentityMode::Pin).unwrap();
+        },
+        |s, _| {
+            s.choose_mode(IdentityMode::Pin).unwrap();
+            s.enter_pin("1234").unwrap();
+        },
+        |s, c| {
+            s.choose_mode(IdentityMode::Pin).unwrap();
+            s.enter_pin("1234").unwrap();
+            s.read_card(c, now()).unwrap(); // ConfirmLastTry
+        },
+        |s, c| {
+            s.choose_mode(IdentityMode::Visual).unwrap();
+            s.enter_collation(COLLATION).unwrap();
+            s.read_card(c, now()).unwrap(); // ComparePhoto
+        },
+    ];
+    for (i, go) in steps.iter().enumerate() {
+        let mut s = session(VisitKind::HomeCare);
+        go(&mut s, &card);
+        assert_eq!(s.cancel(), &Step::Cancelled, "step {i}");
+        assert!(matches!(s.read_card(&card, now()), Err(VisitError::WrongStep { .. })));
+        assert!(matches!(s.choose_mode(IdentityMode::Pin), Err(VisitError::WrongStep { .. })));
+        assert!(s.record().is_none());
+    }
+}
+
+#[test]
+fn calls_out_of_order_are_errors_and_change_nothing() {
+    let card = card(Variant::Standard, true);
+    let mut s = session(VisitKind::HomeCare);
+    assert!(matches!(
+        s.enter_pin("1234"),
+        Err(VisitError::WrongStep { action: "enter_pin", step: "choose-mode" })
+    ));
+    assert!(matches!(s.read_card(&card, now()), Err(VisitError::WrongStep { .. })));
+    assert!(card.log().is_empty(), "nothing reached the card");
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    let e = s.enter_pin("12a4").unwrap_err();
+    assert!(e.staff_message().contains("暗証番号"), "{}", e.staff_message());
+    assert!(matches!(s.step(), Step::EnterPin { .. }));
+}
+
+#[test]
+fn an_expired_certificate_past_its_grace_refuses_and_in_grace_confirms() {
+    let card_past = card(Variant::CertificateExpiredPastGrace, true);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    let step = s.read_card(&card_past, now()).unwrap();
+    assert!(
+        matches!(step, Step::IdentityRefused { reason: RefusalReason::CertificateExpired { .. } }),
+        "{step:?}"
+    );
+
+    let card_grace = card(Variant::CertificateExpiredInGrace, true);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    s.read_card(&card_grace, now()).unwrap();
+    s.give_consent(all_consent(), now()).unwrap();
+    assert!(s.record().unwrap().certificate_validity.starts_with("expired-in-grace"));
+}
+
+#[test]
+fn consent_lapses_by_visit_kind_and_individual_choices_are_kept() {
+    let card = card(Variant::Standard, true);
+    let t: DateTime<Utc> = "2026-11-25T03:00:00Z".parse().unwrap();
+    for (kind, expect) in [
+        (VisitKind::HouseCall, ConsentValidity::ThisVisit),
+        (VisitKind::Consultation, ConsentValidity::ThisVisit),
+        (
+            VisitKind::HomeCare,
+            ConsentValidity::UntilThenWhileMonthlyCare {
+                until: NaiveDate::from_ymd_opt(2027, 2, 28).unwrap(),
+            },
+        ),
+    ] {
+        let mut s = session(kind);
+        s.choose_mode(IdentityMode::Pin).unwrap();
+        s.enter_pin("1234").unwrap();
+        match s.read_card(&card, t).unwrap() {
+            Step::IdentityConfirmed { consent_validity, .. } => {
+                assert_eq!(consent_validity, &expect, "{kind:?}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let choice = ConsentChoice {
+            scope: ConsentScope::Individual { categories: vec![ConsentCategory::Yzk] },
+            prescription: Prescription::Paper,
+        };
+        s.give_consent(choice, t).unwrap();
+        let c = &s.record().unwrap().consent;
+        assert_eq!(c.categories, [ConsentCategory::Yzk]);
+        assert_eq!(c.validity, expect);
+    }
+}
+
+struct Recorded(Mutex<Vec<(u32, u32)>>);
+impl ReadProgress for Recorded {
+    fn progress(&self, done: u32, expected: u32) {
+        self.0.lock().unwrap().push((done, expected));
+    }
+}
+
+#[test]
+fn read_progress_rises_to_the_end() {
+    let card = card(Variant::Standard, true);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    let p = Recorded(Mutex::new(Vec::new()));
+    s.read_card_with_progress(&card, now(), &p).unwrap();
+    let seen = p.0.into_inner().unwrap();
+    assert_eq!(seen.first(), Some(&(1, 6)));
+    assert_eq!(seen.last(), Some(&(6, 6)));
+    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0));
+}
