@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MPL-2.0
+//! The schema, in one place: numbered migrations applied in order, the
+//! version kept in SQLite's `user_version`. Never edit a migration that has
+//! shipped; add a new one. `tests` upgrades every old version to the current
+//! one with data in it.
+
+use rusqlite::Connection;
+
+use crate::StoreError;
+
+/// Migration N (1-based) takes the database from version N-1 to N.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the offline queue and a key check.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+     CREATE TABLE outbox (
+         id TEXT PRIMARY KEY,
+         seq INTEGER NOT NULL UNIQUE,
+         created_at TEXT NOT NULL,
+         state TEXT NOT NULL CHECK (state IN ('pending', 'wedged', 'sent')),
+         attempts INTEGER NOT NULL DEFAULT 0,
+         next_attempt_at TEXT,
+         last_error TEXT,
+         wedge_reason TEXT,
+         sent_at TEXT,
+         payload BLOB NOT NULL
+     );",
+    // 2: what an item carries (visit records now; others later), an index
+    //    for the send loop, the roster and the server's results (sealed).
+    "ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'visit';
+     CREATE INDEX outbox_by_state ON outbox (state, seq);
+     CREATE TABLE roster (day TEXT PRIMARY KEY, fetched_at TEXT NOT NULL, payload BLOB NOT NULL);
+     CREATE TABLE results (
+         visit_id TEXT PRIMARY KEY,
+         received_at TEXT NOT NULL,
+         payload BLOB NOT NULL
+     );",
+];
+
+pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub fn version(conn: &Connection) -> Result<i64, StoreError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// Brings the database to [`CURRENT_VERSION`], each migration in its own
+/// transaction. Refuses a database from a newer app.
+pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    migrate_to(conn, CURRENT_VERSION)
+}
+
+pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), StoreError> {
+    let found = version(conn)?;
+    if found > CURRENT_VERSION {
+        return Err(StoreError::TooNew { found, supported: CURRENT_VERSION });
+    }
+    for v in found..target {
+        let tx = conn.transaction()?;
+        tx.execute_batch(MIGRATIONS[v as usize])?;
+        tx.pragma_update(None, "user_version", v + 1)?;
+        tx.commit()?;
+        tracing::info!(version = v + 1, "store migrated");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn columns(conn: &Connection, table: &str) -> Vec<String> {
+        let mut st = conn.prepare(&format!("PRAGMA table_info({table})")).unwrap();
+        st.query_map([], |r| r.get::<_, String>(1)).unwrap().map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn every_old_version_upgrades_to_the_current_one_keeping_its_rows() {
+        for start in 0..CURRENT_VERSION {
+            let mut conn = Connection::open_in_memory().unwrap();
+            migrate_to(&mut conn, start).unwrap();
+            if start >= 1 {
+                conn.execute(
+                    "INSERT INTO outbox (id, seq, created_at, state, payload) VALUES ('v-1', 1, 't', 'pending', x'00')",
+                    [],
+                )
+                .unwrap();
+            }
+            migrate(&mut conn).unwrap();
+            assert_eq!(version(&conn).unwrap(), CURRENT_VERSION, "from {start}");
+            assert!(columns(&conn, "outbox").contains(&"kind".to_string()));
+            assert!(columns(&conn, "roster").contains(&"payload".to_string()));
+            if start >= 1 {
+                let kind: String = conn
+                    .query_row("SELECT kind FROM outbox WHERE id = 'v-1'", [], |r| r.get(0))
+                    .unwrap();
+                assert_eq!(kind, "visit", "from {start}: old rows get the default");
+            }
+        }
+    }
+
+    #[test]
+    fn migrating_twice_changes_nothing() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        migrate(&mut conn).unwrap();
+        assert_eq!(version(&conn).unwrap(), CURRENT_VERSION);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_app_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", CURRENT_VERSION + 1).unwrap();
+        assert!(matches!(migrate(&mut conn), Err(StoreError::TooNew { .. })));
+    }
+}
