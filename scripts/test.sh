@@ -40,6 +40,17 @@ else
   echo "skipping the PC/SC interop test (install pcscd vsmartcard-vpcd opensc libpcsclite-dev pkg-config)"
 fi
 
+# The Kotlin bindings on the JVM (kotlinc from npm, JNA from Debian).
+if command -v java >/dev/null && command -v npm >/dev/null && [ -f /usr/share/java/jna.jar ]; then
+  cargo clippy -p houmon-ffi --features test-card --all-targets -- -D warnings
+  ./scripts/kotlin-test.sh
+elif [ -n "${HOUMON_REQUIRE_TOOLS:-}" ]; then
+  echo "HOUMON_REQUIRE_TOOLS is set but java/npm/libjna-java are missing" >&2
+  exit 1
+else
+  echo "skipping the Kotlin binding test (install a JDK, npm and libjna-java)"
+fi
+
 # Last: every APDU any virtual card received during the runs above.
 cargo test -p houmon-tests --test apdu_audit -- --ignored --nocapture
 echo "all tests passed"

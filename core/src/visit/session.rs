@@ -217,6 +217,7 @@ pub struct VisitSession {
     evidence: Option<Evidence>,
     certificate_validity: Option<String>,
     record: Option<VisitRecord>,
+    last_card_error: Option<CardError>,
 }
 
 impl VisitSession {
@@ -235,6 +236,7 @@ impl VisitSession {
             evidence: None,
             certificate_validity: None,
             record: None,
+            last_card_error: None,
         };
         s.step = s.mode_choice();
         s
@@ -246,6 +248,11 @@ impl VisitSession {
 
     pub fn step(&self) -> &Step {
         &self.step
+    }
+
+    /// Why the last card read stopped (`None` after a read that went through).
+    pub fn last_card_error(&self) -> Option<&CardError> {
+        self.last_card_error.as_ref()
     }
 
     /// The finished record, once the visit is done.
@@ -407,6 +414,7 @@ impl VisitSession {
                 })
             }
         };
+        self.last_card_error = result.as_ref().err().cloned();
         match result {
             Ok((grace_ended, evidence, visual)) => {
                 self.wipe_secrets();
@@ -511,19 +519,20 @@ impl VisitSession {
         Ok(&self.step)
     }
 
-    /// Consent given (or refused: an empty individual choice); the visit is done.
-    pub fn give_consent(
-        &mut self,
+    /// The record the visit will have with this consent, without changing
+    /// the session (so the caller can persist it first).
+    pub fn record_for_consent(
+        &self,
         choice: ConsentChoice,
         now: DateTime<Utc>,
-    ) -> Result<&Step, VisitError> {
+    ) -> Result<VisitRecord, VisitError> {
         let Step::IdentityConfirmed { .. } = self.step else {
             return Err(self.wrong("give_consent"));
         };
-        let evidence = self.evidence.take().ok_or_else(|| self.wrong("give_consent"))?;
+        let evidence = self.evidence.clone().ok_or_else(|| self.wrong("give_consent"))?;
         let consent =
             ConsentRecord::new(choice, self.context.kind, now, self.context.first_visit_on);
-        let record = VisitRecord {
+        Ok(VisitRecord {
             version: RECORD_VERSION,
             id: self.context.visit_id.clone(),
             context: self.context.clone(),
@@ -531,9 +540,28 @@ impl VisitSession {
             consent,
             certificate_validity: self.certificate_validity.clone().unwrap_or_default(),
             completed_at: now,
-        };
+        })
+    }
+
+    /// The record is safely stored: the visit is done.
+    pub fn finish(&mut self, record: VisitRecord) -> Result<&Step, VisitError> {
+        let Step::IdentityConfirmed { .. } = self.step else { return Err(self.wrong("finish")) };
+        if record.id != self.context.visit_id {
+            return Err(self.wrong("finish"));
+        }
+        self.evidence = None;
         self.step = Step::Done { record_id: record.id.clone() };
         self.record = Some(record);
         Ok(&self.step)
+    }
+
+    /// Consent given (or refused: an empty individual choice); the visit is done.
+    pub fn give_consent(
+        &mut self,
+        choice: ConsentChoice,
+        now: DateTime<Utc>,
+    ) -> Result<&Step, VisitError> {
+        let record = self.record_for_consent(choice, now)?;
+        self.finish(record)
     }
 }
