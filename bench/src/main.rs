@@ -180,6 +180,115 @@ fn measure(
     (apdus, bytes, elapsed)
 }
 
+/// The virtual card behind a stopwatch: time spent inside the card (its RSA
+/// signature included) is kept apart, so that what remains is the core's.
+struct Timed {
+    card: VirtualCard,
+    inside: std::sync::Mutex<Duration>,
+    exchanges: std::sync::Mutex<Vec<(usize, bool)>>,
+}
+
+impl CardTransport for Timed {
+    fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let t = Instant::now();
+        let r = self.card.transceive(apdu);
+        *self.inside.lock().unwrap() += t.elapsed();
+        let bytes = apdu.len() + r.as_ref().map_or(0, Vec::len);
+        self.exchanges.lock().unwrap().push((bytes, apdu.get(1) == Some(&0x2A)));
+        r
+    }
+    fn supports_extended_length(&self) -> bool {
+        self.card.supports_extended_length()
+    }
+}
+
+/// The latency model for a real card over phone NFC (a model, see docs):
+/// per APDU a fixed 5 ms turnaround plus the bytes at ISO 14443's 106 kbit/s
+/// (10 bits per byte with framing), and 700 ms per RSA-2048 signature.
+fn modelled_card_time(exchanges: &[(usize, bool)]) -> Duration {
+    exchanges
+        .iter()
+        .map(|&(bytes, sign)| {
+            Duration::from_millis(5)
+                + Duration::from_micros(bytes as u64 * 10 * 1_000_000 / 106_000)
+                + if sign { Duration::from_millis(700) } else { Duration::ZERO }
+        })
+        .sum()
+}
+
+fn visit_once(mode: houmon_core::visit::IdentityMode, extended: bool) -> (Duration, Duration, Vec<(usize, bool)>) {
+    use houmon_core::visit::*;
+    let card = Timed {
+        card: VirtualCard::new(CardConfig { extended_length: extended, ..CardConfig::default() }),
+        inside: std::sync::Mutex::new(Duration::ZERO),
+        exchanges: std::sync::Mutex::new(Vec::new()),
+    };
+    let ctx = VisitContext {
+        visit_id: new_id("v"),
+        patient_id: None,
+        kind: VisitKind::HomeCare,
+        staff_id: "s".into(),
+        device_id: "d".into(),
+        started_at: Utc::now(),
+        first_visit_on: None,
+    };
+    let start = Instant::now();
+    let mut s = VisitSession::new(ctx, SessionOptions::default());
+    s.choose_mode(mode).unwrap();
+    match mode {
+        IdentityMode::Pin => {
+            s.enter_pin("1234").unwrap();
+            s.read_card(&card, Utc::now()).unwrap();
+        }
+        IdentityMode::Visual => {
+            s.enter_collation(&Holder::default().collation_b()).unwrap();
+            s.read_card(&card, Utc::now()).unwrap();
+            s.photo_matches("s", VisualReason::Condition, "", Utc::now()).unwrap();
+        }
+    }
+    let choice = ConsentChoice { scope: ConsentScope::Comprehensive, prescription: Prescription::Paper };
+    s.give_consent(choice, Utc::now()).unwrap();
+    let record_json = s.record().unwrap().to_json();
+    assert!(!record_json.is_empty());
+    let total = start.elapsed();
+    let inside = *card.inside.lock().unwrap();
+    let exchanges = card.exchanges.lock().unwrap().clone();
+    (total.saturating_sub(inside), inside, exchanges)
+}
+
+fn visit_benchmark() {
+    use houmon_core::visit::IdentityMode;
+    const RUNS: usize = 21;
+    println!(
+        "\nVisit flows (session → card read → evidence → consent → record JSON), {RUNS} runs each, median. \
+         'core' is the wall time outside the card (the core's own work: APDU handling, certificate \
+         parsing, signature check, JPEG 2000 → PNG, record); 'modelled total' adds the card latency \
+         model (5 ms per APDU + bytes at 106 kbit/s + 700 ms per signature).\n"
+    );
+    println!("| flow | APDUs | core (ms) | modelled card time (ms) | modelled total (ms) |");
+    println!("|---|---:|---:|---:|---:|");
+    for (name, mode, extended) in [
+        ("PIN visit, extended length", IdentityMode::Pin, true),
+        ("PIN visit, short APDUs", IdentityMode::Pin, false),
+        ("目視 visit, extended length", IdentityMode::Visual, true),
+        ("目視 visit, short APDUs", IdentityMode::Visual, false),
+    ] {
+        visit_once(mode, extended); // warm up (keys, decoder tables)
+        let mut runs: Vec<(Duration, Vec<(usize, bool)>)> =
+            (0..RUNS).map(|_| visit_once(mode, extended)).map(|(core, _, ex)| (core, ex)).collect();
+        runs.sort_by_key(|r| r.0);
+        let (core, exchanges) = &runs[RUNS / 2];
+        let card = modelled_card_time(exchanges);
+        println!(
+            "| {name} | {} | {:.2} | {:.0} | {:.0} |",
+            exchanges.len(),
+            core.as_secs_f64() * 1e3,
+            card.as_secs_f64() * 1e3,
+            (*core + card).as_secs_f64() * 1e3
+        );
+    }
+}
+
 fn main() {
     let card = VirtualCard::standard();
     println!(
@@ -226,4 +335,5 @@ fn main() {
             println!("| {} | {name} | {apdus} | {} |", flow.name(), t.as_millis());
         }
     }
+    visit_benchmark();
 }
