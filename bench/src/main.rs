@@ -216,7 +216,10 @@ fn modelled_card_time(exchanges: &[(usize, bool)]) -> Duration {
         .sum()
 }
 
-fn visit_once(mode: houmon_core::visit::IdentityMode, extended: bool) -> (Duration, Duration, Vec<(usize, bool)>) {
+fn visit_once(
+    mode: houmon_core::visit::IdentityMode,
+    extended: bool,
+) -> (Duration, Duration, Vec<(usize, bool)>) {
     use houmon_core::visit::*;
     let card = Timed {
         card: VirtualCard::new(CardConfig { extended_length: extended, ..CardConfig::default() }),
@@ -246,7 +249,8 @@ fn visit_once(mode: houmon_core::visit::IdentityMode, extended: bool) -> (Durati
             s.photo_matches("s", VisualReason::Condition, "", Utc::now()).unwrap();
         }
     }
-    let choice = ConsentChoice { scope: ConsentScope::Comprehensive, prescription: Prescription::Paper };
+    let choice =
+        ConsentChoice { scope: ConsentScope::Comprehensive, prescription: Prescription::Paper };
     s.give_consent(choice, Utc::now()).unwrap();
     let record_json = s.record().unwrap().to_json();
     assert!(!record_json.is_empty());
