@@ -174,6 +174,36 @@ fun main() {
         expect(s.readCard(Forward(card), null) is VisitStep.IdentityConfirmed, "confirmed")
     }
 
+    check("a card without a photo takes visual mode away") {
+        val card = TestCard("no-photo", true, null, PIN)
+        val s = start(core)
+        s.chooseMode(IdentityMode.VISUAL)
+        s.enterCollation(COLLATION)
+        val step = s.readCard(Forward(card), null)
+        expect(step is VisitStep.ChooseMode && step.offered == listOf(IdentityMode.PIN), "only PIN: $step")
+        expect((step as VisitStep.ChooseMode).unavailable.single().reason.contains("写真"), "reason shown")
+    }
+
+    check("a photo that does not match refuses identity") {
+        val card = TestCard("standard", true, null, PIN)
+        val s = start(core)
+        s.chooseMode(IdentityMode.VISUAL)
+        s.enterCollation(COLLATION)
+        s.readCard(Forward(card), null)
+        val step = s.photoDoesNotMatch()
+        expect(step is VisitStep.IdentityRefused && step.message.contains("一致しない"), "refused: $step")
+        expectThrows<HoumonException.WrongStep>("no consent after a refusal") { runBlocking { s.giveConsent(ALL) } }
+    }
+
+    check("a house call's consent holds for this visit only") {
+        val card = TestCard("standard", false, null, PIN)
+        val s = start(core, VisitKind.HOUSE_CALL)
+        s.chooseMode(IdentityMode.PIN)
+        s.enterPin(PIN)
+        val step = s.readCard(Forward(card), null)
+        expect(step is VisitStep.IdentityConfirmed && step.consentRule.contains("今回の訪問のみ"), "rule: $step")
+    }
+
     check("a malformed PIN is refused before the card") {
         val s = start(core)
         s.chooseMode(IdentityMode.PIN)
