@@ -32,6 +32,7 @@ pub mod ids;
 pub mod jpki;
 pub mod kenmen;
 pub mod photo;
+pub mod protocol;
 pub mod reader;
 pub mod reception;
 pub mod tlv;
