@@ -163,7 +163,7 @@ pub struct ParsedResult {
 fn wari(v: Option<&String>) -> Option<u8> {
     // 030 = 3割
     let n: u32 = v?.trim().parse().ok()?;
-    (n > 0 && n % 10 == 0 && n <= 100).then_some((n / 10) as u8)
+    (n > 0 && n.is_multiple_of(10) && n <= 100).then_some((n / 10) as u8)
 }
 
 /// Parses a result file into the outcome of the check.
