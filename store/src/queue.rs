@@ -221,6 +221,14 @@ impl Store {
         Ok(())
     }
 
+    /// Connectivity came back: every pending item is due now (their
+    /// backoff was waiting for the network, which is here again).
+    pub fn all_due_now(&self) -> Result<usize, StoreError> {
+        Ok(self
+            .conn()
+            .execute("UPDATE outbox SET next_attempt_at = NULL WHERE state = 'pending'", [])?)
+    }
+
     /// The server acknowledged the item.
     pub fn mark_sent(&self, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.update(
@@ -267,6 +275,84 @@ impl Store {
     /// The user discards a wedged item (only wedged ones can be discarded).
     pub fn discard(&self, id: &str) -> Result<(), StoreError> {
         self.update(id, "DELETE FROM outbox WHERE id = ?1 AND state = 'wedged'", &[&id])
+    }
+}
+
+/// A cached payload and when it was fetched.
+pub type Fetched = (DateTime<Utc>, zeroize::Zeroizing<Vec<u8>>);
+
+/// The roster and the server's results, sealed like the queue.
+impl Store {
+    pub fn put_roster(&self, day: &str, json: &[u8], now: DateTime<Utc>) -> Result<(), StoreError> {
+        let aad = format!("roster:{day}");
+        self.conn().execute(
+            "INSERT INTO roster (day, fetched_at, payload) VALUES (?1, ?2, ?3)
+             ON CONFLICT(day) DO UPDATE SET fetched_at = excluded.fetched_at, payload = excluded.payload",
+            params![day, ts(now), self.key.seal(json, aad.as_bytes())],
+        )?;
+        Ok(())
+    }
+
+    /// The cached roster of a day and when it was fetched.
+    pub fn roster(&self, day: &str) -> Result<Option<Fetched>, StoreError> {
+        let row: Option<(String, Vec<u8>)> = self
+            .conn()
+            .query_row("SELECT fetched_at, payload FROM roster WHERE day = ?1", params![day], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let Some((at, sealed)) = row else { return Ok(None) };
+        let aad = format!("roster:{day}");
+        let json = self.key.open(&sealed, aad.as_bytes()).ok_or_else(|| StoreError::Corrupt {
+            id: aad.clone(),
+            reason: "roster does not authenticate".into(),
+        })?;
+        Ok(Some((parse_ts(Some(at)).unwrap_or_default(), json)))
+    }
+
+    /// Stores a result from the server (idempotent by cursor).
+    pub fn put_result(
+        &self,
+        cursor: i64,
+        patient_id: &str,
+        json: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let aad = format!("result:{cursor}");
+        let conn = self.conn();
+        conn.execute(
+            "INSERT OR IGNORE INTO results (cursor, patient_id, received_at, payload) VALUES (?1, ?2, ?3, ?4)",
+            params![cursor, patient_id, ts(now), self.key.seal(json, aad.as_bytes())],
+        )?;
+        Ok(())
+    }
+
+    /// The highest result cursor held (0 if none).
+    pub fn results_cursor(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT COALESCE(MAX(cursor), 0) FROM results", [], |r| r.get(0))?)
+    }
+
+    /// The newest result for a patient.
+    pub fn latest_result(
+        &self,
+        patient_id: &str,
+    ) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, StoreError> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .conn()
+            .query_row(
+                "SELECT cursor, payload FROM results WHERE patient_id = ?1 ORDER BY cursor DESC LIMIT 1",
+                params![patient_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((cursor, sealed)) = row else { return Ok(None) };
+        let aad = format!("result:{cursor}");
+        self.key
+            .open(&sealed, aad.as_bytes())
+            .map(Some)
+            .ok_or(StoreError::Corrupt { id: aad, reason: "result does not authenticate".into() })
     }
 }
 
@@ -342,6 +428,22 @@ mod tests {
         let s = Store::open(&path, StoreKey::from_bytes(&bytes).unwrap()).unwrap();
         assert_eq!(&s.payload("a").unwrap()[..], b"record");
         let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn roster_and_results_are_sealed_and_come_back() {
+        let s = Store::open_in_memory(StoreKey::generate()).unwrap();
+        s.put_roster("2026-11-25", b"{\"entries\":[]}", t(0)).unwrap();
+        s.put_roster("2026-11-25", b"{\"entries\":[1]}", t(5)).unwrap();
+        let (at, json) = s.roster("2026-11-25").unwrap().unwrap();
+        assert_eq!((at, &json[..]), (t(5), &b"{\"entries\":[1]}"[..]));
+        assert!(s.roster("2026-11-26").unwrap().is_none());
+        s.put_result(3, "p-1", b"r3", t(0)).unwrap();
+        s.put_result(7, "p-1", b"r7", t(0)).unwrap();
+        s.put_result(7, "p-1", b"again", t(0)).unwrap();
+        assert_eq!(s.results_cursor().unwrap(), 7);
+        assert_eq!(&s.latest_result("p-1").unwrap().unwrap()[..], b"r7");
+        assert!(s.latest_result("p-2").unwrap().is_none());
     }
 
     #[test]

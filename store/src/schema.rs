@@ -30,10 +30,12 @@ pub const MIGRATIONS: &[&str] = &[
      CREATE INDEX outbox_by_state ON outbox (state, seq);
      CREATE TABLE roster (day TEXT PRIMARY KEY, fetched_at TEXT NOT NULL, payload BLOB NOT NULL);
      CREATE TABLE results (
-         visit_id TEXT PRIMARY KEY,
+         cursor INTEGER PRIMARY KEY,
+         patient_id TEXT NOT NULL,
          received_at TEXT NOT NULL,
          payload BLOB NOT NULL
-     );",
+     );
+     CREATE INDEX results_by_patient ON results (patient_id, cursor);",
 ];
 
 pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;

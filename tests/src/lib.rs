@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MPL-2.0
 //! Helpers shared by the end-to-end tests.
 
+pub mod clinic;
+
 use chrono::Utc;
 use houmon_core::cert::AuthCertificate;
 use houmon_core::credentials::{CollationB, Pin};

@@ -1,0 +1,385 @@
+// SPDX-License-Identifier: MPL-2.0
+//! # houmon-sync: the phone's side of the sync protocol
+//!
+//! After matrix-rust-sdk's send queue: items were persisted (with their
+//! client-generated ids) before anything is sent; [`SyncClient::upload_due`]
+//! sends the oldest due item, one at a time; an item is marked sent only
+//! after the server acknowledged it; network failures, 429 and 5xx (and a
+//! reply that cannot be read) are transient: the item keeps its id and is
+//! retried later with exponential backoff and jitter, honouring Retry-After;
+//! a refusal (409, 422, other 4xx) wedges the item with the server's typed
+//! reason, and the items behind it go on. The shells report connectivity
+//! with [`SyncClient::set_online`].
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use houmon_core::protocol::*;
+use houmon_store::{Store, StoreError};
+
+/// The longest wait between two tries of one item.
+const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
+const BASE_BACKOFF: Duration = Duration::from_secs(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("offline")]
+    Offline,
+    #[error("the device is not registered or its token was revoked")]
+    Unauthorized,
+    #[error("network: {0}")]
+    Network(String),
+    #[error("the server answered something unreadable: {0}")]
+    Garbage(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    pub fn staff_message(&self) -> String {
+        match self {
+            SyncError::Offline | SyncError::Network(_) => {
+                "通信できません。記録は端末に保存されています。電波のある場所で自動的に送信します。"
+                    .into()
+            }
+            SyncError::Unauthorized => {
+                "この端末はクリニックのサーバーに登録されていません。管理者に連絡してください。"
+                    .into()
+            }
+            SyncError::Garbage(_) => {
+                "サーバーの応答を読み取れませんでした。記録は保存されており、後で再送します。"
+                    .into()
+            }
+            SyncError::Store(e) => e.staff_message(),
+        }
+    }
+}
+
+/// What one upload round did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    pub sent: Vec<String>,
+    pub duplicates: Vec<String>,
+    /// (id, reason) of items wedged in this round.
+    pub wedged: Vec<(String, String)>,
+    /// The transient failure that ended the round, if any.
+    pub deferred: Option<String>,
+}
+
+/// Exponential backoff with ±20% jitter: 2 s, 4 s, 8 s … up to 15 min.
+pub fn backoff(attempts: u32) -> Duration {
+    let exp = BASE_BACKOFF.saturating_mul(1u32 << attempts.min(16)).min(MAX_BACKOFF);
+    let jitter = 0.8 + rand::random::<f64>() * 0.4;
+    exp.mul_f64(jitter)
+}
+
+pub struct SyncClient {
+    http: reqwest::Client,
+    base: String,
+    token: Mutex<Option<String>>,
+    store: Arc<Store>,
+    online: AtomicBool,
+}
+
+fn short(e: &reqwest::Error) -> String {
+    let mut s = e.to_string();
+    s.truncate(200);
+    s
+}
+
+impl SyncClient {
+    pub fn new(base_url: &str, store: Arc<Store>, token: Option<String>) -> SyncClient {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .expect("an HTTP client with default TLS settings builds");
+        SyncClient {
+            http,
+            base: base_url.trim_end_matches('/').to_owned(),
+            token: Mutex::new(token),
+            store,
+            online: AtomicBool::new(true),
+        }
+    }
+
+    /// The shells report connectivity changes here.
+    pub fn set_online(&self, online: bool) {
+        let was = self.online.swap(online, Ordering::SeqCst);
+        if online && !was {
+            // Back online: what waited for the network is due now.
+            if let Err(e) = self.store.all_due_now() {
+                tracing::warn!(error = %e, "could not reset retry times");
+            }
+        }
+    }
+
+    pub fn is_online(&self) -> bool {
+        self.online.load(Ordering::SeqCst)
+    }
+
+    fn token(&self) -> Result<String, SyncError> {
+        self.token.lock().unwrap_or_else(|e| e.into_inner()).clone().ok_or(SyncError::Unauthorized)
+    }
+
+    /// Registers the device with the clinic's enrolment code.
+    pub async fn register(
+        &self,
+        device_id: &str,
+        device_name: &str,
+        code: &str,
+    ) -> Result<String, SyncError> {
+        if !self.is_online() {
+            return Err(SyncError::Offline);
+        }
+        let req = RegisterRequest {
+            device_id: device_id.into(),
+            device_name: device_name.into(),
+            enrollment_code: code.into(),
+        };
+        let resp = self
+            .http
+            .post(format!("{}/v1/devices", self.base))
+            .json(&req)
+            .send()
+            .await
+            .map_err(|e| SyncError::Network(short(&e)))?;
+        if !resp.status().is_success() {
+            return Err(SyncError::Unauthorized);
+        }
+        let body = resp.bytes().await.map_err(|e| SyncError::Network(short(&e)))?;
+        let r: RegisterResponse =
+            serde_json::from_slice(&body).map_err(|e| SyncError::Garbage(e.to_string()))?;
+        *self.token.lock().unwrap_or_else(|e| e.into_inner()) = Some(r.token.clone());
+        Ok(r.token)
+    }
+
+    /// Sends due items, oldest first, one in flight, until none is due or a
+    /// transient failure ends the round.
+    pub async fn upload_due(&self) -> Result<SyncReport, SyncError> {
+        let mut report = SyncReport::default();
+        if !self.is_online() {
+            return Err(SyncError::Offline);
+        }
+        let token = self.token()?;
+        while let Some(item) = self.store.next_due(Utc::now())? {
+            let payload = match self.store.payload(&item.id) {
+                Ok(p) => p,
+                Err(StoreError::Corrupt { reason, .. }) => {
+                    let why = format!("corrupt-row: {reason}");
+                    self.store.wedge(&item.id, &why)?;
+                    report.wedged.push((item.id, why));
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let sent = self
+                .http
+                .put(format!("{}/v1/visits/{}", self.base, item.id))
+                .bearer_auth(&token)
+                .header("content-type", "application/json")
+                .body(payload.to_vec())
+                .send()
+                .await;
+            let resp = match sent {
+                Ok(r) => r,
+                Err(e) => {
+                    let why = short(&e);
+                    self.store.mark_retry(&item.id, &why, Utc::now() + backoff(item.attempts))?;
+                    report.deferred = Some(why);
+                    return Ok(report);
+                }
+            };
+            let status = resp.status().as_u16();
+            let retry_after = resp
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let body = resp.bytes().await.unwrap_or_default();
+            match status {
+                200 | 201 => match serde_json::from_slice::<UploadResponse>(&body) {
+                    Ok(r) => {
+                        self.store.mark_sent(&item.id, Utc::now())?;
+                        match r.status {
+                            UploadStatus::Accepted => report.sent.push(item.id),
+                            UploadStatus::Duplicate => report.duplicates.push(item.id),
+                        }
+                    }
+                    // The server may have stored it: retry (the id makes it idempotent).
+                    Err(e) => {
+                        let why = format!("unreadable acknowledgement: {e}");
+                        self.store.mark_retry(
+                            &item.id,
+                            &why,
+                            Utc::now() + backoff(item.attempts),
+                        )?;
+                        report.deferred = Some(why);
+                        return Ok(report);
+                    }
+                },
+                401 | 403 => return Err(SyncError::Unauthorized),
+                429 | 500..=599 => {
+                    let wait = backoff(item.attempts).max(retry_after.unwrap_or_default());
+                    let why = format!("HTTP {status}");
+                    self.store.mark_retry(&item.id, &why, Utc::now() + wait)?;
+                    report.deferred = Some(why);
+                    return Ok(report);
+                }
+                _ => {
+                    let why = match serde_json::from_slice::<Refusal>(&body) {
+                        Ok(r) => format!(
+                            "{}: {}",
+                            serde_json::to_value(r.code)
+                                .unwrap_or_default()
+                                .as_str()
+                                .unwrap_or("refused"),
+                            r.message
+                        ),
+                        Err(_) => format!("HTTP {status}"),
+                    };
+                    self.store.wedge(&item.id, &why)?;
+                    report.wedged.push((item.id, why));
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Downloads the day's roster and keeps it (sealed) for offline use;
+    /// offline, returns the kept one with the time it was fetched.
+    pub async fn roster(&self, day: NaiveDate) -> Result<(Roster, DateTime<Utc>, bool), SyncError> {
+        let key = day.to_string();
+        if self.is_online() {
+            if let Ok(token) = self.token() {
+                let r = self
+                    .http
+                    .get(format!("{}/v1/roster?day={key}", self.base))
+                    .bearer_auth(token)
+                    .send()
+                    .await;
+                if let Ok(resp) = r {
+                    if resp.status().is_success() {
+                        let body = resp.bytes().await.map_err(|e| SyncError::Network(short(&e)))?;
+                        let roster: Roster = serde_json::from_slice(&body)
+                            .map_err(|e| SyncError::Garbage(e.to_string()))?;
+                        let now = Utc::now();
+                        self.store.put_roster(&key, &body, now)?;
+                        return Ok((roster, now, true));
+                    }
+                }
+            }
+        }
+        match self.store.roster(&key)? {
+            Some((at, json)) => {
+                let roster =
+                    serde_json::from_slice(&json).map_err(|e| SyncError::Garbage(e.to_string()))?;
+                Ok((roster, at, false))
+            }
+            None => Err(SyncError::Offline),
+        }
+    }
+
+    /// Fetches results after the last one held; returns how many arrived.
+    pub async fn pull_results(&self) -> Result<usize, SyncError> {
+        if !self.is_online() {
+            return Err(SyncError::Offline);
+        }
+        let token = self.token()?;
+        let mut total = 0;
+        loop {
+            let since = self.store.results_cursor()?;
+            let resp = self
+                .http
+                .get(format!("{}/v1/results?since={since}", self.base))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .map_err(|e| SyncError::Network(short(&e)))?;
+            if resp.status().as_u16() == 401 {
+                return Err(SyncError::Unauthorized);
+            }
+            let body = resp.bytes().await.map_err(|e| SyncError::Network(short(&e)))?;
+            let page: ResultsPage =
+                serde_json::from_slice(&body).map_err(|e| SyncError::Garbage(e.to_string()))?;
+            if page.results.is_empty() {
+                return Ok(total);
+            }
+            let now = Utc::now();
+            for r in &page.results {
+                let json = serde_json::to_vec(r).unwrap_or_default();
+                self.store.put_result(r.cursor, &r.patient_id, &json, now)?;
+            }
+            total += page.results.len();
+        }
+    }
+
+    /// The last result the phone holds for a patient. Never a guess: if the
+    /// server has not answered, there is nothing to show.
+    pub fn last_result(&self, patient_id: &str) -> Result<Option<EligibilityResult>, SyncError> {
+        match self.store.latest_result(patient_id)? {
+            Some(json) => Ok(serde_json::from_slice(&json).ok()),
+            None => Ok(None),
+        }
+    }
+}
+
+/// How the app shows a result: with its date, and marked when shown offline.
+pub fn eligibility_label(result: Option<&EligibilityResult>, online: bool) -> String {
+    let Some(r) = result else {
+        return "資格: 未確認(サーバーの確認結果はまだありません)".into();
+    };
+    let when = r.checked_at.with_timezone(&houmon_core::cert::jst()).format("%Y-%m-%d %H:%M");
+    let what = match &r.outcome {
+        CheckOutcome::Answered { eligibility, share_wari, .. } => match share_wari {
+            Some(w) => format!("{} ({w}割)", eligibility.label_ja()),
+            None => eligibility.label_ja().to_owned(),
+        },
+        CheckOutcome::Error { code, message } => format!("確認エラー({code}: {message})"),
+        CheckOutcome::Pending => "確認中".to_owned(),
+    };
+    if online {
+        format!("資格: {what} [{when} 確認]")
+    } else {
+        format!("資格: {what} [{when} 時点のサーバーの結果・オフライン表示]")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        for attempts in 0..30 {
+            let b = backoff(attempts);
+            let exp = BASE_BACKOFF.saturating_mul(1u32 << attempts.min(16)).min(MAX_BACKOFF);
+            assert!(b >= exp.mul_f64(0.8) && b <= exp.mul_f64(1.2), "{attempts}: {b:?}");
+        }
+        assert!(backoff(40) <= MAX_BACKOFF.mul_f64(1.2));
+    }
+
+    #[test]
+    fn an_offline_label_says_so_and_no_result_is_never_valid() {
+        assert!(eligibility_label(None, true).contains("未確認"));
+        let r = EligibilityResult {
+            cursor: 1,
+            patient_id: "p".into(),
+            visit_id: None,
+            checked_at: Utc::now(),
+            outcome: CheckOutcome::Answered {
+                eligibility: Eligibility::Valid,
+                share_wari: Some(3),
+                elderly_share_wari: None,
+                limit_category: None,
+                insurer_name: None,
+                notice: None,
+            },
+        };
+        assert!(eligibility_label(Some(&r), false).contains("オフライン表示"));
+        assert!(eligibility_label(Some(&r), true).starts_with("資格: 有効 (3割)"));
+    }
+}

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: MPL-2.0
+//! Phone core ↔ clinic server ↔ simulated 資格確認端末, over loopback: each
+//! eligibility status, each queue state, server restarts, garbage answers,
+//! a device clock that is off, and the refusals the phone shows.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use houmon_core::protocol::{CheckOutcome, Eligibility};
+use houmon_core::reader::CardReader;
+use houmon_core::visit::*;
+use houmon_store::ItemState;
+use houmon_sync::{eligibility_label, SyncClient, SyncError};
+use houmon_tests::clinic::*;
+use houmon_tests::*;
+use houmon_vcard::{Variant, VirtualCard};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_eligibility_status_comes_back_to_the_phone() {
+    let statuses = [
+        ("1", Eligibility::Valid),
+        ("2", Eligibility::Invalid),
+        ("3", Eligibility::InvalidNewQualification),
+        ("4", Eligibility::NoRecord),
+        ("5", Eligibility::MultipleMatches),
+        ("6", Eligibility::ValidUnregistered),
+    ];
+    let patients = (0..6).map(|i| patient(&format!("p{i}"), Some(i))).collect();
+    let data = statuses.iter().enumerate().map(|(i, (code, _))| answer(i as u32, code)).collect();
+    let clinic = Clinic::start(patients, data, false).await;
+    let phone = Phone::new(&clinic.url, "dev-1").await;
+    let card = VirtualCard::standard();
+    for i in 0..6 {
+        phone.pin_visit(&card, &format!("p{i}"), Utc::now());
+    }
+    let report = phone.sync.upload_due().await.unwrap();
+    assert_eq!(report.sent.len(), 6, "{report:?}");
+    for (i, (_, expected)) in statuses.iter().enumerate() {
+        let r = phone.wait_result(&format!("p{i}"), WAIT).await.expect("a result");
+        match &r.outcome {
+            CheckOutcome::Answered { eligibility, share_wari, .. } => {
+                assert_eq!(eligibility, expected, "p{i}");
+                assert_eq!(*share_wari, Some(3));
+            }
+            other => panic!("p{i}: {other:?}"),
+        }
+        assert!(eligibility_label(Some(&r), true).contains(expected.label_ja()));
+    }
+    assert!(phone.sync.last_result("p0").unwrap().is_some());
+    clinic.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_processing_erroring_garbage_shift_jis_and_silent_terminals_are_all_reported() {
+    let mut slow = answer(0, "1");
+    slow.delay_ms = 600;
+    let mut processing = answer(1, "1");
+    processing.processing_first = true;
+    processing.delay_ms = 300;
+    let mut error = answer(2, "1");
+    error.error = Some(("EOQ0001".into(), "照会処理でエラーが発生しました".into()));
+    let mut garbage = answer(3, "1");
+    garbage.garbage = true;
+    let mut sjis = answer(4, "2");
+    sjis.shift_jis = true;
+    // p5 has numbers the terminal never answers in time (terminal stopped for it: no entry, delay huge)
+    let mut silent = answer(5, "1");
+    silent.delay_ms = 60_000;
+    let patients = (0..6).map(|i| patient(&format!("p{i}"), Some(i))).collect();
+    let clinic =
+        Clinic::start(patients, vec![slow, processing, error, garbage, sjis, silent], false).await;
+    let phone = Phone::new(&clinic.url, "dev-1").await;
+    let card = VirtualCard::standard();
+    for i in 0..6 {
+        phone.pin_visit(&card, &format!("p{i}"), Utc::now());
+    }
+    phone.sync.upload_due().await.unwrap();
+    let outcome = |i: u32| {
+        let phone = &phone;
+        async move { phone.wait_result(&format!("p{i}"), WAIT).await.expect("a result").outcome }
+    };
+    assert!(matches!(
+        outcome(0).await,
+        CheckOutcome::Answered { eligibility: Eligibility::Valid, .. }
+    ));
+    assert!(
+        matches!(outcome(1).await, CheckOutcome::Answered { eligibility: Eligibility::Valid, .. }),
+        "after 処理中"
+    );
+    assert_eq!(
+        outcome(2).await,
+        CheckOutcome::Error {
+            code: "EOQ0001".into(),
+            message: "照会処理でエラーが発生しました".into()
+        }
+    );
+    assert!(matches!(outcome(3).await, CheckOutcome::Error { code, .. } if code == "unreadable"));
+    assert!(matches!(
+        outcome(4).await,
+        CheckOutcome::Answered { eligibility: Eligibility::Invalid, .. }
+    ));
+    assert!(
+        matches!(outcome(5).await, CheckOutcome::Error { code, .. } if code == "timeout"),
+        "3 s time-out"
+    );
+    clinic.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offline_visits_wait_in_the_queue_and_go_once_back_online() {
+    let clinic = Clinic::start(vec![patient("p0", Some(0))], vec![answer(0, "1")], false).await;
+    let phone = Phone::new(&clinic.url, "dev-1").await;
+    let card = VirtualCard::standard();
+    phone.sync.set_online(false);
+    let a = phone.pin_visit(&card, "p0", Utc::now());
+    let b = phone.pin_visit(&card, "p0", Utc::now());
+    assert!(matches!(phone.sync.upload_due().await, Err(SyncError::Offline)));
+    assert_eq!(phone.store.list(ItemState::Pending).unwrap().len(), 2);
+    // Offline, there is no result: never 有効 from a guess.
+    assert!(
+        eligibility_label(phone.sync.last_result("p0").unwrap().as_ref(), false).contains("未確認")
+    );
+    phone.sync.set_online(true);
+    let report = phone.sync.upload_due().await.unwrap();
+    assert_eq!(report.sent, vec![a.id.clone(), b.id.clone()], "in order");
+    assert_eq!(phone.store.list(ItemState::Sent).unwrap().len(), 2);
+    assert_eq!(clinic.stored_visit_ids().len(), 2);
+    // Offline again: the last server result is shown with its date, marked.
+    let r = phone.wait_result("p0", WAIT).await.unwrap();
+    phone.sync.set_online(false);
+    assert!(eligibility_label(Some(&r), false).contains("オフライン表示"));
+    clinic.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_a_lost_acknowledgement_is_a_duplicate_not_a_second_record() {
+    let clinic = Clinic::start(vec![patient("p0", None)], vec![], false).await;
+    let phone = Phone::new(&clinic.url, "dev-1").await;
+    let record = phone.pin_visit(VirtualCard::standard(), "p0", Utc::now());
+    phone.sync.upload_due().await.unwrap();
+    // The same record queued again (as after an ack lost on the way back).
+    let again = houmon_store::Store::open_in_memory(houmon_store::StoreKey::generate()).unwrap();
+    again.enqueue(&record.id, record.to_json().as_bytes(), Utc::now()).unwrap();
+    let token = {
+        let c = SyncClient::new(&clinic.url, std::sync::Arc::new(again), None);
+        c.register("dev-1", "same phone", ENROLLMENT_CODE).await.unwrap();
+        c.upload_due().await.unwrap()
+    };
+    assert_eq!(token.duplicates, vec![record.id.clone()]);
+    assert_eq!(clinic.stored_visit_ids(), vec![record.id]);
+    clinic.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_loses_nothing_and_the_queue_resumes() {
+    let mut clinic = Clinic::start(vec![patient("p0", None)], vec![], false).await;
+    let phone = Phone::new(&clinic.url, "dev-1").await;
+    let card = VirtualCard::standard();
+    let first = phone.pin_visit(&card, "p0", Utc::now());
+    phone.sync.upload_due().await.unwrap();
+    clinic.stop_server().await;
+    let second = phone.pin_visit(&card, "p0", Utc::now());
+    let report = phone.sync.upload_due().await.unwrap();
+    assert!(report.deferred.is_some(), "connection refused is transient");
+    let item = phone.store.get(&second.id).unwrap();
+    assert_eq!((item.state, item.attempts), (ItemState::Pending, 1));
+    assert!(item.next_attempt_at.unwrap() > Utc::now(), "backoff");
+    clinic.restart_server().await;
+    phone.sync.set_online(false);
+    phone.sync.set_online(true); // the shell reports the network back
+    let report = phone.sync.upload_due().await.unwrap();
+    assert_eq!(report.sent, vec![second.id.clone()]);
+    let mut ids = vec![first.id, second.id];
+    ids.sort();
+    assert_eq!(clinic.stored_visit_ids(), ids);
+    clinic.shutdown().await;
+}
+
+/// A server that answers whatever the test says.
+async fn fake_server(
+    status: u16,
+    headers: Vec<(&'static str, &'static str)>,
+    body: &'static str,
+) -> String {
+    use axum::http::{HeaderName, HeaderValue, StatusCode};
+    use axum::response::IntoResponse;
+    let app = axum::Router::new().fallback(move || {
+        let headers = headers.clone();
+        async move {
+            let mut r = (StatusCode::from_u16(status).unwrap(), body).into_response();
+            for (k, v) in headers {
+                r.headers_mut().insert(HeaderName::from_static(k), HeaderValue::from_static(v));
+            }
+            r
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+fn queued_phone(url: &str) -> (SyncClient, std::sync::Arc<houmon_store::Store>, String) {
+    let store = std::sync::Arc::new(
+        houmon_store::Store::open_in_memory(houmon_store::StoreKey::generate()).unwrap(),
+    );
+    store.enqueue("v-1", b"{}", Utc::now()).unwrap();
+    (SyncClient::new(url, store.clone(), Some("token".into())), store, "v-1".into())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_and_errors_from_a_server_never_lose_the_record() {
+    // 200 with garbage: maybe stored, maybe not — retried, never dropped.
+    let (c, store, id) = queued_phone(&fake_server(200, vec![], "<html>proxy</html>").await);
+    let r = c.upload_due().await.unwrap();
+    let item = store.get(&id).unwrap();
+    assert_eq!(item.state, ItemState::Pending);
+    assert!(item.last_error.unwrap().contains("unreadable"), "{r:?}");
+    // 503 with Retry-After: honoured.
+    let (c, store, id) =
+        queued_phone(&fake_server(503, vec![("retry-after", "120")], "busy").await);
+    c.upload_due().await.unwrap();
+    let item = store.get(&id).unwrap();
+    assert!(item.next_attempt_at.unwrap() >= Utc::now() + chrono::Duration::seconds(110));
+    // 429 is transient too.
+    let (c, store, id) = queued_phone(&fake_server(429, vec![], "slow down").await);
+    c.upload_due().await.unwrap();
+    assert_eq!(store.get(&id).unwrap().state, ItemState::Pending);
+    // 422 with garbage: wedged with what is known, the rest goes on.
+    let (c, store, id) = queued_phone(&fake_server(422, vec![], "???").await);
+    store.enqueue("v-2", b"{}", Utc::now()).unwrap();
+    let r = c.upload_due().await.unwrap();
+    assert_eq!(r.wedged.len(), 2, "both refused, neither blocked the other");
+    assert_eq!(store.get(&id).unwrap().wedge_reason.as_deref(), Some("HTTP 422"));
+    // 401: nothing is wedged; the device must register again.
+    let (c, store, id) = queued_phone(&fake_server(401, vec![], "").await);
+    assert!(matches!(c.upload_due().await, Err(SyncError::Unauthorized)));
+    assert_eq!(store.get(&id).unwrap().state, ItemState::Pending);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_clock_that_is_off_is_flagged_not_refused() {
+    let clinic = Clinic::start(vec![patient("p0", None)], vec![], false).await;
+    let phone = Phone::new(&clinic.url, "dev-1").await;
+    let card = VirtualCard::standard();
+    phone.pin_visit(&card, "p0", Utc::now() + chrono::Duration::hours(2));
+    phone.pin_visit(&card, "p0", Utc::now() - chrono::Duration::days(3 * 365));
+    let report = phone.sync.upload_due().await.unwrap();
+    assert_eq!(report.sent.len(), 2, "{report:?}");
+    let conn = rusqlite::Connection::open(&clinic.config.db).unwrap();
+    let warnings: Vec<String> = conn
+        .prepare("SELECT warnings FROM visits")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(warnings.iter().any(|w| w.contains("device-clock-ahead")), "{warnings:?}");
+    assert!(warnings.iter().any(|w| w.contains("device-clock-behind")), "{warnings:?}");
+    clinic.shutdown().await;
+}
+
+/// A PIN record built by hand from a card (for refusal cases the session
+/// itself would never produce).
+fn hand_record(phone: &Phone, card: &VirtualCard, challenge_nonce: Option<&str>) -> VisitRecord {
+    let ctx = phone.context("p0", VisitKind::HomeCare);
+    let mut challenge = Challenge::new(&ctx, Utc::now());
+    if let Some(n) = challenge_nonce {
+        challenge.nonce = n.into();
+    }
+    let message = challenge.to_bytes();
+    let r = CardReader::new(card).read_pin_mode(&pin("1234"), false, &message, Utc::now()).unwrap();
+    let choice =
+        ConsentChoice { scope: ConsentScope::Comprehensive, prescription: Prescription::Paper };
+    VisitRecord {
+        version: 1,
+        id: ctx.visit_id.clone(),
+        consent: ConsentRecord::new(choice, ctx.kind, Utc::now(), None),
+        context: ctx,
+        evidence: Evidence::Pin(PinEvidence {
+            certificate: r.certificate.der().to_vec(),
+            challenge,
+            signed_message: message,
+            signature: r.signature,
+            pin_tries_before: r.tries_before,
+        }),
+        certificate_validity: "valid".into(),
+        completed_at: Utc::now(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_unknown_expired_and_replayed_evidence_is_refused_with_a_reason_the_phone_shows() {
+    let clinic = Clinic::start(vec![patient("p0", None)], vec![], false).await;
+    let phone = Phone::new(&clinic.url, "dev-1").await;
+    let card = VirtualCard::standard();
+
+    let mut forged = hand_record(&phone, &card, None);
+    if let Evidence::Pin(p) = &mut forged.evidence {
+        p.signature[10] ^= 0x01;
+    }
+    let expired_card = card_of(Variant::CertificateExpiredPastGrace);
+    let expired = hand_record(&phone, &expired_card, None);
+    let first = hand_record(&phone, &card, Some("00112233445566778899aabbccddeeff"));
+    let replay = hand_record(&phone, &card, Some("00112233445566778899aabbccddeeff"));
+    for r in [&forged, &expired, &first, &replay] {
+        phone.enqueue(r);
+    }
+    let report = phone.sync.upload_due().await.unwrap();
+    assert_eq!(report.sent, vec![first.id.clone()]);
+    let reason = |id: &str| phone.store.get(id).unwrap().wedge_reason.unwrap();
+    assert!(reason(&forged.id).starts_with("forged-signature: "), "{}", reason(&forged.id));
+    assert!(reason(&expired.id).starts_with("certificate-expired: "));
+    assert!(reason(&replay.id).starts_with("nonce-replayed: "));
+    assert!(reason(&replay.id).contains("別の訪問"), "Japanese reason for staff");
+    clinic.shutdown().await;
+
+    // A server that trusts only the J-LIS roots refuses the test CA's card.
+    let clinic = Clinic::start(vec![patient("p0", None)], vec![], true).await;
+    let phone = Phone::new(&clinic.url, "dev-1").await;
+    let r = phone.pin_visit(VirtualCard::standard(), "p0", Utc::now());
+    let report = phone.sync.upload_due().await.unwrap();
+    assert_eq!(report.wedged.len(), 1);
+    assert!(phone.store.get(&r.id).unwrap().wedge_reason.unwrap().starts_with("unknown-ca: "));
+    // Staff can retry or discard a wedged item.
+    phone.store.retry(&r.id).unwrap();
+    phone.sync.upload_due().await.unwrap();
+    phone.store.discard(&r.id).unwrap();
+    clinic.shutdown().await;
+}
+
+fn card_of(variant: Variant) -> VirtualCard {
+    card(variant, true)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_roster_is_kept_for_offline_use_and_shows_enrolment_after_the_first_visit() {
+    let clinic = Clinic::start(
+        vec![patient("p0", Some(0)), patient("p1", None)],
+        vec![answer(0, "1")],
+        false,
+    )
+    .await;
+    let phone = Phone::new(&clinic.url, "dev-1").await;
+    let day = Utc::now().date_naive();
+    let (roster, _, fresh) = phone.sync.roster(day).await.unwrap();
+    assert!(fresh);
+    assert_eq!(roster.entries.len(), 2);
+    assert!(roster.entries[0].enrolled_certificate.is_none());
+    let card = VirtualCard::standard();
+    phone.pin_visit(&card, "p0", Utc::now());
+    phone.sync.upload_due().await.unwrap();
+    phone.wait_result("p0", WAIT).await.unwrap();
+    let (roster, _, _) = phone.sync.roster(day).await.unwrap();
+    let p0 = &roster.entries[0];
+    assert_eq!(
+        p0.enrolled_certificate.as_deref(),
+        Some(
+            houmon_core::cert::AuthCertificate::from_der(&card.auth_certificate_der())
+                .unwrap()
+                .fingerprint_sha256()
+                .as_str()
+        )
+    );
+    assert!(p0.last_eligibility.is_some() && p0.consent_until.is_some());
+    phone.sync.set_online(false);
+    let (offline, fetched_at, fresh) = phone.sync.roster(day).await.unwrap();
+    assert!(!fresh && fetched_at <= Utc::now());
+    assert_eq!(offline, roster);
+    clinic.shutdown().await;
+}
