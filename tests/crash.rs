@@ -23,7 +23,7 @@ async fn records_acknowledged_before_a_kill_reach_the_server_exactly_once() {
     println!("crash test: {rounds} rounds, seed {seed} (HOUMON_CRASH_SEED to replay)");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
 
-    let clinic = Clinic::start(vec![], vec![], false).await;
+    let clinic = start_clinic(vec![], vec![], false).await;
     let dir = scratch("crash");
     let db = dir.join("phone.sqlite");
     let cert = dir.join("cert.der");

@@ -29,7 +29,7 @@ async fn every_eligibility_status_comes_back_to_the_phone() {
     ];
     let patients = (0..6).map(|i| patient(&format!("p{i}"), Some(i))).collect();
     let data = statuses.iter().enumerate().map(|(i, (code, _))| answer(i as u32, code)).collect();
-    let clinic = Clinic::start(patients, data, false).await;
+    let clinic = start_clinic(patients, data, false).await;
     let phone = Phone::new(&clinic.url, "dev-1").await;
     let card = VirtualCard::standard();
     for i in 0..6 {
@@ -70,7 +70,7 @@ async fn slow_processing_erroring_garbage_shift_jis_and_silent_terminals_are_all
     silent.delay_ms = 60_000;
     let patients = (0..6).map(|i| patient(&format!("p{i}"), Some(i))).collect();
     let clinic =
-        Clinic::start(patients, vec![slow, processing, error, garbage, sjis, silent], false).await;
+        start_clinic(patients, vec![slow, processing, error, garbage, sjis, silent], false).await;
     let phone = Phone::new(&clinic.url, "dev-1").await;
     let card = VirtualCard::standard();
     for i in 0..6 {
@@ -110,7 +110,7 @@ async fn slow_processing_erroring_garbage_shift_jis_and_silent_terminals_are_all
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_visits_wait_in_the_queue_and_go_once_back_online() {
-    let clinic = Clinic::start(vec![patient("p0", Some(0))], vec![answer(0, "1")], false).await;
+    let clinic = start_clinic(vec![patient("p0", Some(0))], vec![answer(0, "1")], false).await;
     let phone = Phone::new(&clinic.url, "dev-1").await;
     let card = VirtualCard::standard();
     phone.sync.set_online(false);
@@ -136,7 +136,7 @@ async fn offline_visits_wait_in_the_queue_and_go_once_back_online() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retry_after_a_lost_acknowledgement_is_a_duplicate_not_a_second_record() {
-    let clinic = Clinic::start(vec![patient("p0", None)], vec![], false).await;
+    let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
     let phone = Phone::new(&clinic.url, "dev-1").await;
     let record = phone.pin_visit(VirtualCard::standard(), "p0", Utc::now());
     phone.sync.upload_due().await.unwrap();
@@ -155,7 +155,7 @@ async fn a_retry_after_a_lost_acknowledgement_is_a_duplicate_not_a_second_record
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_restart_loses_nothing_and_the_queue_resumes() {
-    let mut clinic = Clinic::start(vec![patient("p0", None)], vec![], false).await;
+    let mut clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
     let phone = Phone::new(&clinic.url, "dev-1").await;
     let card = VirtualCard::standard();
     let first = phone.pin_visit(&card, "p0", Utc::now());
@@ -167,7 +167,7 @@ async fn a_server_restart_loses_nothing_and_the_queue_resumes() {
     let item = phone.store.get(&second.id).unwrap();
     assert_eq!((item.state, item.attempts), (ItemState::Pending, 1));
     assert!(item.next_attempt_at.unwrap() > Utc::now(), "backoff");
-    clinic.restart_server().await;
+    clinic.restart_server().await.unwrap();
     phone.sync.set_online(false);
     phone.sync.set_online(true); // the shell reports the network back
     let report = phone.sync.upload_due().await.unwrap();
@@ -242,7 +242,7 @@ async fn garbage_and_errors_from_a_server_never_lose_the_record() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_clock_that_is_off_is_flagged_not_refused() {
-    let clinic = Clinic::start(vec![patient("p0", None)], vec![], false).await;
+    let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
     let phone = Phone::new(&clinic.url, "dev-1").await;
     let card = VirtualCard::standard();
     phone.pin_visit(&card, "p0", Utc::now() + chrono::Duration::hours(2));
@@ -293,7 +293,7 @@ fn hand_record(phone: &Phone, card: &VirtualCard, challenge_nonce: Option<&str>)
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_unknown_expired_and_replayed_evidence_is_refused_with_a_reason_the_phone_shows() {
-    let clinic = Clinic::start(vec![patient("p0", None)], vec![], false).await;
+    let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
     let phone = Phone::new(&clinic.url, "dev-1").await;
     let card = VirtualCard::standard();
 
@@ -318,7 +318,7 @@ async fn forged_unknown_expired_and_replayed_evidence_is_refused_with_a_reason_t
     clinic.shutdown().await;
 
     // A server that trusts only the J-LIS roots refuses the test CA's card.
-    let clinic = Clinic::start(vec![patient("p0", None)], vec![], true).await;
+    let clinic = start_clinic(vec![patient("p0", None)], vec![], true).await;
     let phone = Phone::new(&clinic.url, "dev-1").await;
     let r = phone.pin_visit(VirtualCard::standard(), "p0", Utc::now());
     let report = phone.sync.upload_due().await.unwrap();
@@ -337,7 +337,7 @@ fn card_of(variant: Variant) -> VirtualCard {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_roster_is_kept_for_offline_use_and_shows_enrolment_after_the_first_visit() {
-    let clinic = Clinic::start(
+    let clinic = start_clinic(
         vec![patient("p0", Some(0)), patient("p1", None)],
         vec![answer(0, "1")],
         false,

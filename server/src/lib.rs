@@ -13,6 +13,7 @@
 //! describes the protocol.
 
 pub mod db;
+pub mod loopback;
 pub mod oqs;
 pub mod terminal;
 pub mod verify;

@@ -3,7 +3,6 @@
 //! simulated 資格確認端末 and phones with their own store and sync client.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,7 +11,7 @@ use houmon_core::protocol::{EligibilityResult, InsuranceNumbers};
 use houmon_core::transport::CardTransport;
 use houmon_core::visit::*;
 use houmon_server::terminal::TerminalEntry;
-use houmon_server::{Config, PatientSeed, Server};
+use houmon_server::PatientSeed;
 use houmon_store::{Store, StoreKey};
 use houmon_sync::SyncClient;
 use houmon_vcard::TestCa;
@@ -69,96 +68,26 @@ pub fn answer(n: u32, validity: &str) -> TerminalEntry {
     }
 }
 
-pub struct Clinic {
-    server: Option<Server>,
-    pub config: Config,
-    pub url: String,
-    stop_terminal: Arc<AtomicBool>,
-    terminal: Option<std::thread::JoinHandle<()>>,
-    pub dir: PathBuf,
-}
+/// The loopback clinic with the virtual card's test CA as trust anchor (or
+/// the J-LIS roots with `jlis_anchors`), and a 3-second terminal time-out.
+pub type Clinic = houmon_server::loopback::LoopbackClinic;
 
-impl Clinic {
-    /// Server with the virtual card's test CA as trust anchor (or the J-LIS
-    /// roots with `jlis_anchors`), plus a simulated terminal answering `data`.
-    pub async fn start(
-        patients: Vec<PatientSeed>,
-        data: Vec<TerminalEntry>,
-        jlis_anchors: bool,
-    ) -> Clinic {
-        let dir = scratch("clinic");
-        let config = Config {
-            db: dir.join("server.sqlite"),
-            listen: "127.0.0.1:0".parse().expect("addr"),
-            oqs_dir: dir.join("oqs"),
-            trust_anchors: if jlis_anchors {
-                vec![]
-            } else {
-                vec![TestCa::shared().cert_der.clone()]
-            },
-            enrollment_code: ENROLLMENT_CODE.into(),
-            institution_code: "1311111111".into(),
-            patients,
-            check_timeout: Duration::from_secs(3),
-            poll_interval: Duration::from_millis(50),
-        };
-        let server = houmon_server::start(config.clone()).await.expect("server starts");
-        let url = format!("http://{}", server.addr);
-        let mut config = config;
-        config.listen = server.addr;
-        let mut c = Clinic {
-            server: Some(server),
-            config,
-            url,
-            stop_terminal: Arc::new(AtomicBool::new(false)),
-            terminal: None,
-            dir,
-        };
-        c.start_terminal(data);
-        c
-    }
-
-    pub fn start_terminal(&mut self, data: Vec<TerminalEntry>) {
-        let dirs = houmon_server::oqs::OqsDirs::under(&self.config.oqs_dir).expect("oqs dirs");
-        self.stop_terminal = Arc::new(AtomicBool::new(false));
-        let stop = self.stop_terminal.clone();
-        self.terminal =
-            Some(std::thread::spawn(move || houmon_server::terminal::run(dirs, data, stop)));
-    }
-
-    pub fn stop_terminal(&mut self) {
-        self.stop_terminal.store(true, Ordering::Relaxed);
-        if let Some(t) = self.terminal.take() {
-            let _ = t.join();
-        }
-    }
-
-    pub async fn stop_server(&mut self) {
-        if let Some(s) = self.server.take() {
-            s.stop().await;
-        }
-    }
-
-    /// Starts the server again on the same address and database.
-    pub async fn restart_server(&mut self) {
-        self.stop_server().await;
-        let mut cfg = self.config.clone();
-        cfg.patients = vec![];
-        self.server = Some(houmon_server::start(cfg).await.expect("server restarts"));
-    }
-
-    pub async fn shutdown(mut self) {
-        self.stop_terminal();
-        self.stop_server().await;
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-
-    /// Rows in the server's visits table.
-    pub fn stored_visit_ids(&self) -> Vec<String> {
-        let conn = rusqlite::Connection::open(&self.config.db).expect("server db");
-        let mut st = conn.prepare("SELECT id FROM visits ORDER BY id").expect("query");
-        st.query_map([], |r| r.get::<_, String>(0)).expect("rows").map(Result::unwrap).collect()
-    }
+pub async fn start_clinic(
+    patients: Vec<PatientSeed>,
+    data: Vec<TerminalEntry>,
+    jlis_anchors: bool,
+) -> Clinic {
+    let anchors = if jlis_anchors { vec![] } else { vec![TestCa::shared().cert_der.clone()] };
+    Clinic::start(
+        scratch("clinic"),
+        anchors,
+        ENROLLMENT_CODE,
+        patients,
+        data,
+        Duration::from_secs(3),
+    )
+    .await
+    .expect("the clinic starts")
 }
 
 pub struct Phone {
