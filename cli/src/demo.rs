@@ -1,142 +1,368 @@
 // SPDX-License-Identifier: MPL-2.0
-//! `houmon demo`: a round of visits on virtual cards, on embedded defaults
-//! (no phone, no card, no server). Each visit runs the same core code a
-//! phone runs; the virtual card answers the APDUs.
+//! `houmon demo`: a home-visit round on embedded defaults, nothing
+//! installed. On loopback it starts the clinic server and a simulated
+//! 資格確認端末, registers this "phone", syncs the roster, visits patients
+//! with virtual cards (PIN, 目視, a 顔認証 card, a wrong PIN, a card pulled
+//! away, the last try, a certificate in its grace), goes without signal for
+//! part of the round, comes back, syncs, and prints each visit with the
+//! eligibility the clinic server obtained.
 
-use chrono::Utc;
-use houmon_core::credentials::{CollationB, Pin};
-use houmon_core::error::CardError;
-use houmon_core::reader::{validity_label, CardReader};
-use houmon_vcard::{CardConfig, Faults, Holder, Variant, VirtualCard};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use houmon_core::protocol::InsuranceNumbers;
+use houmon_core::visit::*;
+use houmon_server::loopback::LoopbackClinic;
+use houmon_server::terminal::TerminalEntry;
+use houmon_server::PatientSeed;
+use houmon_store::{ItemState, Store, StoreKey};
+use houmon_sync::{eligibility_label, SyncClient};
+use houmon_vcard::{CardConfig, Faults, Holder, TestCa, Variant, VirtualCard};
+
+const ENROLLMENT: &str = "demo-enrolment";
 
 struct Visit {
     patient: &'static str,
+    name: &'static str,
+    kind: VisitKind,
     variant: Variant,
     story: &'static str,
+    /// 資格有効性 the simulated terminal will answer, and how.
+    validity: &'static str,
+    share: &'static str,
+    slow: bool,
+    online: bool,
 }
 
 const ROUND: [Visit; 7] = [
-    Visit { patient: "患者A", variant: Variant::Standard, story: "PIN で本人確認" },
     Visit {
-        patient: "患者B",
+        patient: "P001",
+        name: "訪問 一郎",
+        kind: VisitKind::HomeCare,
+        variant: Variant::Standard,
+        story: "PIN で本人確認",
+        validity: "1",
+        share: "030",
+        slow: false,
+        online: true,
+    },
+    Visit {
+        patient: "P002",
+        name: "施設 花子",
+        kind: VisitKind::Facility,
         variant: Variant::FaceRecognition,
         story: "顔認証カード: PIN 不可 → 目視",
+        validity: "1",
+        share: "010",
+        slow: false,
+        online: true,
     },
     Visit {
-        patient: "患者C",
+        patient: "P003",
+        name: "往診 次郎",
+        kind: VisitKind::HouseCall,
         variant: Variant::Standard,
         story: "PIN を1回間違えてから正しく入力",
+        validity: "2",
+        share: "030",
+        slow: false,
+        online: true,
     },
     Visit {
-        patient: "患者D",
+        patient: "P007",
+        name: "複数 梅",
+        kind: VisitKind::HomeCare,
+        variant: Variant::PinLocked,
+        story: "PIN ロック → 目視",
+        validity: "5",
+        share: "030",
+        slow: false,
+        online: true,
+    },
+    Visit {
+        patient: "P004",
+        name: "在宅 三郎",
+        kind: VisitKind::HomeCare,
         variant: Variant::Standard,
-        story: "読み取り中にカードが離れ、かざし直し",
+        story: "電波なし・読み取り中にカードが離れ、かざし直し",
+        validity: "4",
+        share: "030",
+        slow: false,
+        online: false,
     },
     Visit {
-        patient: "患者E",
+        patient: "P005",
+        name: "看護 桜",
+        kind: VisitKind::HomeNursing,
         variant: Variant::PinOneTryLeft,
-        story: "残り1回: 本人の確認を得てから入力",
+        story: "電波なし・残り1回: 本人の確認を得て入力",
+        validity: "1",
+        share: "020",
+        slow: true,
+        online: false,
     },
     Visit {
-        patient: "患者F",
+        patient: "P006",
+        name: "猶予 正",
+        kind: VisitKind::HomeCare,
         variant: Variant::CertificateExpiredInGrace,
-        story: "証明書の有効期限切れ(猶予期間内)",
+        story: "電波なし・証明書の有効期限切れ(猶予期間内)",
+        validity: "1",
+        share: "010",
+        slow: false,
+        online: false,
     },
-    Visit { patient: "患者G", variant: Variant::PinLocked, story: "PIN ロック → 目視" },
 ];
 
-const MESSAGE: &[u8] = b"houmon-demo-challenge";
-
-fn describe(e: &CardError) -> String {
-    e.staff_message().lines().next().unwrap_or_default().to_owned()
+fn numbers(i: usize) -> InsuranceNumbers {
+    InsuranceNumbers {
+        insurer_number: "06130012".into(),
+        symbol: "ほうもん".into(),
+        number: format!("{:06}", 100 + i),
+        branch: "00".into(),
+    }
 }
 
-fn visit(v: &Visit) -> Result<(String, u32, Vec<String>), CardError> {
+fn context(v: &Visit) -> VisitContext {
+    VisitContext {
+        visit_id: new_id("v"),
+        patient_id: Some(v.patient.into()),
+        kind: v.kind,
+        staff_id: "nurse-07".into(),
+        device_id: "demo-phone".into(),
+        started_at: Utc::now(),
+        first_visit_on: None,
+    }
+}
+
+/// One visit through the core's session, as the phone's screens drive it.
+fn visit(v: &Visit, notes: &mut Vec<String>) -> Result<VisitRecord, String> {
     let holder = Holder::default();
-    debug_assert_eq!(holder.pin, "1234");
     let faults = if v.story.contains("離れ") {
         Faults { tag_lost_at: Some(2), ..Faults::default() }
     } else {
         Faults::default()
     };
     let card = VirtualCard::new(CardConfig { variant: v.variant, faults, ..CardConfig::default() });
-    let mut notes = Vec::new();
-    let mut apdus = 0;
+    let mut s = VisitSession::new(context(v), SessionOptions::default());
     let now = Utc::now();
-
-    let mut reader = CardReader::new(&card);
-    let info = match reader.info(now) {
-        Ok(i) => i,
-        Err(e) if e.is_retryable_by_tapping_again() => {
-            notes.push(format!("中断: {} → かざし直し", describe(&e)));
-            apdus += reader.stats().round_trips;
-            card.reinsert();
-            reader = CardReader::new(&card);
-            reader.info(now)?
+    // The patient in the "wrong PIN" story types 9999 first.
+    let first_pin = if v.story.contains("間違") { "9999" } else { holder.pin.as_str() };
+    s.choose_mode(IdentityMode::Pin).map_err(|e| e.staff_message())?;
+    s.enter_pin(first_pin).map_err(|e| e.staff_message())?;
+    for _ in 0..12 {
+        let step = s.step().clone();
+        match step {
+            Step::HoldCard { .. } => {
+                s.read_card(&card, now).map_err(|e| e.staff_message())?;
+            }
+            Step::IdentityConfirmed { .. } => {
+                let choice = ConsentChoice {
+                    scope: ConsentScope::Comprehensive,
+                    prescription: Prescription::Electronic,
+                };
+                let record = s.record_for_consent(choice, now).map_err(|e| e.staff_message())?;
+                notes.push(format!("同意: 包括 / {}", record.consent.validity.describe_ja()));
+                return Ok(record);
+            }
+            Step::EnterPin { message, .. } => {
+                notes.push(message.unwrap_or_default());
+                s.enter_pin(&holder.pin).map_err(|e| e.staff_message())?;
+            }
+            Step::ConfirmLastTry { message, .. } => {
+                notes.push(message);
+                notes.push("本人が確認したうえで入力".into());
+                s.confirm_last_try().map_err(|e| e.staff_message())?;
+            }
+            Step::ChooseMode { unavailable, .. } => {
+                for u in &unavailable {
+                    notes.push(u.reason_ja.clone());
+                }
+                s.choose_mode(IdentityMode::Visual).map_err(|e| e.staff_message())?;
+                s.enter_collation(&holder.collation_b()).map_err(|e| e.staff_message())?;
+            }
+            Step::ComparePhoto { width, height, .. } => {
+                notes.push(format!("顔写真 {width}×{height} を表示、職員が照合"));
+                s.photo_matches("nurse-07", VisualReason::FaceFailedAndPinUnavailable, "", now)
+                    .map_err(|e| e.staff_message())?;
+            }
+            Step::IdentityRefused { reason } => return Err(reason.message_ja()),
+            other => return Err(format!("想定外の画面: {}", other.name())),
         }
-        Err(e) => return Err(e),
-    };
-    apdus += reader.stats().round_trips;
-    notes.push(format!("証明書: {}", validity_label(info.variant.certificate)));
-
-    if info.variant.pin_mode_available() {
-        let mut typed =
-            if v.story.contains("間違") { vec!["9999", "1234"] } else { vec!["1234"] };
-        let mut confirmed = false;
-        while let Some(t) = typed.first().copied() {
-            let pin = Pin::new(t)?;
-            let mut r = CardReader::new(&card);
-            let result = r.read_pin_mode(&pin, confirmed, MESSAGE, now);
-            apdus += r.stats().round_trips;
-            match result {
-                Ok(p) => {
-                    notes.push(format!("署名を検証 (試行前の残り {} 回)", p.tries_before));
-                    return Ok(("PIN: 本人確認済".into(), apdus, notes));
-                }
-                Err(e @ CardError::WrongSecret { .. }) => {
-                    notes.push(describe(&e));
-                    typed.remove(0);
-                }
-                Err(e @ CardError::LastTryNeedsConfirmation { .. }) if !confirmed => {
-                    notes.push(describe(&e));
-                    notes.push("本人が確認したうえで入力".into());
-                    confirmed = true;
-                }
-                Err(e) => return Err(e),
+        if let (Step::HoldCard { message: Some(m), .. }, Some(e)) = (s.step(), s.last_card_error())
+        {
+            if e.is_retryable_by_tapping_again() {
+                notes.push(format!("中断: {m} → かざし直し"));
+                card.reinsert();
             }
         }
     }
-    notes.push("PIN モード不可 → 目視確認".into());
-    let b = CollationB::new(&holder.collation_b())?;
-    let mut r = CardReader::new(&card);
-    let seen = r.read_visual_mode(&b, false, now)?;
-    apdus += r.stats().round_trips;
-    notes.push(format!("顔写真 {}×{} を表示、職員が照合", seen.photo.width, seen.photo.height));
-    Ok(("目視: 本人確認済".into(), apdus, notes))
+    Err("本人確認が終わりませんでした".into())
 }
 
 pub fn run() -> Result<(), String> {
-    println!("Houmon demo — 仮想マイナンバーカードで訪問1巡 (カード読み取りまで)");
-    println!("資格の有効性は臨床サーバー経由のオンライン資格確認でのみ判定されます(このデモでは未接続)。\n");
-    let mut failures = 0;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(round())
+}
+
+async fn round() -> Result<(), String> {
+    println!(
+        "Houmon demo — 在宅訪問の1巡(すべてこの端末内のループバック、仮想マイナンバーカード)\n"
+    );
+    let today = Utc::now().date_naive();
+    let patients: Vec<PatientSeed> = ROUND
+        .iter()
+        .enumerate()
+        .map(|(i, v)| PatientSeed {
+            patient_id: v.patient.into(),
+            name: v.name.into(),
+            address: format!("東京都千代田区{}-1", i + 1),
+            birth_date: NaiveDate::from_ymd_opt(1945 + i as i32, 4, 1).unwrap_or_default(),
+            insurance: Some(numbers(i)),
+            round_day: Some(today),
+        })
+        .collect();
+    let data: Vec<TerminalEntry> = ROUND
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let n = numbers(i);
+            TerminalEntry {
+                insurer_number: n.insurer_number,
+                symbol: n.symbol,
+                number: n.number,
+                branch: n.branch,
+                validity: v.validity.into(),
+                share: matches!(v.validity, "1" | "6").then(|| v.share.into()),
+                elderly_share: None,
+                insurer_name: Some("全国健康保険協会".into()),
+                delay_ms: if v.slow { 800 } else { 0 },
+                processing_first: v.slow,
+                error: None,
+                garbage: false,
+                shift_jis: i % 2 == 0,
+            }
+        })
+        .collect();
+    let dir = std::env::temp_dir().join(format!("houmon-demo-{}", std::process::id()));
+    let clinic = LoopbackClinic::start(
+        dir.clone(),
+        vec![TestCa::shared().cert_der.clone()],
+        ENROLLMENT,
+        patients,
+        data,
+        Duration::from_secs(10),
+    )
+    .await?;
+    println!(
+        "クリニックサーバー: {} / 資格確認端末(シミュレーター): {}",
+        clinic.url,
+        clinic.config.oqs_dir.display()
+    );
+
+    let key = StoreKey::generate();
+    let store =
+        Arc::new(Store::open(dir.join("phone.sqlite"), key).map_err(|e| e.staff_message())?);
+    let sync = SyncClient::new(&clinic.url, store.clone(), None);
+    sync.register("demo-phone", "訪問用スマートフォン", ENROLLMENT)
+        .await
+        .map_err(|e| e.staff_message())?;
+    let (roster, _, _) = sync.roster(today).await.map_err(|e| e.staff_message())?;
+    println!(
+        "端末を登録し、本日の訪問予定 {} 名の名簿を暗号化して保存しました。\n",
+        roster.entries.len()
+    );
+
+    let mut rows = Vec::new();
     for v in &ROUND {
-        match visit(v) {
-            Ok((result, apdus, notes)) => {
-                println!("■ {} — {}", v.patient, v.story);
-                println!("  結果: {result}  (APDU {apdus} 往復)");
-                for n in notes {
+        sync.set_online(v.online);
+        if !v.online {
+            println!("  (電波なし)");
+        }
+        let mut notes = Vec::new();
+        let outcome = visit(v, &mut notes);
+        match outcome {
+            Ok(record) => {
+                store
+                    .enqueue(&record.id, record.to_json().as_bytes(), Utc::now())
+                    .map_err(|e| e.staff_message())?;
+                let mode = match record.evidence {
+                    Evidence::Pin(_) => "PIN",
+                    Evidence::Visual(_) => "目視",
+                };
+                let sent = match sync.upload_due().await {
+                    Ok(r) if r.sent.contains(&record.id) => "送信済",
+                    _ => "未送信(端末に暗号化して保存、電波が戻ったら送信)",
+                };
+                println!("■ {} {} ({}) — {}", v.patient, v.name, v.kind.name_ja(), v.story);
+                println!("  本人確認: {mode} / 記録: {sent}");
+                for n in notes.iter().filter(|n| !n.is_empty()) {
                     println!("  - {n}");
                 }
+                rows.push((v, mode, record.id));
             }
-            Err(e) => {
-                failures += 1;
-                println!("■ {} — {}\n  失敗: {}", v.patient, v.story, describe(&e));
-            }
+            Err(e) => println!("■ {} {} — 本人確認できませんでした: {e}", v.patient, v.name),
         }
     }
-    println!("\n{} 件中 {} 件で本人確認完了", ROUND.len(), ROUND.len() - failures);
-    if failures > 0 {
-        return Err(format!("{failures} visit(s) failed"));
+
+    println!("\n(電波回復)");
+    sync.set_online(true);
+    let report = sync.upload_due().await.map_err(|e| e.staff_message())?;
+    println!(
+        "同期: {} 件を送信 / 保留 {} 件 / 送信済 {} 件\n",
+        report.sent.len(),
+        store.list(ItemState::Wedged).map_err(|e| e.staff_message())?.len(),
+        store.list(ItemState::Sent).map_err(|e| e.staff_message())?.len()
+    );
+
+    // Wait for the clinic server's eligibility checks through the terminal.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let _ = sync.pull_results().await;
+        let done =
+            rows.iter().all(|(v, _, _)| sync.last_result(v.patient).ok().flatten().is_some());
+        if done || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    println!("本日の訪問のまとめ(資格はクリニックサーバーが資格確認端末で確認した結果のみを表示)");
+    println!("{:<6} {:<10} {:<6} {}", "患者", "氏名", "確認", "資格");
+    let mut valid = 0;
+    for (v, mode, _) in &rows {
+        let r = sync.last_result(v.patient).map_err(|e| e.staff_message())?;
+        if matches!(
+            &r,
+            Some(houmon_core::protocol::EligibilityResult {
+                outcome: houmon_core::protocol::CheckOutcome::Answered { .. },
+                ..
+            })
+        ) {
+            valid += 1;
+        }
+        println!(
+            "{:<6} {:<10} {:<6} {}",
+            v.patient,
+            v.name,
+            mode,
+            eligibility_label(r.as_ref(), true)
+        );
+    }
+    println!(
+        "\n{} 件中 {} 件で本人確認完了、{} 件の資格確認結果を受信",
+        ROUND.len(),
+        rows.len(),
+        valid
+    );
+    let all = rows.len() == ROUND.len() && valid == rows.len();
+    clinic.shutdown().await;
+    if !all {
+        return Err("一部の訪問が完了しませんでした".into());
     }
     Ok(())
 }
