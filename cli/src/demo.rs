@@ -332,7 +332,7 @@ async fn round() -> Result<(), String> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     println!("本日の訪問のまとめ(資格はクリニックサーバーが資格確認端末で確認した結果のみを表示)");
-    println!("{:<6} {:<10} {:<6} {}", "患者", "氏名", "確認", "資格");
+    println!("患者   氏名       確認   資格");
     let mut valid = 0;
     for (v, mode, _) in &rows {
         let r = sync.last_result(v.patient).map_err(|e| e.staff_message())?;
