@@ -293,7 +293,13 @@ fn visit_benchmark() {
     }
 }
 
+mod sync_bench;
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("sync") {
+        sync_bench::run();
+        return;
+    }
     let card = VirtualCard::standard();
     println!(
         "Virtual card: 利用者証明用 certificate {} bytes, photo {} bytes (JPEG 2000).\n",
