@@ -227,6 +227,43 @@ fun main() {
         }
     }
 
+    check("a visit syncs to the clinic server and only its result shows as eligibility") {
+        val clinic = TestClinic.start("kt-enrol")
+        try {
+            core.connect(clinic.url(), null)
+            val token = core.register("device-3", "JVM test phone", "kt-enrol")
+            expect(token.length >= 32, "token")
+            expect(core.eligibility("p0").contains("未確認"), "nothing before the server answers")
+            core.setOnline(false)
+            val card = TestCard("standard", true, null, PIN)
+            val s = core.startVisit(VisitStart("p0", VisitKind.HOME_CARE, "nurse-7", "device-3", null))
+            s.chooseMode(IdentityMode.PIN)
+            s.enterPin(PIN)
+            s.readCard(Forward(card), null)
+            s.giveConsent(ALL)
+            expectThrows<HoumonException.Network>("offline") { runBlocking { core.syncNow() } }
+            expect(core.queue(QueueState.PENDING).any { it.id == s.visitId() }, "kept while offline")
+            core.setOnline(true)
+            var summary = core.syncNow()
+            expect(summary.sent >= 1u, "sent: $summary")
+            expect(clinic.storedVisits().contains(s.visitId()), "on the server")
+            var label = core.eligibility("p0")
+            var waited = 0
+            while (!label.contains("有効") && waited < 100) {
+                kotlinx.coroutines.delay(100)
+                core.syncNow()
+                label = core.eligibility("p0")
+                waited++
+            }
+            expect(label.contains("有効 (3割)"), "eligibility from the server: $label")
+            core.setOnline(false)
+            expect(core.eligibility("p0").contains("オフライン表示"), "marked offline: ${core.eligibility("p0")}")
+        } finally {
+            core.setOnline(true)
+            clinic.stop()
+        }
+    }
+
     check("logs reach the shell and never hold the PIN") {
         expect(logs.lines.any { it.contains("core opened") }, "log lines: ${logs.lines.size}")
         expect(logs.lines.none { it.contains(PIN) }, "no PIN in logs")

@@ -33,7 +33,8 @@ fn record(i: usize, device: &str, cert: &[u8]) -> VisitRecord {
         started_at: Utc::now(),
         first_visit_on: None,
     };
-    let choice = ConsentChoice { scope: ConsentScope::Comprehensive, prescription: Prescription::Paper };
+    let choice =
+        ConsentChoice { scope: ConsentScope::Comprehensive, prescription: Prescription::Paper };
     VisitRecord {
         version: 1,
         id: ctx.visit_id.clone(),
@@ -65,7 +66,11 @@ fn temp(name: &str) -> std::path::PathBuf {
 }
 
 pub fn run() {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let cert = VirtualCard::standard().auth_certificate_der();
 
     // 1. Durable enqueue latency.
@@ -103,7 +108,8 @@ pub fn run() {
         )
         .await
         .expect("clinic");
-        let store = Arc::new(Store::open(dir.join("phone.sqlite"), StoreKey::generate()).expect("store"));
+        let store =
+            Arc::new(Store::open(dir.join("phone.sqlite"), StoreKey::generate()).expect("store"));
         for i in 0..10_000 {
             let r = record(i, "phone-0", &cert);
             store.enqueue(&r.id, r.to_json().as_bytes(), Utc::now()).expect("enqueue");
@@ -148,7 +154,9 @@ pub fn run() {
         let t = Instant::now();
         let mut tasks = Vec::new();
         for p in phones {
-            tasks.push(tokio::spawn(async move { p.upload_due().await.map(|r| r.sent.len()).unwrap_or(0) }));
+            tasks.push(tokio::spawn(async move {
+                p.upload_due().await.map(|r| r.sent.len()).unwrap_or(0)
+            }));
         }
         let mut total = 0;
         for task in tasks {

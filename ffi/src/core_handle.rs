@@ -11,15 +11,28 @@ use tracing_subscriber::layer::SubscriberExt;
 use zeroize::Zeroizing;
 
 use crate::foreign::{KeyProvider, LogSink, SinkLayer};
-use crate::records::{QueueEntry, QueueState, VisitStart};
-use crate::runtime::blocking;
+use crate::records::{QueueEntry, QueueState, SyncSummary, VisitStart};
+use crate::runtime::{blocking, spawn};
 use crate::session::VisitSession;
 use crate::HoumonError;
+use houmon_sync::SyncClient;
 
 #[derive(uniffi::Object)]
 pub struct HoumonCore {
     store: Arc<Store>,
     keep_photo: bool,
+    sync: std::sync::Mutex<Option<Arc<SyncClient>>>,
+}
+
+impl HoumonCore {
+    fn sync_client(&self) -> Result<Arc<SyncClient>, HoumonError> {
+        self.sync.lock().unwrap_or_else(|e| e.into_inner()).clone().ok_or_else(|| {
+            HoumonError::NotRegistered {
+                staff_message:
+                    "クリニックのサーバーが設定されていません。管理者に連絡してください。".into(),
+            }
+        })
+    }
 }
 
 /// Sends the core's logs to the shell (once per process; later calls are ignored).
@@ -49,7 +62,11 @@ impl HoumonCore {
             let key = StoreKey::from_bytes(&raw)?;
             let store = Store::open(&db_path, key)?;
             tracing::info!("core opened");
-            Ok(Arc::new(HoumonCore { store: Arc::new(store), keep_photo }))
+            Ok(Arc::new(HoumonCore {
+                store: Arc::new(store),
+                keep_photo,
+                sync: std::sync::Mutex::new(None),
+            }))
         })
         .await
     }
@@ -81,6 +98,65 @@ impl HoumonCore {
             SessionOptions { keep_photo: self.keep_photo },
             self.store.clone(),
         ))
+    }
+
+    /// Points the core at the clinic server (`token` from an earlier registration).
+    pub fn connect(&self, server_url: String, token: Option<String>) {
+        let client = Arc::new(SyncClient::new(&server_url, self.store.clone(), token));
+        *self.sync.lock().unwrap_or_else(|e| e.into_inner()) = Some(client);
+    }
+
+    /// Registers this device; returns the token to keep (in the Keychain /
+    /// Keystore) for `connect` next time.
+    pub async fn register(
+        &self,
+        device_id: String,
+        device_name: String,
+        enrollment_code: String,
+    ) -> Result<String, HoumonError> {
+        let client = self.sync_client()?;
+        spawn(async move { Ok(client.register(&device_id, &device_name, &enrollment_code).await?) })
+            .await
+    }
+
+    /// The shell reports connectivity changes.
+    pub fn set_online(&self, online: bool) -> Result<(), HoumonError> {
+        self.sync_client()?.set_online(online);
+        Ok(())
+    }
+
+    /// Sends what is due, one record at a time, and fetches new results.
+    pub async fn sync_now(&self) -> Result<SyncSummary, HoumonError> {
+        let client = self.sync_client()?;
+        spawn(async move {
+            let r = client.upload_due().await?;
+            let _ = client.pull_results().await;
+            Ok(SyncSummary {
+                sent: r.sent.len() as u32,
+                duplicates: r.duplicates.len() as u32,
+                wedged: r.wedged.len() as u32,
+                deferred: r.deferred,
+            })
+        })
+        .await
+    }
+
+    /// The patient's eligibility as the app shows it: only from a server
+    /// result, with its date; marked when shown offline.
+    pub fn eligibility(&self, patient_id: String) -> Result<String, HoumonError> {
+        let client = self.sync_client()?;
+        let result = client.last_result(&patient_id)?;
+        Ok(houmon_sync::eligibility_label(result.as_ref(), client.is_online()))
+    }
+
+    /// Sends a wedged record again (after staff looked at the reason).
+    pub fn retry(&self, record_id: String) -> Result<(), HoumonError> {
+        Ok(self.store.retry(&record_id)?)
+    }
+
+    /// Discards a wedged record (staff decided it cannot be sent).
+    pub fn discard(&self, record_id: String) -> Result<(), HoumonError> {
+        Ok(self.store.discard(&record_id)?)
     }
 
     /// Queue entries in a state, oldest first.

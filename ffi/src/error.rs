@@ -37,6 +37,13 @@ pub enum HoumonError {
     /// Could not write or read the on-device store (disk full, corrupt row).
     #[error("{staff_message}")]
     Storage { staff_message: String },
+    /// No network, or the server could not be reached or read: the records
+    /// stay queued and go later.
+    #[error("{staff_message}")]
+    Network { staff_message: String },
+    /// The device is not registered with the clinic server (or was revoked).
+    #[error("{staff_message}")]
+    NotRegistered { staff_message: String },
     #[error("{staff_message}")]
     Internal { staff_message: String },
 }
@@ -98,6 +105,17 @@ impl From<StoreError> for HoumonError {
                 HoumonError::WrongKey { staff_message: message }
             }
             _ => HoumonError::Storage { staff_message: message },
+        }
+    }
+}
+
+impl From<houmon_sync::SyncError> for HoumonError {
+    fn from(e: houmon_sync::SyncError) -> Self {
+        let staff_message = e.staff_message();
+        match e {
+            houmon_sync::SyncError::Unauthorized => HoumonError::NotRegistered { staff_message },
+            houmon_sync::SyncError::Store(s) => s.into(),
+            _ => HoumonError::Network { staff_message },
         }
     }
 }

@@ -280,3 +280,13 @@ impl From<QueueItem> for QueueEntry {
         }
     }
 }
+
+/// What one sync round did.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SyncSummary {
+    pub sent: u32,
+    pub duplicates: u32,
+    pub wedged: u32,
+    /// Why the round stopped early (the rest waits for a retry), if it did.
+    pub deferred: Option<String>,
+}

@@ -24,3 +24,10 @@ pub(crate) async fn blocking<T: Send + 'static>(
 ) -> Result<T, HoumonError> {
     RUNTIME.spawn_blocking(f).await.map_err(HoumonError::internal)?
 }
+
+/// Runs an async task (HTTP) on the runtime and awaits it from any executor.
+pub(crate) async fn spawn<T: Send + 'static>(
+    f: impl std::future::Future<Output = Result<T, HoumonError>> + Send + 'static,
+) -> Result<T, HoumonError> {
+    RUNTIME.spawn(f).await.map_err(HoumonError::internal)?
+}

@@ -67,3 +67,107 @@ impl TestCard {
         self.card.log().iter().filter(|e| e.is_verify_with_secret()).count() as u32
     }
 }
+
+/// A loopback clinic (server + simulated 資格確認端末) for the JVM tests.
+/// Every patient `p0`…`p5` is on file; the terminal answers `p<i>` with
+/// 資格有効性 `i + 1` (p0 有効, p1 無効, … p5 有効(未登録)).
+#[derive(uniffi::Object)]
+pub struct TestClinic {
+    clinic: std::sync::Mutex<Option<houmon_server::loopback::LoopbackClinic>>,
+    url: String,
+}
+
+#[uniffi::export]
+impl TestClinic {
+    #[uniffi::constructor]
+    pub async fn start(enrollment_code: String) -> Result<std::sync::Arc<Self>, HoumonError> {
+        crate::runtime::spawn(async move {
+            let numbers = |i: u32| houmon_core::protocol::InsuranceNumbers {
+                insurer_number: "06130012".into(),
+                symbol: "kt".into(),
+                number: format!("{i:06}"),
+                branch: "00".into(),
+            };
+            let patients = (0..6)
+                .map(|i| houmon_server::PatientSeed {
+                    patient_id: format!("p{i}"),
+                    name: format!("患者 {i}"),
+                    address: "-".into(),
+                    birth_date: chrono::NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default(),
+                    insurance: Some(numbers(i)),
+                    round_day: None,
+                })
+                .collect();
+            let data = (0..6)
+                .map(|i| {
+                    let n = numbers(i);
+                    houmon_server::terminal::TerminalEntry {
+                        insurer_number: n.insurer_number,
+                        symbol: n.symbol,
+                        number: n.number,
+                        branch: n.branch,
+                        validity: (i + 1).to_string(),
+                        share: Some("030".into()),
+                        elderly_share: None,
+                        insurer_name: None,
+                        delay_ms: 0,
+                        processing_first: false,
+                        error: None,
+                        garbage: false,
+                        shift_jis: false,
+                    }
+                })
+                .collect();
+            let dir = std::env::temp_dir().join(format!(
+                "houmon-kt-clinic-{}-{}",
+                std::process::id(),
+                rand_suffix()
+            ));
+            let clinic = houmon_server::loopback::LoopbackClinic::start(
+                dir,
+                vec![houmon_vcard::TestCa::shared().cert_der.clone()],
+                &enrollment_code,
+                patients,
+                data,
+                std::time::Duration::from_secs(5),
+            )
+            .await
+            .map_err(HoumonError::internal)?;
+            let url = clinic.url.clone();
+            Ok(std::sync::Arc::new(TestClinic { clinic: std::sync::Mutex::new(Some(clinic)), url }))
+        })
+        .await
+    }
+
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// Visit ids the server holds.
+    pub fn stored_visits(&self) -> Vec<String> {
+        self.clinic
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .map(|c| c.stored_visit_ids())
+            .unwrap_or_default()
+    }
+
+    pub async fn stop(&self) {
+        let clinic = self.clinic.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(c) = clinic {
+            let _ = crate::runtime::spawn(async move {
+                c.shutdown().await;
+                Ok(())
+            })
+            .await;
+        }
+    }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
+}
