@@ -138,11 +138,35 @@ pub enum CheckOutcome {
         insurer_name: Option<String>,
         /// 処理結果コード/メッセージ when the answer carries one (shown as is).
         notice: Option<String>,
+        /// Consent flags as the terminal reports them (e.g.
+        /// `PharmacistsInfoConsFlg` → 1): 0 なし, 1 あり, 2 期限切れ, 3 取得困難.
+        #[serde(default)]
+        consent_flags: Vec<ConsentFlag>,
     },
     /// The terminal reported an error (`SegmentOfResult` 9 or status 2).
     Error { code: String, message: String },
     /// No answer yet (the terminal is slow or answered 処理中).
     Pending,
+}
+
+/// A consent flag of an eligibility answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentFlag {
+    /// The element name, e.g. `PharmacistsInfoConsFlg`.
+    pub name: String,
+    pub value: String,
+}
+
+impl ConsentFlag {
+    pub fn label_ja(&self) -> &'static str {
+        match self.value.as_str() {
+            "0" => "同意なし",
+            "1" => "同意あり",
+            "2" => "同意有効期限切れ",
+            "3" => "同意取得困難",
+            _ => "不明",
+        }
+    }
 }
 
 /// One result as the phone receives it. "有効" is only ever shown from one

@@ -26,9 +26,9 @@ struct Args {
     /// Trust anchor certificates (PEM or DER); default: the J-LIS 利用者証明用 roots.
     #[arg(long)]
     trust_anchor: Vec<PathBuf>,
-    /// The code devices present to register.
+    /// The code devices present to register (default: a random one, printed at start).
     #[arg(long, env = "HOUMON_ENROLLMENT_CODE")]
-    enrollment_code: String,
+    enrollment_code: Option<String>,
     #[arg(long, default_value = "0000000000")]
     institution_code: String,
     /// Patients on file (JSON array), loaded at start.
@@ -87,12 +87,17 @@ async fn main() -> std::process::ExitCode {
             Some(p) => serde_json::from_str(&read_json(p)?).map_err(|e| e.to_string())?,
             None => Vec::new(),
         };
+        let enrollment_code = args.enrollment_code.clone().unwrap_or_else(|| {
+            let code = format!("{:08}", rand::random::<u32>() % 100_000_000);
+            println!("enrollment code for devices: {code}");
+            code
+        });
         let server = houmon_server::start(Config {
             db: args.db.clone(),
             listen: args.listen,
             oqs_dir: args.oqs_dir.clone(),
             trust_anchors: anchors,
-            enrollment_code: args.enrollment_code.clone(),
+            enrollment_code,
             institution_code: args.institution_code.clone(),
             patients,
             check_timeout: Duration::from_secs(args.check_timeout_secs),

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use houmon_core::protocol::{CheckOutcome, Eligibility, InsuranceNumbers};
+use houmon_core::protocol::{CheckOutcome, ConsentFlag, Eligibility, InsuranceNumbers};
 use quick_xml::events::Event;
 
 pub const REQUEST_PREFIX: &str = "OQSsiquc01req_";
@@ -195,6 +195,15 @@ pub fn parse_result(bytes: &[u8]) -> Result<ParsedResult, ParseError> {
                     elderly_share_wari: wari(get("ElderlyRecipientContributionRatio")),
                     limit_category: get("LimitApplicationCertificateClassificationFlag").cloned(),
                     insurer_name: get("InsurerName").cloned(),
+                    consent_flags: {
+                        let mut f: Vec<ConsentFlag> = l
+                            .iter()
+                            .filter(|(k, v)| k.ends_with("ConsFlg") && !v.is_empty())
+                            .map(|(k, v)| ConsentFlag { name: k.clone(), value: v.clone() })
+                            .collect();
+                        f.sort_by(|a, b| a.name.cmp(&b.name));
+                        f
+                    },
                     notice: match (get("ProcessingResultCode"), get("ProcessingResultMessage")) {
                         (None, None) => None,
                         (c, m) => Some(format!(
@@ -284,6 +293,7 @@ mod tests {
             <ResultList><ResultOfQualificationConfirmation><InsurerName>全国健康保険協会</InsurerName>\
             <InsuredPartialContributionRatio>030</InsuredPartialContributionRatio>\
             <ElderlyRecipientContributionRatio>020</ElderlyRecipientContributionRatio>\
+            <PharmacistsInfoConsFlg>1</PharmacistsInfoConsFlg><DiagnosisInfoConsFlg>2</DiagnosisInfoConsFlg>\
             </ResultOfQualificationConfirmation></ResultList></MessageBody>";
         let r = parse_result(&result(body, "Shift_JIS")).unwrap();
         assert_eq!(r.id, "chk-9");
@@ -296,6 +306,10 @@ mod tests {
                 limit_category: None,
                 insurer_name: Some("全国健康保険協会".into()),
                 notice: None,
+                consent_flags: vec![
+                    ConsentFlag { name: "DiagnosisInfoConsFlg".into(), value: "2".into() },
+                    ConsentFlag { name: "PharmacistsInfoConsFlg".into(), value: "1".into() },
+                ],
             }
         );
     }

@@ -377,6 +377,7 @@ mod tests {
                 limit_category: None,
                 insurer_name: None,
                 notice: None,
+                consent_flags: vec![],
             },
         };
         assert!(eligibility_label(Some(&r), false).contains("オフライン表示"));
