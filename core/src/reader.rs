@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MPL-2.0
 //! The read flows, end to end, with the fewest round trips the card allows.
 //!
-//! | flow | APDUs (extended length) | APDUs (short only, 1.6 KB cert, 4 KB photo) |
-//! |---|---|---|
-//! | [`CardReader::info`] | SELECT, READ×2, VERIFY(empty) = 4 | 9 |
-//! | [`CardReader::read_pin_mode`] | SELECT, READ×2, VERIFY(empty), VERIFY, SIGN = 6 | 11 |
-//! | [`CardReader::read_visual_mode`] | SELECT, SELECT 0012, VERIFY(empty), VERIFY, READ×2, then the cert (SELECT, READ×2) = 9 | more |
+//! | flow | APDUs (extended length) |
+//! |---|---|
+//! | [`CardReader::info`] | SELECT, READ×2, VERIFY(empty) = 4 |
+//! | [`CardReader::read_pin_mode`] | SELECT, READ×2, VERIFY(empty), VERIFY, SIGN = 6 |
+//! | [`CardReader::read_visual_mode`] | SELECT, SELECT 0012, VERIFY(empty), VERIFY, READ×2, then the cert (SELECT, READ×2) = 9 |
+//!
+//! With short APDUs only, the certificate and the photo take one READ per
+//! 256 bytes; `docs/benchmarks.md` has the measured counts.
 //!
 //! The 券面AP work comes first in 目視 mode because selecting the JPKI-AP
 //! clears its security status. The benchmark in `bench/` counts them against
