@@ -25,6 +25,11 @@ pub struct HoumonCore {
 }
 
 impl HoumonCore {
+    #[doc(hidden)]
+    pub fn store_for_tests(&self) -> Arc<Store> {
+        self.store.clone()
+    }
+
     fn sync_client(&self) -> Result<Arc<SyncClient>, HoumonError> {
         self.sync.lock().unwrap_or_else(|e| e.into_inner()).clone().ok_or_else(|| {
             HoumonError::NotRegistered {

@@ -26,7 +26,8 @@ mod testing;
 pub use core_handle::HoumonCore;
 pub use error::HoumonError;
 pub use foreign::{
-    CardTransport, KeyProvider, LogLevel, LogSink, ReadProgressListener, TransportFailure,
+    CardTransport, KeyProvider, KeyProviderFailure, LogLevel, LogSink, ReadProgressListener,
+    TransportFailure,
 };
 pub use reception::{assess_reception, ReceptionGuidance};
 pub use records::*;

@@ -9,7 +9,13 @@ fn the_server_starts_with_db_listen_and_oqs_dir_and_answers_http() {
     let dir = std::env::temp_dir().join(format!("houmon-server-bin-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_houmon-server"))
-        .args(["--db", dir.join("s.sqlite").to_str().unwrap(), "--listen", "127.0.0.1:0", "--oqs-dir"])
+        .args([
+            "--db",
+            dir.join("s.sqlite").to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+            "--oqs-dir",
+        ])
         .arg(dir.join("oqs"))
         .env("HOUMON_LOG", "warn")
         .env_remove("HOUMON_ENROLLMENT_CODE")
@@ -22,7 +28,8 @@ fn the_server_starts_with_db_listen_and_oqs_dir_and_answers_http() {
     let listen_line = lines.next().unwrap().unwrap();
     let addr = listen_line.strip_prefix("listening on ").expect("address line").to_owned();
     let mut s = std::net::TcpStream::connect(&addr).unwrap();
-    write!(s, "GET /v1/roster?day=2026-11-25 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    write!(s, "GET /v1/roster?day=2026-11-25 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
     let mut resp = String::new();
     s.read_to_string(&mut resp).unwrap();
     assert!(resp.starts_with("HTTP/1.1 401"), "no token, no roster: {resp}");

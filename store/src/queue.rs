@@ -229,6 +229,17 @@ impl Store {
             .execute("UPDATE outbox SET next_attempt_at = NULL WHERE state = 'pending'", [])?)
     }
 
+    /// Lets the database grow by at most `extra_pages` (SQLite
+    /// `max_page_count`): the way tests make the disk "full".
+    #[doc(hidden)]
+    pub fn cap_growth_for_tests(&self, extra_pages: u32) -> Result<(), StoreError> {
+        let conn = self.conn();
+        let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        let max = pages + i64::from(extra_pages);
+        let _: i64 = conn.query_row(&format!("PRAGMA max_page_count = {max}"), [], |r| r.get(0))?;
+        Ok(())
+    }
+
     /// The server acknowledged the item.
     pub fn mark_sent(&self, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.update(
@@ -428,6 +439,20 @@ mod tests {
         let s = Store::open(&path, StoreKey::from_bytes(&bytes).unwrap()).unwrap();
         assert_eq!(&s.payload("a").unwrap()[..], b"record");
         let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn a_full_disk_is_reported_and_the_queue_stays_consistent() {
+        let s = Store::open_in_memory(StoreKey::generate()).unwrap();
+        s.enqueue("small", b"x", t(0)).unwrap();
+        s.cap_growth_for_tests(1).unwrap();
+        let big = vec![b'r'; 64 * 1024];
+        assert!(matches!(s.enqueue("big", &big, t(1)), Err(StoreError::DiskFull)));
+        assert!(StoreError::DiskFull.staff_message().contains("まだ保存されていません"));
+        assert!(matches!(s.get("big"), Err(StoreError::NotFound(_))), "nothing half-written");
+        assert_eq!(&s.payload("small").unwrap()[..], b"x");
+        s.cap_growth_for_tests(1_000_000).unwrap();
+        assert!(s.enqueue("big", &big, t(2)).unwrap(), "space freed: it goes in");
     }
 
     #[test]
