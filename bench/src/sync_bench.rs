@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use houmon_core::visit::*;
 use houmon_server::loopback::LoopbackClinic;
 use houmon_store::{ItemState, Store, StoreKey};
 use houmon_sync::SyncClient;
@@ -23,35 +22,8 @@ use houmon_vcard::{TestCa, VirtualCard};
 
 const CODE: &str = "bench";
 
-fn record(i: usize, device: &str, cert: &[u8]) -> VisitRecord {
-    let ctx = VisitContext {
-        visit_id: format!("v-{device}-{i:06}"),
-        patient_id: None,
-        kind: VisitKind::Facility,
-        staff_id: "s".into(),
-        device_id: device.into(),
-        started_at: Utc::now(),
-        first_visit_on: None,
-    };
-    let choice =
-        ConsentChoice { scope: ConsentScope::Comprehensive, prescription: Prescription::Paper };
-    VisitRecord {
-        version: 1,
-        id: ctx.visit_id.clone(),
-        consent: ConsentRecord::new(choice, ctx.kind, Utc::now(), None),
-        context: ctx,
-        evidence: Evidence::Visual(VisualEvidence {
-            certificate: cert.to_vec(),
-            checked_by: "s".into(),
-            reason: VisualReason::Condition,
-            note: String::new(),
-            photo_sha256: "0".repeat(64),
-            photo_png: None,
-            collation_tries_before: 10,
-        }),
-        certificate_validity: "valid".into(),
-        completed_at: Utc::now(),
-    }
+fn record(i: usize, device: &str, cert: &[u8]) -> houmon_core::visit::VisitRecord {
+    houmon_vcard::records::visual_record(&format!("v-{device}-{i:06}"), device, cert)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -26,6 +26,7 @@ mod ca;
 mod card;
 mod faults;
 mod files;
+pub mod records;
 pub mod vpcd;
 
 pub use audit::{AuditEvent, AUDIT_DIR_ENV};

@@ -10,41 +10,13 @@ use std::io::Write;
 use std::sync::Arc;
 
 use chrono::Utc;
-use houmon_core::visit::*;
 use houmon_store::{ItemState, Store, StoreKey};
 use houmon_sync::SyncClient;
 
 const KEY: [u8; 32] = [7; 32];
 
-fn record(i: u64, device: &str, cert: &[u8]) -> VisitRecord {
-    let ctx = VisitContext {
-        visit_id: format!("v-crash-{i:06}"),
-        patient_id: None,
-        kind: VisitKind::Facility,
-        staff_id: "nurse-7".into(),
-        device_id: device.into(),
-        started_at: Utc::now(),
-        first_visit_on: None,
-    };
-    let choice =
-        ConsentChoice { scope: ConsentScope::Comprehensive, prescription: Prescription::Paper };
-    VisitRecord {
-        version: 1,
-        id: ctx.visit_id.clone(),
-        consent: ConsentRecord::new(choice, ctx.kind, Utc::now(), None),
-        context: ctx,
-        evidence: Evidence::Visual(VisualEvidence {
-            certificate: cert.to_vec(),
-            checked_by: "nurse-7".into(),
-            reason: VisualReason::DementiaOrDisability,
-            note: String::new(),
-            photo_sha256: "0".repeat(64),
-            photo_png: None,
-            collation_tries_before: 10,
-        }),
-        certificate_validity: "valid".into(),
-        completed_at: Utc::now(),
-    }
+fn record(i: u64, device: &str, cert: &[u8]) -> houmon_core::visit::VisitRecord {
+    houmon_vcard::records::visual_record(&format!("v-crash-{i:06}"), device, cert)
 }
 
 fn main() {
