@@ -26,6 +26,20 @@ fn record(i: usize, device: &str, cert: &[u8]) -> houmon_core::visit::VisitRecor
     houmon_vcard::records::visual_record(&format!("v-{device}-{i:06}"), device, cert)
 }
 
+/// A loopback clinic trusting the virtual cards' test CA.
+async fn clinic(dir: std::path::PathBuf) -> LoopbackClinic {
+    LoopbackClinic::start(
+        dir,
+        vec![TestCa::shared().cert_der.clone()],
+        CODE,
+        vec![],
+        vec![],
+        Duration::from_secs(10),
+    )
+    .await
+    .expect("clinic")
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
@@ -70,16 +84,7 @@ pub fn run() {
     rt.block_on(async {
         // 2. One phone, 10,000 queued records.
         let dir = temp("sync");
-        let clinic = LoopbackClinic::start(
-            dir.join("clinic"),
-            vec![TestCa::shared().cert_der.clone()],
-            CODE,
-            vec![],
-            vec![],
-            Duration::from_secs(10),
-        )
-        .await
-        .expect("clinic");
+        let clinic = clinic(dir.join("clinic")).await;
         let store =
             Arc::new(Store::open(dir.join("phone.sqlite"), StoreKey::generate()).expect("store"));
         for i in 0..10_000 {
@@ -101,16 +106,7 @@ pub fn run() {
         clinic.shutdown().await;
 
         // 3. 50 devices at once, 200 records each.
-        let clinic = LoopbackClinic::start(
-            dir.join("clinic50"),
-            vec![TestCa::shared().cert_der.clone()],
-            CODE,
-            vec![],
-            vec![],
-            Duration::from_secs(10),
-        )
-        .await
-        .expect("clinic");
+        let clinic = clinic(dir.join("clinic50")).await;
         let mut phones = Vec::new();
         for d in 0..50 {
             let device = format!("phone-{d}");
