@@ -27,7 +27,7 @@ fn record(i: usize, device: &str, cert: &[u8]) -> houmon_core::visit::VisitRecor
 }
 
 /// A loopback clinic trusting the virtual cards' test CA.
-async fn clinic(dir: std::path::PathBuf) -> LoopbackClinic {
+async fn start_clinic(dir: std::path::PathBuf) -> LoopbackClinic {
     LoopbackClinic::start(
         dir,
         vec![TestCa::shared().cert_der.clone()],
@@ -84,7 +84,7 @@ pub fn run() {
     rt.block_on(async {
         // 2. One phone, 10,000 queued records.
         let dir = temp("sync");
-        let clinic = clinic(dir.join("clinic")).await;
+        let clinic = start_clinic(dir.join("clinic")).await;
         let store =
             Arc::new(Store::open(dir.join("phone.sqlite"), StoreKey::generate()).expect("store"));
         for i in 0..10_000 {
@@ -106,7 +106,7 @@ pub fn run() {
         clinic.shutdown().await;
 
         // 3. 50 devices at once, 200 records each.
-        let clinic = clinic(dir.join("clinic50")).await;
+        let clinic = start_clinic(dir.join("clinic50")).await;
         let mut phones = Vec::new();
         for d in 0..50 {
             let device = format!("phone-{d}");
