@@ -234,6 +234,10 @@ fun main() {
             val token = core.register("device-3", "JVM test phone", "kt-enrol")
             expect(token.length >= 32, "token")
             expect(core.eligibility("p0").contains("未確認"), "nothing before the server answers")
+            val today = java.time.LocalDate.now().toString()
+            val roster = core.roster(today)
+            expect(roster.fresh && roster.patients.size == 6, "roster: $roster")
+            expect(roster.patients.all { it.eligibility.contains("未確認") && !it.cardEnrolled }, "no result yet")
             core.setOnline(false)
             val card = TestCard("standard", true, null, PIN)
             val s = core.startVisit(VisitStart("p0", VisitKind.HOME_CARE, "nurse-7", "device-3", null))
@@ -256,8 +260,14 @@ fun main() {
                 waited++
             }
             expect(label.contains("有効 (3割)"), "eligibility from the server: $label")
+            val refreshed = core.roster(today)
+            expect(refreshed.patients.first { it.patientId == "p0" }.cardEnrolled, "enrolled after the first PIN visit")
             core.setOnline(false)
             expect(core.eligibility("p0").contains("オフライン表示"), "marked offline: ${core.eligibility("p0")}")
+            val offline = core.roster(today)
+            expect(!offline.fresh, "the kept copy offline")
+            val p0 = offline.patients.first { it.patientId == "p0" }
+            expect(p0.cardEnrolled && p0.eligibility.contains("オフライン表示"), "p0 offline: $p0")
         } finally {
             core.setOnline(true)
             clinic.stop()

@@ -11,7 +11,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use zeroize::Zeroizing;
 
 use crate::foreign::{KeyProvider, LogSink, SinkLayer};
-use crate::records::{QueueEntry, QueueState, SyncSummary, VisitStart};
+use crate::records::{QueueEntry, QueueState, RosterPatient, RosterView, SyncSummary, VisitStart};
 use crate::runtime::{blocking, spawn};
 use crate::session::VisitSession;
 use crate::HoumonError;
@@ -152,6 +152,46 @@ impl HoumonCore {
         let client = self.sync_client()?;
         let result = client.last_result(&patient_id)?;
         Ok(houmon_sync::eligibility_label(result.as_ref(), client.is_online()))
+    }
+
+    /// The day's round (`YYYY-MM-DD`): downloaded and kept sealed on the
+    /// phone; offline, the kept copy with the time it was fetched.
+    pub async fn roster(&self, day: String) -> Result<RosterView, HoumonError> {
+        let client = self.sync_client()?;
+        let date =
+            NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| HoumonError::InvalidInput {
+                staff_message: format!(
+                    "日付の形式が正しくありません({day})。YYYY-MM-DD で指定してください。"
+                ),
+            })?;
+        spawn(async move {
+            let (roster, fetched_at, fresh) = client.roster(date).await?;
+            let online = client.is_online();
+            let patients = roster
+                .entries
+                .into_iter()
+                .map(|e| {
+                    let last =
+                        client.last_result(&e.patient_id).ok().flatten().or(e.last_eligibility);
+                    RosterPatient {
+                        eligibility: houmon_sync::eligibility_label(last.as_ref(), online && fresh),
+                        patient_id: e.patient_id,
+                        name: e.name,
+                        address: e.address,
+                        birth_date: e.birth_date.to_string(),
+                        consent_until: e.consent_until.map(|d| d.to_string()),
+                        card_enrolled: e.enrolled_certificate.is_some(),
+                    }
+                })
+                .collect();
+            Ok(RosterView {
+                day: roster.day.to_string(),
+                fetched_at: fetched_at.to_rfc3339(),
+                fresh,
+                patients,
+            })
+        })
+        .await
     }
 
     /// Sends a wedged record again (after staff looked at the reason).

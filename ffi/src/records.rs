@@ -290,3 +290,29 @@ pub struct SyncSummary {
     /// Why the round stopped early (the rest waits for a retry), if it did.
     pub deferred: Option<String>,
 }
+
+/// A patient on the day's round, as the app lists them.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RosterPatient {
+    pub patient_id: String,
+    pub name: String,
+    pub address: String,
+    /// `YYYY-MM-DD`
+    pub birth_date: String,
+    /// The last server result with its date ("資格: 有効 (3割) [… 確認]"), or 未確認.
+    pub eligibility: String,
+    /// `YYYY-MM-DD` until which the consent on file holds, if any.
+    pub consent_until: Option<String>,
+    /// A card certificate is enrolled for this patient.
+    pub card_enrolled: bool,
+}
+
+/// The day's roster; `fresh` is false when it comes from the phone's copy
+/// (offline), fetched at `fetched_at`.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RosterView {
+    pub day: String,
+    pub fetched_at: String,
+    pub fresh: bool,
+    pub patients: Vec<RosterPatient>,
+}
