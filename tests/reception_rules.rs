@@ -372,6 +372,12 @@ fn invalid_or_contradictory_input_is_a_clear_error_not_a_guess() {
     let mut s = at("2026-11-25");
     s.insurer_kind = Some(InsurerKind::Kokuho);
     assert!(err(with(s, hokensho(InsurerKind::Employee, None))).staff_message().contains("種別"));
+    // Absurd dates.
+    let far = Document::MynaCard {
+        status: CardStatus::Confirmed,
+        certificate_expiry: Some(NaiveDate::from_ymd_opt(262_000, 12, 31).unwrap()),
+    };
+    assert!(err(with(at("2026-11-25"), far)).staff_message().contains("ありえない"));
     // Unknown insurer kind and unknown fields in JSON.
     let json = r#"{"date":"2026-11-25","history":{"kind":"first-visit"},"online_check":"now",
                    "documents":[{"kind":"health-insurance-card","insurer_kind":"mutual-aid-x"}]}"#;

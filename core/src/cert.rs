@@ -84,10 +84,10 @@ pub const GRACE_MONTHS: u32 = 3;
 /// The last day of the month `months` after the month of `date`.
 pub fn last_day_of_month_after(date: NaiveDate, months: u32) -> NaiveDate {
     let index = date.year() * 12 + date.month0() as i32 + months as i32 + 1; // first of the month after
-    let first_after =
-        NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1)
-            .expect("first of a month is a valid date");
-    first_after.pred_opt().expect("a day before the first of a month exists")
+                                                                             // Dates past chrono's range (only from absurd input) saturate.
+    NaiveDate::from_ymd_opt(index.div_euclid(12), index.rem_euclid(12) as u32 + 1, 1)
+        .and_then(|first_after| first_after.pred_opt())
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// The last instant of the grace (end of the third month after the month of
@@ -179,6 +179,19 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_last_day_of_a_later_month_handles_year_ends_and_absurd_dates() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(last_day_of_month_after(d(2026, 2, 10), 3), d(2026, 5, 31));
+        assert_eq!(last_day_of_month_after(d(2026, 11, 30), 3), d(2027, 2, 28));
+        assert_eq!(last_day_of_month_after(d(2027, 11, 1), 3), d(2028, 2, 29));
+        assert_eq!(
+            last_day_of_month_after(NaiveDate::MAX, 3),
+            NaiveDate::MAX,
+            "saturates, no panic"
+        );
+    }
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

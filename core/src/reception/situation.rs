@@ -184,6 +184,31 @@ impl Situation {
 
     /// Refuses impossible or contradictory input instead of guessing.
     pub fn validate(&self, kakuninsho_max_years: u32) -> Result<(), ReceptionError> {
+        let plausible = |d: NaiveDate| (1900..=2200).contains(&d.year());
+        let mut dates = vec![("date", self.date)];
+        dates.extend(self.birth_date.map(|b| ("birth_date", b)));
+        for doc in &self.documents {
+            match doc {
+                Document::MynaCard { certificate_expiry: Some(d), .. } => {
+                    dates.push(("certificate_expiry", *d))
+                }
+                Document::Kakuninsho { valid_until, issued_on, .. } => {
+                    dates.push(("kakuninsho.valid_until", *valid_until));
+                    dates.extend(issued_on.map(|d| ("kakuninsho.issued_on", d)));
+                }
+                Document::HealthInsuranceCard { valid_until: Some(d), .. } => {
+                    dates.push(("health_insurance_card.valid_until", *d))
+                }
+                Document::ElderlyRecipientCertificate { valid_until, .. }
+                | Document::LimitCertificate { valid_until } => {
+                    dates.push(("valid_until", *valid_until))
+                }
+                _ => {}
+            }
+        }
+        if let Some((field, d)) = dates.into_iter().find(|(_, d)| !plausible(*d)) {
+            return Err(invalid(field, format!("日付 {d} はありえない値です")));
+        }
         if let Some(b) = self.birth_date {
             if b > self.date {
                 return Err(invalid("birth_date", "生年月日が受付日より後です"));
