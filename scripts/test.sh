@@ -12,11 +12,18 @@ rm -rf "$HOUMON_APDU_AUDIT_DIR"
 mkdir -p "$HOUMON_APDU_AUDIT_DIR"
 
 pcscd_pid=""
-cleanup() { if [ -n "$pcscd_pid" ]; then kill "$pcscd_pid" 2>/dev/null || true; fi; }
+cleanup() {
+  if [ -n "$pcscd_pid" ]; then
+    kill "$pcscd_pid" 2>/dev/null || sudo -n kill "$pcscd_pid" 2>/dev/null || true
+  fi
+}
 trap cleanup EXIT
 if command -v pcscd >/dev/null && command -v opensc-tool >/dev/null \
    && ! opensc-tool --list-readers 2>/dev/null | grep -q "Virtual PCD"; then
-  pcscd --foreground --config "$PWD/tests/pcsc" >"$PWD/target/pcscd.log" 2>&1 &
+  mkdir -p "$PWD/target"
+  as_root=""
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then as_root="sudo"; fi
+  $as_root pcscd --foreground --config "$PWD/tests/pcsc" >"$PWD/target/pcscd.log" 2>&1 &
   pcscd_pid=$!
   for _ in $(seq 50); do
     opensc-tool --list-readers 2>/dev/null | grep -q "Virtual PCD" && break
