@@ -133,6 +133,7 @@ impl HoumonCore {
     /// Sends what is due, one record at a time, and fetches new results.
     pub async fn sync_now(&self) -> Result<SyncSummary, HoumonError> {
         let client = self.sync_client()?;
+        let store = self.store.clone();
         spawn(async move {
             let r = client.upload_due().await?;
             let _ = client.pull_results().await;
@@ -141,6 +142,7 @@ impl HoumonCore {
                 duplicates: r.duplicates.len() as u32,
                 wedged: r.wedged.len() as u32,
                 deferred: r.deferred,
+                next_retry_at: store.next_wakeup()?.map(|t| t.to_rfc3339()),
             })
         })
         .await

@@ -289,6 +289,9 @@ pub struct SyncSummary {
     pub wedged: u32,
     /// Why the round stopped early (the rest waits for a retry), if it did.
     pub deferred: Option<String>,
+    /// When the earliest pending record is due again (RFC 3339), so the
+    /// shell can schedule the next sync (WorkManager, BGTaskScheduler).
+    pub next_retry_at: Option<String>,
 }
 
 /// A patient on the day's round, as the app lists them.
