@@ -6,7 +6,7 @@
 //! is the one place that turns them into Japanese that says what to do next;
 //! the FFI error type maps from this enum in one place too.
 
-use crate::apdu::StatusWord;
+use crate::sw::StatusWord;
 use crate::transport::TransportError;
 
 pub type Result<T, E = CardError> = std::result::Result<T, E>;
@@ -120,6 +120,11 @@ pub enum CardError {
     #[error("the card's signature does not verify")]
     BadSignature,
 
+    /// The phone's NFC stack cannot carry the product's commands or a
+    /// signature in one answer (its limits are below the minimum).
+    #[error("transport limits too small: command {max_command}, response {max_response}")]
+    TransportTooLimited { max_command: usize, max_response: usize },
+
     /// A bug or an impossible request inside the core.
     #[error("internal: {reason}")]
     Internal { reason: String },
@@ -158,6 +163,9 @@ impl CardError {
             }
             CardError::MalformedResponse { .. } | CardError::UnexpectedStatus { .. } => {
                 "カードから想定外の応答がありました。カードを当て直してください。続く場合は目視確認に切り替えてください。".into()
+            }
+            CardError::TransportTooLimited { .. } => {
+                "この端末のNFCではカードを読み取れません(一度に送受信できる長さが足りません)。別の端末で確認してください。".into()
             }
             CardError::MalformedCommand { .. } | CardError::Internal { .. } => {
                 "アプリ内部のエラーです。もう一度お試しください。続く場合は管理者に連絡してください。".into()
@@ -261,6 +269,7 @@ mod tests {
             CardError::NoPhoto,
             CardError::Photo { reason: "x".into() },
             CardError::BadSignature,
+            CardError::TransportTooLimited { max_command: 10, max_response: 10 },
             CardError::internal("x"),
         ];
         for e in all {
