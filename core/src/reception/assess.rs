@@ -12,7 +12,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::policy::{Policy, Rule};
+use super::policy::{Policy, Rule, RuleId};
 use super::situation::{
     CannotCheck, CardStatus, Document, History, InsurerKind, OnlineCheck, Situation,
 };
@@ -144,9 +144,9 @@ struct Builder<'p> {
 }
 
 impl<'p> Builder<'p> {
-    fn uses(&mut self, id: &str) -> &'p Rule {
+    fn uses(&mut self, id: RuleId) -> &'p Rule {
         let r = self.policy.rule(id);
-        if !self.a.rules.iter().any(|x| x.id == id) {
+        if !self.a.rules.iter().any(|x| x.id == id.as_str()) {
             self.a.rules.push(AppliedRule {
                 id: r.id.clone(),
                 source: r.source.clone(),
@@ -156,14 +156,14 @@ impl<'p> Builder<'p> {
         r
     }
 
-    fn warn(&mut self, id: &str, text: String) {
+    fn warn(&mut self, id: RuleId, text: String) {
         let r = self.uses(id);
         let uncertain = r.uncertain;
         let text = match (&r.uncertain_note, uncertain) {
             (Some(n), true) => format!("{text}(要確認: {n})"),
             _ => text,
         };
-        self.a.warnings.push(Warning { rule_id: id.into(), text, uncertain });
+        self.a.warnings.push(Warning { rule_id: id.as_str().into(), text, uncertain });
     }
 
     fn next(&mut self, s: &str) {
@@ -186,10 +186,10 @@ fn as_confirmed(text: &str, wari: Option<u8>) -> Share {
 
 /// The order of claims when the numbers are not known now (保発0710第1号).
 fn claim_fallback(b: &mut Builder<'_>, reason: Option<CannotCheck>) {
-    let order = b.uses("claim-order");
+    let order = b.uses(RuleId::ClaimOrder);
     let fill = order.param_str("fill_digit").unwrap_or("7").to_owned();
     let main_number = order.param_str("insurer_number").unwrap_or("77777777").to_owned();
-    let alt = b.uses("claim-unknown-insurer-alt");
+    let alt = b.uses(RuleId::ClaimUnknownInsurerAlt);
     let alt_number = alt.param_str("insurer_number").unwrap_or("77777779").to_owned();
     let alt_active = alt.active_on(b.a.date);
     let mut steps = vec![
@@ -218,7 +218,7 @@ fn claim_fallback(b: &mut Builder<'_>, reason: Option<CannotCheck>) {
 /// The 被保険者資格申立書 (first visit) or the past record (return visit),
 /// when the マイナ保険証 cannot be checked (保発0710第1号).
 fn declaration_or_record(b: &mut Builder<'_>, s: &Situation, reason: Option<CannotCheck>) {
-    let rule = b.uses("declaration-when-card-cannot-be-checked");
+    let rule = b.uses(RuleId::DeclarationWhenCardCannotBeChecked);
     let default_share = rule.param_u32("default_share").unwrap_or(3) as u8;
     let preschool_share = rule.param_u32("preschool_share").unwrap_or(2) as u8;
     b.a.accepted = true;
@@ -279,7 +279,7 @@ fn declaration_or_record(b: &mut Builder<'_>, s: &Situation, reason: Option<Cann
 /// Neither card nor a valid document: 10割 on a first visit (療養費), the
 /// past record on a return visit.
 fn unconfirmed(b: &mut Builder<'_>, s: &Situation) {
-    b.uses("unconfirmed-first-visit-full-charge");
+    b.uses(RuleId::UnconfirmedFirstVisitFullCharge);
     b.a.accepted = false;
     b.next("マイナ保険証(資格情報のお知らせと組み合わせ)か資格確認書を持参してもらう(家族に届けてもらう)");
     b.next("保険者に電話で資格を確認する");
@@ -317,7 +317,7 @@ fn unconfirmed(b: &mut Builder<'_>, s: &Situation) {
 
 /// Assesses a situation. Errors only for invalid input.
 pub fn assess(s: &Situation, policy: &Policy) -> Result<Assessment, ReceptionError> {
-    let max_years = policy.rule("kakuninsho-max-validity").param_u32("max_years").unwrap_or(5);
+    let max_years = policy.rule(RuleId::KakuninshoMaxValidity).param_u32("max_years").unwrap_or(5);
     s.validate(max_years)?;
     let d = s.date;
     let mut b = Builder {
@@ -346,12 +346,12 @@ pub fn assess(s: &Situation, policy: &Policy) -> Result<Assessment, ReceptionErr
     });
     let mut card_status = card.map(|(st, _)| st);
     if let Some((_, Some(expiry))) = card {
-        let grace = b.uses("certificate-grace");
+        let grace = b.uses(RuleId::CertificateGrace);
         let months = grace.param_u32("months").unwrap_or(3);
         let grace_end = last_day_of_month_after(expiry, months);
         if d > expiry && d <= grace_end {
             b.warn(
-                "certificate-grace",
+                RuleId::CertificateGrace,
                 format!(
                     "電子証明書の有効期限({expiry})が切れています。{grace_end}までは保険証として資格確認できますが、\
                      医療情報(薬剤情報等)は取得できません。市区町村の窓口で更新するよう伝えてください"
@@ -359,7 +359,7 @@ pub fn assess(s: &Situation, policy: &Policy) -> Result<Assessment, ReceptionErr
             );
         } else if d > grace_end {
             b.warn(
-                "certificate-grace",
+                RuleId::CertificateGrace,
                 format!(
                     "電子証明書の有効期限({expiry})から3か月後の月末({grace_end})も過ぎているため、\
                      マイナ保険証では資格確認できません。市区町村の窓口で更新するよう伝えてください"
@@ -381,23 +381,23 @@ pub fn assess(s: &Situation, policy: &Policy) -> Result<Assessment, ReceptionErr
         if let Document::Kakuninsho { valid_until, insurer_kind, .. } = doc {
             if d > *valid_until {
                 let mut text = format!("資格確認書の有効期限({valid_until})が切れています");
-                let for_all = policy.rule("kouki-certificate-for-all");
+                let for_all = policy.rule(RuleId::KoukiCertificateForAll);
                 if *insurer_kind == InsurerKind::Kouki
                     && for_all.effective_until == Some(*valid_until)
                 {
-                    b.uses("kouki-certificate-for-all");
-                    let after = policy.rule("kouki-from-2026-08");
+                    b.uses(RuleId::KoukiCertificateForAll);
+                    let after = policy.rule(RuleId::KoukiFrom202608);
                     if after.active_on(d) {
                         let all_from = after.param_u32("all_from_age").unwrap_or(85);
                         text.push_str(&format!(
                             "。後期高齢者の一斉交付分です。新しい資格確認書({all_from}歳以上は全員に交付)\
                              または資格情報のお知らせが届いていないか確認してください"
                         ));
-                        b.warn("kouki-from-2026-08", text);
+                        b.warn(RuleId::KoukiFrom202608, text);
                         continue;
                     }
                 }
-                b.warn("kakuninsho-max-validity", text);
+                b.warn(RuleId::KakuninshoMaxValidity, text);
             }
         }
     }
@@ -422,14 +422,14 @@ pub fn assess(s: &Situation, policy: &Policy) -> Result<Assessment, ReceptionErr
                 b.a.follow_up.push("「有効」はオンライン資格確認の結果が出るまで表示しない".into());
             }
             if portal {
-                b.uses("portal-screen-with-card");
+                b.uses(RuleId::PortalScreenWithCard);
                 b.accept(
                     "マイナ保険証+マイナポータルの資格情報画面(PDFを含む)".into(),
                     as_confirmed("マイナポータル画面の負担割合", None),
                     "画面で確認した被保険者番号等で請求".into(),
                 );
             } else if let Some(share) = notice_share {
-                b.uses("notice-needs-card");
+                b.uses(RuleId::NoticeNeedsCard);
                 let text = match share {
                     Some(w) => format!("資格情報のお知らせの負担割合({w}割)"),
                     None => "資格情報のお知らせの負担割合".into(),
@@ -444,7 +444,7 @@ pub fn assess(s: &Situation, policy: &Policy) -> Result<Assessment, ReceptionErr
                 accept_kakuninsho(&mut b, share);
                 printed_share_needed = Some(share);
             } else {
-                b.uses("portal-screen-with-card");
+                b.uses(RuleId::PortalScreenWithCard);
                 b.next("マイナポータルの資格情報画面(またはPDF)か資格情報のお知らせを見せてもらえないか聞く");
                 declaration_or_record(&mut b, s, Some(reason));
             }
@@ -490,7 +490,7 @@ pub fn assess(s: &Situation, policy: &Policy) -> Result<Assessment, ReceptionErr
 
     // 70–74 on a 資格確認書 or お知らせ without a printed share.
     if let (Some(None), Some(a)) = (printed_share_needed, age) {
-        let rule = policy.rule("kakuninsho-elderly-share");
+        let rule = policy.rule(RuleId::KakuninshoElderlyShare);
         let (from, until) =
             (rule.param_u32("from_age").unwrap_or(70), rule.param_u32("until_age").unwrap_or(75));
         let has_elderly = docs.iter().any(|doc| {
@@ -499,7 +499,7 @@ pub fn assess(s: &Situation, policy: &Policy) -> Result<Assessment, ReceptionErr
         if (from..until).contains(&a) && !has_elderly {
             b.next("高齢受給者証の提示を求める(負担割合の記載がないため)");
             b.warn(
-                "kakuninsho-elderly-share",
+                RuleId::KakuninshoElderlyShare,
                 format!("{from}〜{}歳で負担割合の記載がありません。高齢受給者証で負担割合を確認してください", until - 1),
             );
         }
@@ -507,14 +507,14 @@ pub fn assess(s: &Situation, policy: &Policy) -> Result<Assessment, ReceptionErr
     for doc in docs {
         match doc {
             Document::ElderlyRecipientCertificate { valid_until, share } => {
-                let renewal = b.uses("elderly-recipient-renewal");
+                let renewal = b.uses(RuleId::ElderlyRecipientRenewal);
                 let (m, day) = (
                     renewal.param_u32("renewal_month").unwrap_or(8),
                     renewal.param_u32("renewal_day").unwrap_or(1),
                 );
                 if d > *valid_until {
                     b.warn(
-                        "elderly-recipient-renewal",
+                        RuleId::ElderlyRecipientRenewal,
                         format!("高齢受給者証の有効期限({valid_until})が切れています。{m}月{day}日に更新された新しい証を確認してください"),
                     );
                 } else if matches!(b.a.share.kind, ShareKind::AsConfirmed)
@@ -525,10 +525,10 @@ pub fn assess(s: &Situation, policy: &Policy) -> Result<Assessment, ReceptionErr
                 }
             }
             Document::LimitCertificate { valid_until } => {
-                b.uses("limit-certificates-until-expiry");
+                b.uses(RuleId::LimitCertificatesUntilExpiry);
                 if d > *valid_until {
                     b.warn(
-                        "limit-certificates-until-expiry",
+                        RuleId::LimitCertificatesUntilExpiry,
                         format!("限度額適用認定証等の有効期限({valid_until})が切れています"),
                     );
                 } else {
@@ -552,7 +552,7 @@ pub fn assess(s: &Situation, policy: &Policy) -> Result<Assessment, ReceptionErr
 }
 
 fn accept_kakuninsho(b: &mut Builder<'_>, share: Option<u8>) {
-    b.uses("kakuninsho-max-validity");
+    b.uses(RuleId::KakuninshoMaxValidity);
     let text = match share {
         Some(w) => format!("資格確認書の負担割合({w}割)"),
         None => "資格確認書の負担割合".into(),
@@ -586,20 +586,20 @@ fn expired_card_or_notice_alone(
         );
     }
     if notice {
-        b.uses("notice-needs-card");
+        b.uses(RuleId::NoticeNeedsCard);
         b.next(
             "資格情報のお知らせはマイナ保険証と組み合わせて使うため、マイナ保険証を見せてもらう",
         );
     }
     if portal {
-        b.uses("portal-screen-with-card");
+        b.uses(RuleId::PortalScreenWithCard);
         b.next("マイナポータルの画面はマイナ保険証と合わせて確認する: マイナ保険証を見せてもらう");
     }
-    let provisional = b.policy.rule("provisional-expired-card-or-notice");
+    let provisional = b.policy.rule(RuleId::Provisional);
     let measure_applies = (health_card.is_some() || notice) && provisional.active_on(d);
     if measure_applies && matches!(s.online_check, OnlineCheck::Now | OnlineCheck::Later) {
         let until = provisional.effective_until;
-        b.uses("provisional-expired-card-or-notice");
+        b.uses(RuleId::Provisional);
         b.a.accepted = true;
         b.a.basis = "暫定措置: 期限切れの保険証・資格情報のお知らせのみでも、オンライン資格確認で\
                      被保険者番号等により照会して確認"
@@ -614,17 +614,17 @@ fn expired_card_or_notice_alone(
             order: 1,
             text: "照会で確認した被保険者番号等で請求".into(),
         }];
-        let original = b.policy.rule("provisional-expired-card-or-notice-original");
+        let original = b.policy.rule(RuleId::ProvisionalOriginal);
         let extended = match original.effective_until {
             _ if original.active_on(d) => {
-                b.uses("provisional-expired-card-or-notice-original");
+                b.uses(RuleId::ProvisionalOriginal);
                 String::new()
             }
             Some(first_end) if d > first_end => format!("(当初の期限{first_end}から延長)"),
             _ => String::new(),
         };
         b.warn(
-            "provisional-expired-card-or-notice",
+            RuleId::Provisional,
             format!(
                 "暫定措置は{}までです{extended}。次回はマイナ保険証か資格確認書を持参するよう伝えてください",
                 until.map_or("-".into(), |u| u.to_string())
@@ -634,15 +634,15 @@ fn expired_card_or_notice_alone(
     }
     if measure_applies {
         b.warn(
-            "provisional-needs-online-check",
+            RuleId::ProvisionalNeedsOnlineCheck,
             "暫定措置はオンライン資格確認ができる医療機関が前提のため、この端末では使えません"
                 .into(),
         );
     } else if health_card.is_some() || notice {
-        let ended = b.policy.rule("provisional-expired-card-or-notice").effective_until;
+        let ended = b.policy.rule(RuleId::Provisional).effective_until;
         if ended.is_some_and(|e| d > e) {
             b.warn(
-                "provisional-expired-card-or-notice",
+                RuleId::Provisional,
                 format!(
                     "期限切れの保険証・お知らせのみで受け付ける暫定措置は{}で終了しています",
                     ended.map_or("-".into(), |e| e.to_string())
@@ -667,7 +667,7 @@ mod tests {
     fn the_policy_grace_months_match_the_card_layer() {
         let p = Policy::embedded();
         assert_eq!(
-            p.rule("certificate-grace").param_u32("months"),
+            p.rule(RuleId::CertificateGrace).param_u32("months"),
             Some(crate::cert::GRACE_MONTHS)
         );
     }

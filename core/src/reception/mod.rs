@@ -16,7 +16,7 @@ pub mod situation;
 pub use assess::{
     assess, AppliedRule, Assessment, ClaimStep, Declaration, Share, ShareKind, Warning,
 };
-pub use policy::Policy;
+pub use policy::{Policy, RuleId};
 pub use situation::{
     CannotCheck, CardStatus, Document, History, InsurerKind, OnlineCheck, Situation,
 };

@@ -16,28 +16,46 @@ use super::ReceptionError;
 /// The table that ships with this build.
 pub const EMBEDDED_JSON: &str = include_str!("../../policy/reception-policy.json");
 
-/// The rule ids the engine needs; a table without one of them is refused.
-pub const REQUIRED_RULES: [&str; 19] = [
-    "old-card-end-employee",
-    "old-card-end-kokuho",
-    "old-card-end-kouki",
-    "notice-needs-card",
-    "portal-screen-with-card",
-    "provisional-expired-card-or-notice-original",
-    "provisional-expired-card-or-notice",
-    "provisional-needs-online-check",
-    "unconfirmed-first-visit-full-charge",
-    "kouki-certificate-for-all",
-    "kouki-from-2026-08",
-    "kakuninsho-max-validity",
-    "kakuninsho-elderly-share",
-    "elderly-recipient-renewal",
-    "limit-certificates-until-expiry",
-    "certificate-grace",
-    "declaration-when-card-cannot-be-checked",
-    "claim-order",
-    "claim-unknown-insurer-alt",
-];
+/// Declares the rules the engine needs: a typed id for each, and the id it
+/// has in the table. A table without one of them is refused at load, so
+/// [`Policy::rule`] cannot fail.
+macro_rules! rule_ids {
+    ($($variant:ident => $id:literal,)*) => {
+        /// A rule the engine needs, by its id in the table.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum RuleId { $($variant,)* }
+
+        impl RuleId {
+            pub const ALL: &'static [RuleId] = &[$(RuleId::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(RuleId::$variant => $id,)* }
+            }
+        }
+    };
+}
+
+rule_ids! {
+    OldCardEndEmployee => "old-card-end-employee",
+    OldCardEndKokuho => "old-card-end-kokuho",
+    OldCardEndKouki => "old-card-end-kouki",
+    NoticeNeedsCard => "notice-needs-card",
+    PortalScreenWithCard => "portal-screen-with-card",
+    ProvisionalOriginal => "provisional-expired-card-or-notice-original",
+    Provisional => "provisional-expired-card-or-notice",
+    ProvisionalNeedsOnlineCheck => "provisional-needs-online-check",
+    UnconfirmedFirstVisitFullCharge => "unconfirmed-first-visit-full-charge",
+    KoukiCertificateForAll => "kouki-certificate-for-all",
+    KoukiFrom202608 => "kouki-from-2026-08",
+    KakuninshoMaxValidity => "kakuninsho-max-validity",
+    KakuninshoElderlyShare => "kakuninsho-elderly-share",
+    ElderlyRecipientRenewal => "elderly-recipient-renewal",
+    LimitCertificatesUntilExpiry => "limit-certificates-until-expiry",
+    CertificateGrace => "certificate-grace",
+    DeclarationWhenCardCannotBeChecked => "declaration-when-card-cannot-be-checked",
+    ClaimOrder => "claim-order",
+    ClaimUnknownInsurerAlt => "claim-unknown-insurer-alt",
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,15 +88,26 @@ impl Rule {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A policy table as read from JSON, before validation.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Policy {
-    pub schema: u32,
-    /// The table's date; a newer table has a later version.
-    pub version: NaiveDate,
+struct RawPolicy {
+    schema: u32,
+    version: NaiveDate,
     #[serde(default)]
-    pub note: String,
-    pub rules: Vec<Rule>,
+    note: String,
+    rules: Vec<Rule>,
+}
+
+/// A validated policy table. It can only be made by [`Policy::from_json`]
+/// (or [`Policy::embedded`]), which checks every rule the engine needs.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    version: NaiveDate,
+    note: String,
+    rules: Vec<Rule>,
+    /// Where each [`RuleId`] sits in `rules`.
+    index: Vec<usize>,
 }
 
 impl Policy {
@@ -90,7 +119,7 @@ impl Policy {
     /// Parses and validates a table (e.g. one sent by the clinic server).
     pub fn from_json(json: &str) -> Result<Policy, ReceptionError> {
         let bad = |reason: String| ReceptionError::Policy { reason };
-        let p: Policy =
+        let p: RawPolicy =
             serde_json::from_str(json).map_err(|e| bad(format!("not a policy table: {e}")))?;
         if p.schema != 1 {
             return Err(bad(format!("unsupported schema {}", p.schema)));
@@ -106,12 +135,30 @@ impl Policy {
                 return Err(bad(format!("rule {} has no title or source", r.id)));
             }
         }
-        for id in REQUIRED_RULES {
-            if !p.rules.iter().any(|r| r.id == id) {
-                return Err(bad(format!("rule {id} is missing")));
-            }
-        }
-        Ok(p)
+        let index = RuleId::ALL
+            .iter()
+            .map(|id| {
+                p.rules
+                    .iter()
+                    .position(|r| r.id == id.as_str())
+                    .ok_or_else(|| bad(format!("rule {} is missing", id.as_str())))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Policy { version: p.version, note: p.note, rules: p.rules, index })
+    }
+
+    /// The table's date; a newer table has a later version.
+    pub fn version(&self) -> NaiveDate {
+        self.version
+    }
+
+    pub fn note(&self) -> &str {
+        &self.note
+    }
+
+    /// Every rule, in table order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
     }
 
     /// The newer of two tables (by version date).
@@ -123,12 +170,9 @@ impl Policy {
         }
     }
 
-    /// A rule the engine needs (present: checked by [`Policy::from_json`]).
-    pub fn rule(&self, id: &str) -> &Rule {
-        self.rules
-            .iter()
-            .find(|r| r.id == id)
-            .unwrap_or_else(|| panic!("rule {id} is required and validated at load"))
+    /// A rule the engine needs (present in every validated table).
+    pub fn rule(&self, id: RuleId) -> &Rule {
+        &self.rules[self.index[id as usize]]
     }
 }
 
@@ -139,9 +183,9 @@ mod tests {
     #[test]
     fn the_embedded_table_is_valid_and_holds_every_required_rule() {
         let p = Policy::embedded();
-        assert_eq!(p.rules.len(), REQUIRED_RULES.len());
+        assert_eq!(p.rules().len(), RuleId::ALL.len());
         assert!(p
-            .rules
+            .rules()
             .iter()
             .all(|r| r.last_reviewed >= NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()));
     }
@@ -149,7 +193,7 @@ mod tests {
     #[test]
     fn rule_dates_are_inclusive_at_both_ends() {
         let p = Policy::embedded();
-        let r = p.rule("provisional-expired-card-or-notice");
+        let r = p.rule(RuleId::Provisional);
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
         assert!(r.active_on(d(2026, 7, 31)));
         assert!(!r.active_on(d(2026, 8, 1)));
@@ -183,11 +227,11 @@ mod tests {
         let newer = Policy::from_json(&v.to_string()).unwrap();
         let chosen = Policy::embedded().newer(newer);
         let d = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();
-        assert!(chosen.rule("provisional-expired-card-or-notice").active_on(d));
+        assert!(chosen.rule(RuleId::Provisional).active_on(d));
         // An older table does not replace a newer one.
         let mut old: serde_json::Value = serde_json::from_str(EMBEDDED_JSON).unwrap();
         old["version"] = "2020-01-01".into();
         let kept = Policy::embedded().newer(Policy::from_json(&old.to_string()).unwrap());
-        assert_eq!(kept.version, Policy::embedded().version);
+        assert_eq!(kept.version(), Policy::embedded().version());
     }
 }

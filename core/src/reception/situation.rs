@@ -5,6 +5,7 @@
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use super::policy::RuleId;
 use super::ReceptionError;
 
 /// The kind of insurer.
@@ -27,11 +28,11 @@ impl InsurerKind {
             InsurerKind::Kouki => "後期高齢者医療",
         }
     }
-    pub(crate) fn old_card_rule(self) -> &'static str {
+    pub(crate) fn old_card_rule(self) -> RuleId {
         match self {
-            InsurerKind::Kokuho => "old-card-end-kokuho",
-            InsurerKind::Employee => "old-card-end-employee",
-            InsurerKind::Kouki => "old-card-end-kouki",
+            InsurerKind::Kokuho => RuleId::OldCardEndKokuho,
+            InsurerKind::Employee => RuleId::OldCardEndEmployee,
+            InsurerKind::Kouki => RuleId::OldCardEndKouki,
         }
     }
 }
