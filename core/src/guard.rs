@@ -15,8 +15,10 @@
 //!   by the command just before it, and, when that counter was 1, unless the
 //!   patient confirmed ([`Guard::confirm_last_try`]).
 //!
-//! It also counts round trips and bytes (for the benchmarks) and logs
-//! command headers and status words — never command data.
+//! It also refuses a command longer than the transport takes, counts round
+//! trips and bytes (for the benchmarks), reports progress after each APDU
+//! (`progress.rs`), and logs command headers and status words — never
+//! command data.
 //!
 //! To allow something new, add it to [`ALLOWED`] and say why in
 //! `docs/card-protocol.md`; the audit test in `tests/` will show every
@@ -24,10 +26,13 @@
 
 use tracing::trace;
 
-use crate::apdu::{ins, Command, Response, StatusWord};
+use crate::apdu::{ins, Command, Response};
 use crate::error::{CardError, Result, Secret};
 use crate::ids::{self, jpki, kenmen};
-use crate::transport::CardTransport;
+use crate::plan::{FaceSpan, ReadPlan};
+use crate::progress::{Flow, ReadPhase, Tracker};
+use crate::sw::StatusWord;
+use crate::transport::{CardTransport, TransportLimits};
 use crate::variant::{classify_counter, CounterState};
 
 /// What the product may do to a file or key of an application.
@@ -83,10 +88,13 @@ pub struct Guard<T: CardTransport> {
     counter_just_read: Option<(usize, u16, u8)>,
     last_try_confirmed: bool,
     stats: Stats,
+    limits: TransportLimits,
+    progress: Tracker,
 }
 
 impl<T: CardTransport> Guard<T> {
     pub fn new(transport: T) -> Self {
+        let limits = transport.limits();
         Self {
             transport,
             app: None,
@@ -94,11 +102,57 @@ impl<T: CardTransport> Guard<T> {
             counter_just_read: None,
             last_try_confirmed: false,
             stats: Stats::default(),
+            limits,
+            progress: Tracker::default(),
         }
     }
 
     pub fn stats(&self) -> Stats {
         self.stats
+    }
+
+    /// What the transport carries now (extended length is switched off
+    /// after the card refused it).
+    pub fn limits(&self) -> TransportLimits {
+        self.limits
+    }
+
+    pub fn plan(&self) -> ReadPlan {
+        ReadPlan::new(self.limits)
+    }
+
+    /// The card or the phone answered `67 00` to an extended READ.
+    pub(crate) fn fall_back_to_short(&mut self) {
+        self.limits = self.limits.short_only();
+        self.progress.estimate(self.plan());
+    }
+
+    pub(crate) fn set_progress(&mut self, tracker: Tracker) {
+        self.progress = tracker;
+    }
+
+    pub(crate) fn start_flow(&mut self, flow: Flow) {
+        let plan = self.plan();
+        self.progress.start(flow, plan);
+    }
+
+    /// The phase the next APDUs belong to.
+    pub(crate) fn phase(&mut self, phase: ReadPhase) {
+        self.progress.phase = phase;
+    }
+
+    pub(crate) fn learned_cert_len(&mut self, len: usize) {
+        let plan = self.plan();
+        self.progress.learned_cert_len(len, plan);
+    }
+
+    pub(crate) fn learned_face(&mut self, face: FaceSpan) {
+        let plan = self.plan();
+        self.progress.learned_face(face, plan);
+    }
+
+    pub(crate) fn finish_progress(&mut self) {
+        self.progress.finish();
     }
 
     pub fn transport(&self) -> &T {
@@ -225,9 +279,15 @@ impl<T: CardTransport> Guard<T> {
     }
 
     /// Sends one command if the allow-list permits it.
-    pub fn send(&mut self, cmd: &Command) -> Result<Response> {
+    pub async fn send(&mut self, cmd: &Command) -> Result<Response> {
         let key = self.check(cmd)?;
         let raw = cmd.encode()?;
+        if raw.len() > self.limits.max_command {
+            return Err(CardError::TransportTooLimited {
+                max_command: self.limits.max_command,
+                max_response: self.limits.max_response,
+            });
+        }
         let is_verify_with_data = cmd.ins == ins::VERIFY && !cmd.data.is_empty();
         if is_verify_with_data {
             // Consumed now, whatever happens: the next VERIFY must re-read.
@@ -236,7 +296,8 @@ impl<T: CardTransport> Guard<T> {
         }
         self.stats.round_trips += 1;
         self.stats.bytes_out += raw.len() as u64;
-        let answer = self.transport.transceive(&raw);
+        let answer = self.transport.transceive(&raw).await;
+        self.progress.tick(self.stats.round_trips);
         let raw_response = match answer {
             Ok(r) => r,
             Err(e) => {
@@ -311,14 +372,22 @@ mod tests {
     /// Answers 9000 (or 63C3 to an empty VERIFY) and records what reached it.
     #[derive(Default)]
     struct Recorder(Mutex<Vec<Vec<u8>>>);
+    #[async_trait::async_trait]
     impl CardTransport for Recorder {
-        fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        fn limits(&self) -> TransportLimits {
+            TransportLimits::SHORT
+        }
+        async fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
             self.0.lock().unwrap().push(apdu.to_vec());
             if apdu.len() == 4 && apdu[1] == 0x20 {
                 return Ok(vec![0x63, 0xC1]);
             }
             Ok(vec![0x90, 0x00])
         }
+    }
+
+    fn send(g: &mut Guard<Recorder>, cmd: &Command) -> Result<Response> {
+        pollster::block_on(g.send(cmd))
     }
 
     fn select_aid(aid: &[u8]) -> Command {
@@ -332,30 +401,30 @@ mod tests {
     fn forbidden_applications_never_reach_the_transport() {
         let mut g = Guard::new(Recorder::default());
         for aid in [ids::AID_FORBIDDEN_TEXT, ids::AID_FORBIDDEN_JUKI, ids::AID_COMMON] {
-            assert!(matches!(g.send(&select_aid(&aid)), Err(CardError::Refused { .. })));
+            assert!(matches!(send(&mut g, &select_aid(&aid)), Err(CardError::Refused { .. })));
         }
         // A partial DF name (JICSAP allows prefix selection) is refused too.
-        assert!(g.send(&select_aid(&ids::AID_KENMEN[..7])).is_err());
-        assert!(g.send(&Command::new(0, ins::SELECT, 0, 0)).is_err());
+        assert!(send(&mut g, &select_aid(&ids::AID_KENMEN[..7])).is_err());
+        assert!(send(&mut g, &Command::new(0, ins::SELECT, 0, 0)).is_err());
         assert!(g.transport().0.lock().unwrap().is_empty());
     }
 
     #[test]
     fn forbidden_files_and_keys_are_refused_inside_allowed_applications() {
         let mut g = Guard::new(Recorder::default());
-        g.send(&select_aid(&ids::AID_KENMEN)).unwrap();
-        assert!(g.send(&select_ef(kenmen::EF_NUMBER_IMAGE)).is_err());
-        assert!(g.send(&select_ef(kenmen::KEY_COLLATION_A)).is_err());
-        assert!(g.send(&Command::new(0, ins::READ_BINARY, 0x85, 0).with_le(256)).is_err());
-        assert!(g.send(&Command::new(0, ins::VERIFY, 0, 0x93)).is_err());
-        g.send(&select_aid(&ids::AID_JPKI)).unwrap();
+        send(&mut g, &select_aid(&ids::AID_KENMEN)).unwrap();
+        assert!(send(&mut g, &select_ef(kenmen::EF_NUMBER_IMAGE)).is_err());
+        assert!(send(&mut g, &select_ef(kenmen::KEY_COLLATION_A)).is_err());
+        assert!(send(&mut g, &Command::new(0, ins::READ_BINARY, 0x85, 0).with_le(256)).is_err());
+        assert!(send(&mut g, &Command::new(0, ins::VERIFY, 0, 0x93)).is_err());
+        send(&mut g, &select_aid(&ids::AID_JPKI)).unwrap();
         for fid in [jpki::EF_SIGN_CERT, jpki::KEY_SIGN, jpki::PIN_SIGN] {
-            assert!(g.send(&select_ef(fid)).is_err());
+            assert!(send(&mut g, &select_ef(fid)).is_err());
         }
-        assert!(g.send(&Command::new(0, ins::READ_BINARY, 0x81, 0).with_le(256)).is_err());
-        assert!(g.send(&Command::new(0x80, ins::COMPUTE_SIGNATURE, 0, 0x9A)).is_err());
-        assert!(g.send(&Command::new(0, 0x84, 0, 0).with_le(8)).is_err(), "GET CHALLENGE");
-        assert!(g.send(&Command::new(0x0C, ins::READ_BINARY, 0x8A, 0)).is_err(), "SM");
+        assert!(send(&mut g, &Command::new(0, ins::READ_BINARY, 0x81, 0).with_le(256)).is_err());
+        assert!(send(&mut g, &Command::new(0x80, ins::COMPUTE_SIGNATURE, 0, 0x9A)).is_err());
+        assert!(send(&mut g, &Command::new(0, 0x84, 0, 0).with_le(8)).is_err(), "GET CHALLENGE");
+        assert!(send(&mut g, &Command::new(0x0C, ins::READ_BINARY, 0x8A, 0)).is_err(), "SM");
         // Only the two SELECTs reached the card.
         assert_eq!(g.transport().0.lock().unwrap().len(), 2);
     }
@@ -363,28 +432,28 @@ mod tests {
     #[test]
     fn a_read_follows_the_file_the_card_has_selected() {
         let mut g = Guard::new(Recorder::default());
-        g.send(&select_aid(&ids::AID_JPKI)).unwrap();
-        assert!(g.send(&Command::new(0, ins::READ_BINARY, 0, 0).with_le(4)).is_err());
-        g.send(&select_ef(jpki::EF_AUTH_CERT)).unwrap();
-        g.send(&Command::new(0, ins::READ_BINARY, 0, 0).with_le(4)).unwrap();
-        g.send(&select_ef(jpki::PIN_AUTH)).unwrap();
-        assert!(g.send(&Command::new(0, ins::READ_BINARY, 0, 0).with_le(4)).is_err());
+        send(&mut g, &select_aid(&ids::AID_JPKI)).unwrap();
+        assert!(send(&mut g, &Command::new(0, ins::READ_BINARY, 0, 0).with_le(4)).is_err());
+        send(&mut g, &select_ef(jpki::EF_AUTH_CERT)).unwrap();
+        send(&mut g, &Command::new(0, ins::READ_BINARY, 0, 0).with_le(4)).unwrap();
+        send(&mut g, &select_ef(jpki::PIN_AUTH)).unwrap();
+        assert!(send(&mut g, &Command::new(0, ins::READ_BINARY, 0, 0).with_le(4)).is_err());
     }
 
     #[test]
     fn verify_with_a_secret_needs_a_fresh_counter_and_confirmation_at_one() {
         let mut g = Guard::new(Recorder::default());
-        g.send(&select_aid(&ids::AID_JPKI)).unwrap();
+        send(&mut g, &select_aid(&ids::AID_JPKI)).unwrap();
         let verify = Command::new(0, ins::VERIFY, 0, 0x98).with_data(b"1234".to_vec());
-        assert!(g.send(&verify).is_err(), "no counter read yet");
-        g.send(&Command::new(0, ins::VERIFY, 0, 0x98)).unwrap(); // 63C1 from the recorder
+        assert!(send(&mut g, &verify).is_err(), "no counter read yet");
+        send(&mut g, &Command::new(0, ins::VERIFY, 0, 0x98)).unwrap(); // 63C1 from the recorder
         assert!(
-            matches!(g.send(&verify), Err(CardError::Refused { .. })),
+            matches!(send(&mut g, &verify), Err(CardError::Refused { .. })),
             "one try left and no confirmation"
         );
         g.confirm_last_try();
-        g.send(&verify).unwrap();
-        assert!(g.send(&verify).is_err(), "the counter is consumed by a VERIFY");
+        send(&mut g, &verify).unwrap();
+        assert!(send(&mut g, &verify).is_err(), "the counter is consumed by a VERIFY");
         let sent = g.transport().0.lock().unwrap().len();
         assert_eq!(sent, 3);
     }

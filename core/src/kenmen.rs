@@ -12,15 +12,17 @@
 //! The SFI form of VERIFY (`00 20 00 92`) is not confirmed on this
 //! application, so the key is selected first ([`VERIFY_BY_SFI`]).
 
-use crate::apdu::{ins, Command, StatusWord};
-use crate::binary::{BinaryReader, ReadFailure, Start};
+use crate::apdu::{ins, Command};
+use crate::binary::{self, ReadFailure, Start};
 use crate::credentials::CollationB;
 use crate::error::{CardError, Result, Secret};
 use crate::guard::Guard;
 use crate::ids::{self, kenmen, sfi};
+use crate::plan::FaceSpan;
+use crate::sw::StatusWord;
 use crate::tlv;
 use crate::transport::CardTransport;
-use crate::variant::{classify_counter, CounterState};
+use crate::verify::SecretKey;
 
 /// Flip to `true` once a real card confirms `00 20 00 92`: saves one APDU.
 pub const VERIFY_BY_SFI: bool = false;
@@ -52,80 +54,48 @@ pub struct CardFace {
     pub photo_jp2: Option<Vec<u8>>,
 }
 
-pub fn select<T: CardTransport>(g: &mut Guard<T>) -> Result<()> {
+/// 照合番号B, addressed by SFI or as the selected key ([`VERIFY_BY_SFI`]).
+pub(crate) const COLLATION_B: SecretKey = SecretKey {
+    aid: ids::AID_KENMEN,
+    key: kenmen::KEY_COLLATION_B,
+    secret: Secret::CollationB,
+    p2: if VERIFY_BY_SFI { 0x80 | kenmen::KEY_COLLATION_B as u8 } else { 0x80 },
+    command: "VERIFY 照合番号B",
+};
+
+pub async fn select<T: CardTransport>(g: &mut Guard<T>) -> Result<()> {
     let sel = Command::new(0, ins::SELECT, 0x04, 0x0C).with_data(ids::AID_KENMEN.to_vec());
-    match g.send(&sel)?.sw {
+    match g.send(&sel).await?.sw {
         StatusWord::OK => Ok(()),
         StatusWord::FILE_NOT_FOUND => Err(CardError::NoCardFaceApplication),
         sw => Err(CardError::UnexpectedStatus { command: "SELECT 券面AP", sw }),
     }
 }
 
-fn verify_p2<T: CardTransport>(g: &mut Guard<T>) -> Result<u8> {
+/// Selects 照合番号B so that VERIFY can address it (unless by SFI).
+async fn select_key<T: CardTransport>(g: &mut Guard<T>) -> Result<()> {
     if VERIFY_BY_SFI {
-        return Ok(0x80 | sfi(kenmen::KEY_COLLATION_B).unwrap_or(0));
+        return Ok(());
     }
     let sel = Command::new(0, ins::SELECT, 0x02, 0x0C)
         .with_data(kenmen::KEY_COLLATION_B.to_be_bytes().to_vec());
-    match g.send(&sel)?.sw {
-        StatusWord::OK => Ok(0x80),
+    match g.send(&sel).await?.sw {
+        StatusWord::OK => Ok(()),
         sw => Err(CardError::UnexpectedStatus { command: "SELECT 照合番号B", sw }),
     }
 }
 
-/// Reads the 照合番号B counter without spending a try.
-pub fn collation_state<T: CardTransport>(g: &mut Guard<T>) -> Result<CounterState> {
-    let p2 = verify_p2(g)?;
-    let resp = g.send(&Command::new(0, ins::VERIFY, 0, p2))?;
-    classify_counter(Secret::CollationB, resp.sw)
-}
-
 /// Unlocks the card face with 照合番号B, counter first; the try that could
 /// lock it needs `confirm_last_try`. Returns the tries there were before.
-pub fn verify_collation<T: CardTransport>(
+pub async fn verify_collation<T: CardTransport>(
     g: &mut Guard<T>,
     b: &CollationB,
     confirm_last_try: bool,
 ) -> Result<u8> {
-    let tries = match g.fresh_counter(&ids::AID_KENMEN, kenmen::KEY_COLLATION_B) {
-        Some(t) => t,
-        None => match collation_state(g)? {
-            CounterState::Available { tries } => tries,
-            CounterState::Locked | CounterState::NotSet => {
-                return Err(CardError::Locked { secret: Secret::CollationB })
-            }
-        },
-    };
-    if tries == 0 {
-        return Err(CardError::Locked { secret: Secret::CollationB });
+    if g.fresh_counter(&ids::AID_KENMEN, kenmen::KEY_COLLATION_B).is_none() {
+        select_key(g).await?;
     }
-    if tries == 1 {
-        if !confirm_last_try {
-            return Err(CardError::LastTryNeedsConfirmation { secret: Secret::CollationB });
-        }
-        g.confirm_last_try();
-    }
-    let p2 = if VERIFY_BY_SFI { 0x80 | sfi(kenmen::KEY_COLLATION_B).unwrap_or(0) } else { 0x80 };
-    let cmd = Command::new(0, ins::VERIFY, 0, p2).with_data(b.as_bytes().to_vec());
-    let resp = match g.send(&cmd) {
-        Ok(r) => r,
-        Err(CardError::Transport(_)) => {
-            return Err(CardError::VerifyInterrupted { secret: Secret::CollationB })
-        }
-        Err(e) => return Err(e),
-    };
-    match resp.sw {
-        StatusWord::OK => Ok(tries),
-        StatusWord(0x63C0)
-        | StatusWord::REFERENCE_DATA_UNUSABLE
-        | StatusWord::AUTH_METHOD_BLOCKED => Err(CardError::Locked { secret: Secret::CollationB }),
-        sw => match sw.retries() {
-            Some(remaining) => {
-                Err(CardError::WrongSecret { secret: Secret::CollationB, remaining })
-            }
-            None => Err(CardError::UnexpectedStatus { command: "VERIFY 照合番号B", sw }),
-        },
-    }
+    COLLATION_B.verify(g, b.as_bytes(), confirm_last_try).await
 }
 
 fn face_err(reason: impl Into<String>) -> CardError {
@@ -195,10 +165,12 @@ fn ascii_date(v: &[u8], what: &str) -> Result<String> {
 }
 
 /// Reads the card face after [`verify_collation`]: the head, then only the
-/// photo's range and the expiry date.
-pub fn read_front<T: CardTransport>(g: &mut Guard<T>, r: &mut BinaryReader) -> Result<CardFace> {
+/// photo's range and the expiry date (in one READ when that saves a round
+/// trip, `plan.rs`).
+pub async fn read_front<T: CardTransport>(g: &mut Guard<T>) -> Result<CardFace> {
     let ef_sfi = sfi(kenmen::EF_FRONT).unwrap_or(0x02);
-    let head = r.read(g, Start::Sfi(ef_sfi), 0, 256).map_err(map_read)?;
+    let head_len = g.plan().face_head_read();
+    let head = binary::read(g, Start::Sfi(ef_sfi), 0, head_len).await.map_err(map_read)?;
     let head = parse_head(head)?;
     let o = head.offsets;
 
@@ -208,26 +180,41 @@ pub fn read_front<T: CardTransport>(g: &mut Guard<T>, r: &mut BinaryReader) -> R
         head.bytes.clone()
     } else {
         let mut b = head.bytes.clone();
-        let more = r.read(g, Start::Current, b.len(), text_end - b.len()).map_err(map_read)?;
+        let more =
+            binary::read(g, Start::Current, b.len(), text_end - b.len()).await.map_err(map_read)?;
         b.extend_from_slice(&more);
         b
     };
     let birth_date = ascii_date(item(&text, o[IDX_BIRTH], IDX_BIRTH)?, "birth date")?;
     let sex = String::from_utf8_lossy(item(&text, o[IDX_SEX], IDX_SEX)?).into_owned();
 
-    // Photo (and, in one extended read, the expiry after the signature).
-    let photo_len = o[IDX_SIGNATURE] - o[IDX_PHOTO];
-    let expiry_at = o[IDX_EXPIRY];
-    let expiry_len = 11.min(head.record_end - expiry_at);
-    let (photo_buf, expiry_buf) = if r.extended && expiry_at > o[IDX_PHOTO] {
-        let all = r
-            .read(g, Start::Current, o[IDX_PHOTO], expiry_at + expiry_len - o[IDX_PHOTO])
-            .map_err(map_read)?;
-        let split = (expiry_at - o[IDX_PHOTO]).min(all.len());
+    // Photo, and the expiry after the signature.
+    let span = FaceSpan {
+        photo_start: o[IDX_PHOTO],
+        photo_end: o[IDX_SIGNATURE],
+        expiry_start: o[IDX_EXPIRY],
+        expiry_len: 11.min(head.record_end - o[IDX_EXPIRY]),
+    };
+    g.learned_face(span);
+    let photo_len = span.photo_end - span.photo_start;
+    let (merged, _) = g.plan().face_reads(span);
+    let (photo_buf, expiry_buf) = if merged {
+        let all = binary::read(
+            g,
+            Start::Current,
+            span.photo_start,
+            span.expiry_start + span.expiry_len - span.photo_start,
+        )
+        .await
+        .map_err(map_read)?;
+        let split = (span.expiry_start - span.photo_start).min(all.len());
         (all[..photo_len.min(all.len())].to_vec(), all[split..].to_vec())
     } else {
-        let p = r.read(g, Start::Current, o[IDX_PHOTO], photo_len).map_err(map_read)?;
-        let e = r.read(g, Start::Current, expiry_at, expiry_len).map_err(map_read)?;
+        let p =
+            binary::read(g, Start::Current, span.photo_start, photo_len).await.map_err(map_read)?;
+        let e = binary::read(g, Start::Current, span.expiry_start, span.expiry_len)
+            .await
+            .map_err(map_read)?;
         (p, e)
     };
     let photo = item(&photo_buf, 0, IDX_PHOTO)?;

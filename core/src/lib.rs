@@ -9,8 +9,9 @@
 //!
 //! Layers, bottom up (each file is one concern):
 //!
-//! - [`apdu`]: ISO 7816-4 command/response encoding, status words.
-//! - [`transport`]: the [`transport::CardTransport`] trait the platforms implement.
+//! - [`apdu`], [`sw`]: ISO 7816-4 command/response encoding, status words.
+//! - [`transport`]: the async [`transport::CardTransport`] trait the
+//!   platforms implement, and their [`transport::TransportLimits`].
 //! - [`guard`]: the allow-list. Every APDU passes through it; anything that
 //!   could reach the 個人番号, 照合番号A or the 署名用 key is refused before it
 //!   reaches the transport.
@@ -18,8 +19,12 @@
 //! - [`jpki`], [`kenmen`]: the two card applications the product uses.
 //! - [`cert`], [`photo`]: parsing the 利用者証明用 certificate, decoding the photo.
 //! - [`variant`]: what kind of card this is (顔認証, no photo, expired, locked).
+//! - [`verify`]: the one counter-checked VERIFY (PIN and 照合番号B).
 //! - [`reader`]: the read flows (PIN mode, 目視 mode, info) with the fewest
-//!   round trips the card permits.
+//!   round trips the transport permits; [`plan`] counts them;
+//!   [`progress`] names their phases in Japanese.
+//! - [`visit`]: the visit session; [`reception`]: the reception rules;
+//!   [`protocol`]: the sync protocol's wire types.
 //! - [`error`]: internal errors and the Japanese messages staff see.
 
 pub mod apdu;
@@ -32,12 +37,16 @@ pub mod ids;
 pub mod jpki;
 pub mod kenmen;
 pub mod photo;
+pub mod plan;
+pub mod progress;
 pub mod protocol;
 pub mod reader;
 pub mod reception;
+pub mod sw;
 pub mod tlv;
 pub mod transport;
 pub mod variant;
+pub(crate) mod verify;
 pub mod visit;
 
 pub use error::{CardError, Result};

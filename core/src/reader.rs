@@ -1,22 +1,22 @@
 // SPDX-License-Identifier: MPL-2.0
-//! The read flows, end to end, with the fewest round trips the card allows.
+//! The read flows, end to end, with the fewest round trips the transport
+//! allows. How many APDUs each flow takes under given limits is in
+//! `plan.rs` (the one place those counts live); `docs/benchmarks.md` has
+//! the measured table.
 //!
-//! | flow | APDUs (extended length) |
-//! |---|---|
-//! | [`CardReader::info`] | SELECT, READ×2, VERIFY(empty) = 4 |
-//! | [`CardReader::read_pin_mode`] | SELECT, READ×2, VERIFY(empty), VERIFY, SIGN = 6 |
-//! | [`CardReader::read_visual_mode`] | SELECT, SELECT 0012, VERIFY(empty), VERIFY, READ×2, then the cert (SELECT, READ×2) = 9 |
-//!
-//! With short APDUs only, the certificate and the photo take one READ per
-//! 256 bytes; `docs/benchmarks.md` has the measured counts.
-//!
-//! The 券面AP work comes first in 目視 mode because selecting the JPKI-AP
-//! clears its security status. The benchmark in `bench/` counts them against
-//! the virtual card.
+//! Every flow starts the same way: select the JPKI-AP and read the
+//! 利用者証明用 certificate ([`CardReader::start`]). The session can then
+//! check whose card it is against the day's roster before any secret is
+//! sent; [`CardReader::continue_pin_mode`] or
+//! [`CardReader::continue_visual_mode`] goes on from there. In 目視 mode the
+//! 券面AP comes after the certificate: selecting it leaves the JPKI-AP, which
+//! this mode does not need again (selecting the JPKI-AP after the 券面AP
+//! would clear the 券面AP's security status).
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::binary::BinaryReader;
 use crate::cert::{AuthCertificate, Validity};
 use crate::credentials::{CollationB, Pin};
 use crate::error::{CardError, Result, Secret};
@@ -24,7 +24,8 @@ use crate::guard::{Guard, Stats};
 use crate::jpki;
 use crate::kenmen::{self, CardFace};
 use crate::photo::{jp2_to_png, DecodedPhoto};
-use crate::transport::CardTransport;
+use crate::progress::{Flow, ReadPhase, ReadProgress, Tracker};
+use crate::transport::{CardTransport, TransportLimits};
 use crate::variant::{CardVariant, CounterState};
 
 /// What `houmon card info` shows: spends no try.
@@ -57,63 +58,120 @@ pub struct VisualReading {
     pub collation_tries_before: u8,
 }
 
+/// Which flow a read is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadMode {
+    /// Certificate and PIN counter only (`houmon card info`).
+    Info,
+    Pin,
+    Visual,
+}
+
 /// One card session over one transport.
 pub struct CardReader<T: CardTransport> {
     guard: Guard<T>,
-    binary: BinaryReader,
+    certificate: Option<AuthCertificate>,
 }
 
 impl<T: CardTransport> CardReader<T> {
     pub fn new(transport: T) -> Self {
-        let extended = transport.supports_extended_length();
-        Self { guard: Guard::new(transport), binary: BinaryReader { extended } }
+        Self { guard: Guard::new(transport), certificate: None }
+    }
+
+    /// A reader that reports each APDU's phase and progress to `sink`.
+    pub fn with_progress(transport: T, sink: Option<Arc<dyn ReadProgress>>) -> Self {
+        let mut guard = Guard::new(transport);
+        guard.set_progress(Tracker::new(sink));
+        Self { guard, certificate: None }
     }
 
     pub fn stats(&self) -> Stats {
         self.guard.stats()
     }
 
+    /// The limits in force (extended length off once the card refused it).
+    pub fn limits(&self) -> TransportLimits {
+        self.guard.limits()
+    }
+
     pub fn transport(&self) -> &T {
         self.guard.transport()
     }
 
-    fn cert_and_counter(&mut self, now: DateTime<Utc>) -> Result<(AuthCertificate, CardVariant)> {
-        jpki::select(&mut self.guard)?;
-        let der = jpki::read_auth_cert(&mut self.guard, &mut self.binary)?;
+    /// Step one of every flow: the JPKI-AP and the 利用者証明用 certificate
+    /// (no PIN needed). Spends nothing.
+    pub async fn start(&mut self, mode: ReadMode) -> Result<AuthCertificate> {
+        self.guard.limits().validate()?;
+        self.guard.start_flow(match mode {
+            ReadMode::Info => Flow::Info,
+            ReadMode::Pin => Flow::Pin,
+            ReadMode::Visual => Flow::Visual,
+        });
+        self.guard.phase(ReadPhase::ReadingCertificate);
+        jpki::select(&mut self.guard).await?;
+        let der = jpki::read_auth_cert(&mut self.guard).await?;
         let certificate = AuthCertificate::from_der(&der)?;
-        let pin = jpki::pin_state(&mut self.guard)?;
+        self.certificate = Some(certificate.clone());
+        Ok(certificate)
+    }
+
+    fn started(&self) -> Result<AuthCertificate> {
+        self.certificate.clone().ok_or_else(|| CardError::internal("read not started"))
+    }
+
+    /// Certificate, validity and PIN counter. Spends nothing.
+    pub async fn info(&mut self, now: DateTime<Utc>) -> Result<CardInfo> {
+        let certificate = self.start(ReadMode::Info).await?;
+        self.guard.phase(ReadPhase::CheckingPin);
+        let pin = jpki::pin_state(&mut self.guard).await?;
+        self.guard.finish_progress();
         let variant = CardVariant {
             pin: Some(pin),
             has_photo: None,
             certificate: certificate.validity_at(now),
         };
-        Ok((certificate, variant))
-    }
-
-    /// Certificate, validity and PIN counter. Spends nothing.
-    pub fn info(&mut self, now: DateTime<Utc>) -> Result<CardInfo> {
-        let (certificate, variant) = self.cert_and_counter(now)?;
         Ok(CardInfo { certificate, variant })
     }
 
-    /// PIN mode: certificate, counter, VERIFY, then the card signs `message`.
-    /// `confirm_last_try` is the patient's explicit confirmation that they
-    /// want to use the try that could lock the card.
-    pub fn read_pin_mode(
+    /// PIN mode, whole: [`Self::start`] then [`Self::continue_pin_mode`].
+    pub async fn read_pin_mode(
         &mut self,
         pin: &Pin,
         confirm_last_try: bool,
         message: &[u8],
         now: DateTime<Utc>,
     ) -> Result<PinReading> {
-        let (certificate, variant) = self.cert_and_counter(now)?;
-        match variant.pin.unwrap_or(CounterState::Locked) {
+        self.start(ReadMode::Pin).await?;
+        self.continue_pin_mode(pin, confirm_last_try, message, now).await
+    }
+
+    /// PIN mode after [`Self::start`]: counter, VERIFY, then the card signs
+    /// `message`. `confirm_last_try` is the patient's explicit confirmation
+    /// that they want to use the try that could lock the card.
+    pub async fn continue_pin_mode(
+        &mut self,
+        pin: &Pin,
+        confirm_last_try: bool,
+        message: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<PinReading> {
+        let certificate = self.started()?;
+        self.guard.phase(ReadPhase::CheckingPin);
+        let state = jpki::pin_state(&mut self.guard).await?;
+        let variant = CardVariant {
+            pin: Some(state),
+            has_photo: None,
+            certificate: certificate.validity_at(now),
+        };
+        match state {
             CounterState::NotSet => return Err(CardError::PinNotSet),
             CounterState::Locked => return Err(CardError::Locked { secret: Secret::AuthPin }),
             CounterState::Available { .. } => {}
         }
-        let tries_before = jpki::verify_pin(&mut self.guard, pin, confirm_last_try)?;
-        let signature = jpki::sign(&mut self.guard, message)?;
+        let tries_before = jpki::verify_pin(&mut self.guard, pin, confirm_last_try).await?;
+        self.guard.phase(ReadPhase::Signing);
+        let signature = jpki::sign(&mut self.guard, message).await?;
+        self.guard.finish_progress();
         certificate.verify_signature(message, &signature)?;
         Ok(PinReading {
             certificate,
@@ -124,25 +182,37 @@ impl<T: CardTransport> CardReader<T> {
         })
     }
 
-    /// 目視 mode: unlock the card face with 照合番号B, read the photo and the
-    /// printed text items, then the certificate (read without a PIN).
-    pub fn read_visual_mode(
+    /// 目視 mode, whole: [`Self::start`] then [`Self::continue_visual_mode`].
+    pub async fn read_visual_mode(
         &mut self,
         collation: &CollationB,
         confirm_last_try: bool,
         now: DateTime<Utc>,
     ) -> Result<VisualReading> {
-        kenmen::select(&mut self.guard)?;
+        self.start(ReadMode::Visual).await?;
+        self.continue_visual_mode(collation, confirm_last_try, now).await
+    }
+
+    /// 目視 mode after [`Self::start`]: unlock the card face with 照合番号B
+    /// and read the photo and the printed text items.
+    pub async fn continue_visual_mode(
+        &mut self,
+        collation: &CollationB,
+        confirm_last_try: bool,
+        now: DateTime<Utc>,
+    ) -> Result<VisualReading> {
+        let certificate = self.started()?;
+        self.guard.phase(ReadPhase::CheckingCollation);
+        kenmen::select(&mut self.guard).await?;
         let collation_tries_before =
-            kenmen::verify_collation(&mut self.guard, collation, confirm_last_try)?;
-        let face = kenmen::read_front(&mut self.guard, &mut self.binary)?;
+            kenmen::verify_collation(&mut self.guard, collation, confirm_last_try).await?;
+        self.guard.phase(ReadPhase::ReadingPhoto);
+        let face = kenmen::read_front(&mut self.guard).await?;
+        self.guard.finish_progress();
         let Some(jp2) = face.photo_jp2.as_deref() else {
             return Err(CardError::NoPhoto);
         };
         let photo = jp2_to_png(jp2)?;
-        jpki::select(&mut self.guard)?;
-        let der = jpki::read_auth_cert(&mut self.guard, &mut self.binary)?;
-        let certificate = AuthCertificate::from_der(&der)?;
         let variant = CardVariant {
             // Not read in this mode: it would cost a round trip and is not needed.
             pin: None,

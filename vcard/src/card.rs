@@ -13,9 +13,10 @@ use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use houmon_core::apdu::{ins, Command, StatusWord};
+use houmon_core::apdu::{ins, Command};
 use houmon_core::ids::{self, kenmen};
-use houmon_core::transport::{CardTransport, TransportError};
+use houmon_core::sw::StatusWord;
+use houmon_core::transport::{CardTransport, TransportError, TransportLimits};
 use rsa::Pkcs1v15Sign;
 
 use crate::audit::{AuditEvent, AuditFile};
@@ -31,6 +32,12 @@ pub struct CardConfig {
     /// Whether the reader passes extended-length APDUs. When false, any
     /// extended APDU is answered `67 00` (as many phones do).
     pub extended_length: bool,
+    /// The longest command the reader takes; a longer one fails with an
+    /// I/O error before it reaches the card.
+    pub max_command: usize,
+    /// The longest answer the reader carries; a longer one drops the tag
+    /// (what some iPhones do with answers of ~1.7 KB).
+    pub max_response: usize,
     pub faults: Faults,
     /// The test declares that the patient confirmed the try that could lock
     /// the card. Without it, a counter reaching 0 is a test failure.
@@ -53,6 +60,8 @@ impl Default for CardConfig {
             holder: Holder::default(),
             variant: Variant::Standard,
             extended_length: true,
+            max_command: TransportLimits::EXTENDED.max_command,
+            max_response: TransportLimits::EXTENDED.max_response,
             faults: Faults::default(),
             allow_lock: false,
             panic_on_violation: true,
@@ -103,6 +112,8 @@ struct State {
     lost: bool,
     /// Faults that have fired (each fires once): lost, timeout, garbage, truncate.
     spent: [bool; 4],
+    /// Answers over the reader's limit.
+    oversized: usize,
     log: Vec<LogEntry>,
     audit: AuditFile,
 }
@@ -125,6 +136,7 @@ impl VirtualCard {
             n: 0,
             lost: false,
             spent: [false; 4],
+            oversized: 0,
             log: Vec::new(),
             audit: if config.audited { AuditFile::open() } else { AuditFile::none() },
         };
@@ -168,6 +180,27 @@ impl VirtualCard {
         let ef = &s.apps[0].efs[&ids::jpki::EF_AUTH_CERT].data;
         let len = houmon_core::tlv::der_total_len(ef).expect("virtual cert is DER");
         ef[..len].to_vec()
+    }
+
+    /// Where the photo and the expiry sit in EF 0002 (from its offset
+    /// table), for tests that check the core's read plan.
+    pub fn face_span(&self) -> houmon_core::plan::FaceSpan {
+        let s = self.lock();
+        let app = s.apps.iter().find(|a| a.aid == ids::AID_KENMEN).expect("a 券面AP");
+        let ef = &app.efs[&kenmen::EF_FRONT].data;
+        let start = ef.windows(2).position(|w| w == [0xFF, 0x20]).expect("FF 20 record");
+        let rec = houmon_core::tlv::header_at(ef, start).expect("record header");
+        let table = houmon_core::tlv::header_at(ef, rec.value_start).expect("offset table");
+        let at = |i: usize| {
+            let v = table.value(ef).expect("offsets");
+            u16::from_be_bytes([v[2 * i], v[2 * i + 1]]) as usize
+        };
+        houmon_core::plan::FaceSpan {
+            photo_start: at(5),
+            photo_end: at(6),
+            expiry_start: at(7),
+            expiry_len: 11.min(rec.value_end() - at(7)),
+        }
     }
 
     /// The card leaves the field and comes back: power cycle, security
@@ -456,8 +489,22 @@ impl VirtualCard {
     }
 }
 
-impl CardTransport for VirtualCard {
-    fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+impl VirtualCard {
+    /// A card behind a reader with these limits (extended length, longest
+    /// command, longest answer), which it reports and enforces.
+    pub fn behind(limits: TransportLimits, variant: Variant) -> Self {
+        Self::new(CardConfig {
+            variant,
+            extended_length: limits.extended_length,
+            max_command: limits.max_command,
+            max_response: limits.max_response,
+            ..CardConfig::default()
+        })
+    }
+
+    /// What a reader does with one APDU: the limits, the faults, the card.
+    /// (The transport's `transceive` is this, for callers with no executor.)
+    pub fn exchange(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         let f = &self.config.faults;
         if !f.latency.is_zero() {
             std::thread::sleep(f.latency);
@@ -468,6 +515,11 @@ impl CardTransport for VirtualCard {
         let mut s = self.lock();
         if s.lost {
             return Err(TransportError::TagLost);
+        }
+        if apdu.len() > self.config.max_command {
+            return Err(TransportError::Io {
+                reason: format!("command of {} bytes over the reader's limit", apdu.len()),
+            });
         }
         let n = s.n;
         s.n += 1;
@@ -513,11 +565,32 @@ impl CardTransport for VirtualCard {
                 resp.truncate(len);
             }
         }
+        if resp.len() > self.config.max_response {
+            s.lost = true;
+            s.oversized += 1;
+            return Err(TransportError::TagLost);
+        }
         Ok(resp)
     }
 
-    fn supports_extended_length(&self) -> bool {
-        self.config.extended_length
+    /// Answers longer than the reader carries (each dropped the tag).
+    pub fn oversized_answers(&self) -> usize {
+        self.lock().oversized
+    }
+}
+
+#[async_trait::async_trait]
+impl CardTransport for VirtualCard {
+    async fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.exchange(apdu)
+    }
+
+    fn limits(&self) -> TransportLimits {
+        TransportLimits {
+            extended_length: self.config.extended_length,
+            max_command: self.config.max_command,
+            max_response: self.config.max_response,
+        }
     }
 }
 
@@ -648,13 +721,13 @@ mod tests {
             ..CardConfig::default()
         });
         let select = hex("00A4040C0AD392F000260100000001");
-        assert!(card.transceive(&select).is_ok());
-        assert_eq!(card.transceive(&select), Err(TransportError::TagLost));
-        assert_eq!(card.transceive(&select), Err(TransportError::TagLost));
+        assert!(card.exchange(&select).is_ok());
+        assert_eq!(card.exchange(&select), Err(TransportError::TagLost));
+        assert_eq!(card.exchange(&select), Err(TransportError::TagLost));
         card.reinsert();
         // Numbering restarts, but each fault fires once.
-        assert!(card.transceive(&select).is_ok());
-        assert!(card.transceive(&select).is_ok());
+        assert!(card.exchange(&select).is_ok());
+        assert!(card.exchange(&select).is_ok());
         assert_eq!(
             card.log().len(),
             4,

@@ -4,6 +4,7 @@
 //! runs its full certificate checks on it).
 
 use chrono::Utc;
+use houmon_core::visit::record::RECORD_VERSION;
 use houmon_core::visit::*;
 
 /// A 目視 visit record with id `id`, from `device`, carrying `certificate`.
@@ -20,7 +21,7 @@ pub fn visual_record(id: &str, device: &str, certificate: &[u8]) -> VisitRecord 
     let choice =
         ConsentChoice { scope: ConsentScope::Comprehensive, prescription: Prescription::Paper };
     VisitRecord {
-        version: 1,
+        version: RECORD_VERSION,
         id: ctx.visit_id.clone(),
         consent: ConsentRecord::new(choice, ctx.kind, Utc::now(), None),
         context: ctx,
@@ -33,6 +34,7 @@ pub fn visual_record(id: &str, device: &str, certificate: &[u8]) -> VisitRecord 
             photo_png: None,
             collation_tries_before: 10,
         }),
+        card_match: CardMatch::NotChecked,
         certificate_validity: "valid".into(),
         completed_at: Utc::now(),
     }
