@@ -205,6 +205,9 @@ pub struct RosterEntry {
     pub name: String,
     pub address: String,
     pub birth_date: NaiveDate,
+    /// The care facility, for a 施設 round (the app groups by it).
+    #[serde(default)]
+    pub facility: Option<String>,
     pub insurance: Option<InsuranceNumbers>,
     /// The last result the server has, with its date (shown as such offline).
     pub last_eligibility: Option<EligibilityResult>,
@@ -218,4 +221,26 @@ pub struct RosterEntry {
 pub struct Roster {
     pub day: NaiveDate,
     pub entries: Vec<RosterEntry>,
+}
+
+impl Roster {
+    /// What the phone needs to check whose card is read on a visit to
+    /// `patient_id` (`visit/card_check.rs`): that patient's enrolled card,
+    /// and every other patient's.
+    pub fn card_check(&self, patient_id: Option<&str>) -> crate::visit::CardCheck {
+        let mut check = crate::visit::CardCheck::none();
+        for e in &self.entries {
+            let Some(fp) = &e.enrolled_certificate else { continue };
+            if Some(e.patient_id.as_str()) == patient_id {
+                check.expected = Some(fp.clone());
+            } else {
+                check.others.push(crate::visit::KnownCard {
+                    patient_id: e.patient_id.clone(),
+                    patient_name: e.name.clone(),
+                    fingerprint: fp.clone(),
+                });
+            }
+        }
+        check
+    }
 }

@@ -101,25 +101,28 @@ impl ConsentChoice {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum ConsentValidity {
-    /// For this visit only (a new consent at the next one).
-    ThisVisit,
+    /// For this visit only, on `day` (a new consent at the next one).
+    ThisVisit { day: NaiveDate },
     /// Until `until` (Japan date, inclusive), then while monthly care continues.
     UntilThenWhileMonthlyCare { until: NaiveDate },
 }
 
 impl ConsentValidity {
-    /// When the app should tell staff the consent will lapse (the date after
-    /// which it needs the monthly-care condition or a new consent).
-    pub fn lapses_after(&self, visit_day: NaiveDate) -> NaiveDate {
+    /// The last day the consent holds as given (after it, the monthly-care
+    /// condition or a new consent). Fixed when the consent is given, not
+    /// when it is displayed.
+    pub fn lapses_after(&self) -> NaiveDate {
         match self {
-            ConsentValidity::ThisVisit => visit_day,
+            ConsentValidity::ThisVisit { day } => *day,
             ConsentValidity::UntilThenWhileMonthlyCare { until } => *until,
         }
     }
 
     pub fn describe_ja(&self) -> String {
         match self {
-            ConsentValidity::ThisVisit => "今回の訪問のみ有効(次回は改めて同意が必要)".into(),
+            ConsentValidity::ThisVisit { .. } => {
+                "今回の訪問のみ有効(次回は改めて同意が必要)".into()
+            }
             ConsentValidity::UntilThenWhileMonthlyCare { until } => {
                 format!("{until}まで有効。その後は毎月の訪問診療が続く間有効")
             }
@@ -138,7 +141,9 @@ pub fn validity_rule(
             let first = first_visit_on.unwrap_or(visit_day).min(visit_day);
             ConsentValidity::UntilThenWhileMonthlyCare { until: last_day_of_month_after(first, 3) }
         }
-        VisitKind::HouseCall | VisitKind::Consultation => ConsentValidity::ThisVisit,
+        VisitKind::HouseCall | VisitKind::Consultation => {
+            ConsentValidity::ThisVisit { day: visit_day }
+        }
     }
 }
 
@@ -182,15 +187,15 @@ mod tests {
         assert_eq!(v, ConsentValidity::UntilThenWhileMonthlyCare { until: d("2027-02-28") });
         // A first visit today.
         let v = validity_rule(VisitKind::HomeCare, d("2026-11-30"), None);
-        assert_eq!(v.lapses_after(d("2026-11-30")), d("2027-02-28"));
+        assert_eq!(v.lapses_after(), d("2027-02-28"));
         assert!(v.describe_ja().contains("毎月"));
     }
 
     #[test]
     fn a_house_call_needs_fresh_consent_every_time() {
         let v = validity_rule(VisitKind::HouseCall, d("2026-11-25"), Some(d("2026-10-01")));
-        assert_eq!(v, ConsentValidity::ThisVisit);
-        assert_eq!(v.lapses_after(d("2026-11-25")), d("2026-11-25"));
+        assert_eq!(v, ConsentValidity::ThisVisit { day: d("2026-11-25") });
+        assert_eq!(v.lapses_after(), d("2026-11-25"));
     }
 
     #[test]

@@ -4,12 +4,14 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::card_check::CardMatch;
 use super::consent::ConsentRecord;
 use super::context::VisitContext;
 use super::evidence::Evidence;
 
-/// Schema version of [`VisitRecord`] as sent to the server.
-pub const RECORD_VERSION: u32 = 1;
+/// Schema version of [`VisitRecord`] as sent to the server. 2: the card
+/// check (`card_match`), and a consent for this visit carries its day.
+pub const RECORD_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VisitRecord {
@@ -19,6 +21,8 @@ pub struct VisitRecord {
     pub context: VisitContext,
     pub evidence: Evidence,
     pub consent: ConsentRecord,
+    /// Whose card it was, as the phone checked it against the roster.
+    pub card_match: CardMatch,
     /// Certificate validity as the phone saw it ("valid", "expired-in-grace-until-…").
     pub certificate_validity: String,
     pub completed_at: DateTime<Utc>,

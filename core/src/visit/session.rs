@@ -6,7 +6,9 @@
 //!     │                              ├─> HoldCard ┤
 //!     └─visual─> EnterCollation ─────┘   │  ▲     └─(visual)─> ComparePhoto ─match─> IdentityConfirmed
 //!                                         │  └── card pulled away: stay, tap again     └─mismatch─> IdentityRefused
-//!                 ConfirmLastTry <────────┘ (one try left: the patient must confirm)
+//!                 ConfirmLastTry <────────┤ (one try left: the patient must confirm)
+//!                 WrongCard <─────────────┤ (another roster patient's card: hold the right one)
+//!                 ConfirmNewCard <────────┘ (not the card on file: staff confirm a reissued card)
 //! any step ─cancel─> Cancelled
 //! ```
 //!
@@ -16,185 +18,29 @@
 //! in `HoldCard` with the message to show: holding the card again resumes
 //! from there, not from the start. Secrets are held in zeroizing buffers only
 //! until the card has used them, and wiped on cancel.
+//!
+//! The session does no I/O. A read is taken out of it ([`VisitSession::begin_read`]),
+//! run on the phone's transport (`read.rs`) and given back
+//! ([`VisitSession::finish_read`]), so the session answers while the card
+//! is being read.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
-use super::consent::{ConsentChoice, ConsentRecord, ConsentValidity};
+use super::card_check::{new_card_message_ja, other_patient_message_ja, CardCheck, CardMatch};
+use super::consent::{ConsentChoice, ConsentRecord};
 use super::context::{IdentityMode, VisitContext, VisualReason};
 use super::evidence::{sha256_hex, Challenge, Evidence, PinEvidence, VisualEvidence};
+use super::read::{CardRead, HeldSecret, ReadOutcome, ReadStop, ReadSuccess};
 use super::record::{VisitRecord, RECORD_VERSION};
+use super::steps::{ModeUnavailable, RefusalReason, Step, UnavailableReason, VisitError};
 use crate::cert::{jst, Validity};
 use crate::credentials::{CollationB, Pin};
 use crate::error::{CardError, Secret};
-use crate::reader::{validity_label, CardReader, VisualReading};
-use crate::transport::{CardTransport, TransportError};
-
-/// Why a mode is not offered, for the UI.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ModeUnavailable {
-    pub mode: IdentityMode,
-    pub reason_ja: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum RefusalReason {
-    /// Staff judged that the person is not the one on the photo.
-    PhotoMismatch,
-    /// Neither mode is possible with this card.
-    NoModeAvailable,
-    /// The certificate expired and its grace is over: not usable as 保険証.
-    CertificateExpired { grace_ended: DateTime<Utc> },
-    /// The card holds no 利用者証明用 certificate.
-    NoCertificate,
-    /// The card's signature did not verify against its own certificate.
-    BadSignature,
-}
-
-impl RefusalReason {
-    pub fn message_ja(&self) -> String {
-        match self {
-            RefusalReason::PhotoMismatch => "顔写真と本人が一致しないため、本人確認できませんでした。".into(),
-            RefusalReason::NoModeAvailable => {
-                "このカードでは暗証番号・目視のどちらの確認もできません。資格確認書等で確認してください(受付ガイドを参照)。".into()
-            }
-            RefusalReason::CertificateExpired { grace_ended } => format!(
-                "電子証明書の有効期限が切れ、猶予期間({}まで)も過ぎています。保険証として使えません。市区町村で更新を案内し、受付ガイドに従ってください。",
-                grace_ended.with_timezone(&jst()).date_naive()
-            ),
-            RefusalReason::NoCertificate => {
-                "このカードには利用者証明用電子証明書がありません。資格確認書等で確認してください。".into()
-            }
-            RefusalReason::BadSignature => "カードの署名を検証できませんでした。カードを確認してください。".into(),
-        }
-    }
-}
-
-/// A step of the visit, as the UI renders it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    ChooseMode {
-        offered: Vec<IdentityMode>,
-        unavailable: Vec<ModeUnavailable>,
-    },
-    /// The patient types the PIN. `tries_left` once known (after a wrong try).
-    EnterPin {
-        tries_left: Option<u8>,
-        message: Option<String>,
-    },
-    /// Staff type 照合番号B (birth YYMMDD as printed + expiry year + code).
-    EnterCollation {
-        tries_left: Option<u8>,
-        message: Option<String>,
-    },
-    /// Hold the card to the phone. `message`: why the last read stopped.
-    HoldCard {
-        mode: IdentityMode,
-        message: Option<String>,
-    },
-    /// One try left: the patient must say, explicitly, to go on.
-    ConfirmLastTry {
-        mode: IdentityMode,
-        message: String,
-    },
-    /// Staff compare the patient with the chip photo (PNG).
-    ComparePhoto {
-        png: Vec<u8>,
-        width: u32,
-        height: u32,
-    },
-    IdentityConfirmed {
-        mode: IdentityMode,
-        consent_validity: ConsentValidity,
-    },
-    IdentityRefused {
-        reason: RefusalReason,
-    },
-    Done {
-        record_id: String,
-    },
-    Cancelled,
-}
-
-impl Step {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Step::ChooseMode { .. } => "choose-mode",
-            Step::EnterPin { .. } => "enter-pin",
-            Step::EnterCollation { .. } => "enter-collation",
-            Step::HoldCard { .. } => "hold-card",
-            Step::ConfirmLastTry { .. } => "confirm-last-try",
-            Step::ComparePhoto { .. } => "compare-photo",
-            Step::IdentityConfirmed { .. } => "identity-confirmed",
-            Step::IdentityRefused { .. } => "identity-refused",
-            Step::Done { .. } => "done",
-            Step::Cancelled => "cancelled",
-        }
-    }
-}
-
-/// A call that does not fit the current step, or bad input. The session is
-/// unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum VisitError {
-    #[error("{action} is not possible at step {step}")]
-    WrongStep { action: &'static str, step: &'static str },
-    #[error("mode {0:?} is not offered for this card")]
-    ModeNotOffered(IdentityMode),
-    #[error(transparent)]
-    Secret(CardError),
-    #[error("a note is required when the reason is Other")]
-    NoteRequired,
-}
-
-impl VisitError {
-    pub fn staff_message(&self) -> String {
-        match self {
-            VisitError::WrongStep { .. } => {
-                "この操作は今の画面ではできません。画面の案内に従ってください。".into()
-            }
-            VisitError::ModeNotOffered(IdentityMode::Pin) => {
-                "このカードでは暗証番号による確認はできません。目視確認を選んでください。".into()
-            }
-            VisitError::ModeNotOffered(IdentityMode::Visual) => {
-                "このカードでは目視確認はできません。暗証番号による確認を選んでください。".into()
-            }
-            VisitError::Secret(e) => e.staff_message(),
-            VisitError::NoteRequired => "「その他」を選んだ場合は理由を入力してください。".into(),
-        }
-    }
-}
-
-/// Reports read progress (APDUs done of those expected) to the UI.
-pub trait ReadProgress {
-    fn progress(&self, done: u32, expected: u32);
-}
-
-impl ReadProgress for () {
-    fn progress(&self, _: u32, _: u32) {}
-}
-
-struct Counting<'a, T: CardTransport> {
-    inner: T,
-    done: AtomicU32,
-    expected: u32,
-    sink: &'a (dyn ReadProgress + Sync),
-}
-
-impl<T: CardTransport> CardTransport for Counting<'_, T> {
-    fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let r = self.inner.transceive(apdu);
-        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        self.sink.progress(done.min(self.expected), self.expected);
-        r
-    }
-    fn supports_extended_length(&self) -> bool {
-        self.inner.supports_extended_length()
-    }
-}
+use crate::progress::ReadProgress;
+use crate::reader::{validity_label, VisualReading};
+use crate::transport::CardTransport;
 
 /// Options the clinic sets.
 #[derive(Debug, Clone, Copy, Default)]
@@ -207,13 +53,17 @@ pub struct VisitSession {
     context: VisitContext,
     options: SessionOptions,
     step: Step,
-    mode: Option<IdentityMode>,
-    pin: Option<Pin>,
-    collation: Option<CollationB>,
+    secret: Option<HeldSecret>,
     last_try_confirmed: bool,
-    pin_unavailable: Option<String>,
-    visual_unavailable: Option<String>,
-    visual: Option<VisualReading>,
+    reading: bool,
+    card_check: CardCheck,
+    /// A card not on file that staff were asked about, and the one they
+    /// confirmed as the patient's new card.
+    unconfirmed_card: Option<String>,
+    confirmed_new_card: Option<String>,
+    card_match: Option<CardMatch>,
+    unavailable: Vec<ModeUnavailable>,
+    visual: Option<Box<VisualReading>>,
     evidence: Option<Evidence>,
     certificate_validity: Option<String>,
     record: Option<VisitRecord>,
@@ -226,12 +76,14 @@ impl VisitSession {
             context,
             options,
             step: Step::Cancelled,
-            mode: None,
-            pin: None,
-            collation: None,
+            secret: None,
             last_try_confirmed: false,
-            pin_unavailable: None,
-            visual_unavailable: None,
+            reading: false,
+            card_check: CardCheck::none(),
+            unconfirmed_card: None,
+            confirmed_new_card: None,
+            card_match: None,
+            unavailable: Vec::new(),
             visual: None,
             evidence: None,
             certificate_validity: None,
@@ -242,12 +94,23 @@ impl VisitSession {
         s
     }
 
+    /// The cards the kept roster knows (`card_check.rs`).
+    pub fn with_card_check(mut self, check: CardCheck) -> Self {
+        self.card_check = check;
+        self
+    }
+
     pub fn context(&self) -> &VisitContext {
         &self.context
     }
 
     pub fn step(&self) -> &Step {
         &self.step
+    }
+
+    /// Whether a card read is running now.
+    pub fn is_reading(&self) -> bool {
+        self.reading
     }
 
     /// Why the last card read stopped (`None` after a read that went through).
@@ -265,27 +128,19 @@ impl VisitSession {
     }
 
     fn wipe_secrets(&mut self) {
-        self.pin = None; // Pin and CollationB zeroize on drop
-        self.collation = None;
+        self.secret = None; // Pin and CollationB zeroize on drop
         self.last_try_confirmed = false;
     }
 
     fn mode_choice(&self) -> Step {
-        let mut offered = Vec::new();
-        let mut unavailable = Vec::new();
-        for (mode, why) in [
-            (IdentityMode::Pin, &self.pin_unavailable),
-            (IdentityMode::Visual, &self.visual_unavailable),
-        ] {
-            match why {
-                None => offered.push(mode),
-                Some(r) => unavailable.push(ModeUnavailable { mode, reason_ja: r.clone() }),
-            }
-        }
+        let offered: Vec<IdentityMode> = [IdentityMode::Pin, IdentityMode::Visual]
+            .into_iter()
+            .filter(|m| !self.unavailable.iter().any(|u| u.mode == *m))
+            .collect();
         if offered.is_empty() {
             return Step::IdentityRefused { reason: RefusalReason::NoModeAvailable };
         }
-        Step::ChooseMode { offered, unavailable }
+        Step::ChooseMode { offered, unavailable: self.unavailable.clone() }
     }
 
     pub fn choose_mode(&mut self, mode: IdentityMode) -> Result<&Step, VisitError> {
@@ -295,7 +150,6 @@ impl VisitSession {
         if !offered.contains(&mode) {
             return Err(VisitError::ModeNotOffered(mode));
         }
-        self.mode = Some(mode);
         self.step = match mode {
             IdentityMode::Pin => Step::EnterPin { tries_left: None, message: None },
             IdentityMode::Visual => Step::EnterCollation { tries_left: None, message: None },
@@ -303,14 +157,24 @@ impl VisitSession {
         Ok(&self.step)
     }
 
+    fn idle(&self) -> Result<(), VisitError> {
+        if self.reading {
+            return Err(VisitError::ReadRunning);
+        }
+        Ok(())
+    }
+
     /// Back to the choice of mode (e.g. the patient does not want to risk
     /// the last PIN try). Secrets are wiped.
     pub fn back_to_mode_choice(&mut self) -> Result<&Step, VisitError> {
+        self.idle()?;
         match self.step {
             Step::EnterPin { .. }
             | Step::EnterCollation { .. }
             | Step::ConfirmLastTry { .. }
-            | Step::HoldCard { .. } => {
+            | Step::HoldCard { .. }
+            | Step::WrongCard { .. }
+            | Step::ConfirmNewCard { .. } => {
                 self.wipe_secrets();
                 self.step = self.mode_choice();
                 Ok(&self.step)
@@ -321,7 +185,7 @@ impl VisitSession {
 
     pub fn enter_pin(&mut self, typed: &str) -> Result<&Step, VisitError> {
         let Step::EnterPin { .. } = self.step else { return Err(self.wrong("enter_pin")) };
-        self.pin = Some(Pin::new(typed).map_err(VisitError::Secret)?);
+        self.secret = Some(HeldSecret::Pin(Pin::new(typed).map_err(VisitError::Secret)?));
         self.step = Step::HoldCard { mode: IdentityMode::Pin, message: None };
         Ok(&self.step)
     }
@@ -330,7 +194,8 @@ impl VisitSession {
         let Step::EnterCollation { .. } = self.step else {
             return Err(self.wrong("enter_collation"));
         };
-        self.collation = Some(CollationB::new(typed).map_err(VisitError::Secret)?);
+        let b = CollationB::new(typed).map_err(VisitError::Secret)?;
+        self.secret = Some(HeldSecret::Collation(b));
         self.step = Step::HoldCard { mode: IdentityMode::Visual, message: None };
         Ok(&self.step)
     }
@@ -345,6 +210,32 @@ impl VisitSession {
         Ok(&self.step)
     }
 
+    /// After [`Step::WrongCard`] or [`Step::ConfirmNewCard`]: hold another card.
+    pub fn hold_another_card(&mut self) -> Result<&Step, VisitError> {
+        self.idle()?;
+        let (Step::WrongCard { mode, .. } | Step::ConfirmNewCard { mode, .. }) = self.step else {
+            return Err(self.wrong("hold_another_card"));
+        };
+        self.unconfirmed_card = None;
+        self.step = Step::HoldCard { mode, message: None };
+        Ok(&self.step)
+    }
+
+    /// Staff confirmed, with the patient, that the card is the patient's
+    /// new card (reissued). The record says so; the clinic reviews it.
+    pub fn confirm_new_card(&mut self) -> Result<&Step, VisitError> {
+        self.idle()?;
+        let Step::ConfirmNewCard { mode, .. } = self.step else {
+            return Err(self.wrong("confirm_new_card"));
+        };
+        let Some(fingerprint) = self.unconfirmed_card.take() else {
+            return Err(self.wrong("confirm_new_card"));
+        };
+        self.confirmed_new_card = Some(fingerprint);
+        self.step = Step::HoldCard { mode, message: None };
+        Ok(&self.step)
+    }
+
     pub fn cancel(&mut self) -> &Step {
         self.wipe_secrets();
         self.visual = None;
@@ -354,89 +245,110 @@ impl VisitSession {
         &self.step
     }
 
-    /// The card is at the phone: read it for the chosen mode.
-    pub fn read_card<T: CardTransport>(
-        &mut self,
-        transport: T,
-        now: DateTime<Utc>,
-    ) -> Result<&Step, VisitError> {
-        self.read_card_with_progress(transport, now, &())
+    /// The card is at the phone: hands out the read (see `read.rs`). The
+    /// session stays at `HoldCard` and answers while it runs.
+    pub fn begin_read(&mut self, now: DateTime<Utc>) -> Result<CardRead, VisitError> {
+        self.idle()?;
+        let Step::HoldCard { mode, .. } = self.step else { return Err(self.wrong("read_card")) };
+        let secret = self.secret.take().ok_or_else(|| self.wrong("read_card"))?;
+        let challenge = (mode == IdentityMode::Pin).then(|| Challenge::new(&self.context, now));
+        self.reading = true;
+        Ok(CardRead {
+            mode,
+            secret,
+            confirm_last_try: self.last_try_confirmed,
+            check: self.card_check.clone(),
+            confirmed_new_card: self.confirmed_new_card.clone(),
+            challenge,
+            now,
+        })
     }
 
-    pub fn read_card_with_progress<T: CardTransport>(
+    /// Takes the read's outcome back and moves to the next step. After a
+    /// cancel, the outcome is dropped (and its secret wiped).
+    pub fn finish_read(&mut self, outcome: ReadOutcome, now: DateTime<Utc>) -> &Step {
+        self.reading = false;
+        if matches!(self.step, Step::Cancelled | Step::Done { .. }) {
+            return &self.step;
+        }
+        self.last_card_error = outcome.card_error().cloned();
+        // Kept for a resume (a card pulled away), unless the card used it.
+        self.secret = outcome.secret;
+        let mode = outcome.mode;
+        match outcome.result {
+            Ok((success, card_match)) => {
+                self.wipe_secrets();
+                self.card_match = Some(card_match);
+                self.after_success(success, now);
+            }
+            Err(ReadStop::OtherPatient(other)) => {
+                let message = other_patient_message_ja(&other);
+                self.step = Step::WrongCard { mode, belongs_to: other, message };
+            }
+            Err(ReadStop::Unconfirmed { fingerprint }) => {
+                self.unconfirmed_card = Some(fingerprint);
+                self.step = Step::ConfirmNewCard { mode, message: new_card_message_ja() };
+            }
+            Err(ReadStop::Card(e)) => self.after_card_error(mode, e),
+        }
+        &self.step
+    }
+
+    /// A whole read on one transport: [`Self::begin_read`], the read,
+    /// [`Self::finish_read`] (for the CLI and tests; the FFI runs the read
+    /// without holding the session).
+    pub async fn read_card<T: CardTransport>(
         &mut self,
         transport: T,
         now: DateTime<Utc>,
-        progress: &(dyn ReadProgress + Sync),
     ) -> Result<&Step, VisitError> {
-        let Step::HoldCard { mode, .. } = self.step else { return Err(self.wrong("read_card")) };
-        let extended = transport.supports_extended_length();
-        // The APDU counts of the flows (docs/benchmarks.md), for the progress bar.
-        let expected = match (mode, extended) {
-            (IdentityMode::Pin, true) => 6,
-            (IdentityMode::Pin, false) => 10,
-            (IdentityMode::Visual, true) => 9,
-            (IdentityMode::Visual, false) => 23,
+        self.read_card_with_progress(transport, now, None).await
+    }
+
+    pub async fn read_card_with_progress<T: CardTransport>(
+        &mut self,
+        transport: T,
+        now: DateTime<Utc>,
+        progress: Option<Arc<dyn ReadProgress>>,
+    ) -> Result<&Step, VisitError> {
+        let read = self.begin_read(now)?;
+        let outcome = read.run(transport, progress).await;
+        Ok(self.finish_read(outcome, now))
+    }
+
+    fn after_success(&mut self, success: ReadSuccess, now: DateTime<Utc>) {
+        let validity = match &success {
+            ReadSuccess::Pin { reading, .. } => reading.variant.certificate,
+            ReadSuccess::Visual(r) => r.variant.certificate,
         };
-        let counting =
-            Counting { inner: transport, done: AtomicU32::new(0), expected, sink: progress };
-        let mut reader = CardReader::new(counting);
-        let result = match mode {
-            IdentityMode::Pin => {
-                let pin = self.pin.as_ref().ok_or_else(|| self.wrong("read_card"))?;
-                let challenge = Challenge::new(&self.context, now);
-                let message = challenge.to_bytes();
-                reader.read_pin_mode(pin, self.last_try_confirmed, &message, now).map(|r| {
-                    self.certificate_validity = Some(validity_label(r.variant.certificate));
-                    let grace = match r.variant.certificate {
-                        Validity::Expired { grace_until } => Some(grace_until),
-                        _ => None,
-                    };
-                    let evidence = Evidence::Pin(PinEvidence {
-                        certificate: r.certificate.der().to_vec(),
-                        challenge,
-                        signed_message: r.signed_message,
-                        signature: r.signature,
-                        pin_tries_before: r.tries_before,
-                    });
-                    (grace, Some(evidence), None)
-                })
-            }
-            IdentityMode::Visual => {
-                let b = self.collation.as_ref().ok_or_else(|| self.wrong("read_card"))?;
-                reader.read_visual_mode(b, self.last_try_confirmed, now).map(|r| {
-                    self.certificate_validity = Some(validity_label(r.variant.certificate));
-                    let grace = match r.variant.certificate {
-                        Validity::Expired { grace_until } => Some(grace_until),
-                        _ => None,
-                    };
-                    (grace, None, Some(r))
-                })
-            }
-        };
-        self.last_card_error = result.as_ref().err().cloned();
-        match result {
-            Ok((grace_ended, evidence, visual)) => {
-                self.wipe_secrets();
-                if let Some(grace_ended) = grace_ended {
-                    self.step = Step::IdentityRefused {
-                        reason: RefusalReason::CertificateExpired { grace_ended },
-                    };
-                } else if let Some(v) = visual {
-                    self.step = Step::ComparePhoto {
-                        png: v.photo.png.clone(),
-                        width: v.photo.width,
-                        height: v.photo.height,
-                    };
-                    self.visual = Some(v);
-                } else {
-                    self.evidence = evidence;
-                    self.step = self.confirmed(IdentityMode::Pin, now);
-                }
-            }
-            Err(e) => self.after_card_error(mode, e),
+        self.certificate_validity = Some(validity_label(validity));
+        if let Validity::Expired { grace_until } = validity {
+            self.step = Step::IdentityRefused {
+                reason: RefusalReason::CertificateExpired { grace_ended: grace_until },
+            };
+            return;
         }
-        Ok(&self.step)
+        match success {
+            ReadSuccess::Pin { reading, challenge } => {
+                let reading = *reading;
+                self.evidence = Some(Evidence::Pin(PinEvidence {
+                    certificate: reading.certificate.der().to_vec(),
+                    challenge,
+                    signed_message: reading.signed_message,
+                    signature: reading.signature,
+                    pin_tries_before: reading.tries_before,
+                }));
+                self.step = self.confirmed(IdentityMode::Pin, now);
+            }
+            ReadSuccess::Visual(v) => {
+                self.step = Step::ComparePhoto {
+                    png: v.photo.png.clone(),
+                    width: v.photo.width,
+                    height: v.photo.height,
+                };
+                self.visual = Some(v);
+            }
+        }
     }
 
     fn confirmed(&self, mode: IdentityMode, now: DateTime<Utc>) -> Step {
@@ -448,17 +360,14 @@ impl VisitSession {
 
     fn after_card_error(&mut self, mode: IdentityMode, e: CardError) {
         let message = e.staff_message();
+        if let Some((lost, reason)) = UnavailableReason::from_card_error(&e) {
+            self.wipe_secrets();
+            self.unavailable.retain(|u| u.mode != lost);
+            self.unavailable.push(ModeUnavailable { mode: lost, reason, reason_ja: message });
+            self.step = self.mode_choice();
+            return;
+        }
         self.step = match e {
-            CardError::PinNotSet | CardError::Locked { secret: Secret::AuthPin } => {
-                self.wipe_secrets();
-                self.pin_unavailable = Some(message);
-                self.mode_choice()
-            }
-            CardError::NoPhoto | CardError::Locked { secret: Secret::CollationB } => {
-                self.wipe_secrets();
-                self.visual_unavailable = Some(message);
-                self.mode_choice()
-            }
             CardError::LastTryNeedsConfirmation { .. } => Step::ConfirmLastTry { mode, message },
             CardError::WrongSecret { secret: Secret::AuthPin, remaining } => {
                 self.wipe_secrets();
@@ -538,6 +447,7 @@ impl VisitSession {
             context: self.context.clone(),
             evidence,
             consent,
+            card_match: self.card_match.clone().unwrap_or(CardMatch::NotChecked),
             certificate_validity: self.certificate_validity.clone().unwrap_or_default(),
             completed_at: now,
         })
