@@ -3,13 +3,20 @@
 //!
 //! After matrix-rust-sdk's send queue: items were persisted (with their
 //! client-generated ids) before anything is sent; [`SyncClient::upload_due`]
-//! sends the oldest due item, one at a time; an item is marked sent only
-//! after the server acknowledged it; network failures, 429 and 5xx (and a
-//! reply that cannot be read) are transient: the item keeps its id and is
-//! retried later with exponential backoff and jitter, honouring Retry-After;
-//! a refusal (409, 422, other 4xx) wedges the item with the server's typed
-//! reason, and the items behind it go on. The shells report connectivity
-//! with [`SyncClient::set_online`].
+//! sends the oldest due item, one at a time (one round at a time per
+//! phone: two concurrent calls never send the same item); an item is marked
+//! sent only after the server acknowledged it; network failures, 429 and
+//! 5xx (and a reply that cannot be read) are transient: the item keeps its
+//! id and is retried later with exponential backoff and jitter, honouring
+//! Retry-After; a refusal (409, 422, other 4xx) wedges the item with the
+//! server's typed reason, and the items behind it go on. The shells report
+//! connectivity with [`SyncClient::set_online`].
+//!
+//! The store is SQLite: every call into it runs on the runtime's blocking
+//! pool, never on an async worker. The clinic server is trusted by the
+//! fingerprint learned at enrolment ([`tls`]).
+
+pub mod tls;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,7 +24,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use houmon_core::protocol::*;
-use houmon_store::{Store, StoreError};
+use houmon_store::{QueueItem, Store, StoreError};
+
+pub use tls::ServerPin;
 
 /// The longest wait between two tries of one item.
 const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
@@ -33,6 +42,10 @@ pub enum SyncError {
     Network(String),
     #[error("the server answered something unreadable: {0}")]
     Garbage(String),
+    /// The server address or its trust is not acceptable (plain HTTP to
+    /// another machine, HTTPS without a fingerprint).
+    #[error("insecure server address: {0}")]
+    Insecure(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -50,6 +63,10 @@ impl SyncError {
             }
             SyncError::Garbage(_) => {
                 "サーバーの応答を読み取れませんでした。記録は保存されており、後で再送します。"
+                    .into()
+            }
+            SyncError::Insecure(_) => {
+                "サーバーの接続情報が安全ではありません。クリニックで発行された登録用QRコードを読み取り直してください。"
                     .into()
             }
             SyncError::Store(e) => e.staff_message(),
@@ -81,6 +98,9 @@ pub struct SyncClient {
     token: Mutex<Option<String>>,
     store: Arc<Store>,
     online: AtomicBool,
+    /// One upload round at a time: two concurrent rounds would both see the
+    /// same due item and send it twice.
+    uploading: tokio::sync::Mutex<()>,
 }
 
 fn short(e: &reqwest::Error) -> String {
@@ -90,27 +110,54 @@ fn short(e: &reqwest::Error) -> String {
 }
 
 impl SyncClient {
-    pub fn new(base_url: &str, store: Arc<Store>, token: Option<String>) -> SyncClient {
+    /// A client for the clinic server at `base_url`, trusted by `pin` (the
+    /// fingerprint from enrolment); plain HTTP only to loopback.
+    pub fn new(
+        base_url: &str,
+        store: Arc<Store>,
+        token: Option<String>,
+        pin: Option<ServerPin>,
+    ) -> Result<SyncClient, SyncError> {
+        tls::check_url(base_url, pin.as_ref()).map_err(SyncError::Insecure)?;
+        let tls = match pin {
+            Some(pin) => tls::client_config(pin),
+            None => tls::trust_nothing_config(),
+        };
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(10))
+            .https_only(pin.is_some())
+            .use_preconfigured_tls(tls)
             .build()
-            .expect("an HTTP client with default TLS settings builds");
-        SyncClient {
+            .map_err(|e| SyncError::Insecure(short(&e)))?;
+        Ok(SyncClient {
             http,
             base: base_url.trim_end_matches('/').to_owned(),
             token: Mutex::new(token),
             store,
             online: AtomicBool::new(true),
-        }
+            uploading: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Runs store work on the blocking pool (SQLite never on an async worker).
+    async fn db<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, SyncError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| SyncError::Network(format!("store task: {e}")))?
+            .map_err(SyncError::from)
     }
 
     /// The shells report connectivity changes here.
-    pub fn set_online(&self, online: bool) {
+    pub async fn set_online(&self, online: bool) {
         let was = self.online.swap(online, Ordering::SeqCst);
         if online && !was {
             // Back online: what waited for the network is due now.
-            if let Err(e) = self.store.all_due_now() {
+            if let Err(e) = self.db(|s| s.all_due_now()).await {
                 tracing::warn!(error = %e, "could not reset retry times");
             }
         }
@@ -157,23 +204,26 @@ impl SyncClient {
     }
 
     /// Sends due items, oldest first, one in flight, until none is due or a
-    /// transient failure ends the round.
+    /// transient failure ends the round. A second call waits for the first.
     pub async fn upload_due(&self) -> Result<SyncReport, SyncError> {
+        let _round = self.uploading.lock().await;
         let mut report = SyncReport::default();
         if !self.is_online() {
             return Err(SyncError::Offline);
         }
         let token = self.token()?;
-        while let Some(item) = self.store.next_due(Utc::now())? {
-            let payload = match self.store.payload(&item.id) {
+        loop {
+            let Some(item) = self.db(|s| s.next_due(Utc::now())).await? else { break };
+            let id = item.id.clone();
+            let payload = match self.db(move |s| s.payload(&id)).await {
                 Ok(p) => p,
-                Err(StoreError::Corrupt { reason, .. }) => {
+                Err(SyncError::Store(StoreError::Corrupt { reason, .. })) => {
                     let why = format!("corrupt-row: {reason}");
-                    self.store.wedge(&item.id, &why)?;
+                    self.wedge(&item, &why).await?;
                     report.wedged.push((item.id, why));
                     continue;
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(e),
             };
             let sent = self
                 .http
@@ -187,7 +237,7 @@ impl SyncClient {
                 Ok(r) => r,
                 Err(e) => {
                     let why = short(&e);
-                    self.store.mark_retry(&item.id, &why, Utc::now() + backoff(item.attempts))?;
+                    self.retry_later(&item, &why, backoff(item.attempts)).await?;
                     report.deferred = Some(why);
                     return Ok(report);
                 }
@@ -203,7 +253,8 @@ impl SyncClient {
             match status {
                 200 | 201 => match serde_json::from_slice::<UploadResponse>(&body) {
                     Ok(r) => {
-                        self.store.mark_sent(&item.id, Utc::now())?;
+                        let id = item.id.clone();
+                        self.db(move |s| s.mark_sent(&id, Utc::now())).await?;
                         match r.status {
                             UploadStatus::Accepted => report.sent.push(item.id),
                             UploadStatus::Duplicate => report.duplicates.push(item.id),
@@ -212,11 +263,7 @@ impl SyncClient {
                     // The server may have stored it: retry (the id makes it idempotent).
                     Err(e) => {
                         let why = format!("unreadable acknowledgement: {e}");
-                        self.store.mark_retry(
-                            &item.id,
-                            &why,
-                            Utc::now() + backoff(item.attempts),
-                        )?;
+                        self.retry_later(&item, &why, backoff(item.attempts)).await?;
                         report.deferred = Some(why);
                         return Ok(report);
                     }
@@ -225,7 +272,7 @@ impl SyncClient {
                 429 | 500..=599 => {
                     let wait = backoff(item.attempts).max(retry_after.unwrap_or_default());
                     let why = format!("HTTP {status}");
-                    self.store.mark_retry(&item.id, &why, Utc::now() + wait)?;
+                    self.retry_later(&item, &why, wait).await?;
                     report.deferred = Some(why);
                     return Ok(report);
                 }
@@ -241,12 +288,32 @@ impl SyncClient {
                         ),
                         Err(_) => format!("HTTP {status}"),
                     };
-                    self.store.wedge(&item.id, &why)?;
+                    self.wedge(&item, &why).await?;
                     report.wedged.push((item.id, why));
                 }
             }
         }
         Ok(report)
+    }
+
+    async fn retry_later(
+        &self,
+        item: &QueueItem,
+        why: &str,
+        wait: Duration,
+    ) -> Result<(), SyncError> {
+        let (id, why) = (item.id.clone(), why.to_owned());
+        self.db(move |s| s.mark_retry(&id, &why, Utc::now() + wait)).await
+    }
+
+    async fn wedge(&self, item: &QueueItem, why: &str) -> Result<(), SyncError> {
+        let (id, why) = (item.id.clone(), why.to_owned());
+        self.db(move |s| s.wedge(&id, &why)).await
+    }
+
+    /// When the earliest pending item is due again.
+    pub async fn next_wakeup(&self) -> Result<Option<DateTime<Utc>>, SyncError> {
+        self.db(|s| s.next_wakeup()).await
     }
 
     /// Downloads the day's roster and keeps it (sealed) for offline use;
@@ -267,19 +334,29 @@ impl SyncClient {
                         let roster: Roster = serde_json::from_slice(&body)
                             .map_err(|e| SyncError::Garbage(e.to_string()))?;
                         let now = Utc::now();
-                        self.store.put_roster(&key, &body, now)?;
+                        let k = key.clone();
+                        self.db(move |s| s.put_roster(&k, &body, now)).await?;
                         return Ok((roster, now, true));
                     }
                 }
             }
         }
-        match self.store.roster(&key)? {
+        self.kept_roster(day).await?.map(|(r, at)| (r, at, false)).ok_or(SyncError::Offline)
+    }
+
+    /// The roster of `day` as kept on the phone (no network).
+    pub async fn kept_roster(
+        &self,
+        day: NaiveDate,
+    ) -> Result<Option<(Roster, DateTime<Utc>)>, SyncError> {
+        let key = day.to_string();
+        match self.db(move |s| s.roster(&key)).await? {
             Some((at, json)) => {
                 let roster =
                     serde_json::from_slice(&json).map_err(|e| SyncError::Garbage(e.to_string()))?;
-                Ok((roster, at, false))
+                Ok(Some((roster, at)))
             }
-            None => Err(SyncError::Offline),
+            None => Ok(None),
         }
     }
 
@@ -291,7 +368,7 @@ impl SyncClient {
         let token = self.token()?;
         let mut total = 0;
         loop {
-            let since = self.store.results_cursor()?;
+            let since = self.db(|s| s.results_cursor()).await?;
             let resp = self
                 .http
                 .get(format!("{}/v1/results?since={since}", self.base))
@@ -299,8 +376,10 @@ impl SyncClient {
                 .send()
                 .await
                 .map_err(|e| SyncError::Network(short(&e)))?;
-            if resp.status().as_u16() == 401 {
-                return Err(SyncError::Unauthorized);
+            match resp.status().as_u16() {
+                401 | 403 => return Err(SyncError::Unauthorized),
+                200 => {}
+                other => return Err(SyncError::Network(format!("HTTP {other}"))),
             }
             let body = resp.bytes().await.map_err(|e| SyncError::Network(short(&e)))?;
             let page: ResultsPage =
@@ -308,19 +387,27 @@ impl SyncClient {
             if page.results.is_empty() {
                 return Ok(total);
             }
-            let now = Utc::now();
-            for r in &page.results {
-                let json = serde_json::to_vec(r).unwrap_or_default();
-                self.store.put_result(r.cursor, &r.patient_id, &json, now)?;
-            }
             total += page.results.len();
+            self.db(move |s| {
+                let now = Utc::now();
+                for r in &page.results {
+                    let json = serde_json::to_vec(r).unwrap_or_default();
+                    s.put_result(r.cursor, &r.patient_id, &json, now)?;
+                }
+                Ok(())
+            })
+            .await?;
         }
     }
 
     /// The last result the phone holds for a patient. Never a guess: if the
     /// server has not answered, there is nothing to show.
-    pub fn last_result(&self, patient_id: &str) -> Result<Option<EligibilityResult>, SyncError> {
-        match self.store.latest_result(patient_id)? {
+    pub async fn last_result(
+        &self,
+        patient_id: &str,
+    ) -> Result<Option<EligibilityResult>, SyncError> {
+        let id = patient_id.to_owned();
+        match self.db(move |s| s.latest_result(&id)).await? {
             Some(json) => Ok(serde_json::from_slice(&json).ok()),
             None => Ok(None),
         }
