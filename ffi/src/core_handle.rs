@@ -1,21 +1,29 @@
 // SPDX-License-Identifier: MPL-2.0
 //! `HoumonCore`: the app's handle, opened on a database path with a key
 //! from the platform's KeyProvider.
+//!
+//! Runtime rules (ADR 0004): nothing here blocks the caller's thread.
+//! SQLite runs on the runtime's blocking pool (`blocking`), HTTP on its
+//! workers (`spawn`); the only synchronous exports touch memory alone.
 
 use std::sync::{Arc, Once};
 
 use chrono::{NaiveDate, Utc};
-use houmon_core::visit::{new_id, SessionOptions, VisitContext};
+use houmon_core::visit::{new_id, CardCheck, SessionOptions, VisitContext};
 use houmon_store::{ItemState, Store, StoreKey};
+use houmon_sync::{ServerPin, SyncClient};
 use tracing_subscriber::layer::SubscriberExt;
 use zeroize::Zeroizing;
 
+use crate::error::Kind;
 use crate::foreign::{KeyProvider, LogSink, SinkLayer};
-use crate::records::{QueueEntry, QueueState, RosterPatient, RosterView, SyncSummary, VisitStart};
+use crate::records::{
+    instant, CalendarDate, EligibilityView, QueueEntry, QueueState, RosterPatient, RosterView,
+    SyncSummary, VisitStart,
+};
 use crate::runtime::{blocking, spawn};
 use crate::session::VisitSession;
 use crate::HoumonError;
-use houmon_sync::SyncClient;
 
 #[derive(uniffi::Object)]
 pub struct HoumonCore {
@@ -32,10 +40,12 @@ impl HoumonCore {
 
     fn sync_client(&self) -> Result<Arc<SyncClient>, HoumonError> {
         self.sync.lock().unwrap_or_else(|e| e.into_inner()).clone().ok_or_else(|| {
-            HoumonError::NotRegistered {
-                staff_message:
-                    "クリニックのサーバーが設定されていません。管理者に連絡してください。".into(),
-            }
+            HoumonError::make(
+                Kind::NotRegistered,
+                "sync.not-connected",
+                "クリニックのサーバーが設定されていません。管理者に連絡してください。".into(),
+                "connect() was not called".into(),
+            )
         })
     }
 }
@@ -61,8 +71,14 @@ impl HoumonCore {
         keep_photo: bool,
     ) -> Result<Arc<HoumonCore>, HoumonError> {
         blocking(move || {
-            let raw = Zeroizing::new(keys.database_key().map_err(|e| HoumonError::WrongKey {
-                staff_message: format!("鍵を取得できません: {e}"),
+            let raw = Zeroizing::new(keys.database_key().map_err(|e| {
+                HoumonError::make(
+                    Kind::WrongKey,
+                    "store.key-unavailable",
+                    "端末内のデータの鍵を取得できません。端末のロックを解除してから、もう一度お試しください。"
+                        .into(),
+                    e.to_string(),
+                )
             })?);
             let key = StoreKey::from_bytes(&raw)?;
             let store = Store::open(&db_path, key)?;
@@ -77,17 +93,24 @@ impl HoumonCore {
     }
 
     /// Starts a visit; the visit id is generated here and is the upload's
-    /// idempotency key.
-    pub fn start_visit(&self, start: VisitStart) -> Result<Arc<VisitSession>, HoumonError> {
-        let first_visit_on = match start.first_visit_on.as_deref() {
-            None | Some("") => None,
-            Some(d) => Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
-                HoumonError::InvalidInput {
-                    staff_message: format!(
-                        "初回訪問日の形式が正しくありません({d})。YYYY-MM-DD で入力してください。"
-                    ),
-                }
-            })?),
+    /// idempotency key. With a `round_day`, the day's kept roster tells
+    /// whose card is read (works offline).
+    pub async fn start_visit(&self, start: VisitStart) -> Result<Arc<VisitSession>, HoumonError> {
+        let first_visit_on = start.first_visit_on.map(NaiveDate::try_from).transpose()?;
+        let round_day = start.round_day.map(NaiveDate::try_from).transpose()?;
+        let client = self.sync.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let check = match (round_day, client) {
+            (Some(day), Some(client)) => {
+                let patient = start.patient_id.clone();
+                spawn(async move {
+                    Ok(match client.kept_roster(day).await? {
+                        Some((roster, _)) => roster.card_check(patient.as_deref()),
+                        None => CardCheck::none(),
+                    })
+                })
+                .await?
+            }
+            _ => CardCheck::none(),
         };
         let ctx = VisitContext {
             visit_id: new_id("v"),
@@ -101,14 +124,33 @@ impl HoumonCore {
         Ok(VisitSession::new(
             ctx,
             SessionOptions { keep_photo: self.keep_photo },
+            check,
             self.store.clone(),
         ))
     }
 
-    /// Points the core at the clinic server (`token` from an earlier registration).
-    pub fn connect(&self, server_url: String, token: Option<String>) {
-        let client = Arc::new(SyncClient::new(&server_url, self.store.clone(), token));
+    /// Points the core at the clinic server: its address and the
+    /// fingerprint learned at enrolment (`sha256:…`; none only for a
+    /// loopback test server), and the token from an earlier registration.
+    pub fn connect(
+        &self,
+        server_url: String,
+        server_pin: Option<String>,
+        token: Option<String>,
+    ) -> Result<(), HoumonError> {
+        let pin = match server_pin.as_deref() {
+            None | Some("") => None,
+            Some(p) => Some(ServerPin::parse(p).ok_or_else(|| {
+                HoumonError::invalid_input(
+                    "sync.bad-pin",
+                    "サーバーの指紋の形式が正しくありません。登録用QRコードを読み取り直してください。"
+                        .into(),
+                )
+            })?),
+        };
+        let client = Arc::new(SyncClient::new(&server_url, self.store.clone(), token, pin)?);
         *self.sync.lock().unwrap_or_else(|e| e.into_inner()) = Some(client);
+        Ok(())
     }
 
     /// Registers this device; returns the token to keep (in the Keychain /
@@ -125,70 +167,78 @@ impl HoumonCore {
     }
 
     /// The shell reports connectivity changes.
-    pub fn set_online(&self, online: bool) -> Result<(), HoumonError> {
-        self.sync_client()?.set_online(online);
-        Ok(())
+    pub async fn set_online(&self, online: bool) -> Result<(), HoumonError> {
+        let client = self.sync_client()?;
+        spawn(async move {
+            client.set_online(online).await;
+            Ok(())
+        })
+        .await
     }
 
     /// Sends what is due, one record at a time, and fetches new results.
+    /// Two calls at once run one after the other (never the same record
+    /// twice). A failure to fetch results is reported, not dropped.
     pub async fn sync_now(&self) -> Result<SyncSummary, HoumonError> {
         let client = self.sync_client()?;
-        let store = self.store.clone();
         spawn(async move {
             let r = client.upload_due().await?;
-            let _ = client.pull_results().await;
+            let (results_received, results_error) = match client.pull_results().await {
+                Ok(n) => (n as u32, None),
+                Err(e) => {
+                    tracing::warn!(error = %e, "results not fetched");
+                    (0, Some(e.staff_message()))
+                }
+            };
             Ok(SyncSummary {
                 sent: r.sent.len() as u32,
                 duplicates: r.duplicates.len() as u32,
                 wedged: r.wedged.len() as u32,
                 deferred: r.deferred,
-                next_retry_at: store.next_wakeup()?.map(|t| t.to_rfc3339()),
+                next_retry_at: client.next_wakeup().await?.map(instant),
+                results_received,
+                results_error,
             })
         })
         .await
     }
 
     /// The patient's eligibility as the app shows it: only from a server
-    /// result, with its date; marked when shown offline.
-    pub fn eligibility(&self, patient_id: String) -> Result<String, HoumonError> {
+    /// result, with its time; marked when shown offline.
+    pub async fn eligibility(&self, patient_id: String) -> Result<EligibilityView, HoumonError> {
         let client = self.sync_client()?;
-        let result = client.last_result(&patient_id)?;
-        Ok(houmon_sync::eligibility_label(result.as_ref(), client.is_online()))
+        spawn(async move {
+            let r = client.last_result(&patient_id).await?;
+            Ok(EligibilityView::of(r.as_ref(), client.is_online()))
+        })
+        .await
     }
 
-    /// The day's round (`YYYY-MM-DD`): downloaded and kept sealed on the
-    /// phone; offline, the kept copy with the time it was fetched.
-    pub async fn roster(&self, day: String) -> Result<RosterView, HoumonError> {
+    /// The day's round: downloaded and kept sealed on the phone; offline,
+    /// the kept copy with the time it was fetched.
+    pub async fn roster(&self, day: CalendarDate) -> Result<RosterView, HoumonError> {
         let client = self.sync_client()?;
-        let date =
-            NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|_| HoumonError::InvalidInput {
-                staff_message: format!(
-                    "日付の形式が正しくありません({day})。YYYY-MM-DD で指定してください。"
-                ),
-            })?;
+        let date = NaiveDate::try_from(day)?;
         spawn(async move {
             let (roster, fetched_at, fresh) = client.roster(date).await?;
             let online = client.is_online();
-            let patients = roster
-                .entries
-                .into_iter()
-                .map(|e| {
-                    let last =
-                        client.last_result(&e.patient_id).ok().flatten().or(e.last_eligibility);
-                    RosterPatient {
-                        eligibility: houmon_sync::eligibility_label(last.as_ref(), online && fresh),
-                        patient_id: e.patient_id,
-                        name: e.name,
-                        address: e.address,
-                        birth_date: e.birth_date.to_string(),
-                        consent_until: e.consent_until.map(|d| d.to_string()),
-                        card_enrolled: e.enrolled_certificate.is_some(),
-                    }
-                })
-                .collect();
+            let mut patients = Vec::with_capacity(roster.entries.len());
+            for e in roster.entries {
+                let last = client.last_result(&e.patient_id).await?.or(e.last_eligibility);
+                patients.push(RosterPatient {
+                    eligibility: EligibilityView::of(last.as_ref(), online && fresh),
+                    patient_id: e.patient_id,
+                    name: e.name,
+                    address: e.address,
+                    birth_date: e.birth_date.into(),
+                    facility: e.facility,
+                    consent_until: e.consent_until.map(Into::into),
+                    card_enrolled: e.enrolled_certificate.is_some(),
+                });
+            }
             Ok(RosterView {
-                day: roster.day.to_string(),
-                fetched_at: fetched_at.to_rfc3339(),
+                day: roster.day.into(),
+                fetched_at: instant(fetched_at),
                 fresh,
                 patients,
             })
@@ -197,13 +247,15 @@ impl HoumonCore {
     }
 
     /// Sends a wedged record again (after staff looked at the reason).
-    pub fn retry(&self, record_id: String) -> Result<(), HoumonError> {
-        Ok(self.store.retry(&record_id)?)
+    pub async fn retry(&self, record_id: String) -> Result<(), HoumonError> {
+        let store = self.store.clone();
+        blocking(move || Ok(store.retry(&record_id)?)).await
     }
 
     /// Discards a wedged record (staff decided it cannot be sent).
-    pub fn discard(&self, record_id: String) -> Result<(), HoumonError> {
-        Ok(self.store.discard(&record_id)?)
+    pub async fn discard(&self, record_id: String) -> Result<(), HoumonError> {
+        let store = self.store.clone();
+        blocking(move || Ok(store.discard(&record_id)?)).await
     }
 
     /// Queue entries in a state, oldest first.

@@ -5,11 +5,12 @@
 //! `houmon-store`, in the application-services style: objects that wrap an
 //! inner Rust type, records and enums for every step, one public error type
 //! ([`HoumonError`]) mapped from the internal errors in one place
-//! (`error.rs`). The shells implement three foreign traits: the NFC
-//! [`CardTransport`], the [`KeyProvider`] (Android Keystore / iOS Keychain)
-//! and a [`LogSink`]. Async methods run on one tokio runtime owned here
-//! (`runtime.rs`); a blocking `transceive` runs on its blocking pool, never
-//! on a worker.
+//! (`error.rs`). The shells implement the foreign traits: the NFC
+//! [`CardTransport`] (async `transceive`, and its [`TransportLimits`]), the
+//! [`KeyProvider`] (Android Keystore / iOS Keychain), a [`LogSink`] and a
+//! [`ReadProgressListener`]. Async methods run on one tokio runtime owned
+//! here (`runtime.rs`): the card read awaits the shell's transport on its
+//! workers; SQLite runs on its blocking pool; nothing blocks the caller.
 
 uniffi::setup_scaffolding!("houmon");
 
@@ -26,9 +27,9 @@ mod testing;
 pub use core_handle::HoumonCore;
 pub use error::HoumonError;
 pub use foreign::{
-    CardTransport, KeyProvider, KeyProviderFailure, LogLevel, LogSink, ReadProgressListener,
-    TransportFailure,
+    iphone_transport_limits, CardTransport, KeyProvider, KeyProviderFailure, LogLevel, LogSink,
+    ReadPhase, ReadProgress, ReadProgressListener, TransportFailure, TransportLimits,
 };
-pub use reception::{assess_reception, ReceptionGuidance};
+pub use reception::*;
 pub use records::*;
 pub use session::VisitSession;

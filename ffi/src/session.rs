@@ -5,8 +5,10 @@
 //! right step, a read that stopped throws what the app may want to react to:
 //! `WrongSecret` (tries left), `CardRemoved` (hold it again: the read
 //! resumes), `CardProblem`, `Cancelled`.
+//!
+//! The card read runs without holding the session: `step()` and `cancel()`
+//! answer at once while the card is being read (`houmon_core::visit::read`).
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::Utc;
@@ -14,25 +16,32 @@ use houmon_core::visit::{self as v, SessionOptions, VisitContext};
 use houmon_store::Store;
 use zeroize::Zeroizing;
 
-use crate::foreign::{CardTransport, ForeignProgress, ForeignTransport, ReadProgressListener};
+use crate::foreign::{
+    Cancel, CardTransport, ForeignProgress, ForeignTransport, ReadProgressListener,
+};
 use crate::records::{ConsentInput, IdentityMode, VisitStep, VisualReason};
-use crate::runtime::blocking;
+use crate::runtime::{blocking, spawn};
 use crate::HoumonError;
 
 #[derive(uniffi::Object)]
 pub struct VisitSession {
     inner: Arc<Mutex<v::VisitSession>>,
-    cancelled: Arc<AtomicBool>,
+    cancel: Arc<Cancel>,
     store: Arc<Store>,
     visit_id: String,
 }
 
 impl VisitSession {
-    pub(crate) fn new(ctx: VisitContext, options: SessionOptions, store: Arc<Store>) -> Arc<Self> {
+    pub(crate) fn new(
+        ctx: VisitContext,
+        options: SessionOptions,
+        check: v::CardCheck,
+        store: Arc<Store>,
+    ) -> Arc<Self> {
         let visit_id = ctx.visit_id.clone();
         Arc::new(VisitSession {
-            inner: Arc::new(Mutex::new(v::VisitSession::new(ctx, options))),
-            cancelled: Arc::new(AtomicBool::new(false)),
+            inner: Arc::new(Mutex::new(v::VisitSession::new(ctx, options).with_card_check(check))),
+            cancel: Arc::new(Cancel::default()),
             store,
             visit_id,
         })
@@ -48,7 +57,7 @@ impl VisitSession {
     {
         let mut s = self.lock();
         f(&mut s)?;
-        Ok(s.step().into())
+        Ok(VisitStep::from_session(&s))
     }
 }
 
@@ -59,8 +68,14 @@ impl VisitSession {
         self.visit_id.clone()
     }
 
+    /// The step to render (answers at once, also during a card read).
     pub fn step(&self) -> VisitStep {
-        self.lock().step().into()
+        VisitStep::from_session(&self.lock())
+    }
+
+    /// Whether a card read is running.
+    pub fn is_reading(&self) -> bool {
+        self.lock().is_reading()
     }
 
     pub fn choose_mode(&self, mode: IdentityMode) -> Result<VisitStep, HoumonError> {
@@ -88,35 +103,46 @@ impl VisitSession {
         self.with(|s| s.back_to_mode_choice().map(|_| ()))
     }
 
-    /// The card is at the phone. Runs the read on the core's blocking pool.
+    /// After `WrongCard` or `ConfirmNewCard`: hold another card.
+    pub fn hold_another_card(&self) -> Result<VisitStep, HoumonError> {
+        self.with(|s| s.hold_another_card().map(|_| ()))
+    }
+
+    /// Staff confirmed with the patient that this is the patient's new
+    /// (reissued) card; the record says so and the clinic reviews it.
+    pub fn confirm_new_card(&self) -> Result<VisitStep, HoumonError> {
+        self.with(|s| s.confirm_new_card().map(|_| ()))
+    }
+
+    /// The card is at the phone. The read runs on the core's runtime,
+    /// awaiting the shell's async `transceive`; the session is not held
+    /// meanwhile.
     pub async fn read_card(
         self: Arc<Self>,
         transport: Arc<dyn CardTransport>,
         progress: Option<Arc<dyn ReadProgressListener>>,
     ) -> Result<VisitStep, HoumonError> {
-        let this = self.clone();
-        blocking(move || {
-            let transport =
-                ForeignTransport { inner: transport, cancelled: this.cancelled.clone() };
-            let progress = ForeignProgress(progress);
-            let mut s = this.lock();
-            s.read_card_with_progress(transport, Utc::now(), &progress)?;
-            if this.cancelled.load(Ordering::SeqCst) {
-                s.cancel();
-                return Err(HoumonError::cancelled());
-            }
-            let step: VisitStep = s.step().into();
-            match (s.step(), s.last_card_error()) {
-                (
-                    v::Step::HoldCard { .. }
-                    | v::Step::EnterPin { .. }
-                    | v::Step::EnterCollation { .. },
-                    Some(e),
-                ) => Err(e.clone().into()),
-                _ => Ok(step),
-            }
-        })
-        .await
+        let read = self.lock().begin_read(Utc::now())?;
+        let transport = ForeignTransport::new(transport, self.cancel.clone());
+        let progress = progress
+            .map(|l| Arc::new(ForeignProgress(l)) as Arc<dyn houmon_core::progress::ReadProgress>);
+        let outcome = spawn(async move { Ok(read.run(transport, progress).await) }).await?;
+        let mut s = self.lock();
+        s.finish_read(outcome, Utc::now());
+        if self.cancel.is_cancelled() {
+            s.cancel();
+            return Err(HoumonError::cancelled());
+        }
+        let step = VisitStep::from_session(&s);
+        match (s.step(), s.last_card_error()) {
+            (
+                v::Step::HoldCard { .. }
+                | v::Step::EnterPin { .. }
+                | v::Step::EnterCollation { .. },
+                Some(e),
+            ) => Err(e.clone().into()),
+            _ => Ok(step),
+        }
     }
 
     /// Staff compared the patient with the photo: they match.
@@ -146,28 +172,17 @@ impl VisitSession {
             let record = s.record_for_consent(consent.into(), now)?;
             this.store.enqueue(&record.id, record.to_json().as_bytes(), now)?;
             s.finish(record)?;
-            Ok(s.step().into())
+            Ok(VisitStep::from_session(&s))
         })
         .await
     }
 
-    /// Cancels at any step (also during a read: it stops before the next APDU).
+    /// Cancels at any step, also during a read: the read stops before its
+    /// next APDU (an APDU waiting on the card is abandoned).
     pub fn cancel(&self) -> VisitStep {
-        self.cancelled.store(true, Ordering::SeqCst);
-        // During a read the session is busy (possibly calling this very
-        // method from the transport): the read sees the flag before its next
-        // APDU and cancels the session itself.
-        match self.inner.try_lock() {
-            Ok(mut s) => {
-                s.cancel();
-                s.step().into()
-            }
-            Err(std::sync::TryLockError::Poisoned(p)) => {
-                let mut s = p.into_inner();
-                s.cancel();
-                s.step().into()
-            }
-            Err(std::sync::TryLockError::WouldBlock) => VisitStep::Cancelled,
-        }
+        self.cancel.cancel();
+        let mut s = self.lock();
+        s.cancel();
+        VisitStep::from_session(&s)
     }
 }

@@ -3,6 +3,9 @@
 //! forward their `CardTransport` to.
 
 use houmon_core::transport::{CardTransport as _, TransportError};
+
+use crate::foreign::TransportLimits;
+use crate::records::IdentityMode;
 use houmon_vcard::{CardConfig, Faults, Holder, Variant, VirtualCard};
 
 use crate::foreign::TransportFailure;
@@ -17,44 +20,56 @@ pub struct TestCard {
 impl TestCard {
     /// `variant`: standard, face-recognition, no-photo, expired-in-grace,
     /// expired, one-try-left, locked, collation-one-try-left.
+    /// `limits`: the reader this card sits behind (reported and enforced:
+    /// an answer over `max_response` drops the tag, like some iPhones).
     /// `tag_lost_at`: the card leaves the field at that APDU (once).
     /// `pin`: the card's PIN (default 1234).
     #[uniffi::constructor]
     pub fn new(
         variant: String,
-        extended_length: bool,
+        limits: TransportLimits,
         tag_lost_at: Option<u32>,
         pin: Option<String>,
     ) -> Result<Self, HoumonError> {
-        let variant = Variant::from_name(&variant).ok_or_else(|| HoumonError::InvalidInput {
-            staff_message: format!("unknown variant {variant}"),
+        let variant = Variant::from_name(&variant).ok_or_else(|| {
+            HoumonError::invalid_input("test.variant", format!("unknown variant {variant}"))
         })?;
         let faults = Faults { tag_lost_at: tag_lost_at.map(|n| n as usize), ..Faults::default() };
         let mut holder = Holder::default();
         if let Some(pin) = pin {
             holder.pin = pin;
         }
+        let limits: houmon_core::transport::TransportLimits = limits.into();
         Ok(TestCard {
             card: VirtualCard::new(CardConfig {
                 holder,
                 variant,
-                extended_length,
+                extended_length: limits.extended_length,
+                max_command: limits.max_command,
+                max_response: limits.max_response,
                 faults,
                 ..CardConfig::default()
             }),
         })
     }
 
+    /// One APDU, as the reader would carry it (blocking; the Kotlin test's
+    /// async transport calls it from a coroutine).
     pub fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TransportFailure> {
-        self.card.transceive(&apdu).map_err(|e| match e {
+        self.card.exchange(&apdu).map_err(|e| match e {
             TransportError::TagLost => TransportFailure::TagLost,
             TransportError::Timeout => TransportFailure::Timeout,
             TransportError::Io { reason } => TransportFailure::Io { reason },
         })
     }
 
-    pub fn supports_extended_length(&self) -> bool {
-        self.card.supports_extended_length()
+    pub fn limits(&self) -> TransportLimits {
+        let l = self.card.limits();
+        TransportLimits {
+            extended_length: l.extended_length,
+            max_command: l.max_command as u32,
+            max_response: l.max_response as u32,
+        }
     }
 
     /// The card is held to the phone again.
@@ -65,6 +80,27 @@ impl TestCard {
     /// VERIFY commands with a secret that reached the card.
     pub fn verify_count(&self) -> u32 {
         self.card.log().iter().filter(|e| e.is_verify_with_secret()).count() as u32
+    }
+
+    /// Every APDU the card received.
+    pub fn apdu_count(&self) -> u32 {
+        self.card.log().len() as u32
+    }
+
+    /// Answers longer than the reader carries (must stay 0).
+    pub fn oversized_answers(&self) -> u32 {
+        self.card.oversized_answers() as u32
+    }
+
+    /// The APDUs the core's plan expects for a whole read in `mode` on this
+    /// card (`houmon_core::plan`), for the tests' exact-count checks.
+    pub fn planned_apdus(&self, mode: IdentityMode) -> u32 {
+        let plan = houmon_core::plan::ReadPlan::new(self.card.limits());
+        let cert = Some(self.card.auth_certificate_der().len());
+        match mode {
+            IdentityMode::Pin => plan.pin_mode(cert),
+            IdentityMode::Visual => plan.visual_mode(cert, Some(self.card.face_span())),
+        }
     }
 }
 
@@ -96,6 +132,7 @@ impl TestClinic {
                     birth_date: chrono::NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default(),
                     insurance: Some(numbers(i)),
                     round_day: None,
+                    facility: None,
                 })
                 .collect();
             let data = (0..6)

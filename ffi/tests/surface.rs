@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: MPL-2.0
-//! The FFI surface from Rust: what the shells see, without a JVM.
+//! The FFI surface from Rust: what the shells see, without a JVM — and the
+//! core's runtime promises (ADR 0004): the session answers during a card
+//! read, two syncs at once never send a record twice, a failing results
+//! pull is reported.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use houmon_core::transport::CardTransport as _;
 use houmon_ffi::*;
@@ -14,13 +20,39 @@ impl KeyProvider for Keys {
     }
 }
 
-struct Card(VirtualCard);
-impl CardTransport for Card {
-    fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TransportFailure> {
-        self.0.transceive(&apdu).map_err(|_| TransportFailure::TagLost)
+/// The shell's transport over a virtual card; `gate`: the APDU number at
+/// which it waits (like a card that is slow to answer) until released.
+struct Card {
+    card: VirtualCard,
+    seen: AtomicUsize,
+    gate: Option<(usize, Arc<tokio::sync::Notify>, Arc<tokio::sync::Notify>)>,
+}
+
+impl Card {
+    fn new(card: VirtualCard) -> Arc<Self> {
+        Arc::new(Card { card, seen: AtomicUsize::new(0), gate: None })
     }
-    fn supports_extended_length(&self) -> bool {
-        true
+}
+
+#[async_trait::async_trait]
+impl CardTransport for Card {
+    async fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TransportFailure> {
+        let n = self.seen.fetch_add(1, Ordering::SeqCst);
+        if let Some((at, waiting, release)) = &self.gate {
+            if n == *at {
+                waiting.notify_one();
+                release.notified().await;
+            }
+        }
+        self.card.exchange(&apdu).map_err(|_| TransportFailure::TagLost)
+    }
+    fn limits(&self) -> TransportLimits {
+        let l = self.card.limits();
+        TransportLimits {
+            extended_length: l.extended_length,
+            max_command: l.max_command as u32,
+            max_response: l.max_response as u32,
+        }
     }
 }
 
@@ -30,27 +62,33 @@ fn db(name: &str) -> String {
     p.to_string_lossy().into_owned()
 }
 
-fn block<F: std::future::Future>(f: F) -> F::Output {
-    // The foreign executor: any will do (here, a minimal one from tokio).
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+fn rt() -> tokio::runtime::Runtime {
+    // The foreign executor: any will do (here, tokio's).
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+fn start(core: &HoumonCore, rt: &tokio::runtime::Runtime) -> Arc<VisitSession> {
+    rt.block_on(core.start_visit(VisitStart {
+        patient_id: None,
+        kind: VisitKind::HomeCare,
+        staff_id: "n".into(),
+        device_id: "d".into(),
+        first_visit_on: None,
+        round_day: None,
+    }))
+    .unwrap()
 }
 
 #[test]
 fn consent_on_a_full_disk_is_an_error_and_the_visit_stays_open_until_it_is_saved() {
+    let rt = rt();
     // In memory: SQLite honours the size cap there (WAL files grow apart from it).
-    let core = block(HoumonCore::open(":memory:".into(), Arc::new(Keys([3; 32])), false)).unwrap();
-    let s = core
-        .start_visit(VisitStart {
-            patient_id: None,
-            kind: VisitKind::HomeCare,
-            staff_id: "n".into(),
-            device_id: "d".into(),
-            first_visit_on: None,
-        })
-        .unwrap();
+    let core =
+        rt.block_on(HoumonCore::open(":memory:".into(), Arc::new(Keys([3; 32])), false)).unwrap();
+    let s = start(&core, &rt);
     s.choose_mode(IdentityMode::Pin).unwrap();
     s.enter_pin("1234".into()).unwrap();
-    let step = block(s.clone().read_card(Arc::new(Card(VirtualCard::standard())), None)).unwrap();
+    let step = rt.block_on(s.clone().read_card(Card::new(VirtualCard::standard()), None)).unwrap();
     assert!(matches!(step, VisitStep::IdentityConfirmed { .. }), "{step:?}");
     // Fill the table's page, then allow no growth: the record has no room.
     let store = core.store_for_tests();
@@ -58,29 +96,175 @@ fn consent_on_a_full_disk_is_an_error_and_the_visit_stays_open_until_it_is_saved
     store.cap_growth_for_tests(0).unwrap();
     let consent =
         ConsentInput { comprehensive: true, categories: vec![], prescription: Prescription::Paper };
-    let err = block(s.clone().give_consent(consent.clone())).unwrap_err();
+    let err = rt.block_on(s.clone().give_consent(consent.clone())).unwrap_err();
     match &err {
-        HoumonError::Storage { staff_message } => {
-            assert!(staff_message.contains("空き容量"), "{staff_message}")
+        HoumonError::Storage { staff_message, code, .. } => {
+            assert!(staff_message.contains("空き容量"), "{staff_message}");
+            assert_eq!(code, "store.disk-full");
         }
         other => panic!("{other:?}"),
     }
     assert!(matches!(s.step(), VisitStep::IdentityConfirmed { .. }), "not Done: nothing was saved");
     core.store_for_tests().cap_growth_for_tests(1_000_000).unwrap();
-    assert_eq!(
-        block(s.clone().give_consent(consent)).unwrap(),
-        VisitStep::Done { record_id: s.visit_id() }
-    );
-    let pending = block(core.queue(QueueState::Pending)).unwrap();
+    match rt.block_on(s.clone().give_consent(consent)).unwrap() {
+        VisitStep::Done { record_id, .. } => assert_eq!(record_id, s.visit_id()),
+        other => panic!("{other:?}"),
+    }
+    let pending = rt.block_on(core.queue(QueueState::Pending)).unwrap();
     assert!(pending.iter().any(|q| q.id == s.visit_id()));
 }
 
 #[test]
 fn the_wrong_key_and_a_key_of_the_wrong_length_are_wrong_key_errors() {
+    let rt = rt();
     let path = db("keys");
-    drop(block(HoumonCore::open(path.clone(), Arc::new(Keys([1; 32])), false)).unwrap());
-    assert!(matches!(
-        block(HoumonCore::open(path, Arc::new(Keys([2; 32])), false)),
-        Err(HoumonError::WrongKey { .. })
-    ));
+    drop(rt.block_on(HoumonCore::open(path.clone(), Arc::new(Keys([1; 32])), false)).unwrap());
+    match rt.block_on(HoumonCore::open(path, Arc::new(Keys([2; 32])), false)) {
+        Err(HoumonError::WrongKey { code, detail, .. }) => {
+            assert_eq!(code, "store.wrong-key");
+            assert!(!detail.is_empty());
+        }
+        Err(other) => panic!("{other:?}"),
+        Ok(_) => panic!("opened with the wrong key"),
+    }
+}
+
+#[test]
+fn step_and_cancel_answer_at_once_while_a_read_waits_on_the_card() {
+    let rt = rt();
+    let core =
+        rt.block_on(HoumonCore::open(":memory:".into(), Arc::new(Keys([4; 32])), false)).unwrap();
+    let s = start(&core, &rt);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234".into()).unwrap();
+    let waiting = Arc::new(tokio::sync::Notify::new());
+    let release = Arc::new(tokio::sync::Notify::new());
+    // The card holds its answer to the 4th APDU (the PIN counter).
+    let card = Arc::new(Card {
+        card: VirtualCard::standard(),
+        seen: AtomicUsize::new(0),
+        gate: Some((3, waiting.clone(), release.clone())),
+    });
+    let read = rt.spawn(s.clone().read_card(card.clone(), None));
+    rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(10), waiting.notified()).await.expect("read runs")
+    });
+    // The read is parked on the card: the session still answers.
+    let t = std::time::Instant::now();
+    assert!(matches!(s.step(), VisitStep::HoldCard { .. }), "{:?}", s.step());
+    assert!(s.is_reading());
+    assert!(matches!(s.enter_pin("1234".into()), Err(HoumonError::WrongStep { .. })));
+    assert_eq!(s.cancel(), VisitStep::Cancelled);
+    assert!(t.elapsed() < Duration::from_millis(500), "answered at once: {:?}", t.elapsed());
+    let result = rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(10), read).await.expect("the read ends").unwrap()
+    });
+    assert!(matches!(result, Err(HoumonError::Cancelled { .. })), "{result:?}");
+    release.notify_waiters();
+    assert_eq!(card.card.log().iter().filter(|e| e.is_verify_with_secret()).count(), 0);
+    assert_eq!(s.step(), VisitStep::Cancelled);
+}
+
+/// A clinic server that counts uploads per record id; `results_fail`: the
+/// results endpoint answers 500.
+async fn counting_server(results_fail: bool) -> (String, Arc<Mutex<HashMap<String, usize>>>) {
+    use axum::routing::{get, post, put};
+    let puts: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let counter = puts.clone();
+    let app = axum::Router::new()
+        .route(
+            "/v1/visits/{id}",
+            put(move |axum::extract::Path(id): axum::extract::Path<String>| {
+                let counter = counter.clone();
+                async move {
+                    *counter.lock().unwrap().entry(id).or_default() += 1;
+                    // Slow enough that two rounds would overlap.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    (axum::http::StatusCode::CREATED, r#"{"status":"accepted","warnings":[]}"#)
+                }
+            }),
+        )
+        .route(
+            "/v1/results",
+            get(move || async move {
+                if results_fail {
+                    (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "boom".to_owned())
+                } else {
+                    (axum::http::StatusCode::OK, r#"{"results":[],"cursor":0}"#.to_owned())
+                }
+            }),
+        )
+        .route("/v1/devices", post(|| async { r#"{"token":"t"}"# }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, puts)
+}
+
+#[test]
+fn two_syncs_at_once_upload_each_record_exactly_once() {
+    let rt = rt();
+    let (url, puts) = rt.block_on(counting_server(false));
+    let core =
+        rt.block_on(HoumonCore::open(":memory:".into(), Arc::new(Keys([5; 32])), false)).unwrap();
+    core.connect(url, None, Some("t".into())).unwrap();
+    let store = core.store_for_tests();
+    for i in 0..8 {
+        store.enqueue(&format!("v-{i}"), b"{}", chrono::Utc::now()).unwrap();
+    }
+    let (a, b) = rt.block_on(async { tokio::join!(core.sync_now(), core.sync_now()) });
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(a.sent + b.sent, 8, "{a:?} {b:?}");
+    let puts = puts.lock().unwrap();
+    assert_eq!(puts.len(), 8);
+    assert!(puts.values().all(|n| *n == 1), "each record once: {puts:?}");
+}
+
+#[test]
+fn a_failing_results_pull_is_reported_in_the_summary() {
+    let rt = rt();
+    let (url, _) = rt.block_on(counting_server(true));
+    let core =
+        rt.block_on(HoumonCore::open(":memory:".into(), Arc::new(Keys([6; 32])), false)).unwrap();
+    core.connect(url, None, Some("t".into())).unwrap();
+    core.store_for_tests().enqueue("v-1", b"{}", chrono::Utc::now()).unwrap();
+    let summary = rt.block_on(core.sync_now()).unwrap();
+    assert_eq!(summary.sent, 1);
+    let why = summary.results_error.expect("the failure is reported");
+    assert!(why.contains("通信"), "{why}");
+}
+
+#[test]
+fn plain_http_to_another_machine_and_a_bad_pin_are_refused() {
+    let rt = rt();
+    let core =
+        rt.block_on(HoumonCore::open(":memory:".into(), Arc::new(Keys([7; 32])), false)).unwrap();
+    match core.connect("http://192.168.1.20:8470".into(), None, None) {
+        Err(HoumonError::InvalidInput { code, .. }) => assert_eq!(code, "sync.insecure-url"),
+        other => panic!("{other:?}"),
+    }
+    match core.connect("https://192.168.1.20:8470".into(), Some("sha256:12".into()), None) {
+        Err(HoumonError::InvalidInput { code, .. }) => assert_eq!(code, "sync.bad-pin"),
+        other => panic!("{other:?}"),
+    }
+    let pin = format!("sha256:{}", "ab".repeat(32));
+    core.connect("https://192.168.1.20:8470".into(), Some(pin), None).unwrap();
+}
+
+#[test]
+fn a_wrong_pin_error_carries_its_code_tries_and_detail() {
+    let rt = rt();
+    let core =
+        rt.block_on(HoumonCore::open(":memory:".into(), Arc::new(Keys([8; 32])), false)).unwrap();
+    let s = start(&core, &rt);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("9999".into()).unwrap();
+    match rt.block_on(s.read_card(Card::new(VirtualCard::standard()), None)) {
+        Err(HoumonError::WrongSecret { tries_left, code, detail, staff_message, .. }) => {
+            assert_eq!((tries_left, code.as_str()), (2, "card.wrong-pin"));
+            assert!(detail.contains("2 tries"), "{detail}");
+            assert!(!detail.contains("9999") && !staff_message.contains("9999"));
+        }
+        other => panic!("{other:?}"),
+    }
 }
