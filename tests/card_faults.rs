@@ -24,9 +24,12 @@ enum Flow {
 fn run<T: CardTransport>(flow: Flow, transport: T) -> Result<(), CardError> {
     let mut reader = CardReader::new(transport);
     match flow {
-        Flow::Pin => reader.read_pin_mode(&pin("1234"), false, MESSAGE, now()).map(|_| ()),
+        Flow::Pin => {
+            block_on(reader.read_pin_mode(&pin("1234"), false, MESSAGE, now())).map(|_| ())
+        }
         Flow::Visual => {
-            reader.read_visual_mode(&collation(&Holder::default()), false, now()).map(|_| ())
+            block_on(reader.read_visual_mode(&collation(&Holder::default()), false, now()))
+                .map(|_| ())
         }
     }
 }
@@ -162,12 +165,12 @@ fn a_wrong_pin_after_a_pulled_card_rereads_the_counter_first() {
     // assume anything about the counter; the next attempt reads it again.
     let at = 4; // SELECT, READ, READ, VERIFY(counter), VERIFY(PIN)
     let card = card_with_faults(Faults { tag_lost_at: Some(at), ..Faults::default() }, true);
-    let err =
-        CardReader::new(&card).read_pin_mode(&pin("9999"), false, MESSAGE, now()).unwrap_err();
+    let err = block_on(CardReader::new(&card).read_pin_mode(&pin("9999"), false, MESSAGE, now()))
+        .unwrap_err();
     assert_eq!(err, CardError::VerifyInterrupted { secret: Secret::AuthPin });
     assert!(err.staff_message().contains("回数"), "{}", err.staff_message());
     card.reinsert();
-    let info = CardReader::new(&card).info(now()).unwrap();
+    let info = block_on(CardReader::new(&card).info(now())).unwrap();
     assert_eq!(info.variant.pin, Some(houmon_core::variant::CounterState::Available { tries: 2 }));
 }
 

@@ -21,7 +21,7 @@ fn verifies_with_secret(card: &VirtualCard) -> usize {
 fn pin_mode_signs_with_the_cards_key_in_six_apdus_with_extended_length() {
     let card = card(Variant::Standard, true);
     let mut reader = CardReader::new(&card);
-    let r = reader.read_pin_mode(&pin("1234"), false, MESSAGE, now()).unwrap();
+    let r = block_on(reader.read_pin_mode(&pin("1234"), false, MESSAGE, now())).unwrap();
     assert_eq!(r.tries_before, 3);
     assert_eq!(r.signed_message, MESSAGE);
     r.certificate.verify_signature(MESSAGE, &r.signature).unwrap();
@@ -50,7 +50,7 @@ fn pin_mode_signs_with_the_cards_key_in_six_apdus_with_extended_length() {
 fn pin_mode_without_extended_length_uses_the_fewest_short_reads() {
     let card = card(Variant::Standard, false);
     let mut reader = CardReader::new(&card);
-    let r = reader.read_pin_mode(&pin("1234"), false, MESSAGE, now()).unwrap();
+    let r = block_on(reader.read_pin_mode(&pin("1234"), false, MESSAGE, now())).unwrap();
     let cert_len = r.certificate.der().len();
     let reads = card.log().iter().filter(|e| e.ins() == ins::READ_BINARY).count();
     assert_eq!(reads, cert_len.div_ceil(256), "certificate of {cert_len} bytes");
@@ -61,7 +61,7 @@ fn pin_mode_without_extended_length_uses_the_fewest_short_reads() {
 fn a_reader_that_claims_extended_length_falls_back_when_the_card_refuses_it() {
     let card = card(Variant::Standard, false);
     let mut reader = CardReader::new(ClaimsExtended(&card));
-    let r = reader.read_pin_mode(&pin("1234"), false, MESSAGE, now()).unwrap();
+    let r = block_on(reader.read_pin_mode(&pin("1234"), false, MESSAGE, now())).unwrap();
     assert_eq!(r.certificate.der(), card.auth_certificate_der());
     let refused = card.log().iter().filter(|e| e.sw == Some(0x6700)).count();
     assert_eq!(refused, 1, "one refused extended read, then short reads only");
@@ -72,7 +72,7 @@ fn info_reads_certificate_and_tries_without_spending_one() {
     for variant in Variant::ALL {
         let card = card(variant, true);
         let before = card.tries_left(&ids::AID_JPKI, jpki::PIN_AUTH);
-        let info = CardReader::new(&card).info(now()).unwrap();
+        let info = block_on(CardReader::new(&card).info(now())).unwrap();
         assert_eq!(card.tries_left(&ids::AID_JPKI, jpki::PIN_AUTH), before, "{variant:?}");
         assert_eq!(verifies_with_secret(&card), 0);
         let expected_pin = match variant {
@@ -100,7 +100,8 @@ fn info_reads_certificate_and_tries_without_spending_one() {
 #[test]
 fn a_face_recognition_card_offers_no_pin_mode_and_no_pin_is_sent() {
     let card = card(Variant::FaceRecognition, true);
-    let err = CardReader::new(&card).read_pin_mode(&pin("1234"), true, MESSAGE, now()).unwrap_err();
+    let err = block_on(CardReader::new(&card).read_pin_mode(&pin("1234"), true, MESSAGE, now()))
+        .unwrap_err();
     assert_eq!(err, CardError::PinNotSet);
     assert_eq!(verifies_with_secret(&card), 0);
     assert!(err.staff_message().contains("目視"), "{}", err.staff_message());
@@ -109,7 +110,8 @@ fn a_face_recognition_card_offers_no_pin_mode_and_no_pin_is_sent() {
 #[test]
 fn a_locked_pin_is_reported_and_no_pin_is_sent() {
     let card = card(Variant::PinLocked, true);
-    let err = CardReader::new(&card).read_pin_mode(&pin("1234"), true, MESSAGE, now()).unwrap_err();
+    let err = block_on(CardReader::new(&card).read_pin_mode(&pin("1234"), true, MESSAGE, now()))
+        .unwrap_err();
     assert_eq!(err, CardError::Locked { secret: Secret::AuthPin });
     assert_eq!(verifies_with_secret(&card), 0);
 }
@@ -117,11 +119,12 @@ fn a_locked_pin_is_reported_and_no_pin_is_sent() {
 #[test]
 fn a_wrong_pin_reports_the_tries_left_and_the_right_one_then_works() {
     let card = card(Variant::Standard, true);
-    let err =
-        CardReader::new(&card).read_pin_mode(&pin("9999"), false, MESSAGE, now()).unwrap_err();
+    let err = block_on(CardReader::new(&card).read_pin_mode(&pin("9999"), false, MESSAGE, now()))
+        .unwrap_err();
     assert_eq!(err, CardError::WrongSecret { secret: Secret::AuthPin, remaining: 2 });
     assert!(err.staff_message().contains('2'), "{}", err.staff_message());
-    let r = CardReader::new(&card).read_pin_mode(&pin("1234"), false, MESSAGE, now()).unwrap();
+    let r = block_on(CardReader::new(&card).read_pin_mode(&pin("1234"), false, MESSAGE, now()))
+        .unwrap();
     assert_eq!(r.tries_before, 2);
     assert_eq!(card.tries_left(&ids::AID_JPKI, jpki::PIN_AUTH), Some(3));
 }
@@ -129,13 +132,14 @@ fn a_wrong_pin_reports_the_tries_left_and_the_right_one_then_works() {
 #[test]
 fn the_last_pin_try_is_refused_without_the_patients_confirmation() {
     let card = card(Variant::PinOneTryLeft, true);
-    let err =
-        CardReader::new(&card).read_pin_mode(&pin("1234"), false, MESSAGE, now()).unwrap_err();
+    let err = block_on(CardReader::new(&card).read_pin_mode(&pin("1234"), false, MESSAGE, now()))
+        .unwrap_err();
     assert_eq!(err, CardError::LastTryNeedsConfirmation { secret: Secret::AuthPin });
     assert_eq!(verifies_with_secret(&card), 0, "nothing was tried");
     assert_eq!(card.tries_left(&ids::AID_JPKI, jpki::PIN_AUTH), Some(1));
     // Confirmed and right: works, and the counter is back to 3.
-    let r = CardReader::new(&card).read_pin_mode(&pin("1234"), true, MESSAGE, now()).unwrap();
+    let r =
+        block_on(CardReader::new(&card).read_pin_mode(&pin("1234"), true, MESSAGE, now())).unwrap();
     assert_eq!(r.tries_before, 1);
     assert_eq!(card.tries_left(&ids::AID_JPKI, jpki::PIN_AUTH), Some(3));
 }
@@ -147,7 +151,8 @@ fn a_confirmed_wrong_last_try_locks_the_card_and_says_so() {
         allow_lock: true, // the patient confirmed, in this test
         ..CardConfig::default()
     });
-    let err = CardReader::new(&card).read_pin_mode(&pin("9999"), true, MESSAGE, now()).unwrap_err();
+    let err = block_on(CardReader::new(&card).read_pin_mode(&pin("9999"), true, MESSAGE, now()))
+        .unwrap_err();
     assert_eq!(err, CardError::Locked { secret: Secret::AuthPin });
     assert!(err.staff_message().contains("市区町村"), "{}", err.staff_message());
     assert_eq!(card.tries_left(&ids::AID_JPKI, jpki::PIN_AUTH), Some(0));
@@ -159,7 +164,7 @@ fn visual_mode_reads_only_the_photo_range_and_decodes_it() {
         let card = card(Variant::Standard, extended);
         let holder = Holder::default();
         let mut reader = CardReader::new(&card);
-        let r = reader.read_visual_mode(&collation(&holder), false, now()).unwrap();
+        let r = block_on(reader.read_visual_mode(&collation(&holder), false, now())).unwrap();
         assert_eq!(r.face.birth_date, holder.birth_date);
         assert_eq!(r.face.sex, holder.sex);
         assert_eq!(r.face.card_expiry.as_deref(), Some(holder.card_expiry.as_str()));
@@ -192,9 +197,12 @@ fn visual_mode_reads_only_the_photo_range_and_decodes_it() {
 #[test]
 fn visual_mode_on_a_card_without_a_photo_says_so() {
     let card = card(Variant::NoPhoto, true);
-    let err = CardReader::new(&card)
-        .read_visual_mode(&collation(&Holder::default()), false, now())
-        .unwrap_err();
+    let err = block_on(CardReader::new(&card).read_visual_mode(
+        &collation(&Holder::default()),
+        false,
+        now(),
+    ))
+    .unwrap_err();
     assert_eq!(err, CardError::NoPhoto);
     assert!(err.staff_message().contains("写真"), "{}", err.staff_message());
 }
@@ -203,7 +211,7 @@ fn visual_mode_on_a_card_without_a_photo_says_so() {
 fn a_wrong_collation_number_reports_the_tries_left() {
     let card = card(Variant::Standard, true);
     let wrong = houmon_core::credentials::CollationB::new("55021720350000").unwrap();
-    let err = CardReader::new(&card).read_visual_mode(&wrong, false, now()).unwrap_err();
+    let err = block_on(CardReader::new(&card).read_visual_mode(&wrong, false, now())).unwrap_err();
     assert_eq!(err, CardError::WrongSecret { secret: Secret::CollationB, remaining: 9 });
     assert_eq!(card.tries_left(&ids::AID_KENMEN, kenmen::KEY_COLLATION_B), Some(9));
 }
@@ -212,10 +220,10 @@ fn a_wrong_collation_number_reports_the_tries_left() {
 fn the_last_collation_try_is_refused_without_confirmation() {
     let card = card(Variant::CollationOneTryLeft, true);
     let b = collation(&Holder::default());
-    let err = CardReader::new(&card).read_visual_mode(&b, false, now()).unwrap_err();
+    let err = block_on(CardReader::new(&card).read_visual_mode(&b, false, now())).unwrap_err();
     assert_eq!(err, CardError::LastTryNeedsConfirmation { secret: Secret::CollationB });
     assert_eq!(verifies_with_secret(&card), 0);
-    let r = CardReader::new(&card).read_visual_mode(&b, true, now()).unwrap();
+    let r = block_on(CardReader::new(&card).read_visual_mode(&b, true, now())).unwrap();
     assert_eq!(r.collation_tries_before, 1);
 }
 
@@ -223,11 +231,11 @@ fn the_last_collation_try_is_refused_without_confirmation() {
 fn visual_mode_works_on_every_variant_with_a_photo() {
     for variant in Variant::ALL {
         let card = card(variant, true);
-        let r = CardReader::new(&card).read_visual_mode(
+        let r = block_on(CardReader::new(&card).read_visual_mode(
             &collation(&Holder::default()),
             variant == Variant::CollationOneTryLeft,
             now(),
-        );
+        ));
         match variant {
             Variant::NoPhoto => assert_eq!(r.unwrap_err(), CardError::NoPhoto),
             _ => assert!(r.is_ok(), "{variant:?}: {r:?}"),
@@ -254,8 +262,9 @@ fn a_second_read_in_the_same_card_session_finds_the_pin_already_verified() {
     // verified state and the empty VERIFY answers 90 00 (observed on real
     // cards). The core reads that as "counter at its maximum" and goes on.
     let card = card(Variant::Standard, true);
-    CardReader::new(&card).read_pin_mode(&pin("1234"), false, MESSAGE, now()).unwrap();
-    let r = CardReader::new(&card).read_pin_mode(&pin("1234"), false, MESSAGE, now()).unwrap();
+    block_on(CardReader::new(&card).read_pin_mode(&pin("1234"), false, MESSAGE, now())).unwrap();
+    let r = block_on(CardReader::new(&card).read_pin_mode(&pin("1234"), false, MESSAGE, now()))
+        .unwrap();
     assert_eq!(r.tries_before, 3);
     assert!(card.log().iter().any(|e| e.is_empty_verify() && e.sw == Some(0x9000)));
 }

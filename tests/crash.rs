@@ -32,7 +32,7 @@ async fn records_acknowledged_before_a_kill_reach_the_server_exactly_once() {
         let store = std::sync::Arc::new(
             houmon_store::Store::open_in_memory(houmon_store::StoreKey::generate()).unwrap(),
         );
-        let c = houmon_sync::SyncClient::new(&clinic.url, store, None);
+        let c = houmon_sync::SyncClient::new(&clinic.url, store, None, None).unwrap();
         c.register("crash-device", "crash test", ENROLLMENT_CODE).await.unwrap()
     };
     let worker = env!("CARGO_BIN_EXE_crash-worker");

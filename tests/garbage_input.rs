@@ -108,8 +108,9 @@ fn the_card_reader_never_panics_on_a_card_answering_random_bytes() {
     use houmon_core::transport::{CardTransport, TransportError};
     use std::sync::Mutex;
     struct Noise(Mutex<rand::rngs::StdRng>);
+    #[async_trait::async_trait]
     impl CardTransport for Noise {
-        fn transceive(&self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
+        async fn transceive(&self, _: &[u8]) -> Result<Vec<u8>, TransportError> {
             let mut rng = self.0.lock().unwrap();
             // Mostly plausible status words, sometimes data, sometimes nothing.
             let mut v = random_bytes(&mut *rng, 300);
@@ -118,8 +119,8 @@ fn the_card_reader_never_panics_on_a_card_answering_random_bytes() {
             }
             Ok(v)
         }
-        fn supports_extended_length(&self) -> bool {
-            true
+        fn limits(&self) -> houmon_core::transport::TransportLimits {
+            houmon_core::transport::TransportLimits::EXTENDED
         }
     }
     let noise = Noise(Mutex::new(rand::rngs::StdRng::seed_from_u64(5)));
@@ -127,8 +128,8 @@ fn the_card_reader_never_panics_on_a_card_answering_random_bytes() {
     let b = houmon_core::credentials::CollationB::new("55021720352285").unwrap();
     for _ in 0..300 {
         let mut r = houmon_core::reader::CardReader::new(&noise);
-        let _ = r.read_pin_mode(&pin, false, b"m", chrono::Utc::now());
+        let _ = houmon_tests::block_on(r.read_pin_mode(&pin, false, b"m", chrono::Utc::now()));
         let mut r = houmon_core::reader::CardReader::new(&noise);
-        let _ = r.read_visual_mode(&b, false, chrono::Utc::now());
+        let _ = houmon_tests::block_on(r.read_visual_mode(&b, false, chrono::Utc::now()));
     }
 }

@@ -48,7 +48,7 @@ async fn every_eligibility_status_comes_back_to_the_phone() {
         }
         assert!(eligibility_label(Some(&r), true).contains(expected.label_ja()));
     }
-    assert!(phone.sync.last_result("p0").unwrap().is_some());
+    assert!(phone.sync.last_result("p0").await.unwrap().is_some());
     clinic.shutdown().await;
 }
 
@@ -113,23 +113,22 @@ async fn offline_visits_wait_in_the_queue_and_go_once_back_online() {
     let clinic = start_clinic(vec![patient("p0", Some(0))], vec![answer(0, "1")], false).await;
     let phone = Phone::new(&clinic.url, "dev-1").await;
     let card = VirtualCard::standard();
-    phone.sync.set_online(false);
+    phone.sync.set_online(false).await;
     let a = phone.pin_visit(&card, "p0", Utc::now());
     let b = phone.pin_visit(&card, "p0", Utc::now());
     assert!(matches!(phone.sync.upload_due().await, Err(SyncError::Offline)));
     assert_eq!(phone.store.list(ItemState::Pending).unwrap().len(), 2);
     // Offline, there is no result: never 有効 from a guess.
-    assert!(
-        eligibility_label(phone.sync.last_result("p0").unwrap().as_ref(), false).contains("未確認")
-    );
-    phone.sync.set_online(true);
+    assert!(eligibility_label(phone.sync.last_result("p0").await.unwrap().as_ref(), false)
+        .contains("未確認"));
+    phone.sync.set_online(true).await;
     let report = phone.sync.upload_due().await.unwrap();
     assert_eq!(report.sent, vec![a.id.clone(), b.id.clone()], "in order");
     assert_eq!(phone.store.list(ItemState::Sent).unwrap().len(), 2);
     assert_eq!(clinic.stored_visit_ids().len(), 2);
     // Offline again: the last server result is shown with its date, marked.
     let r = phone.wait_result("p0", WAIT).await.unwrap();
-    phone.sync.set_online(false);
+    phone.sync.set_online(false).await;
     assert!(eligibility_label(Some(&r), false).contains("オフライン表示"));
     clinic.shutdown().await;
 }
@@ -144,7 +143,7 @@ async fn a_retry_after_a_lost_acknowledgement_is_a_duplicate_not_a_second_record
     let again = houmon_store::Store::open_in_memory(houmon_store::StoreKey::generate()).unwrap();
     again.enqueue(&record.id, record.to_json().as_bytes(), Utc::now()).unwrap();
     let token = {
-        let c = SyncClient::new(&clinic.url, std::sync::Arc::new(again), None);
+        let c = SyncClient::new(&clinic.url, std::sync::Arc::new(again), None, None).unwrap();
         c.register("dev-1", "same phone", ENROLLMENT_CODE).await.unwrap();
         c.upload_due().await.unwrap()
     };
@@ -168,8 +167,8 @@ async fn a_server_restart_loses_nothing_and_the_queue_resumes() {
     assert_eq!((item.state, item.attempts), (ItemState::Pending, 1));
     assert!(item.next_attempt_at.unwrap() > Utc::now(), "backoff");
     clinic.restart_server().await.unwrap();
-    phone.sync.set_online(false);
-    phone.sync.set_online(true); // the shell reports the network back
+    phone.sync.set_online(false).await;
+    phone.sync.set_online(true).await; // the shell reports the network back
     let report = phone.sync.upload_due().await.unwrap();
     assert_eq!(report.sent, vec![second.id.clone()]);
     let mut ids = vec![first.id, second.id];
@@ -207,7 +206,7 @@ fn queued_phone(url: &str) -> (SyncClient, std::sync::Arc<houmon_store::Store>, 
         houmon_store::Store::open_in_memory(houmon_store::StoreKey::generate()).unwrap(),
     );
     store.enqueue("v-1", b"{}", Utc::now()).unwrap();
-    (SyncClient::new(url, store.clone(), Some("token".into())), store, "v-1".into())
+    (SyncClient::new(url, store.clone(), Some("token".into()), None).unwrap(), store, "v-1".into())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -271,11 +270,13 @@ fn hand_record(phone: &Phone, card: &VirtualCard, challenge_nonce: Option<&str>)
         challenge.nonce = n.into();
     }
     let message = challenge.to_bytes();
-    let r = CardReader::new(card).read_pin_mode(&pin("1234"), false, &message, Utc::now()).unwrap();
+    let r =
+        block_on(CardReader::new(card).read_pin_mode(&pin("1234"), false, &message, Utc::now()))
+            .unwrap();
     let choice =
         ConsentChoice { scope: ConsentScope::Comprehensive, prescription: Prescription::Paper };
     VisitRecord {
-        version: 1,
+        version: record::RECORD_VERSION,
         id: ctx.visit_id.clone(),
         consent: ConsentRecord::new(choice, ctx.kind, Utc::now(), None),
         context: ctx,
@@ -286,6 +287,7 @@ fn hand_record(phone: &Phone, card: &VirtualCard, challenge_nonce: Option<&str>)
             signature: r.signature,
             pin_tries_before: r.tries_before,
         }),
+        card_match: CardMatch::NotChecked,
         certificate_validity: "valid".into(),
         completed_at: Utc::now(),
     }
@@ -365,7 +367,7 @@ async fn the_roster_is_kept_for_offline_use_and_shows_enrolment_after_the_first_
         )
     );
     assert!(p0.last_eligibility.is_some() && p0.consent_until.is_some());
-    phone.sync.set_online(false);
+    phone.sync.set_online(false).await;
     let (offline, fetched_at, fresh) = phone.sync.roster(day).await.unwrap();
     assert!(!fresh && fetched_at <= Utc::now());
     assert_eq!(offline, roster);

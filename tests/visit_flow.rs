@@ -2,15 +2,16 @@
 //! The visit session end to end on the virtual card: every step, every
 //! branch, the card variants and a card pulled away at every APDU.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use houmon_core::cert::AuthCertificate;
+use houmon_core::progress::{Progress, ReadPhase, ReadProgress};
 use houmon_core::visit::evidence::sha256_hex;
 use houmon_core::visit::{
-    ConsentCategory, ConsentChoice, ConsentScope, ConsentValidity, Evidence, IdentityMode,
-    Prescription, ReadProgress, RefusalReason, SessionOptions, Step, VisitContext, VisitError,
-    VisitKind, VisitSession, VisualReason,
+    CardCheck, CardMatch, ConsentCategory, ConsentChoice, ConsentScope, ConsentValidity, Evidence,
+    IdentityMode, KnownCard, Prescription, RefusalReason, SessionOptions, Step, VisitContext,
+    VisitError, VisitKind, VisitSession, VisualReason,
 };
 use houmon_tests::*;
 use houmon_vcard::{CardConfig, Faults, Variant, VirtualCard, SAMPLE_PHOTO_JP2};
@@ -62,7 +63,7 @@ fn a_pin_visit_goes_from_mode_choice_to_a_signed_record() {
         Step::HoldCard { mode: IdentityMode::Pin, message: None }
     ));
     let t = now();
-    match s.read_card(&card, t).unwrap() {
+    match block_on(s.read_card(&card, t)).unwrap() {
         Step::IdentityConfirmed { mode: IdentityMode::Pin, consent_validity } => {
             assert!(matches!(consent_validity, ConsentValidity::UntilThenWhileMonthlyCare { .. }))
         }
@@ -102,7 +103,7 @@ fn a_visual_visit_shows_the_photo_and_records_who_checked_and_why() {
             s.enter_collation(COLLATION).unwrap(),
             Step::HoldCard { mode: IdentityMode::Visual, .. }
         ));
-        match s.read_card(&card, now()).unwrap() {
+        match block_on(s.read_card(&card, now())).unwrap() {
             Step::ComparePhoto { png, width: 150, height: 200 } => {
                 assert_eq!(&png[..4], b"\x89PNG")
             }
@@ -131,7 +132,7 @@ fn other_as_the_visual_reason_needs_a_note() {
     let mut s = session(VisitKind::HomeCare);
     s.choose_mode(IdentityMode::Visual).unwrap();
     s.enter_collation(COLLATION).unwrap();
-    s.read_card(&card, now()).unwrap();
+    block_on(s.read_card(&card, now())).unwrap();
     assert_eq!(
         s.photo_matches("n", VisualReason::Other, "  ", now()).unwrap_err(),
         VisitError::NoteRequired
@@ -146,7 +147,7 @@ fn a_photo_that_does_not_match_refuses_identity() {
     let mut s = session(VisitKind::HomeCare);
     s.choose_mode(IdentityMode::Visual).unwrap();
     s.enter_collation(COLLATION).unwrap();
-    s.read_card(&card, now()).unwrap();
+    block_on(s.read_card(&card, now())).unwrap();
     assert_eq!(
         s.photo_does_not_match().unwrap(),
         &Step::IdentityRefused { reason: RefusalReason::PhotoMismatch }
@@ -160,7 +161,7 @@ fn a_face_recognition_card_takes_pin_mode_away_without_sending_the_pin() {
     let mut s = session(VisitKind::Facility);
     s.choose_mode(IdentityMode::Pin).unwrap();
     s.enter_pin("1234").unwrap();
-    s.read_card(&card, now()).unwrap();
+    block_on(s.read_card(&card, now())).unwrap();
     assert_eq!(offered(&s), [IdentityMode::Visual]);
     let Step::ChooseMode { unavailable, .. } = s.step() else { unreachable!() };
     assert!(unavailable[0].reason_ja.contains("顔認証"));
@@ -172,7 +173,7 @@ fn a_face_recognition_card_takes_pin_mode_away_without_sending_the_pin() {
     // 目視 works on the same card.
     s.choose_mode(IdentityMode::Visual).unwrap();
     s.enter_collation(COLLATION).unwrap();
-    assert!(matches!(s.read_card(&card, now()).unwrap(), Step::ComparePhoto { .. }));
+    assert!(matches!(block_on(s.read_card(&card, now())).unwrap(), Step::ComparePhoto { .. }));
 }
 
 #[test]
@@ -181,11 +182,11 @@ fn a_card_without_a_photo_takes_visual_mode_away() {
     let mut s = session(VisitKind::HomeCare);
     s.choose_mode(IdentityMode::Visual).unwrap();
     s.enter_collation(COLLATION).unwrap();
-    s.read_card(&card, now()).unwrap();
+    block_on(s.read_card(&card, now())).unwrap();
     assert_eq!(offered(&s), [IdentityMode::Pin]);
     s.choose_mode(IdentityMode::Pin).unwrap();
     s.enter_pin("1234").unwrap();
-    assert!(matches!(s.read_card(&card, now()).unwrap(), Step::IdentityConfirmed { .. }));
+    assert!(matches!(block_on(s.read_card(&card, now())).unwrap(), Step::IdentityConfirmed { .. }));
 }
 
 #[test]
@@ -194,7 +195,7 @@ fn a_locked_pin_leaves_only_visual_mode() {
     let mut s = session(VisitKind::HomeCare);
     s.choose_mode(IdentityMode::Pin).unwrap();
     s.enter_pin("1234").unwrap();
-    s.read_card(&card, now()).unwrap();
+    block_on(s.read_card(&card, now())).unwrap();
     assert_eq!(offered(&s), [IdentityMode::Visual]);
     assert_eq!(verifies(&card), 0);
 }
@@ -207,10 +208,10 @@ fn no_mode_left_refuses_identity_and_points_to_the_reception_guide() {
     let mut s = session(VisitKind::HomeCare);
     s.choose_mode(IdentityMode::Pin).unwrap();
     s.enter_pin("1234").unwrap();
-    s.read_card(&locked, now()).unwrap();
+    block_on(s.read_card(&locked, now())).unwrap();
     s.choose_mode(IdentityMode::Visual).unwrap();
     s.enter_collation(COLLATION).unwrap();
-    let step = s.read_card(&no_photo, now()).unwrap();
+    let step = block_on(s.read_card(&no_photo, now())).unwrap();
     let Step::IdentityRefused { reason } = step else { panic!("{step:?}") };
     assert_eq!(*reason, RefusalReason::NoModeAvailable);
     assert!(reason.message_ja().contains("受付ガイド"));
@@ -222,12 +223,12 @@ fn a_wrong_pin_asks_again_with_the_tries_left() {
     let mut s = session(VisitKind::HomeCare);
     s.choose_mode(IdentityMode::Pin).unwrap();
     s.enter_pin("9999").unwrap();
-    match s.read_card(&card, now()).unwrap() {
+    match block_on(s.read_card(&card, now())).unwrap() {
         Step::EnterPin { tries_left: Some(2), message: Some(m) } => assert!(m.contains("残り2回")),
         other => panic!("{other:?}"),
     }
     s.enter_pin("1234").unwrap();
-    assert!(matches!(s.read_card(&card, now()).unwrap(), Step::IdentityConfirmed { .. }));
+    assert!(matches!(block_on(s.read_card(&card, now())).unwrap(), Step::IdentityConfirmed { .. }));
 }
 
 #[test]
@@ -236,7 +237,7 @@ fn the_last_try_needs_the_patients_explicit_confirmation() {
     let mut s = session(VisitKind::HomeCare);
     s.choose_mode(IdentityMode::Pin).unwrap();
     s.enter_pin("1234").unwrap();
-    match s.read_card(&card, now()).unwrap() {
+    match block_on(s.read_card(&card, now())).unwrap() {
         Step::ConfirmLastTry { mode: IdentityMode::Pin, message } => {
             assert!(message.contains("ロック"))
         }
@@ -244,7 +245,7 @@ fn the_last_try_needs_the_patients_explicit_confirmation() {
     }
     assert_eq!(verifies(&card), 0, "nothing was tried before the confirmation");
     s.confirm_last_try().unwrap();
-    assert!(matches!(s.read_card(&card, now()).unwrap(), Step::IdentityConfirmed { .. }));
+    assert!(matches!(block_on(s.read_card(&card, now())).unwrap(), Step::IdentityConfirmed { .. }));
 }
 
 #[test]
@@ -253,11 +254,11 @@ fn the_patient_may_decline_the_last_try_and_switch_to_visual() {
     let mut s = session(VisitKind::HomeCare);
     s.choose_mode(IdentityMode::Pin).unwrap();
     s.enter_pin("1234").unwrap();
-    s.read_card(&card, now()).unwrap();
+    block_on(s.read_card(&card, now())).unwrap();
     s.back_to_mode_choice().unwrap();
     s.choose_mode(IdentityMode::Visual).unwrap();
     s.enter_collation(COLLATION).unwrap();
-    assert!(matches!(s.read_card(&card, now()).unwrap(), Step::ComparePhoto { .. }));
+    assert!(matches!(block_on(s.read_card(&card, now())).unwrap(), Step::ComparePhoto { .. }));
     assert_eq!(verifies(&card), 1, "only the 照合番号B");
     assert_eq!(
         card.tries_left(&houmon_core::ids::AID_JPKI, houmon_core::ids::jpki::PIN_AUTH),
@@ -272,11 +273,11 @@ fn the_last_collation_try_needs_confirmation_too() {
     s.choose_mode(IdentityMode::Visual).unwrap();
     s.enter_collation(COLLATION).unwrap();
     assert!(matches!(
-        s.read_card(&card, now()).unwrap(),
+        block_on(s.read_card(&card, now())).unwrap(),
         Step::ConfirmLastTry { mode: IdentityMode::Visual, .. }
     ));
     s.confirm_last_try().unwrap();
-    assert!(matches!(s.read_card(&card, now()).unwrap(), Step::ComparePhoto { .. }));
+    assert!(matches!(block_on(s.read_card(&card, now())).unwrap(), Step::ComparePhoto { .. }));
 }
 
 #[test]
@@ -297,7 +298,7 @@ fn a_card_pulled_away_at_any_apdu_resumes_from_the_same_step() {
                 IdentityMode::Pin => s.enter_pin("1234").unwrap(),
                 IdentityMode::Visual => s.enter_collation(COLLATION).unwrap(),
             };
-            match s.read_card(&card, now()).unwrap() {
+            match block_on(s.read_card(&card, now())).unwrap() {
                 Step::HoldCard { mode: m, message: Some(msg) } => {
                     assert_eq!(*m, mode);
                     assert!(msg.contains("カード"), "{msg}");
@@ -306,7 +307,7 @@ fn a_card_pulled_away_at_any_apdu_resumes_from_the_same_step() {
             }
             // Held again: no PIN or 照合番号B to type again.
             card.reinsert();
-            let step = s.read_card(&card, now()).unwrap();
+            let step = block_on(s.read_card(&card, now())).unwrap();
             assert!(
                 matches!(step, Step::IdentityConfirmed { .. } | Step::ComparePhoto { .. }),
                 "{mode:?} at {at}: {step:?}"
@@ -330,19 +331,19 @@ fn cancel_works_at_every_step_and_stops_the_flow() {
         |s, c| {
             s.choose_mode(IdentityMode::Pin).unwrap();
             s.enter_pin("1234").unwrap();
-            s.read_card(c, now()).unwrap(); // ConfirmLastTry
+            block_on(s.read_card(c, now())).unwrap(); // ConfirmLastTry
         },
         |s, c| {
             s.choose_mode(IdentityMode::Visual).unwrap();
             s.enter_collation(COLLATION).unwrap();
-            s.read_card(c, now()).unwrap(); // ComparePhoto
+            block_on(s.read_card(c, now())).unwrap(); // ComparePhoto
         },
     ];
     for (i, go) in steps.iter().enumerate() {
         let mut s = session(VisitKind::HomeCare);
         go(&mut s, &card);
         assert_eq!(s.cancel(), &Step::Cancelled, "step {i}");
-        assert!(matches!(s.read_card(&card, now()), Err(VisitError::WrongStep { .. })));
+        assert!(matches!(block_on(s.read_card(&card, now())), Err(VisitError::WrongStep { .. })));
         assert!(matches!(s.choose_mode(IdentityMode::Pin), Err(VisitError::WrongStep { .. })));
         assert!(s.record().is_none());
     }
@@ -356,7 +357,7 @@ fn calls_out_of_order_are_errors_and_change_nothing() {
         s.enter_pin("1234"),
         Err(VisitError::WrongStep { action: "enter_pin", step: "choose-mode" })
     ));
-    assert!(matches!(s.read_card(&card, now()), Err(VisitError::WrongStep { .. })));
+    assert!(matches!(block_on(s.read_card(&card, now())), Err(VisitError::WrongStep { .. })));
     assert!(card.log().is_empty(), "nothing reached the card");
     s.choose_mode(IdentityMode::Pin).unwrap();
     let e = s.enter_pin("12a4").unwrap_err();
@@ -370,7 +371,7 @@ fn an_expired_certificate_past_its_grace_refuses_and_in_grace_confirms() {
     let mut s = session(VisitKind::HomeCare);
     s.choose_mode(IdentityMode::Pin).unwrap();
     s.enter_pin("1234").unwrap();
-    let step = s.read_card(&card_past, now()).unwrap();
+    let step = block_on(s.read_card(&card_past, now())).unwrap();
     assert!(
         matches!(step, Step::IdentityRefused { reason: RefusalReason::CertificateExpired { .. } }),
         "{step:?}"
@@ -380,7 +381,7 @@ fn an_expired_certificate_past_its_grace_refuses_and_in_grace_confirms() {
     let mut s = session(VisitKind::HomeCare);
     s.choose_mode(IdentityMode::Pin).unwrap();
     s.enter_pin("1234").unwrap();
-    s.read_card(&card_grace, now()).unwrap();
+    block_on(s.read_card(&card_grace, now())).unwrap();
     s.give_consent(all_consent(), now()).unwrap();
     assert!(s.record().unwrap().certificate_validity.starts_with("expired-in-grace"));
 }
@@ -389,9 +390,10 @@ fn an_expired_certificate_past_its_grace_refuses_and_in_grace_confirms() {
 fn consent_lapses_by_visit_kind_and_individual_choices_are_kept() {
     let card = card(Variant::Standard, true);
     let t: DateTime<Utc> = "2026-11-25T03:00:00Z".parse().unwrap();
+    let that_day = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
     for (kind, expect) in [
-        (VisitKind::HouseCall, ConsentValidity::ThisVisit),
-        (VisitKind::Consultation, ConsentValidity::ThisVisit),
+        (VisitKind::HouseCall, ConsentValidity::ThisVisit { day: that_day }),
+        (VisitKind::Consultation, ConsentValidity::ThisVisit { day: that_day }),
         (
             VisitKind::HomeCare,
             ConsentValidity::UntilThenWhileMonthlyCare {
@@ -402,7 +404,7 @@ fn consent_lapses_by_visit_kind_and_individual_choices_are_kept() {
         let mut s = session(kind);
         s.choose_mode(IdentityMode::Pin).unwrap();
         s.enter_pin("1234").unwrap();
-        match s.read_card(&card, t).unwrap() {
+        match block_on(s.read_card(&card, t)).unwrap() {
             Step::IdentityConfirmed { consent_validity, .. } => {
                 assert_eq!(consent_validity, &expect, "{kind:?}")
             }
@@ -419,23 +421,148 @@ fn consent_lapses_by_visit_kind_and_individual_choices_are_kept() {
     }
 }
 
-struct Recorded(Mutex<Vec<(u32, u32)>>);
+#[derive(Default)]
+struct Recorded(Mutex<Vec<Progress>>);
 impl ReadProgress for Recorded {
-    fn progress(&self, done: u32, expected: u32) {
-        self.0.lock().unwrap().push((done, expected));
+    fn progress(&self, p: Progress) {
+        self.0.lock().unwrap().push(p);
     }
 }
 
+fn phases(seen: &[Progress]) -> Vec<ReadPhase> {
+    let mut v: Vec<ReadPhase> = seen.iter().map(|p| p.phase).collect();
+    v.dedup();
+    v
+}
+
 #[test]
-fn read_progress_rises_to_the_end() {
+fn pin_read_progress_names_each_phase_in_japanese_and_reaches_the_end() {
     let card = card(Variant::Standard, true);
     let mut s = session(VisitKind::HomeCare);
     s.choose_mode(IdentityMode::Pin).unwrap();
     s.enter_pin("1234").unwrap();
-    let p = Recorded(Mutex::new(Vec::new()));
-    s.read_card_with_progress(&card, now(), &p).unwrap();
-    let seen = p.0.into_inner().unwrap();
-    assert_eq!(seen.first(), Some(&(1, 6)));
-    assert_eq!(seen.last(), Some(&(6, 6)));
-    assert!(seen.windows(2).all(|w| w[0].0 <= w[1].0));
+    let p = Arc::new(Recorded::default());
+    block_on(s.read_card_with_progress(&card, now(), Some(p.clone()))).unwrap();
+    let seen = p.0.lock().unwrap().clone();
+    assert_eq!(
+        phases(&seen),
+        [ReadPhase::ReadingCertificate, ReadPhase::CheckingPin, ReadPhase::Signing]
+    );
+    assert_eq!(seen[0].message_ja(), "証明書を読んでいます");
+    assert_eq!(seen.last().unwrap().message_ja(), "署名しています");
+    assert_eq!((seen[0].done, seen.last().unwrap().done), (1, 6));
+    assert!(seen.iter().all(|p| p.done <= p.expected), "done never passes expected");
+    assert_eq!(seen.last().unwrap().expected, 6, "exact once the lengths are known");
+    assert!(seen.windows(2).all(|w| w[0].done <= w[1].done));
+}
+
+#[test]
+fn visual_read_progress_names_the_collation_and_photo_phases() {
+    let card = card(Variant::Standard, false);
+    let mut s = session(VisitKind::Facility);
+    s.choose_mode(IdentityMode::Visual).unwrap();
+    s.enter_collation(COLLATION).unwrap();
+    let p = Arc::new(Recorded::default());
+    block_on(s.read_card_with_progress(&card, now(), Some(p.clone()))).unwrap();
+    let seen = p.0.lock().unwrap().clone();
+    assert_eq!(
+        phases(&seen),
+        [ReadPhase::ReadingCertificate, ReadPhase::CheckingCollation, ReadPhase::ReadingPhoto]
+    );
+    assert!(seen.iter().any(|p| p.message_ja() == "顔写真を読んでいます"));
+    let last = seen.last().unwrap();
+    assert_eq!(last.done, last.expected);
+    assert_eq!(last.done, card.log().len() as u32);
+}
+
+fn roster_check(expected: Option<&VirtualCard>, other: &VirtualCard) -> CardCheck {
+    let fp = |c: &VirtualCard| sha256_hex(&c.auth_certificate_der());
+    CardCheck {
+        expected: expected.map(fp),
+        others: vec![KnownCard {
+            patient_id: "p-002".into(),
+            patient_name: "鈴木 花子".into(),
+            fingerprint: fp(other),
+        }],
+    }
+}
+
+#[test]
+fn another_patients_card_stops_the_visit_before_any_secret_is_sent() {
+    for mode in [IdentityMode::Pin, IdentityMode::Visual] {
+        let mine = VirtualCard::standard();
+        let hers = VirtualCard::standard();
+        let mut s = session(VisitKind::Facility).with_card_check(roster_check(Some(&mine), &hers));
+        s.choose_mode(mode).unwrap();
+        match mode {
+            IdentityMode::Pin => s.enter_pin("1234").map(|_| ()).unwrap(),
+            IdentityMode::Visual => s.enter_collation(COLLATION).map(|_| ()).unwrap(),
+        }
+        match block_on(s.read_card(&hers, now())).unwrap() {
+            Step::WrongCard { belongs_to, message, .. } => {
+                assert_eq!(belongs_to.patient_id, "p-002");
+                assert!(message.contains("鈴木 花子"), "{message}");
+            }
+            other => panic!("{mode:?}: {other:?}"),
+        }
+        assert!(hers.log().iter().all(|e| !e.is_verify_with_secret() && !e.is_empty_verify()));
+        s.hold_another_card().unwrap();
+        let step = block_on(s.read_card(&mine, now())).unwrap().clone();
+        if mode == IdentityMode::Visual {
+            assert!(matches!(step, Step::ComparePhoto { .. }), "{step:?}");
+            s.photo_matches("nurse-7", VisualReason::Condition, "", now()).unwrap();
+        }
+        s.give_consent(all_consent(), now()).unwrap();
+        assert_eq!(s.record().unwrap().card_match, CardMatch::Enrolled);
+    }
+}
+
+#[test]
+fn an_unknown_card_for_a_patient_with_a_known_one_needs_staff_confirmation() {
+    let mine = VirtualCard::standard();
+    let reissued = VirtualCard::standard();
+    let someone = VirtualCard::standard();
+    let mut s = session(VisitKind::HomeCare).with_card_check(roster_check(Some(&mine), &someone));
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    assert!(matches!(
+        block_on(s.read_card(&reissued, now())).unwrap(),
+        Step::ConfirmNewCard { message, .. } if message.contains("再発行")
+    ));
+    assert_eq!(reissued.log().iter().filter(|e| e.is_verify_with_secret()).count(), 0);
+    // Holding another card forgets the question; the same card asks again.
+    s.hold_another_card().unwrap();
+    assert!(matches!(
+        block_on(s.read_card(&reissued, now())).unwrap(),
+        Step::ConfirmNewCard { .. }
+    ));
+    assert!(matches!(s.confirm_new_card().unwrap(), Step::HoldCard { .. }));
+    assert!(matches!(
+        block_on(s.read_card(&reissued, now())).unwrap(),
+        Step::IdentityConfirmed { .. }
+    ));
+    s.give_consent(all_consent(), now()).unwrap();
+    let expected = sha256_hex(&mine.auth_certificate_der());
+    assert_eq!(
+        s.record().unwrap().card_match,
+        CardMatch::NewCardConfirmed { previous_fingerprint: expected }
+    );
+}
+
+#[test]
+fn a_first_card_goes_on_and_no_roster_means_not_checked() {
+    let card = VirtualCard::standard();
+    let someone = VirtualCard::standard();
+    let mut s = session(VisitKind::HomeCare).with_card_check(roster_check(None, &someone));
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    block_on(s.read_card(&card, now())).unwrap();
+    s.give_consent(all_consent(), now()).unwrap();
+    assert_eq!(s.record().unwrap().card_match, CardMatch::FirstCard);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    block_on(s.read_card(&card, now())).unwrap();
+    s.give_consent(all_consent(), now()).unwrap();
+    assert_eq!(s.record().unwrap().card_match, CardMatch::NotChecked);
 }

@@ -15,7 +15,7 @@ use chrono::Utc;
 use houmon_core::cert::{sha256_digest_info, AuthCertificate};
 use houmon_core::credentials::{CollationB, Pin};
 use houmon_core::reader::CardReader;
-use houmon_core::transport::{CardTransport, TransportError};
+use houmon_core::transport::{CardTransport, TransportError, TransportLimits};
 use houmon_vcard::{CardConfig, Faults, Holder, VirtualCard, SAMPLE_PHOTO_JP2};
 use jpki::nfc::{HandleError, HandlerInCtx};
 
@@ -29,10 +29,12 @@ struct Wire {
 }
 
 impl Wire {
-    fn new(extended: bool, faults: Faults) -> Self {
+    fn new(limits: TransportLimits, faults: Faults) -> Self {
         Wire {
             card: VirtualCard::new(CardConfig {
-                extended_length: extended,
+                extended_length: limits.extended_length,
+                max_command: limits.max_command,
+                max_response: limits.max_response,
                 faults,
                 ..CardConfig::default()
             }),
@@ -45,16 +47,27 @@ impl Wire {
     }
 }
 
-impl CardTransport for Wire {
-    fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        let resp = self.card.transceive(apdu)?;
+impl Wire {
+    fn exchange(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        let resp = self.card.exchange(apdu)?;
         self.apdus.fetch_add(1, Relaxed);
         self.bytes.fetch_add(apdu.len() + resp.len(), Relaxed);
         Ok(resp)
     }
-    fn supports_extended_length(&self) -> bool {
-        self.card.supports_extended_length()
+}
+
+#[async_trait::async_trait]
+impl CardTransport for Wire {
+    async fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.exchange(apdu)
     }
+    fn limits(&self) -> TransportLimits {
+        self.card.limits()
+    }
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    pollster::block_on(f)
 }
 
 /// jpki-rs's delegate over the same wire. jpki-rs first offers a buffer
@@ -77,7 +90,7 @@ impl HandlerInCtx<()> for JpkiDelegate<'_> {
         let mut pending = self.pending.lock().unwrap();
         let resp = match pending.take() {
             Some((cmd, resp)) if cmd == command => resp,
-            _ => self.wire.transceive(command).map_err(|e| HandleError::Nfc(Box::new(e)))?,
+            _ => self.wire.exchange(command).map_err(|e| HandleError::Nfc(Box::new(e)))?,
         };
         if resp.len() > response.len() {
             let needed = resp.len();
@@ -120,18 +133,15 @@ fn run_houmon(flow: Flow, wire: &Wire) {
     let now = Utc::now();
     match flow {
         Flow::Certificate => {
-            let mut g = houmon_core::guard::Guard::new(wire);
-            let mut r =
-                houmon_core::binary::BinaryReader { extended: wire.supports_extended_length() };
-            houmon_core::jpki::select(&mut g).unwrap();
-            houmon_core::jpki::read_auth_cert(&mut g, &mut r).unwrap();
+            block_on(reader.start(houmon_core::reader::ReadMode::Info)).unwrap();
         }
         Flow::PinMode => {
-            reader.read_pin_mode(&Pin::new("1234").unwrap(), false, MESSAGE, now).unwrap();
+            block_on(reader.read_pin_mode(&Pin::new("1234").unwrap(), false, MESSAGE, now))
+                .unwrap();
         }
         Flow::VisualMode => {
             let b = CollationB::new(&Holder::default().collation_b()).unwrap();
-            reader.read_visual_mode(&b, false, now).unwrap();
+            block_on(reader.read_visual_mode(&b, false, now)).unwrap();
         }
     }
 }
@@ -163,16 +173,39 @@ fn run_jpki(flow: Flow, wire: &Wire) {
     }
 }
 
-/// (label, flow runner, extended length)
-type Row = (&'static str, fn(Flow, &Wire), bool);
+/// (label, flow runner, the reader's limits)
+type Row = (&'static str, fn(Flow, &Wire), TransportLimits);
+
+/// The readers of the tables: a PC/SC reader or a phone with extended
+/// length; a phone without (Android's default `maxTransceiveLength` 261);
+/// an iPhone-like reader (short APDUs, answers ≤ 1 KB); extended length
+/// with answers ≤ 1 KB.
+fn rows() -> [Row; 5] {
+    let ext_1k = TransportLimits { extended_length: true, ..TransportLimits::IPHONE };
+    [
+        ("houmon-core, extended length", run_houmon, TransportLimits::EXTENDED),
+        ("houmon-core, extended length, answers ≤ 1 KB", run_houmon, ext_1k),
+        (
+            "houmon-core, short APDUs only (old Android: 261 bytes)",
+            run_houmon,
+            TransportLimits::SHORT,
+        ),
+        (
+            "houmon-core, iPhone-like (short APDUs, answers ≤ 1 KB)",
+            run_houmon,
+            TransportLimits::IPHONE,
+        ),
+        ("jpki-rs 0.4.3 (short APDUs)", run_jpki, TransportLimits::SHORT),
+    ]
+}
 
 fn measure(
     run: fn(Flow, &Wire),
     flow: Flow,
-    extended: bool,
+    limits: TransportLimits,
     faults: Faults,
 ) -> (usize, usize, Duration) {
-    let wire = Wire::new(extended, faults);
+    let wire = Wire::new(limits, faults);
     let t = Instant::now();
     run(flow, &wire);
     let elapsed = t.elapsed();
@@ -188,17 +221,18 @@ struct Timed {
     exchanges: std::sync::Mutex<Vec<(usize, bool)>>,
 }
 
+#[async_trait::async_trait]
 impl CardTransport for Timed {
-    fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+    async fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         let t = Instant::now();
-        let r = self.card.transceive(apdu);
+        let r = self.card.exchange(apdu);
         *self.inside.lock().unwrap() += t.elapsed();
         let bytes = apdu.len() + r.as_ref().map_or(0, Vec::len);
         self.exchanges.lock().unwrap().push((bytes, apdu.get(1) == Some(&0x2A)));
         r
     }
-    fn supports_extended_length(&self) -> bool {
-        self.card.supports_extended_length()
+    fn limits(&self) -> TransportLimits {
+        self.card.limits()
     }
 }
 
@@ -218,11 +252,11 @@ fn modelled_card_time(exchanges: &[(usize, bool)]) -> Duration {
 
 fn visit_once(
     mode: houmon_core::visit::IdentityMode,
-    extended: bool,
+    limits: TransportLimits,
 ) -> (Duration, Duration, Vec<(usize, bool)>) {
     use houmon_core::visit::*;
     let card = Timed {
-        card: VirtualCard::new(CardConfig { extended_length: extended, ..CardConfig::default() }),
+        card: VirtualCard::behind(limits, houmon_vcard::Variant::Standard),
         inside: std::sync::Mutex::new(Duration::ZERO),
         exchanges: std::sync::Mutex::new(Vec::new()),
     };
@@ -241,11 +275,11 @@ fn visit_once(
     match mode {
         IdentityMode::Pin => {
             s.enter_pin("1234").unwrap();
-            s.read_card(&card, Utc::now()).unwrap();
+            block_on(s.read_card(&card, Utc::now())).unwrap();
         }
         IdentityMode::Visual => {
             s.enter_collation(&Holder::default().collation_b()).unwrap();
-            s.read_card(&card, Utc::now()).unwrap();
+            block_on(s.read_card(&card, Utc::now())).unwrap();
             s.photo_matches("s", VisualReason::Condition, "", Utc::now()).unwrap();
         }
     }
@@ -271,15 +305,17 @@ fn visit_benchmark() {
     );
     println!("| flow | APDUs | core (ms) | modelled card time (ms) | modelled total (ms) |");
     println!("|---|---:|---:|---:|---:|");
-    for (name, mode, extended) in [
-        ("PIN visit, extended length", IdentityMode::Pin, true),
-        ("PIN visit, short APDUs", IdentityMode::Pin, false),
-        ("目視 visit, extended length", IdentityMode::Visual, true),
-        ("目視 visit, short APDUs", IdentityMode::Visual, false),
+    for (name, mode, limits) in [
+        ("PIN visit, extended length", IdentityMode::Pin, TransportLimits::EXTENDED),
+        ("PIN visit, short APDUs", IdentityMode::Pin, TransportLimits::SHORT),
+        ("PIN visit, iPhone-like", IdentityMode::Pin, TransportLimits::IPHONE),
+        ("目視 visit, extended length", IdentityMode::Visual, TransportLimits::EXTENDED),
+        ("目視 visit, short APDUs", IdentityMode::Visual, TransportLimits::SHORT),
+        ("目視 visit, iPhone-like", IdentityMode::Visual, TransportLimits::IPHONE),
     ] {
-        visit_once(mode, extended); // warm up (keys, decoder tables)
+        visit_once(mode, limits); // warm up (keys, decoder tables)
         let mut runs: Vec<(Duration, Vec<(usize, bool)>)> =
-            (0..RUNS).map(|_| visit_once(mode, extended)).map(|(core, _, ex)| (core, ex)).collect();
+            (0..RUNS).map(|_| visit_once(mode, limits)).map(|(core, _, ex)| (core, ex)).collect();
         runs.sort_by_key(|r| r.0);
         let (core, exchanges) = &runs[RUNS / 2];
         let card = modelled_card_time(exchanges);
@@ -311,13 +347,8 @@ fn main() {
     println!("| flow | implementation | APDUs | bytes on the wire |");
     println!("|---|---|---:|---:|");
     for flow in [Flow::Certificate, Flow::PinMode, Flow::VisualMode] {
-        let rows: [Row; 3] = [
-            ("houmon-core, extended length", run_houmon, true),
-            ("houmon-core, short APDUs only", run_houmon, false),
-            ("jpki-rs 0.4.3 (short APDUs)", run_jpki, false),
-        ];
-        for (name, run, extended) in rows {
-            let (apdus, bytes, _) = measure(run, flow, extended, Faults::default());
+        for (name, run, limits) in rows() {
+            let (apdus, bytes, _) = measure(run, flow, limits, Faults::default());
             println!("| {} | {name} | {apdus} | {bytes} |", flow.name());
         }
     }
@@ -335,13 +366,8 @@ fn main() {
     let faults =
         Faults { latency: per_apdu, signature_latency: per_signature, ..Faults::default() };
     for flow in [Flow::PinMode, Flow::VisualMode] {
-        let rows: [Row; 3] = [
-            ("houmon-core, extended length", run_houmon, true),
-            ("houmon-core, short APDUs only", run_houmon, false),
-            ("jpki-rs 0.4.3 (short APDUs)", run_jpki, false),
-        ];
-        for (name, run, extended) in rows {
-            let (apdus, _, t) = measure(run, flow, extended, faults.clone());
+        for (name, run, limits) in rows() {
+            let (apdus, _, t) = measure(run, flow, limits, faults.clone());
             println!("| {} | {name} | {apdus} | {} |", flow.name(), t.as_millis());
         }
     }

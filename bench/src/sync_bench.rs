@@ -91,7 +91,7 @@ pub fn run() {
             let r = record(i, "phone-0", &cert);
             store.enqueue(&r.id, r.to_json().as_bytes(), Utc::now()).expect("enqueue");
         }
-        let sync = SyncClient::new(&clinic.url, store.clone(), None);
+        let sync = SyncClient::new(&clinic.url, store.clone(), None, None).expect("client");
         sync.register("phone-0", "bench", CODE).await.expect("register");
         let t = Instant::now();
         let report = sync.upload_due().await.expect("sync");
@@ -115,7 +115,7 @@ pub fn run() {
                 let r = record(i, &device, &cert);
                 store.enqueue(&r.id, r.to_json().as_bytes(), Utc::now()).expect("enqueue");
             }
-            let sync = SyncClient::new(&clinic.url, store, None);
+            let sync = SyncClient::new(&clinic.url, store, None, None).expect("client");
             sync.register(&device, "bench", CODE).await.expect("register");
             phones.push(sync);
         }

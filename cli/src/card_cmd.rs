@@ -7,18 +7,23 @@ use chrono::Utc;
 use houmon_core::credentials::{CollationB, Pin};
 use houmon_core::error::CardError;
 use houmon_core::reader::CardReader;
-use houmon_core::transport::{CardTransport, TransportError};
+use houmon_core::transport::{CardTransport, TransportError, TransportLimits};
 use houmon_vcard::{CardConfig, VirtualCard};
 use zeroize::Zeroizing;
 
-use crate::{output, sim, Mode, ReaderArgs};
+use crate::{block_on, output, sim, Mode, ReaderArgs};
 
-/// Forces short APDUs on any transport (`--short-apdus`).
-struct ShortOnly(Box<dyn CardTransport>);
+/// A transport with narrower limits than its reader reports
+/// (`--short-apdus`, `--max-response`).
+struct Limited(Box<dyn CardTransport>, TransportLimits);
 
-impl CardTransport for ShortOnly {
-    fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.0.transceive(apdu)
+#[async_trait::async_trait]
+impl CardTransport for Limited {
+    async fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.0.transceive(apdu).await
+    }
+    fn limits(&self) -> TransportLimits {
+        self.1
     }
 }
 
@@ -33,7 +38,17 @@ fn open(args: &ReaderArgs) -> Result<Box<dyn CardTransport>, String> {
         }
         other => return Err(format!("unknown reader {other:?}: use sim, pcsc or pcsc:NAME")),
     };
-    Ok(if args.short_apdus { Box::new(ShortOnly(transport)) } else { transport })
+    if !args.short_apdus && args.max_response.is_none() {
+        return Ok(transport);
+    }
+    let mut limits = transport.limits();
+    if args.short_apdus {
+        limits = limits.short_only();
+    }
+    if let Some(max) = args.max_response {
+        limits.max_response = limits.max_response.min(max);
+    }
+    Ok(Box::new(Limited(transport, limits)))
 }
 
 #[cfg(feature = "pcsc")]
@@ -75,7 +90,7 @@ fn secret_line(
 pub fn info(args: &ReaderArgs) -> Result<(), String> {
     let transport = open(args)?;
     let mut reader = CardReader::new(transport);
-    let info = reader.info(Utc::now()).map_err(card_error)?;
+    let info = block_on(reader.info(Utc::now())).map_err(card_error)?;
     output::print_info(&info, reader.stats(), args.json);
     Ok(())
 }
@@ -102,9 +117,13 @@ pub fn read(
             let line = secret_line("利用者証明用PIN (4桁)", pin_stdin, "--pin-stdin")?;
             let pin = Pin::new(&line).map_err(card_error)?;
             drop(line);
-            let r = reader
-                .read_pin_mode(&pin, confirm_last_try, &cli_challenge(), Utc::now())
-                .map_err(card_error)?;
+            let r = block_on(reader.read_pin_mode(
+                &pin,
+                confirm_last_try,
+                &cli_challenge(),
+                Utc::now(),
+            ))
+            .map_err(card_error)?;
             output::print_pin_reading(&r, reader.stats(), args.json);
         }
         Mode::Visual => {
@@ -115,8 +134,8 @@ pub fn read(
             )?;
             let b = CollationB::new(&line).map_err(card_error)?;
             drop(line);
-            let r =
-                reader.read_visual_mode(&b, confirm_last_try, Utc::now()).map_err(card_error)?;
+            let r = block_on(reader.read_visual_mode(&b, confirm_last_try, Utc::now()))
+                .map_err(card_error)?;
             output::print_visual_reading(&r, reader.stats(), args.json);
         }
     }

@@ -7,6 +7,7 @@
 //! part of the round, comes back, syncs, and prints each visit with the
 //! eligibility the clinic server obtained.
 
+use crate::block_on;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -155,7 +156,7 @@ fn visit(v: &Visit, notes: &mut Vec<String>) -> Result<VisitRecord, String> {
         let step = s.step().clone();
         match step {
             Step::HoldCard { .. } => {
-                s.read_card(&card, now).map_err(|e| e.staff_message())?;
+                block_on(s.read_card(&card, now)).map_err(|e| e.staff_message())?;
             }
             Step::IdentityConfirmed { .. } => {
                 let choice = ConsentChoice {
@@ -225,6 +226,7 @@ async fn round() -> Result<(), String> {
             birth_date: NaiveDate::from_ymd_opt(1945 + i as i32, 4, 1).unwrap_or_default(),
             insurance: Some(numbers(i)),
             round_day: Some(today),
+            facility: None,
         })
         .collect();
     let data: Vec<TerminalEntry> = ROUND
@@ -268,7 +270,8 @@ async fn round() -> Result<(), String> {
     let key = StoreKey::generate();
     let store =
         Arc::new(Store::open(dir.join("phone.sqlite"), key).map_err(|e| e.staff_message())?);
-    let sync = SyncClient::new(&clinic.url, store.clone(), None);
+    let sync =
+        SyncClient::new(&clinic.url, store.clone(), None, None).map_err(|e| e.staff_message())?;
     sync.register("demo-phone", "訪問用スマートフォン", ENROLLMENT)
         .await
         .map_err(|e| e.staff_message())?;
@@ -280,7 +283,7 @@ async fn round() -> Result<(), String> {
 
     let mut rows = Vec::new();
     for v in &ROUND {
-        sync.set_online(v.online);
+        sync.set_online(v.online).await;
         if !v.online {
             println!("  (電波なし)");
         }
@@ -311,7 +314,7 @@ async fn round() -> Result<(), String> {
     }
 
     println!("\n(電波回復)");
-    sync.set_online(true);
+    sync.set_online(true).await;
     let report = sync.upload_due().await.map_err(|e| e.staff_message())?;
     println!(
         "同期: {} 件を送信 / 保留 {} 件 / 送信済 {} 件\n",
@@ -324,8 +327,10 @@ async fn round() -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let _ = sync.pull_results().await;
-        let done =
-            rows.iter().all(|(v, _, _)| sync.last_result(v.patient).ok().flatten().is_some());
+        let mut done = true;
+        for (v, _, _) in &rows {
+            done &= sync.last_result(v.patient).await.ok().flatten().is_some();
+        }
         if done || Instant::now() > deadline {
             break;
         }
@@ -335,7 +340,7 @@ async fn round() -> Result<(), String> {
     println!("患者   氏名       確認   資格");
     let mut valid = 0;
     for (v, mode, _) in &rows {
-        let r = sync.last_result(v.patient).map_err(|e| e.staff_message())?;
+        let r = sync.last_result(v.patient).await.map_err(|e| e.staff_message())?;
         if matches!(
             &r,
             Some(houmon_core::protocol::EligibilityResult {

@@ -21,6 +21,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+/// Runs one of the core's card flows to its end on this thread (PC/SC and
+/// the virtual card answer synchronously).
+pub(crate) fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    pollster::block_on(f)
+}
+
 #[derive(Parser)]
 #[command(name = "houmon", version, about = "Houmon: マイナ保険証 on home visits — desk tool")]
 struct Cli {
@@ -60,6 +66,10 @@ pub struct ReaderArgs {
     /// Send short APDUs only (as on a phone without extended length).
     #[arg(long)]
     short_apdus: bool,
+    /// The longest answer the reader may carry, in bytes with the status
+    /// word (an iPhone-like reader: `--short-apdus --max-response 1024`).
+    #[arg(long)]
+    max_response: Option<usize>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,

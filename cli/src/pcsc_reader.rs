@@ -3,7 +3,7 @@
 
 use std::ffi::CString;
 
-use houmon_core::transport::{CardTransport, TransportError};
+use houmon_core::transport::{CardTransport, TransportError, TransportLimits};
 
 pub struct PcscTransport {
     card: pcsc::Card,
@@ -31,8 +31,9 @@ impl PcscTransport {
     }
 }
 
+#[async_trait::async_trait]
 impl CardTransport for PcscTransport {
-    fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+    async fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
         match self.card.transmit(apdu, &mut buf) {
             Ok(resp) => Ok(resp.to_vec()),
@@ -44,9 +45,9 @@ impl CardTransport for PcscTransport {
         }
     }
 
-    fn supports_extended_length(&self) -> bool {
+    fn limits(&self) -> TransportLimits {
         // Most PC/SC readers pass extended APDUs; the core falls back to
         // short ones on 67 00.
-        true
+        TransportLimits::EXTENDED
     }
 }

@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[&str] = &[
                           requested_at TEXT NOT NULL, sent_at TEXT, answered_at TEXT, raw_result BLOB);
      CREATE TABLE results (cursor INTEGER PRIMARY KEY AUTOINCREMENT, patient_id TEXT NOT NULL, visit_id TEXT,
                            checked_at TEXT NOT NULL, outcome_json TEXT NOT NULL);",
+    "ALTER TABLE patients ADD COLUMN facility TEXT;",
 ];
 
 pub fn open(path: &std::path::Path) -> rusqlite::Result<Connection> {

@@ -48,6 +48,9 @@ pub struct PatientSeed {
     pub birth_date: NaiveDate,
     pub insurance: Option<InsuranceNumbers>,
     pub round_day: Option<NaiveDate>,
+    /// The care facility the patient lives in, if any.
+    #[serde(default)]
+    pub facility: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -117,7 +120,7 @@ pub async fn start(config: Config) -> Result<Server, String> {
         let n = p.insurance.as_ref();
         conn.execute(
             "INSERT OR IGNORE INTO patients (patient_id, name, address, birth_date, insurer_number, symbol, number,
-             branch, round_day) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+             branch, round_day, facility) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 p.patient_id,
                 p.name,
@@ -128,6 +131,7 @@ pub async fn start(config: Config) -> Result<Server, String> {
                 n.map(|n| n.number.clone()),
                 n.map(|n| n.branch.clone()),
                 p.round_day.map(|d| d.to_string()),
+                p.facility,
             ],
         )
         .map_err(|e| e.to_string())?;
@@ -307,7 +311,7 @@ fn ingest(state: &AppState, device_id: &str, record: VisitRecord) -> Response {
             houmon_core::visit::ConsentValidity::UntilThenWhileMonthlyCare { until } => {
                 Some(*until)
             }
-            houmon_core::visit::ConsentValidity::ThisVisit => None,
+            houmon_core::visit::ConsentValidity::ThisVisit { .. } => None,
         } {
             if let Some(pid) = &patient {
                 tx.execute(
@@ -394,7 +398,7 @@ async fn roster(
     let entries = (|| -> rusqlite::Result<Vec<RosterEntry>> {
         let mut st = conn.prepare(
             "SELECT patient_id, name, address, birth_date, insurer_number, symbol, number, branch, consent_until,
-             enrolled_cert FROM patients WHERE round_day IS NULL OR round_day = ?1 ORDER BY patient_id",
+             enrolled_cert, facility FROM patients WHERE round_day IS NULL OR round_day = ?1 ORDER BY patient_id",
         )?;
         let rows = st.query_map(params![q.day.to_string()], |r| {
             let numbers = match r.get::<_, Option<String>>(4)? {
@@ -413,6 +417,7 @@ async fn roster(
                 name: r.get(1)?,
                 address: r.get(2)?,
                 birth_date: birth.parse().unwrap_or_default(),
+                facility: r.get(10)?,
                 insurance: numbers,
                 last_eligibility: None,
                 consent_until: consent.and_then(|c| c.parse().ok()),

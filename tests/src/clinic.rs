@@ -16,6 +16,8 @@ use houmon_store::{Store, StoreKey};
 use houmon_sync::SyncClient;
 use houmon_vcard::TestCa;
 
+use crate::block_on;
+
 pub const ENROLLMENT_CODE: &str = "clinic-enrol-0001";
 
 /// A fresh scratch folder.
@@ -46,6 +48,7 @@ pub fn patient(id: &str, n: Option<u32>) -> PatientSeed {
         birth_date: NaiveDate::from_ymd_opt(1940, 4, 1).expect("date"),
         insurance: n.map(numbers),
         round_day: None,
+        facility: None,
     }
 }
 
@@ -99,7 +102,7 @@ pub struct Phone {
 impl Phone {
     pub async fn new(url: &str, device_id: &str) -> Phone {
         let store = Arc::new(Store::open_in_memory(StoreKey::generate()).expect("store"));
-        let sync = SyncClient::new(url, store.clone(), None);
+        let sync = SyncClient::new(url, store.clone(), None, None).expect("a loopback client");
         sync.register(device_id, "test phone", ENROLLMENT_CODE).await.expect("register");
         Phone { store, sync, device_id: device_id.into() }
     }
@@ -129,7 +132,7 @@ impl Phone {
         );
         s.choose_mode(IdentityMode::Pin).expect("mode");
         s.enter_pin("1234").expect("pin");
-        let step = s.read_card(card, now).expect("read").clone();
+        let step = block_on(s.read_card(card, now)).expect("read").clone();
         assert!(matches!(step, Step::IdentityConfirmed { .. }), "{step:?}");
         let choice = ConsentChoice {
             scope: ConsentScope::Comprehensive,
@@ -150,7 +153,7 @@ impl Phone {
         let deadline = std::time::Instant::now() + timeout;
         loop {
             let _ = self.sync.pull_results().await;
-            if let Ok(Some(r)) = self.sync.last_result(patient) {
+            if let Ok(Some(r)) = self.sync.last_result(patient).await {
                 return Some(r);
             }
             if std::time::Instant::now() > deadline {

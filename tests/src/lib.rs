@@ -6,6 +6,7 @@ pub mod clinic;
 use chrono::Utc;
 use houmon_core::cert::AuthCertificate;
 use houmon_core::credentials::{CollationB, Pin};
+use houmon_core::transport::TransportLimits;
 use houmon_core::transport::{CardTransport, TransportError};
 use houmon_vcard::{CardConfig, Faults, Holder, TestCa, Variant, VirtualCard};
 
@@ -33,15 +34,22 @@ pub fn now() -> chrono::DateTime<Utc> {
     Utc::now()
 }
 
+/// Drives one of the core's async flows to the end on this thread (the
+/// virtual card answers at once; the FFI uses tokio instead).
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    pollster::block_on(f)
+}
+
 /// A reader that claims extended length but whose card refuses it: the
 /// core must fall back to short reads.
 pub struct ClaimsExtended<'a>(pub &'a VirtualCard);
 
+#[async_trait::async_trait]
 impl CardTransport for ClaimsExtended<'_> {
-    fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        self.0.transceive(apdu)
+    async fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.0.exchange(apdu)
     }
-    fn supports_extended_length(&self) -> bool {
-        true
+    fn limits(&self) -> TransportLimits {
+        TransportLimits { extended_length: true, ..self.0.limits() }
     }
 }

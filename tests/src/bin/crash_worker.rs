@@ -32,7 +32,8 @@ fn main() {
             .expect("store opens after a kill"),
     );
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let sync = SyncClient::new(url, store.clone(), Some(token.clone()));
+    let sync =
+        SyncClient::new(url, store.clone(), Some(token.clone()), None).expect("a loopback client");
     let mut out = std::io::stdout().lock();
     for i in first..first + count {
         let r = record(i, "crash-device", &cert);
