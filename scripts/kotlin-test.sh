@@ -43,7 +43,12 @@ LIB=target/debug/libhoumon_ffi.so
   --language kotlin --out-dir "$OUT/test" "$LIB" >/dev/null
 
 CP="$JNA:$K/lib/kotlinx-coroutines-core-jvm.jar"
-"$K/bin/kotlinc" -nowarn "$OUT/test/jp/houmon/core/houmon.kt" android/jvm-test/VisitFlowTest.kt \
-  -cp "$CP" -d target/kotlin-test.jar 2>&1 | grep -v "^warning" || true
-[ -f target/kotlin-test.jar ] || { echo "kotlinc failed" >&2; exit 1; }
+# A failed compile fails the run: never fall back to an older jar.
+rm -f target/kotlin-test.jar
+if ! "$K/bin/kotlinc" -nowarn "$OUT/test/jp/houmon/core/houmon.kt" android/jvm-test/VisitFlowTest.kt \
+  -cp "$CP" -d target/kotlin-test.jar 2> target/kotlinc.log; then
+  cat target/kotlinc.log >&2
+  echo "kotlinc failed" >&2
+  exit 1
+fi
 java -Djna.library.path=target/debug -cp "target/kotlin-test.jar:$CP:$K/lib/kotlin-stdlib.jar" VisitFlowTestKt

@@ -7,7 +7,10 @@ echo
 echo "Regenerate with \`./scripts/kotlin-test.sh\` (it fails when this file is out of date)."
 echo
 echo '```swift'
-grep -E '^\s*(public|open) (func|protocol|enum|struct|class|init|var|static func|convenience init)|^\s*case [a-z][A-Za-z0-9]*(\(.*\))?\s*$' "$1" \
-  | grep -v -E 'FfiConverter|uniffi|Uniffi|RustBuffer|ForeignBytes|lift|lower|read\(|write\(' \
+# uniffi writes an enum case with associated values over two lines
+# ("case done(recordId: String" / ")"): join them first.
+perl -0pe 's/\n\s*\)/)/g' "$1" \
+  | grep -E '^\s*func |^\s*(public|open) (func|protocol|enum|struct|class|init|var|static func|convenience init)|^\s*case [a-z][A-Za-z0-9]*(\(.*\))?\s*$' \
+  | grep -v -E 'FfiConverter|uniffi|Uniffi|RustBuffer|ForeignBytes|lift|lower|read\(|write\(|deallocate\(|withLock|\((obj|handle): ' \
   | sed -E 's/\s*\{.*$//; s/^\s+/    /; s/\s+$//'
 echo '```'
