@@ -22,6 +22,18 @@ pub enum StoreError {
     BadKeyLength(usize),
 }
 
+impl From<houmon_migrate::MigrateError> for StoreError {
+    fn from(e: houmon_migrate::MigrateError) -> Self {
+        match e {
+            houmon_migrate::MigrateError::TooNew { found, supported, .. } => {
+                StoreError::TooNew { found, supported }
+            }
+            houmon_migrate::MigrateError::Step { source, .. } => source.into(),
+            houmon_migrate::MigrateError::Sqlite(e) => e.into(),
+        }
+    }
+}
+
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         match &e {

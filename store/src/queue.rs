@@ -289,6 +289,33 @@ impl Store {
     }
 }
 
+/// Small sealed values the phone keeps: the clinic server's address, pin
+/// and token, the newest server-time token.
+impl Store {
+    pub fn put_meta(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        let aad = format!("meta:{key}");
+        self.conn().execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            params![key, self.key.seal(value, aad.as_bytes())],
+        )?;
+        Ok(())
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, StoreError> {
+        let sealed: Option<Vec<u8>> = self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| r.get(0))
+            .optional()?;
+        let Some(sealed) = sealed else { return Ok(None) };
+        let aad = format!("meta:{key}");
+        self.key
+            .open(&sealed, aad.as_bytes())
+            .map(Some)
+            .ok_or(StoreError::Corrupt { id: aad, reason: "value does not authenticate".into() })
+    }
+}
+
 /// A cached payload and when it was fetched.
 pub type Fetched = (DateTime<Utc>, zeroize::Zeroizing<Vec<u8>>);
 
@@ -469,6 +496,20 @@ mod tests {
         assert_eq!(s.results_cursor().unwrap(), 7);
         assert_eq!(&s.latest_result("p-1").unwrap().unwrap()[..], b"r7");
         assert!(s.latest_result("p-2").unwrap().is_none());
+    }
+
+    #[test]
+    fn meta_values_are_sealed_and_replaced() {
+        let s = Store::open_in_memory(StoreKey::generate()).unwrap();
+        assert!(s.meta("server").unwrap().is_none());
+        s.put_meta("server", b"https://clinic").unwrap();
+        s.put_meta("server", b"https://clinic2").unwrap();
+        assert_eq!(&s.meta("server").unwrap().unwrap()[..], b"https://clinic2");
+        let raw: Vec<u8> = s
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = 'server'", [], |r| r.get(0))
+            .unwrap();
+        assert!(!raw.windows(6).any(|w| w == b"clinic"));
     }
 
     #[test]

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MPL-2.0
-//! The schema, in one place: numbered migrations applied in order, the
-//! version kept in SQLite's `user_version`. Never edit a migration that has
-//! shipped; add a new one. `tests` upgrades every old version to the current
-//! one with data in it.
+//! The schema, in one place: numbered migrations applied in order by the
+//! shared runner (`houmon-migrate`), the version kept in SQLite's
+//! `user_version`. Never edit a migration that has shipped; add a new one.
+//! `tests` upgrades every old version to the current one with data in it.
 
+use houmon_migrate::Schema;
 use rusqlite::Connection;
 
 use crate::StoreError;
@@ -38,31 +39,18 @@ pub const MIGRATIONS: &[&str] = &[
      CREATE INDEX results_by_patient ON results (patient_id, cursor);",
 ];
 
-pub const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
+/// The phone store's schema, run by the shared runner (`houmon-migrate`).
+pub const SCHEMA: Schema = Schema { name: "phone store", steps: MIGRATIONS };
+pub const CURRENT_VERSION: i64 = SCHEMA.current();
 
 pub fn version(conn: &Connection) -> Result<i64, StoreError> {
-    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    Ok(Schema::version(conn)?)
 }
 
 /// Brings the database to [`CURRENT_VERSION`], each migration in its own
 /// transaction. Refuses a database from a newer app.
 pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
-    migrate_to(conn, CURRENT_VERSION)
-}
-
-pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<(), StoreError> {
-    let found = version(conn)?;
-    if found > CURRENT_VERSION {
-        return Err(StoreError::TooNew { found, supported: CURRENT_VERSION });
-    }
-    for v in found..target {
-        let tx = conn.transaction()?;
-        tx.execute_batch(MIGRATIONS[v as usize])?;
-        tx.pragma_update(None, "user_version", v + 1)?;
-        tx.commit()?;
-        tracing::info!(version = v + 1, "store migrated");
-    }
-    Ok(())
+    Ok(SCHEMA.migrate(conn)?)
 }
 
 #[cfg(test)]
@@ -76,35 +64,28 @@ mod tests {
 
     #[test]
     fn every_old_version_upgrades_to_the_current_one_keeping_its_rows() {
-        for start in 0..CURRENT_VERSION {
-            let mut conn = Connection::open_in_memory().unwrap();
-            migrate_to(&mut conn, start).unwrap();
-            if start >= 1 {
-                conn.execute(
-                    "INSERT INTO outbox (id, seq, created_at, state, payload) VALUES ('v-1', 1, 't', 'pending', x'00')",
-                    [],
-                )
-                .unwrap();
-            }
-            migrate(&mut conn).unwrap();
-            assert_eq!(version(&conn).unwrap(), CURRENT_VERSION, "from {start}");
-            assert!(columns(&conn, "outbox").contains(&"kind".to_string()));
-            assert!(columns(&conn, "roster").contains(&"payload".to_string()));
-            if start >= 1 {
-                let kind: String = conn
-                    .query_row("SELECT kind FROM outbox WHERE id = 'v-1'", [], |r| r.get(0))
+        houmon_migrate::check_upgrades(
+            &SCHEMA,
+            |conn, v| {
+                if v >= 1 {
+                    conn.execute(
+                        "INSERT INTO outbox (id, seq, created_at, state, payload) VALUES ('v-1', 1, 't', 'pending', x'00')",
+                        [],
+                    )
                     .unwrap();
-                assert_eq!(kind, "visit", "from {start}: old rows get the default");
-            }
-        }
-    }
-
-    #[test]
-    fn migrating_twice_changes_nothing() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        migrate(&mut conn).unwrap();
-        migrate(&mut conn).unwrap();
-        assert_eq!(version(&conn).unwrap(), CURRENT_VERSION);
+                }
+            },
+            |conn, from| {
+                assert!(columns(conn, "outbox").contains(&"kind".to_string()));
+                assert!(columns(conn, "roster").contains(&"payload".to_string()));
+                if from >= 1 {
+                    let kind: String = conn
+                        .query_row("SELECT kind FROM outbox WHERE id = 'v-1'", [], |r| r.get(0))
+                        .unwrap();
+                    assert_eq!(kind, "visit", "from {from}: old rows get the default");
+                }
+            },
+        );
     }
 
     #[test]
