@@ -35,6 +35,10 @@ pub fn sha256_digest_info(message: &[u8]) -> Vec<u8> {
 
 const SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";
 
+/// The certificate policy of the 利用者証明用電子証明書 (J-LIS profile;
+/// `docs/card-protocol.md` §5).
+pub const USER_AUTH_POLICY: &str = "1.2.392.200149.8.5.1.3.30";
+
 /// Japan Standard Time (no daylight saving).
 pub fn jst() -> FixedOffset {
     FixedOffset::east_opt(9 * 3600).expect("9 hours is a valid offset")
@@ -157,6 +161,52 @@ impl AuthCertificate {
         VerifyingKey::<Sha256>::new(self.public_key.clone())
             .verify(message, &sig)
             .map_err(|_| CardError::BadSignature)
+    }
+
+    /// Checks that this is an end-entity 利用者証明用 certificate: not a CA
+    /// (no `cA` basic constraint, no certificate or CRL signing key usage),
+    /// not self-signed, a key for digital signatures, and the J-LIS
+    /// user-authentication policy. Says what is wrong otherwise.
+    pub fn check_user_auth_profile(&self) -> Result<()> {
+        use x509_cert::ext::pkix::{BasicConstraints, CertificatePolicies, KeyUsage, KeyUsages};
+        let bad = |r: &str| CardError::Certificate { reason: r.to_owned() };
+        let tbs = &self.cert.tbs_certificate;
+        if tbs.issuer == tbs.subject {
+            return Err(bad("self-signed: a CA, not a card's certificate"));
+        }
+        let mut policy = false;
+        for ext in tbs.extensions.iter().flatten() {
+            let value = ext.extn_value.as_bytes();
+            match ext.extn_id.to_string().as_str() {
+                "2.5.29.19" => {
+                    let bc =
+                        BasicConstraints::from_der(value).map_err(|_| bad("basic constraints"))?;
+                    if bc.ca {
+                        return Err(bad("a CA certificate"));
+                    }
+                }
+                "2.5.29.15" => {
+                    let ku = KeyUsage::from_der(value).map_err(|_| bad("key usage"))?;
+                    if !ku.0.contains(KeyUsages::DigitalSignature) {
+                        return Err(bad("key usage without digitalSignature"));
+                    }
+                    if ku.0.contains(KeyUsages::KeyCertSign) || ku.0.contains(KeyUsages::CRLSign) {
+                        return Err(bad("a key that signs certificates"));
+                    }
+                }
+                "2.5.29.32" => {
+                    let cp = CertificatePolicies::from_der(value)
+                        .map_err(|_| bad("certificate policies"))?;
+                    policy |=
+                        cp.0.iter().any(|p| p.policy_identifier.to_string() == USER_AUTH_POLICY);
+                }
+                _ => {}
+            }
+        }
+        if !policy {
+            return Err(bad("not the 利用者証明用 certificate policy"));
+        }
+        Ok(())
     }
 
     /// Checks that `issuer` signed this certificate (sha256WithRSAEncryption).

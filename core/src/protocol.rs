@@ -9,7 +9,13 @@ use serde::{Deserialize, Serialize};
 /// The protocol version (the URL prefix is `/v1`).
 pub const VERSION: u32 = 1;
 
+/// The response header carrying a server-time token (every authenticated
+/// answer has one): the phone keeps the newest and puts it in each visit
+/// (`VisitContext::time_anchor`).
+pub const TIME_HEADER: &str = "houmon-server-time";
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     pub device_id: String,
     pub device_name: String,
@@ -20,6 +26,88 @@ pub struct RegisterRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegisterResponse {
     pub token: String,
+    /// Rotate before then (`POST /v1/devices/self/token`).
+    pub token_expires_at: DateTime<Utc>,
+    /// The staff member the device was enrolled for (the visits' staff id).
+    pub staff_id: String,
+}
+
+/// A new device token (rotation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub token: String,
+    pub token_expires_at: DateTime<Utc>,
+}
+
+/// What a clinic's enrolment QR code (or typed code) carries: where the
+/// server is, the fingerprint to pin (`sha256:…` of the clinic CA or the
+/// server certificate) and a one-time code. As text:
+/// `houmon://enrol?v=1&url=<url>&pin=<pin>&code=<code>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentLink {
+    pub url: String,
+    pub pin: Option<String>,
+    pub code: String,
+}
+
+impl EnrolmentLink {
+    pub fn to_uri(&self) -> String {
+        let mut s = format!("houmon://enrol?v=1&url={}", percent(&self.url));
+        if let Some(pin) = &self.pin {
+            s.push_str(&format!("&pin={}", percent(pin)));
+        }
+        s.push_str(&format!("&code={}", percent(&self.code)));
+        s
+    }
+
+    /// Parses the QR text. `None` for anything else.
+    pub fn parse(text: &str) -> Option<EnrolmentLink> {
+        let query = text.trim().strip_prefix("houmon://enrol?")?;
+        let (mut v, mut url, mut pin, mut code) = (None, None, None, None);
+        for pair in query.split('&') {
+            let (k, val) = pair.split_once('=')?;
+            let val = unpercent(val)?;
+            match k {
+                "v" => v = Some(val),
+                "url" => url = Some(val),
+                "pin" => pin = Some(val),
+                "code" => code = Some(val),
+                _ => return None,
+            }
+        }
+        if v.as_deref() != Some("1") {
+            return None;
+        }
+        Some(EnrolmentLink { url: url?, pin, code: code? })
+    }
+}
+
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn unpercent(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = std::str::from_utf8(b.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +117,9 @@ pub enum UploadStatus {
     Accepted,
     /// Already stored earlier (a retry): nothing changed.
     Duplicate,
+    /// Stored, but held for staff review (a card other than the one
+    /// enrolled for the patient): no eligibility check until staff decide.
+    Held,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +149,36 @@ pub enum RefusalCode {
     ChallengeMismatch,
     /// A record with this id but different content was already stored.
     Conflict,
+    /// A record version this server does not read.
+    UnsupportedVersion,
+    /// A record id, device id or name of the wrong form.
+    InvalidId,
+    /// The patient is on none of this device's rounds.
+    NotAssigned,
+    /// The record's staff is not the device's.
+    StaffMismatch,
+    /// The record carries no valid server-time token from this device.
+    TimeUnverifiable,
+    /// The visit claims a time before the server-time token it carries.
+    TimeBeforeAnchor,
+    /// The visit claims a time in the future.
+    TimeInFuture,
+    /// The certificate is on a revocation list the clinic loaded.
+    CertificateRevoked,
+    /// Not an end-entity 利用者証明用 certificate (a CA, or another profile).
+    NotUserCertificate,
+    /// The body is not `application/json`.
+    UnsupportedMediaType,
+    /// The body is too large.
+    TooLarge,
+    /// No valid device token (unknown, expired or revoked).
+    Unauthorized,
+    /// Too many failed attempts from here: wait (`Retry-After`).
+    TooManyAttempts,
+    /// The enrolment code is unknown, used or expired.
+    EnrolmentRefused,
+    /// The device id is registered already: re-enrolment needs staff.
+    DeviceExists,
 }
 
 impl RefusalCode {
@@ -70,6 +191,21 @@ impl RefusalCode {
             RefusalCode::NonceReplayed => "この署名は別の訪問で使われたものです。改めて本人確認してください。",
             RefusalCode::ChallengeMismatch => "署名の対象がこの訪問と一致しません。改めて本人確認してください。",
             RefusalCode::Conflict => "同じ番号で内容の異なる記録がすでに届いています。管理者に連絡してください。",
+            RefusalCode::UnsupportedVersion => "この記録の形式にサーバーが対応していません。アプリとサーバーの版を確認してください。",
+            RefusalCode::InvalidId => "記録や端末の番号の形式が正しくありません。アプリを更新してから再送してください。",
+            RefusalCode::NotAssigned => "この患者さんはこの端末の訪問予定にありません。クリニックで訪問予定に追加してから再送してください。",
+            RefusalCode::StaffMismatch => "この端末に登録された職員と記録の職員が一致しません。クリニックに確認してください。",
+            RefusalCode::TimeUnverifiable => "記録の時刻を確認できません(サーバー時刻の情報がありません)。サーバーに接続してから改めて本人確認してください。",
+            RefusalCode::TimeBeforeAnchor => "記録の時刻が端末の最後のサーバー接続より前になっています。端末の時計を確認し、改めて本人確認してください。",
+            RefusalCode::TimeInFuture => "記録の時刻が未来になっています。端末の時計を合わせてから、改めて本人確認してください。",
+            RefusalCode::CertificateRevoked => "カードの電子証明書は失効しています。受付ガイドに従って資格を確認してください。",
+            RefusalCode::NotUserCertificate => "利用者証明用電子証明書ではありません。マイナンバーカードで改めて本人確認してください。",
+            RefusalCode::UnsupportedMediaType => "送信形式が正しくありません。アプリを更新してから再送してください。",
+            RefusalCode::TooLarge => "送信する記録が大きすぎます。管理者に連絡してください。",
+            RefusalCode::Unauthorized => "この端末の登録が無効です(期限切れ・取り消し)。クリニックで登録し直してください。",
+            RefusalCode::TooManyAttempts => "失敗が続いたため、しばらく受け付けません。時間をおいてからお試しください。",
+            RefusalCode::EnrolmentRefused => "登録コードが正しくないか、有効期限切れ・使用済みです。クリニックで新しい登録用QRコードを発行してもらってください。",
+            RefusalCode::DeviceExists => "この端末はすでに登録されています。登録し直す場合はクリニックの管理者が現在の登録を取り消してください。",
         }
     }
 }
@@ -77,7 +213,22 @@ impl RefusalCode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
     pub code: RefusalCode,
+    /// Japanese, for staff.
     pub message: String,
+    /// What exactly was wrong, in English, for a developer (a field name,
+    /// a parser's message).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl Refusal {
+    pub fn new(code: RefusalCode) -> Refusal {
+        Refusal { code, message: code.message_ja().to_owned(), detail: None }
+    }
+
+    pub fn with_detail(code: RefusalCode, detail: impl Into<String>) -> Refusal {
+        Refusal { detail: Some(detail.into()), ..Refusal::new(code) }
+    }
 }
 
 /// 資格有効性 (QualificationValidity), with the server's own "not yet".
@@ -242,5 +393,37 @@ impl Roster {
             }
         }
         check
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_enrolment_link_round_trips_and_nothing_else_parses() {
+        let l = EnrolmentLink {
+            url: "https://192.168.1.20:8470".into(),
+            pin: Some(format!("sha256:{}", "ab".repeat(32))),
+            code: "K7QX-9MWD-2RTP".into(),
+        };
+        let text = l.to_uri();
+        assert!(
+            text.starts_with(
+                "houmon://enrol?v=1&url=https%3A%2F%2F192.168.1.20%3A8470&pin=sha256%3A"
+            ),
+            "{text}"
+        );
+        assert_eq!(EnrolmentLink::parse(&text), Some(l));
+        for bad in [
+            "",
+            "https://x",
+            "houmon://enrol?v=2&url=x&code=y",
+            "houmon://enrol?v=1&url=x",
+            "houmon://enrol?v=1&url=%ZZ&code=y",
+            "houmon://enrol?v=1&url=x&code=y&evil=1",
+        ] {
+            assert_eq!(EnrolmentLink::parse(bad), None, "{bad}");
+        }
     }
 }

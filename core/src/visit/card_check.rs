@@ -39,6 +39,7 @@ pub struct CardCheck {
 /// How the card read relates to the patient: kept in the visit record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(deny_unknown_fields)]
 pub enum CardMatch {
     /// The patient's enrolled card.
     Enrolled,

@@ -60,6 +60,7 @@ impl ConsentCategory {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "scope", rename_all = "kebab-case")]
+#[serde(deny_unknown_fields)]
 pub enum ConsentScope {
     /// 包括同意: every category at once.
     Comprehensive,
@@ -78,6 +79,7 @@ pub enum Prescription {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConsentChoice {
     pub scope: ConsentScope,
     pub prescription: Prescription,
@@ -100,6 +102,7 @@ impl ConsentChoice {
 /// How long a consent holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(deny_unknown_fields)]
 pub enum ConsentValidity {
     /// For this visit only, on `day` (a new consent at the next one).
     ThisVisit { day: NaiveDate },
@@ -149,6 +152,7 @@ pub fn validity_rule(
 
 /// What is stored with the visit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConsentRecord {
     pub choice: ConsentChoice,
     pub categories: Vec<ConsentCategory>,

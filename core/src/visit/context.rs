@@ -60,6 +60,7 @@ pub enum VisualReason {
 
 /// Who, where, what: fixed when the visit starts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct VisitContext {
     /// Client-generated, reused on every retry of the upload.
     pub visit_id: String,
@@ -71,6 +72,10 @@ pub struct VisitContext {
     pub started_at: DateTime<Utc>,
     /// When the patient's first visit of this course was (for consent).
     pub first_visit_on: Option<chrono::NaiveDate>,
+    /// The server-time token the phone kept from its last contact with the
+    /// clinic server: the server accepts no visit time before it
+    /// (`docs/sync-protocol.md` §Time).
+    pub time_anchor: Option<String>,
 }
 
 /// A new random identifier: prefix + 128 random bits in hex.

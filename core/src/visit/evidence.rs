@@ -10,14 +10,19 @@ use super::context::{VisitContext, VisualReason};
 
 /// The bytes the card signs (as SHA-256 DigestInfo) in PIN mode. Binding
 /// visit, device, time and a random nonce makes a signature useless for any
-/// other visit; the server refuses a nonce it has seen.
+/// other visit; the server refuses a nonce it has seen. The anchor (the
+/// server-time token from the phone's last contact) is signed too, so the
+/// server can bound the claimed time by a time it issued itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Challenge {
     pub visit_id: String,
     pub device_id: String,
     pub time: DateTime<Utc>,
     /// 128 random bits, hex.
     pub nonce: String,
+    /// The server-time token the phone holds (empty if it has none).
+    pub anchor: String,
 }
 
 impl Challenge {
@@ -29,17 +34,19 @@ impl Challenge {
             // Whole seconds, so that the fields rebuild the signed bytes exactly.
             time: time.trunc_subsecs(0),
             nonce: nonce.iter().map(|b| format!("{b:02x}")).collect(),
+            anchor: ctx.time_anchor.clone().unwrap_or_default(),
         }
     }
 
     /// The canonical bytes: one `key=value` per line, fixed order.
     pub fn to_bytes(&self) -> Vec<u8> {
         format!(
-            "houmon-pin-challenge/1\nvisit={}\ndevice={}\ntime={}\nnonce={}\n",
+            "houmon-pin-challenge/2\nvisit={}\ndevice={}\ntime={}\nnonce={}\nanchor={}\n",
             self.visit_id,
             self.device_id,
             self.time.to_rfc3339_opts(SecondsFormat::Secs, true),
-            self.nonce
+            self.nonce,
+            self.anchor
         )
         .into_bytes()
     }
@@ -47,6 +54,7 @@ impl Challenge {
 
 /// PIN mode: the card signed the challenge with its 利用者証明用 key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct PinEvidence {
     /// The 利用者証明用 certificate, DER.
     #[serde(with = "b64")]
@@ -64,6 +72,7 @@ pub struct PinEvidence {
 /// 目視 mode: no card signature is possible without the PIN; the evidence
 /// is the certificate (read without a PIN) and the staff attestation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct VisualEvidence {
     #[serde(with = "b64")]
     pub certificate: Vec<u8>,
@@ -145,6 +154,7 @@ mod tests {
             device_id: "d-1".into(),
             started_at: Utc::now(),
             first_visit_on: None,
+            time_anchor: Some("v1.d-1.1790000000.ab".into()),
         };
         let t = DateTime::parse_from_rfc3339("2026-11-25T01:02:03Z").unwrap().with_timezone(&Utc);
         let a = Challenge::new(&ctx, t);
@@ -152,5 +162,6 @@ mod tests {
         assert_ne!(a.nonce, b.nonce);
         let text = String::from_utf8(a.to_bytes()).unwrap();
         assert!(text.contains("visit=v-1\ndevice=d-1\ntime=2026-11-25T01:02:03Z\nnonce="));
+        assert!(text.ends_with("\nanchor=v1.d-1.1790000000.ab\n"), "{text}");
     }
 }

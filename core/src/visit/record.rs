@@ -14,6 +14,7 @@ use super::evidence::Evidence;
 pub const RECORD_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct VisitRecord {
     pub version: u32,
     /// The visit id (client-generated): the idempotency key for the upload.
