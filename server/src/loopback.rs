@@ -1,61 +1,141 @@
 // SPDX-License-Identifier: MPL-2.0
 //! A whole clinic on loopback, for the demo and the end-to-end tests: the
-//! server and the simulated 資格確認端末 in this process, in a scratch folder.
+//! server (TLS with a clinic CA it makes, unless told otherwise) and the
+//! simulated 資格確認端末 in this process, in a scratch folder, with helpers
+//! for what staff would do (staff, patients, rounds, enrolment codes).
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::NaiveDate;
+use houmon_core::protocol::EnrolmentLink;
+
+use crate::admin::{self, PatientSeed};
+use crate::db::audit::Actor;
+use crate::db::rounds::Stop;
+use crate::db::staff::Role;
+use crate::db::visits;
 use crate::oqs::OqsDirs;
+use crate::secrets::Secrets;
 use crate::terminal::TerminalEntry;
-use crate::{Config, PatientSeed, Server};
+use crate::{App, Config, KeyFrom, Server, TlsMode};
+
+/// The staff member the loopback clinic's phones are enrolled for.
+pub const NURSE: &str = "nurse-7";
 
 pub struct LoopbackClinic {
     server: Option<Server>,
     pub config: Config,
+    /// The address phones use.
     pub url: String,
+    /// The fingerprint phones pin (none with plain HTTP).
+    pub pin: Option<String>,
     stop_terminal: Arc<AtomicBool>,
     terminal: Option<std::thread::JoinHandle<()>>,
     pub dir: PathBuf,
 }
 
+/// How to start one.
+#[derive(Clone)]
+pub struct Options {
+    /// DER trust anchors (the virtual card's test CA in tests).
+    pub trust_anchors: Vec<Vec<u8>>,
+    /// TLS with a made clinic CA (true), or plain HTTP on loopback.
+    pub tls: bool,
+    pub check_timeout: Duration,
+    pub crl_dir: Option<PathBuf>,
+    /// Connection limits and time-outs (tests make them small).
+    pub limits: crate::listener::Limits,
+    pub enrol_limits: crate::limiter::Limits,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            trust_anchors: vec![],
+            tls: true,
+            check_timeout: Duration::from_secs(5),
+            crl_dir: None,
+            limits: Default::default(),
+            enrol_limits: Default::default(),
+        }
+    }
+}
+
 impl LoopbackClinic {
-    /// Starts the server in `dir` with these trust anchors (DER) and the
-    /// simulated terminal answering `data`.
+    /// Starts the server in `dir` and the simulated terminal answering
+    /// `data`; adds the staff member [`NURSE`] and `patients`.
     pub async fn start(
         dir: PathBuf,
-        trust_anchors: Vec<Vec<u8>>,
-        enrollment_code: &str,
+        options: Options,
         patients: Vec<PatientSeed>,
         data: Vec<TerminalEntry>,
-        check_timeout: Duration,
     ) -> Result<LoopbackClinic, String> {
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        let mut config = Config {
-            db: dir.join("server.sqlite"),
-            listen: "127.0.0.1:0".parse().expect("a loopback address"),
-            oqs_dir: dir.join("oqs"),
-            trust_anchors,
-            enrollment_code: enrollment_code.into(),
-            institution_code: "1311111111".into(),
-            patients,
-            check_timeout,
-            poll_interval: Duration::from_millis(50),
+        let mut config =
+            Config::new(dir.clone(), "127.0.0.1:0".parse().expect("a loopback address"));
+        config.tls = if options.tls {
+            TlsMode::Generate { names: vec!["127.0.0.1".into(), "localhost".into()] }
+        } else {
+            TlsMode::PlainLoopback
         };
+        config.key = KeyFrom::Given(Arc::new(Secrets::generate()));
+        config.trust_anchors = options.trust_anchors;
+        config.institution_code = "1311111111".into();
+        config.check_timeout = options.check_timeout;
+        config.poll_interval = Duration::from_millis(50);
+        config.crl_dir = options.crl_dir;
+        config.limits = options.limits;
+        config.enrol_limits = options.enrol_limits;
         let server = crate::start(config.clone()).await?;
         config.listen = server.addr;
-        let url = format!("http://{}", server.addr);
+        config.public_url = Some(server.url.clone());
         let mut c = LoopbackClinic {
+            url: server.url.clone(),
+            pin: server.pin.clone(),
             server: Some(server),
             config,
-            url,
             stop_terminal: Arc::new(AtomicBool::new(false)),
             terminal: None,
             dir,
         };
+        admin::add_staff(c.app(), &Actor::System, NURSE, "訪問 看護師", Role::Nurse)
+            .map_err(|e| e.to_string())?;
+        for p in &patients {
+            admin::add_patient(c.app(), &Actor::System, p).map_err(|e| e.to_string())?;
+        }
         c.start_terminal(data)?;
         Ok(c)
+    }
+
+    /// The running server's state (panics if it is stopped).
+    pub fn app(&self) -> &App {
+        &self.server.as_ref().expect("the server is running").app
+    }
+
+    /// A one-time enrolment link for a phone carried by `staff_id`.
+    pub fn enrolment(&self, staff_id: &str) -> EnrolmentLink {
+        self.app().issue_enrolment(staff_id, &Actor::System, 15).expect("an enrolment code")
+    }
+
+    /// Puts each of `patients` on `device_id`'s round on `day`.
+    pub fn assign(&self, day: NaiveDate, device_id: &str, patients: &[&str]) {
+        for (i, p) in patients.iter().enumerate() {
+            let stop = Stop {
+                day,
+                device_id: device_id.into(),
+                staff_id: NURSE.into(),
+                patient_id: (*p).into(),
+                position: i as i64,
+            };
+            admin::assign(self.app(), &Actor::System, &stop).expect("assign");
+        }
+    }
+
+    pub fn revoke(&self, device_id: &str) -> bool {
+        self.app().revoke_device(device_id, &Actor::System).expect("revoke")
     }
 
     pub fn start_terminal(&mut self, data: Vec<TerminalEntry>) -> Result<(), String> {
@@ -79,12 +159,10 @@ impl LoopbackClinic {
         }
     }
 
-    /// Starts the server again on the same address and database.
+    /// Starts the server again on the same address, database and key.
     pub async fn restart_server(&mut self) -> Result<(), String> {
         self.stop_server().await;
-        let mut cfg = self.config.clone();
-        cfg.patients = vec![];
-        self.server = Some(crate::start(cfg).await?);
+        self.server = Some(crate::start(self.config.clone()).await?);
         Ok(())
     }
 
@@ -97,10 +175,6 @@ impl LoopbackClinic {
 
     /// The ids of the visits the server holds.
     pub fn stored_visit_ids(&self) -> Vec<String> {
-        let Ok(conn) = rusqlite::Connection::open(&self.config.db) else { return vec![] };
-        let Ok(mut st) = conn.prepare("SELECT id FROM visits ORDER BY id") else { return vec![] };
-        st.query_map([], |r| r.get::<_, String>(0))
-            .map(|rows| rows.filter_map(Result::ok).collect())
-            .unwrap_or_default()
+        self.app().db.read(|c, _| visits::all_ids(c)).unwrap_or_default()
     }
 }

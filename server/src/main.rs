@@ -1,46 +1,137 @@
 // SPDX-License-Identifier: MPL-2.0
-//! `houmon-server --db PATH --listen ADDR --oqs-dir DIR`, and
-//! `houmon-server terminal --oqs-dir DIR [--data FILE]` (the simulated
-//! 資格確認端末, as a separate process).
+//! `houmon-server`: the clinic server and its admin commands.
+//!
+//! ```text
+//! houmon-server serve --data-dir DIR --listen ADDR [--hostname NAME]… [--oqs-dir DIR] [--crl-dir DIR]
+//! houmon-server staff add --id ID --name NAME --role nurse
+//! houmon-server enrol --staff ID            # a one-time code (QR text) for one phone
+//! houmon-server devices list | devices revoke ID
+//! houmon-server patients --import FILE.json
+//! houmon-server rounds --day YYYY-MM-DD --device ID --staff ID PATIENT…
+//! houmon-server audit                       # checks the chain, prints its head
+//! houmon-server terminal --oqs-dir DIR [--data FILE]   # the simulated 資格確認端末
+//! ```
+//!
+//! Secrets never come from the command line (visible in `ps`): the server
+//! key is `--key-file FILE`, `HOUMON_SERVER_KEY`, or `<data-dir>/server.key`
+//! made on first start.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
-use houmon_server::{oqs::OqsDirs, terminal, verify, Config, PatientSeed};
+use clap::{Args, Parser, Subcommand};
+use houmon_server::admin::{self, PatientSeed};
+use houmon_server::db::audit::{Actor, Chain};
+use houmon_server::db::rounds::Stop;
+use houmon_server::db::staff::Role;
+use houmon_server::db::{devices, meta};
+use houmon_server::{oqs::OqsDirs, terminal, verify, Config, KeyFrom, TlsMode};
 
 #[derive(Parser)]
 #[command(name = "houmon-server", about = "Houmon clinic server")]
-struct Args {
+struct Cli {
     #[command(subcommand)]
-    command: Option<Cmd>,
-    #[arg(long, default_value = "houmon-server.sqlite")]
-    db: PathBuf,
+    command: Cmd,
+}
+
+#[derive(Args, Clone)]
+struct Data {
+    /// The database, the server key and the TLS files.
+    #[arg(long, default_value = "houmon-data")]
+    data_dir: PathBuf,
+    /// The server key (64 hex digits) in a file; else HOUMON_SERVER_KEY,
+    /// else <data-dir>/server.key (made on first start).
+    #[arg(long)]
+    key_file: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct Serve {
+    #[command(flatten)]
+    data: Data,
     #[arg(long, default_value = "127.0.0.1:8470")]
     listen: std::net::SocketAddr,
+    /// The address phones are told (default: https://<first hostname>:<port>).
+    #[arg(long)]
+    public_url: Option<String>,
+    /// Names and addresses for the server certificate the server makes
+    /// (repeat; default: localhost and 127.0.0.1).
+    #[arg(long = "hostname")]
+    hostnames: Vec<String>,
+    /// The clinic's own certificate chain (PEM) instead of one it makes.
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Plain HTTP: refused unless --listen is a loopback address.
+    #[arg(long)]
+    plain_http: bool,
     /// The 資格確認端末's folder (requests in req/, results in res/).
-    #[arg(long, default_value = "oqs")]
-    oqs_dir: PathBuf,
+    #[arg(long)]
+    oqs_dir: Option<PathBuf>,
+    /// J-LIS revocation lists (DER or PEM), kept up to date by the clinic.
+    #[arg(long)]
+    crl_dir: Option<PathBuf>,
     /// Trust anchor certificates (PEM or DER); default: the J-LIS 利用者証明用 roots.
     #[arg(long)]
     trust_anchor: Vec<PathBuf>,
-    /// The code devices present to register (default: a random one, printed at start).
-    #[arg(long, env = "HOUMON_ENROLLMENT_CODE")]
-    enrollment_code: Option<String>,
     #[arg(long, default_value = "0000000000")]
     institution_code: String,
-    /// Patients on file (JSON array), loaded at start.
-    #[arg(long)]
-    patients: Option<PathBuf>,
     #[arg(long, default_value_t = 60)]
     check_timeout_secs: u64,
 }
 
 #[derive(Subcommand)]
 enum Cmd {
-    /// Runs the simulated 資格確認端末 on the folder.
+    /// Runs the server.
+    Serve(Box<Serve>),
+    /// Staff members.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCmd,
+    },
+    /// Issues a one-time enrolment code for one phone (valid for minutes).
+    Enrol {
+        #[command(flatten)]
+        data: Data,
+        /// The staff member who will carry the phone.
+        #[arg(long)]
+        staff: String,
+        #[arg(long, default_value_t = 15)]
+        minutes: i64,
+    },
+    /// Devices: list, or revoke one at once (a lost phone).
+    Devices {
+        #[command(subcommand)]
+        command: DevicesCmd,
+    },
+    /// Patients: import a JSON array of patients.
+    Patients {
+        #[command(flatten)]
+        data: Data,
+        #[arg(long)]
+        import: PathBuf,
+    },
+    /// Rounds: put patients on a phone's round for a day.
+    Rounds {
+        #[command(flatten)]
+        data: Data,
+        #[arg(long)]
+        day: chrono::NaiveDate,
+        #[arg(long)]
+        device: String,
+        #[arg(long)]
+        staff: String,
+        patients: Vec<String>,
+    },
+    /// The audit trail: check its chain.
+    Audit {
+        #[command(flatten)]
+        data: Data,
+    },
+    /// Runs the simulated 資格確認端末 on a folder.
     Terminal {
         #[arg(long)]
         oqs_dir: PathBuf,
@@ -48,6 +139,183 @@ enum Cmd {
         #[arg(long)]
         data: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum StaffCmd {
+    Add {
+        #[command(flatten)]
+        data: Data,
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// doctor, nurse, clerk or admin.
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DevicesCmd {
+    List {
+        #[command(flatten)]
+        data: Data,
+    },
+    Revoke {
+        #[command(flatten)]
+        data: Data,
+        device_id: String,
+    },
+}
+
+/// The shared state for an admin command (no network).
+fn admin_app(data: &Data) -> Result<Arc<houmon_server::App>, String> {
+    let mut config = Config::new(data.data_dir.clone(), "127.0.0.1:0".parse().expect("address"));
+    config.key = KeyFrom::Default(data.key_file.clone());
+    // The address and pin the running server told phones last.
+    let probe = houmon_server::open_app(&config, String::new(), None)?;
+    let (url, pin) = probe
+        .db
+        .read(|c, _| Ok((meta::get(c, "public_url")?, meta::get(c, "pin")?)))
+        .map_err(|e| e.to_string())?;
+    drop(probe);
+    houmon_server::open_app(&config, url.unwrap_or_default(), pin)
+}
+
+fn read(p: &PathBuf) -> Result<String, String> {
+    std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let me = Actor::Staff(std::env::var("USER").unwrap_or_else(|_| "cli".into()));
+    match cli.command {
+        Cmd::Serve(s) => {
+            let mut config = Config::new(s.data.data_dir.clone(), s.listen);
+            config.key = KeyFrom::Default(s.data.key_file.clone());
+            config.public_url = s.public_url.clone();
+            config.tls = match (&s.tls_cert, &s.tls_key, s.plain_http) {
+                (_, _, true) => TlsMode::PlainLoopback,
+                (Some(cert), Some(key), _) => {
+                    TlsMode::Files { cert: cert.clone(), key: key.clone() }
+                }
+                _ => TlsMode::Generate {
+                    names: if s.hostnames.is_empty() {
+                        vec!["localhost".into(), "127.0.0.1".into()]
+                    } else {
+                        s.hostnames.clone()
+                    },
+                },
+            };
+            if let Some(d) = &s.oqs_dir {
+                config.oqs_dir = d.clone();
+            }
+            config.crl_dir = s.crl_dir.clone();
+            for p in &s.trust_anchor {
+                let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                config.trust_anchors.push(
+                    verify::pem_to_der(&bytes)
+                        .ok_or_else(|| format!("{}: not a certificate", p.display()))?,
+                );
+            }
+            config.institution_code = s.institution_code.clone();
+            config.check_timeout = Duration::from_secs(s.check_timeout_secs);
+            let server = houmon_server::start(config).await?;
+            server
+                .app
+                .db
+                .write(|tx, _| {
+                    meta::put(tx, "public_url", &server.url)?;
+                    meta::put(tx, "pin", server.pin.as_deref().unwrap_or_default())
+                })
+                .map_err(|e| e.to_string())?;
+            println!("listening on {} ({})", server.addr, server.url);
+            if let Some(pin) = &server.pin {
+                println!("phones pin {pin}");
+            }
+            let _ = tokio::signal::ctrl_c().await;
+            server.stop().await;
+        }
+        Cmd::Staff { command: StaffCmd::Add { data, id, name, role } } => {
+            let role = Role::parse(&role).ok_or("role: doctor, nurse, clerk or admin")?;
+            let app = admin_app(&data)?;
+            admin::add_staff(&app, &me, &id, &name, role).map_err(|e| e.to_string())?;
+            println!("staff {id} saved");
+        }
+        Cmd::Enrol { data, staff, minutes } => {
+            let app = admin_app(&data)?;
+            if app.public_url.is_empty() {
+                return Err("start the server once first (it records its address and pin)".into());
+            }
+            let link = app.issue_enrolment(&staff, &me, minutes).map_err(|e| e.to_string())?;
+            println!("enrolment code (valid {minutes} minutes, once): {}", link.code);
+            println!("QR text: {}", link.to_uri());
+        }
+        Cmd::Devices { command: DevicesCmd::List { data } } => {
+            let app = admin_app(&data)?;
+            for d in app.db.read(|c, _| devices::list(c)).map_err(|e| e.to_string())? {
+                println!(
+                    "{}\t{}\tstaff={}\tlast seen {}\t{}",
+                    d.device_id,
+                    d.name,
+                    d.staff_id,
+                    d.last_seen_at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into()),
+                    if d.revoked_at.is_some() { "REVOKED" } else { "active" }
+                );
+            }
+        }
+        Cmd::Devices { command: DevicesCmd::Revoke { data, device_id } } => {
+            let done =
+                admin_app(&data)?.revoke_device(&device_id, &me).map_err(|e| e.to_string())?;
+            println!("{}", if done { "revoked" } else { "no such active device" });
+        }
+        Cmd::Patients { data, import } => {
+            let app = admin_app(&data)?;
+            let patients: Vec<PatientSeed> =
+                serde_json::from_str(&read(&import)?).map_err(|e| e.to_string())?;
+            for p in &patients {
+                admin::add_patient(&app, &me, p).map_err(|e| e.to_string())?;
+            }
+            println!("{} patients saved", patients.len());
+        }
+        Cmd::Rounds { data, day, device, staff, patients } => {
+            let app = admin_app(&data)?;
+            for (i, p) in patients.iter().enumerate() {
+                let stop = Stop {
+                    day,
+                    device_id: device.clone(),
+                    staff_id: staff.clone(),
+                    patient_id: p.clone(),
+                    position: i as i64,
+                };
+                admin::assign(&app, &me, &stop).map_err(|e| e.to_string())?;
+            }
+            println!("{} stops on {device}'s round of {day}", patients.len());
+        }
+        Cmd::Audit { data } => {
+            let app = admin_app(&data)?;
+            match admin::verify_audit(&app).map_err(|e| e.to_string())? {
+                Chain::Intact { entries, head } => {
+                    println!("audit trail intact: {entries} entries, head {head}")
+                }
+                Chain::BrokenAt { seq } => {
+                    return Err(format!("audit trail broken at entry {seq}"))
+                }
+            }
+        }
+        Cmd::Terminal { oqs_dir, data } => {
+            let dirs = OqsDirs::under(&oqs_dir).map_err(|e| e.to_string())?;
+            let data = match data {
+                Some(p) => serde_json::from_str(&read(&p)?).map_err(|e| e.to_string())?,
+                None => Vec::new(),
+            };
+            let stop = Arc::new(AtomicBool::new(false));
+            tokio::task::spawn_blocking(move || terminal::run(dirs, data, stop))
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
 }
 
 #[tokio::main]
@@ -58,59 +326,7 @@ async fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let args = Args::parse();
-    let read_json = |p: &PathBuf| -> Result<String, String> {
-        std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))
-    };
-    let result: Result<(), String> = async {
-        if let Some(Cmd::Terminal { oqs_dir, data }) = &args.command {
-            let dirs = OqsDirs::under(oqs_dir).map_err(|e| e.to_string())?;
-            let data = match data {
-                Some(p) => serde_json::from_str(&read_json(p)?).map_err(|e| e.to_string())?,
-                None => Vec::new(),
-            };
-            let stop = Arc::new(AtomicBool::new(false));
-            tokio::task::spawn_blocking(move || terminal::run(dirs, data, stop))
-                .await
-                .map_err(|e| e.to_string())?;
-            return Ok(());
-        }
-        let mut anchors = Vec::new();
-        for p in &args.trust_anchor {
-            let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
-            anchors.push(
-                verify::pem_to_der(&bytes)
-                    .ok_or_else(|| format!("{}: not a certificate", p.display()))?,
-            );
-        }
-        let patients: Vec<PatientSeed> = match &args.patients {
-            Some(p) => serde_json::from_str(&read_json(p)?).map_err(|e| e.to_string())?,
-            None => Vec::new(),
-        };
-        let enrollment_code = args.enrollment_code.clone().unwrap_or_else(|| {
-            let code = format!("{:08}", rand::random::<u32>() % 100_000_000);
-            println!("enrollment code for devices: {code}");
-            code
-        });
-        let server = houmon_server::start(Config {
-            db: args.db.clone(),
-            listen: args.listen,
-            oqs_dir: args.oqs_dir.clone(),
-            trust_anchors: anchors,
-            enrollment_code,
-            institution_code: args.institution_code.clone(),
-            patients,
-            check_timeout: Duration::from_secs(args.check_timeout_secs),
-            poll_interval: Duration::from_millis(200),
-        })
-        .await?;
-        println!("listening on {}", server.addr);
-        let _ = tokio::signal::ctrl_c().await;
-        server.stop().await;
-        Ok(())
-    }
-    .await;
-    match result {
+    match run(Cli::parse()).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("houmon-server: {e}");

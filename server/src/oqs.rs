@@ -158,6 +158,9 @@ pub fn leaves(xml: &str) -> Result<HashMap<String, String>, ParseError> {
 pub struct ParsedResult {
     pub id: String,
     pub outcome: CheckOutcome,
+    /// The insured person the answer is about, when it names them
+    /// (保険者番号・記号・番号・枝番).
+    pub numbers: Option<InsuranceNumbers>,
 }
 
 fn wari(v: Option<&String>) -> Option<u8> {
@@ -221,7 +224,21 @@ pub fn parse_result(bytes: &[u8]) -> Result<ParsedResult, ParseError> {
             message: get("ErrorMessage").cloned().unwrap_or_default(),
         },
     };
-    Ok(ParsedResult { id, outcome })
+    let numbers = match (
+        get("InsurerNumber"),
+        get("InsuredCardSymbol"),
+        get("InsuredIdentificationNumber"),
+        get("InsuredBranchNumber"),
+    ) {
+        (Some(i), Some(s), Some(n), Some(b)) => Some(InsuranceNumbers {
+            insurer_number: i.clone(),
+            symbol: s.clone(),
+            number: n.clone(),
+            branch: b.clone(),
+        }),
+        _ => None,
+    };
+    Ok(ParsedResult { id, outcome, numbers })
 }
 
 /// The request's search keys (read by the simulated terminal).

@@ -45,6 +45,10 @@ pub struct TerminalEntry {
     pub garbage: bool,
     #[serde(default)]
     pub shift_jis: bool,
+    /// Answer about someone else (other numbers): a mix-up the server must
+    /// not put on this patient.
+    #[serde(default)]
+    pub other_person: bool,
 }
 
 fn one() -> String {
@@ -76,6 +80,16 @@ pub fn result_file(id: &str, e: Option<&TerminalEntry>, segment: &str) -> Vec<u8
         }
         (_, Some(e)) => {
             let mut r = String::new();
+            let esc = |s: &str| quick_xml::escape::escape(s).into_owned();
+            let number = if e.other_person { format!("{}9", e.number) } else { e.number.clone() };
+            r.push_str(&format!(
+                "<InsurerNumber>{}</InsurerNumber><InsuredCardSymbol>{}</InsuredCardSymbol>\
+                 <InsuredIdentificationNumber>{}</InsuredIdentificationNumber><InsuredBranchNumber>{}</InsuredBranchNumber>",
+                esc(&e.insurer_number),
+                esc(&e.symbol),
+                esc(&number),
+                esc(&e.branch)
+            ));
             if let Some(n) = &e.insurer_name {
                 r.push_str(&format!("<InsurerName>{}</InsurerName>", quick_xml::escape::escape(n)));
             }

@@ -1,14 +1,27 @@
 // SPDX-License-Identifier: MPL-2.0
-//! Checks a visit record's identity evidence before it is accepted.
+//! Checks a visit record's identity evidence before anything is stored.
+//!
+//! In order: the record names this device and its staff; the certificate
+//! parses, is an end-entity 利用者証明用 certificate (not a CA, the J-LIS
+//! profile), chains to a trust anchor and is not on a loaded revocation
+//! list; the visit's time lies between the server-time token the record
+//! carries and the server's own clock (`time_anchor.rs`) and the
+//! certificate is valid then (with the 3-month grace); in PIN mode the
+//! signed bytes are exactly the challenge rebuilt from its fields, the
+//! challenge names this visit, device and anchor, and the card's signature
+//! verifies; in 目視 mode the staff attestation is present.
+//!
+//! Pure CPU: it runs before (and outside) the database write.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use houmon_core::cert::{AuthCertificate, Validity};
-use houmon_core::protocol::RefusalCode;
+use houmon_core::protocol::{Refusal, RefusalCode};
 use houmon_core::visit::{Evidence, VisitRecord};
 
-/// How far ahead of the server a device's clock may be before the record is
-/// flagged (it is still accepted: the signature covers the time).
-const CLOCK_TOLERANCE_MINUTES: i64 = 5;
+use crate::crl::CrlStore;
+use crate::db::devices::DeviceAuth;
+use crate::secrets::Secrets;
+use crate::time_anchor::{self, TimeRefusal};
 
 /// The J-LIS 利用者証明用 roots shipped as production trust anchors.
 pub const JLIS_ROOTS_PEM: [&str; 2] = [
@@ -16,21 +29,29 @@ pub const JLIS_ROOTS_PEM: [&str; 2] = [
     include_str!("../trust/jpki-user-auth-root-2023.pem"),
 ];
 
+/// The first PEM block labelled `label` (`CERTIFICATE`, `X509 CRL`), as DER.
+pub fn pem_block(input: &[u8], label: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let text = std::str::from_utf8(input).ok()?;
+    let begin = format!("-----BEGIN {label}-----");
+    let body: String = text
+        .lines()
+        .skip_while(|l| l.trim() != begin)
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
+    if body.is_empty() {
+        return None;
+    }
+    base64::engine::general_purpose::STANDARD.decode(body.trim()).ok()
+}
+
 /// DER from a PEM certificate (or DER given as is).
 pub fn pem_to_der(input: &[u8]) -> Option<Vec<u8>> {
-    use base64::Engine;
-    let text = std::str::from_utf8(input).ok();
-    match text {
-        Some(t) if t.contains("-----BEGIN CERTIFICATE-----") => {
-            let body: String = t
-                .lines()
-                .skip_while(|l| !l.starts_with("-----BEGIN CERTIFICATE-----"))
-                .skip(1)
-                .take_while(|l| !l.starts_with("-----END"))
-                .collect();
-            base64::engine::general_purpose::STANDARD.decode(body.trim()).ok()
-        }
-        _ => Some(input.to_vec()),
+    match pem_block(input, "CERTIFICATE") {
+        Some(der) => Some(der),
+        None if std::str::from_utf8(input).is_ok_and(|t| t.contains("-----BEGIN")) => None,
+        None => Some(input.to_vec()),
     }
 }
 
@@ -42,63 +63,121 @@ pub fn jlis_roots() -> Vec<AuthCertificate> {
         .collect()
 }
 
-/// Verifies the evidence of `record`, uploaded by `device_id`, at `now`.
-/// Returns warnings for an accepted record, or why it is refused.
+/// What the checks established.
+#[derive(Debug)]
+pub struct Verified {
+    pub certificate: AuthCertificate,
+    pub fingerprint: String,
+    /// The visit's time, bounded by the server's clock and the anchor.
+    pub visited_at: DateTime<Utc>,
+    pub warnings: Vec<String>,
+}
+
+fn refuse(code: RefusalCode, detail: impl Into<String>) -> Refusal {
+    Refusal::with_detail(code, detail)
+}
+
+/// Verifies the evidence of `record`, uploaded by `device`, at `now`.
 pub fn verify(
     record: &VisitRecord,
-    device_id: &str,
+    device: &DeviceAuth,
     anchors: &[AuthCertificate],
+    crl: &CrlStore,
+    secrets: &Secrets,
     now: DateTime<Utc>,
-) -> Result<Vec<String>, RefusalCode> {
-    let mut warnings = Vec::new();
-    if record.id != record.context.visit_id || record.context.device_id != device_id {
-        return Err(RefusalCode::ChallengeMismatch);
+) -> Result<Verified, Refusal> {
+    let ctx = &record.context;
+    if record.id != ctx.visit_id || ctx.device_id != device.device_id {
+        return Err(refuse(
+            RefusalCode::ChallengeMismatch,
+            "the record names another visit or device",
+        ));
+    }
+    if ctx.staff_id != device.staff_id {
+        return Err(refuse(
+            RefusalCode::StaffMismatch,
+            format!("the device is enrolled for staff {:?}", device.staff_id),
+        ));
     }
     let cert = AuthCertificate::from_der(record.evidence.certificate())
-        .map_err(|_| RefusalCode::Malformed)?;
+        .map_err(|e| refuse(RefusalCode::Malformed, format!("certificate: {e}")))?;
+    cert.check_user_auth_profile()
+        .map_err(|e| refuse(RefusalCode::NotUserCertificate, e.to_string()))?;
     if !anchors.iter().any(|a| cert.verify_issued_by(a).is_ok()) {
-        return Err(RefusalCode::UnknownCa);
+        return Err(refuse(RefusalCode::UnknownCa, format!("issuer {}", cert.issuer)));
+    }
+    if crl.is_revoked(&cert) {
+        return Err(refuse(RefusalCode::CertificateRevoked, format!("serial {}", cert.serial_hex)));
     }
     let claimed = match &record.evidence {
-        Evidence::Pin(p) => p.challenge.time,
+        Evidence::Pin(p) => {
+            if p.challenge.anchor != ctx.time_anchor.clone().unwrap_or_default() {
+                return Err(refuse(
+                    RefusalCode::ChallengeMismatch,
+                    "the signed challenge carries another time anchor",
+                ));
+            }
+            p.challenge.time
+        }
         Evidence::Visual(_) => record.completed_at,
     };
-    let at = if claimed > now + Duration::minutes(CLOCK_TOLERANCE_MINUTES) {
-        warnings.push("device-clock-ahead".to_owned());
-        now
-    } else {
-        claimed
-    };
-    match cert.validity_at(at) {
-        Validity::Expired { .. } => return Err(RefusalCode::CertificateExpired),
+    let visited_at =
+        time_anchor::bound(secrets, &device.device_id, ctx.time_anchor.as_deref(), claimed, now)
+            .map_err(|e| match e {
+                TimeRefusal::NoAnchor => refuse(
+                    RefusalCode::TimeUnverifiable,
+                    "no valid server-time token from this device in the record",
+                ),
+                TimeRefusal::BeforeAnchor => refuse(
+                    RefusalCode::TimeBeforeAnchor,
+                    format!("visit time {claimed} is before the device's last server time"),
+                ),
+                TimeRefusal::InFuture => refuse(
+                    RefusalCode::TimeInFuture,
+                    format!("visit time {claimed} is after {now}"),
+                ),
+            })?;
+    let mut warnings = Vec::new();
+    match cert.validity_at(visited_at) {
+        Validity::Expired { grace_until } => {
+            return Err(refuse(
+                RefusalCode::CertificateExpired,
+                format!("expired; grace ended {grace_until}"),
+            ))
+        }
         Validity::NotYetValid => {
-            // A device clock far behind: judge by the server's clock.
-            if !cert.validity_at(now).usable() {
-                return Err(RefusalCode::CertificateExpired);
-            }
-            warnings.push("device-clock-behind".to_owned());
+            return Err(refuse(RefusalCode::CertificateExpired, "not yet valid at the visit time"))
         }
         Validity::InGrace { .. } => warnings.push("certificate-in-grace".to_owned()),
         Validity::Valid => {}
     }
     match &record.evidence {
         Evidence::Pin(p) => {
-            if p.challenge.visit_id != record.id || p.challenge.device_id != device_id {
-                return Err(RefusalCode::ChallengeMismatch);
+            if p.challenge.visit_id != record.id || p.challenge.device_id != device.device_id {
+                return Err(refuse(
+                    RefusalCode::ChallengeMismatch,
+                    "the challenge names another visit",
+                ));
             }
             if p.signed_message != p.challenge.to_bytes() {
-                return Err(RefusalCode::ChallengeMismatch);
+                return Err(refuse(
+                    RefusalCode::ChallengeMismatch,
+                    "the signed bytes are not the challenge",
+                ));
             }
             cert.verify_signature(&p.signed_message, &p.signature)
-                .map_err(|_| RefusalCode::ForgedSignature)?;
+                .map_err(|_| refuse(RefusalCode::ForgedSignature, "RSA PKCS#1 v1.5 / SHA-256"))?;
         }
         Evidence::Visual(v) => {
-            if v.checked_by.trim().is_empty() || v.photo_sha256.len() != 64 {
-                return Err(RefusalCode::Malformed);
+            if v.checked_by.trim().is_empty()
+                || v.photo_sha256.len() != 64
+                || !v.photo_sha256.bytes().all(|b| b.is_ascii_hexdigit())
+            {
+                return Err(refuse(RefusalCode::Malformed, "目視: who checked, or the photo hash"));
             }
         }
     }
-    Ok(warnings)
+    Ok(Verified { fingerprint: cert.fingerprint_sha256(), certificate: cert, visited_at, warnings })
 }
 
 #[cfg(test)]
@@ -123,5 +202,12 @@ mod tests {
             "{fps:?}"
         );
         assert!(roots.iter().all(|r| r.subject.contains("JPKI for user authentication")));
+    }
+
+    #[test]
+    fn a_root_certificate_is_not_a_card_certificate() {
+        for root in jlis_roots() {
+            assert!(root.check_user_auth_profile().is_err());
+        }
     }
 }

@@ -1,39 +1,88 @@
 // SPDX-License-Identifier: MPL-2.0
-//! `houmon-server --db PATH --listen ADDR --oqs-dir DIR` starts as documented.
+//! `houmon-server serve` starts as documented: TLS with a clinic CA it makes
+//! (plain HTTP is refused), the key from the environment, never from the
+//! command line; and `houmon-server enrol` issues a code for the running
+//! server's address and pin.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_houmon-server"));
+    c.env("HOUMON_LOG", "warn").env("HOUMON_SERVER_KEY", "ab".repeat(32));
+    c
+}
+
 #[test]
-fn the_server_starts_with_db_listen_and_oqs_dir_and_answers_http() {
+fn the_server_starts_with_tls_refuses_plain_http_and_enrols_with_a_one_time_code() {
     let dir = std::env::temp_dir().join(format!("houmon-server-bin-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_houmon-server"))
-        .args([
-            "--db",
-            dir.join("s.sqlite").to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-            "--oqs-dir",
-        ])
-        .arg(dir.join("oqs"))
-        .env("HOUMON_LOG", "warn")
-        .env_remove("HOUMON_ENROLLMENT_CODE")
+    let _ = std::fs::remove_dir_all(&dir);
+    let data = dir.to_str().unwrap();
+    let mut child = bin()
+        .args(["serve", "--data-dir", data, "--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let code_line = lines.next().unwrap().unwrap();
-    assert!(code_line.starts_with("enrollment code for devices: "), "{code_line}");
     let listen_line = lines.next().unwrap().unwrap();
-    let addr = listen_line.strip_prefix("listening on ").expect("address line").to_owned();
+    let addr = listen_line
+        .strip_prefix("listening on ")
+        .and_then(|l| l.split(' ').next())
+        .expect("address line")
+        .to_owned();
+    let pin_line = lines.next().unwrap().unwrap();
+    assert!(pin_line.starts_with("phones pin sha256:"), "{pin_line}");
+    // Plain HTTP to the TLS port gets no HTTP answer.
     let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
     write!(s, "GET /v1/roster?day=2026-11-25 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         .unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).unwrap();
-    assert!(resp.starts_with("HTTP/1.1 401"), "no token, no roster: {resp}");
-    assert!(dir.join("oqs").join("req").is_dir() && dir.join("s.sqlite").exists());
+    let mut resp = Vec::new();
+    let _ = s.read_to_end(&mut resp);
+    assert!(!resp.starts_with(b"HTTP/1.1 200"), "no plain HTTP service");
+    assert!(dir.join("tls").join("clinic-ca.pem").exists() && dir.join("clinic.sqlite").exists());
+    assert!(!dir.join("server.key").exists(), "the key came from the environment");
+    // An admin command against the running server's database.
+    let staff = bin()
+        .args([
+            "staff",
+            "add",
+            "--data-dir",
+            data,
+            "--id",
+            "nurse-1",
+            "--name",
+            "看護師 一",
+            "--role",
+            "nurse",
+        ])
+        .output()
+        .unwrap();
+    assert!(staff.status.success(), "{}", String::from_utf8_lossy(&staff.stderr));
+    let enrol = bin().args(["enrol", "--data-dir", data, "--staff", "nurse-1"]).output().unwrap();
+    let out = String::from_utf8_lossy(&enrol.stdout);
+    assert!(enrol.status.success(), "{}", String::from_utf8_lossy(&enrol.stderr));
+    assert!(out.contains("QR text: houmon://enrol?v=1&url=https%3A%2F%2Flocalhost%3A"), "{out}");
+    assert!(out.contains("&pin=sha256%3A"), "{out}");
+    let audit = bin().args(["audit", "--data-dir", data]).output().unwrap();
+    assert!(String::from_utf8_lossy(&audit.stdout).contains("audit trail intact"));
+    // Plain HTTP on a non-loopback address is refused at start.
+    let refused = bin()
+        .args(["serve", "--data-dir", data, "--listen", "0.0.0.0:0", "--plain-http"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("loopback"));
+    // Without the key, an admin command refuses the database and makes no
+    // new key beside it.
+    let keyless = Command::new(env!("CARGO_BIN_EXE_houmon-server"))
+        .env_remove("HOUMON_SERVER_KEY")
+        .args(["audit", "--data-dir", data])
+        .output()
+        .unwrap();
+    assert!(!keyless.status.success());
+    assert!(String::from_utf8_lossy(&keyless.stderr).contains("--key-file"));
+    assert!(!dir.join("server.key").exists());
     child.kill().unwrap();
     child.wait().unwrap();
     let _ = std::fs::remove_dir_all(&dir);

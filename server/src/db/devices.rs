@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: MPL-2.0
+//! Devices and their credentials.
+//!
+//! - **Enrolment codes** are issued by staff for one device (and the staff
+//!   member who will carry it), expire in minutes, work once, and are
+//!   stored as an HMAC under the server key, never in clear.
+//! - **A registered device id cannot be registered again** without staff
+//!   action (revoking it frees nothing: a new enrolment makes a new device).
+//! - **Tokens** carry 256 random bits, are stored as SHA-256, expire
+//!   ([`TOKEN_LIFETIME`]) and are rotated by the phone before they do; the
+//!   token before a rotation still works for [`ROTATION_GRACE`], so a lost
+//!   answer to a rotation is harmless. A revoked device is refused at once.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{parse_ts, ts, DbResult};
+use crate::secrets::token_hash;
+
+/// How long a device token is good for.
+pub const TOKEN_LIFETIME: Duration = Duration::days(30);
+/// How long the token before a rotation keeps working.
+pub const ROTATION_GRACE: Duration = Duration::hours(24);
+
+/// Who is calling, from a valid bearer token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceAuth {
+    pub device_id: String,
+    /// The staff member the device was enrolled for.
+    pub staff_id: String,
+    pub token_expires_at: DateTime<Utc>,
+    /// The caller used the token from before the last rotation.
+    pub previous_token: bool,
+}
+
+/// Why an enrolment code did not register a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RedeemRefusal {
+    Unknown,
+    Expired,
+    AlreadyUsed,
+    /// The device id is registered already: re-enrolment needs staff.
+    DeviceExists,
+}
+
+pub fn issue_code(
+    c: &Connection,
+    code_hash: &str,
+    staff_id: &str,
+    issued_by: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> DbResult<()> {
+    c.execute(
+        "INSERT INTO enrolment_code (code_hash, staff_id, issued_by, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![code_hash, staff_id, issued_by, ts(now), ts(expires_at)],
+    )?;
+    Ok(())
+}
+
+/// Uses an enrolment code to register `device_id` with a new token.
+/// Returns the staff id the device is for.
+pub fn redeem(
+    c: &Connection,
+    code_hash: &str,
+    device_id: &str,
+    name: &str,
+    token: &str,
+    now: DateTime<Utc>,
+) -> DbResult<Result<String, RedeemRefusal>> {
+    let code: Option<(String, String, Option<String>)> = c
+        .query_row(
+            "SELECT staff_id, expires_at, used_at FROM enrolment_code WHERE code_hash = ?1",
+            params![code_hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((staff_id, expires, used)) = code else { return Ok(Err(RedeemRefusal::Unknown)) };
+    if used.is_some() {
+        return Ok(Err(RedeemRefusal::AlreadyUsed));
+    }
+    if parse_ts(&expires).is_none_or(|e| now > e) {
+        return Ok(Err(RedeemRefusal::Expired));
+    }
+    let taken: Option<String> = c
+        .query_row("SELECT device_id FROM device WHERE device_id = ?1", params![device_id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if taken.is_some() {
+        return Ok(Err(RedeemRefusal::DeviceExists));
+    }
+    c.execute(
+        "UPDATE enrolment_code SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
+        params![code_hash, ts(now), device_id],
+    )?;
+    c.execute(
+        "INSERT INTO device (device_id, name, staff_id, registered_at, token_hash, token_expires_at, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?4)",
+        params![device_id, name, staff_id, ts(now), token_hash(token), ts(now + TOKEN_LIFETIME)],
+    )?;
+    Ok(Ok(staff_id))
+}
+
+/// device, staff, expiry, previous token's expiry, revoked, matched the previous token
+type TokenRow = (String, String, Option<String>, Option<String>, Option<String>, bool);
+
+/// The device a bearer token belongs to, if it is valid now.
+pub fn by_token(c: &Connection, token: &str, now: DateTime<Utc>) -> DbResult<Option<DeviceAuth>> {
+    let hash = token_hash(token);
+    let row: Option<TokenRow> = c
+        .prepare_cached(
+            "SELECT device_id, staff_id, token_expires_at, previous_token_expires_at, revoked_at,
+                    previous_token_hash = ?1
+             FROM device WHERE token_hash = ?1 OR previous_token_hash = ?1",
+        )?
+        .query_row(params![hash], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get::<_, Option<bool>>(5)?.unwrap_or(false),
+            ))
+        })
+        .optional()?;
+    let Some((device_id, staff_id, expires, prev_expires, revoked, previous)) = row else {
+        return Ok(None);
+    };
+    if revoked.is_some() {
+        return Ok(None);
+    }
+    let valid_until = if previous { prev_expires } else { expires.clone() };
+    if valid_until.as_deref().and_then(parse_ts).is_none_or(|t| now > t) {
+        return Ok(None);
+    }
+    let token_expires_at = expires.as_deref().and_then(parse_ts).unwrap_or(now);
+    Ok(Some(DeviceAuth { device_id, staff_id, token_expires_at, previous_token: previous }))
+}
+
+pub fn touch(c: &Connection, device_id: &str, now: DateTime<Utc>) -> DbResult<()> {
+    c.prepare_cached("UPDATE device SET last_seen_at = ?2 WHERE device_id = ?1")?
+        .execute(params![device_id, ts(now)])?;
+    Ok(())
+}
+
+/// A new token for the device. Authenticated by the current token, that
+/// one becomes the previous token (working for [`ROTATION_GRACE`]);
+/// authenticated by the previous token (the answer to an earlier rotation
+/// was lost), only the current token is replaced.
+pub fn rotate(
+    c: &Connection,
+    auth: &DeviceAuth,
+    new_token: &str,
+    now: DateTime<Utc>,
+) -> DbResult<DateTime<Utc>> {
+    let expires = now + TOKEN_LIFETIME;
+    if auth.previous_token {
+        c.execute(
+            "UPDATE device SET token_hash = ?2, token_expires_at = ?3 WHERE device_id = ?1",
+            params![auth.device_id, token_hash(new_token), ts(expires)],
+        )?;
+    } else {
+        c.execute(
+            "UPDATE device SET previous_token_hash = token_hash, previous_token_expires_at = ?4,
+             token_hash = ?2, token_expires_at = ?3 WHERE device_id = ?1",
+            params![auth.device_id, token_hash(new_token), ts(expires), ts(now + ROTATION_GRACE)],
+        )?;
+    }
+    Ok(expires)
+}
+
+/// Revokes a device at once (a lost phone). Returns whether it existed.
+pub fn revoke(c: &Connection, device_id: &str, by: &str, now: DateTime<Utc>) -> DbResult<bool> {
+    let n = c.execute(
+        "UPDATE device SET revoked_at = ?2, revoked_by = ?3, token_hash = NULL, previous_token_hash = NULL
+         WHERE device_id = ?1 AND revoked_at IS NULL",
+        params![device_id, ts(now), by],
+    )?;
+    Ok(n == 1)
+}
+
+/// A device as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    pub device_id: String,
+    pub name: String,
+    pub staff_id: String,
+    pub registered_at: Option<DateTime<Utc>>,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub token_expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+pub fn list(c: &Connection) -> DbResult<Vec<DeviceRow>> {
+    let mut st = c.prepare(
+        "SELECT device_id, name, staff_id, registered_at, last_seen_at, token_expires_at, revoked_at
+         FROM device ORDER BY device_id",
+    )?;
+    let t = |v: Option<String>| v.as_deref().and_then(parse_ts);
+    let rows = st.query_map([], |r| {
+        Ok(DeviceRow {
+            device_id: r.get(0)?,
+            name: r.get(1)?,
+            staff_id: r.get(2)?,
+            registered_at: t(r.get(3)?),
+            last_seen_at: t(r.get(4)?),
+            token_expires_at: t(r.get(5)?),
+            revoked_at: t(r.get(6)?),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> Connection {
+        let mut c = Connection::open_in_memory().unwrap();
+        super::super::schema::SCHEMA.migrate(&mut c).unwrap();
+        c
+    }
+
+    fn t(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_790_000_000 + s, 0).unwrap()
+    }
+
+    #[test]
+    fn a_code_works_once_before_it_expires_and_never_takes_over_a_device() {
+        let c = db();
+        issue_code(&c, "h1", "nurse-7", "admin-1", t(0), t(900)).unwrap();
+        assert_eq!(
+            redeem(&c, "nope", "d1", "phone", "tok", t(1)).unwrap(),
+            Err(RedeemRefusal::Unknown)
+        );
+        assert_eq!(
+            redeem(&c, "h1", "d1", "phone", "tok", t(901)).unwrap(),
+            Err(RedeemRefusal::Expired)
+        );
+        assert_eq!(redeem(&c, "h1", "d1", "phone", "tok", t(10)).unwrap(), Ok("nurse-7".into()));
+        assert_eq!(
+            redeem(&c, "h1", "d2", "phone", "tok2", t(11)).unwrap(),
+            Err(RedeemRefusal::AlreadyUsed)
+        );
+        issue_code(&c, "h2", "nurse-8", "admin-1", t(0), t(900)).unwrap();
+        assert_eq!(
+            redeem(&c, "h2", "d1", "attacker", "tok3", t(12)).unwrap(),
+            Err(RedeemRefusal::DeviceExists),
+            "a second code does not take d1 over"
+        );
+        let stored: String =
+            c.query_row("SELECT token_hash FROM device", [], |r| r.get(0)).unwrap();
+        assert_ne!(stored, "tok", "tokens are stored hashed");
+    }
+
+    #[test]
+    fn tokens_expire_rotate_with_a_grace_and_revoke_at_once() {
+        let c = db();
+        issue_code(&c, "h", "nurse-7", "admin", t(0), t(900)).unwrap();
+        redeem(&c, "h", "d1", "phone", "old", t(1)).unwrap().unwrap();
+        let auth = by_token(&c, "old", t(2)).unwrap().unwrap();
+        assert_eq!((auth.device_id.as_str(), auth.staff_id.as_str()), ("d1", "nurse-7"));
+        assert!(by_token(&c, "old", t(1) + TOKEN_LIFETIME + Duration::seconds(1))
+            .unwrap()
+            .is_none());
+        rotate(&c, &auth, "new", t(3)).unwrap();
+        assert!(by_token(&c, "new", t(4)).unwrap().is_some());
+        let via_old = by_token(&c, "old", t(4)).unwrap().unwrap();
+        assert!(via_old.previous_token, "the old token works during the grace");
+        // The answer was lost: rotating again with the old token.
+        rotate(&c, &via_old, "newer", t(5)).unwrap();
+        assert!(by_token(&c, "old", t(6)).unwrap().is_some(), "still the previous token");
+        assert!(by_token(&c, "newer", t(6)).unwrap().is_some());
+        assert!(by_token(&c, "new", t(6)).unwrap().is_none(), "the lost one is gone");
+        assert!(by_token(&c, "old", t(5) + ROTATION_GRACE + Duration::hours(1)).unwrap().is_none());
+        assert!(revoke(&c, "d1", "admin", t(7)).unwrap());
+        assert!(by_token(&c, "newer", t(8)).unwrap().is_none(), "revoked at once");
+    }
+}

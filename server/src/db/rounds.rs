@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: MPL-2.0
+//! Rounds: for a day, which device (carried by which staff member) visits
+//! which patients. This is what a device may see: its roster is its
+//! rounds' patients, its results are theirs, and it may upload visits only
+//! for them. A patient on no round is on no phone.
+
+use chrono::{Duration, NaiveDate};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::DbResult;
+
+/// One stop of a round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stop {
+    pub day: NaiveDate,
+    pub device_id: String,
+    pub staff_id: String,
+    pub patient_id: String,
+    pub position: i64,
+}
+
+pub fn assign(c: &Connection, stop: &Stop) -> DbResult<()> {
+    c.execute(
+        "INSERT INTO round_stop (day, device_id, staff_id, patient_id, position) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(day, device_id, patient_id) DO UPDATE SET staff_id = excluded.staff_id,
+         position = excluded.position",
+        params![stop.day.to_string(), stop.device_id, stop.staff_id, stop.patient_id, stop.position],
+    )?;
+    Ok(())
+}
+
+pub fn unassign(
+    c: &Connection,
+    day: NaiveDate,
+    device_id: &str,
+    patient_id: &str,
+) -> DbResult<bool> {
+    Ok(c.execute(
+        "DELETE FROM round_stop WHERE day = ?1 AND device_id = ?2 AND patient_id = ?3",
+        params![day.to_string(), device_id, patient_id],
+    )? == 1)
+}
+
+/// The patients on `device_id`'s round of `day`, in round order.
+pub fn patients_of(c: &Connection, device_id: &str, day: NaiveDate) -> DbResult<Vec<String>> {
+    let mut st = c.prepare_cached(
+        "SELECT patient_id FROM round_stop WHERE device_id = ?1 AND day = ?2 ORDER BY position, patient_id",
+    )?;
+    let rows = st.query_map(params![device_id, day.to_string()], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Whether `patient_id` is on one of `device_id`'s rounds within
+/// `margin` days of `day` (a visit late at night, a phone that syncs the
+/// next morning).
+pub fn is_assigned(
+    c: &Connection,
+    device_id: &str,
+    patient_id: &str,
+    day: NaiveDate,
+    margin: i64,
+) -> DbResult<bool> {
+    Ok(c
+        .prepare_cached(
+            "SELECT 1 FROM round_stop WHERE device_id = ?1 AND patient_id = ?2 AND day BETWEEN ?3 AND ?4 LIMIT 1",
+        )?
+        .query_row(
+            params![
+                device_id,
+                patient_id,
+                (day - Duration::days(margin)).to_string(),
+                (day + Duration::days(margin)).to_string()
+            ],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// Every stop of a day (the console's plan).
+pub fn of_day(c: &Connection, day: NaiveDate) -> DbResult<Vec<Stop>> {
+    let mut st = c.prepare(
+        "SELECT day, device_id, staff_id, patient_id, position FROM round_stop WHERE day = ?1
+         ORDER BY device_id, position, patient_id",
+    )?;
+    let rows = st.query_map(params![day.to_string()], |r| {
+        Ok(Stop {
+            day: r.get::<_, String>(0)?.parse().unwrap_or(day),
+            device_id: r.get(1)?,
+            staff_id: r.get(2)?,
+            patient_id: r.get(3)?,
+            position: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: MPL-2.0
+//! Visit records as the server stored them: the record sealed, and in clear
+//! what the console and the worker filter on (who, when, how, status).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{open_sealed, parse_ts, ts, DbResult};
+use crate::secrets::Secrets;
+
+/// Accepted, or held for staff review (a card other than the enrolled one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Accepted,
+    Held,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Accepted => "accepted",
+            Status::Held => "held",
+        }
+    }
+}
+
+/// A visit to store.
+#[derive(Debug, Clone)]
+pub struct NewVisit<'a> {
+    pub id: &'a str,
+    pub device_id: &'a str,
+    pub staff_id: &'a str,
+    pub patient_id: Option<&'a str>,
+    pub received_at: DateTime<Utc>,
+    /// The visit's time, bounded by the server's own clock.
+    pub visited_at: DateTime<Utc>,
+    pub mode: &'static str,
+    pub status: Status,
+    pub held_reason: Option<&'a str>,
+    pub card_fingerprint: &'a str,
+    pub record_sha256: &'a str,
+    /// The canonical record JSON (sealed here).
+    pub record_json: &'a str,
+    pub warnings: &'a [String],
+}
+
+pub fn digest(c: &Connection, id: &str) -> DbResult<Option<String>> {
+    Ok(c.prepare_cached("SELECT record_sha256 FROM visit WHERE id = ?1")?
+        .query_row(params![id], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn insert(c: &Connection, s: &Secrets, v: &NewVisit<'_>) -> DbResult<()> {
+    c.prepare_cached(
+        "INSERT INTO visit (id, device_id, staff_id, patient_id, received_at, visited_at, mode, status, held_reason,
+         card_fingerprint, record_sha256, record, warnings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        v.id,
+        v.device_id,
+        v.staff_id,
+        v.patient_id,
+        ts(v.received_at),
+        ts(v.visited_at),
+        v.mode,
+        v.status.as_str(),
+        v.held_reason,
+        v.card_fingerprint,
+        v.record_sha256,
+        s.seal(v.record_json.as_bytes(), &format!("visit:{}", v.id)),
+        v.warnings.join(","),
+    ])?;
+    Ok(())
+}
+
+/// Whether a challenge nonce was used before; records it for `visit_id`.
+pub fn use_nonce(c: &Connection, nonce: &str, visit_id: &str) -> DbResult<bool> {
+    let used: Option<String> = c
+        .prepare_cached("SELECT visit_id FROM nonces WHERE nonce = ?1")?
+        .query_row(params![nonce], |r| r.get(0))
+        .optional()?;
+    if used.is_some() {
+        return Ok(false);
+    }
+    c.prepare_cached("INSERT INTO nonces (nonce, visit_id) VALUES (?1, ?2)")?
+        .execute(params![nonce, visit_id])?;
+    Ok(true)
+}
+
+/// A stored visit, for the console and the tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub id: String,
+    pub device_id: String,
+    pub staff_id: String,
+    pub patient_id: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub visited_at: DateTime<Utc>,
+    pub mode: String,
+    pub status: String,
+    pub held_reason: Option<String>,
+    pub card_fingerprint: String,
+    pub warnings: Vec<String>,
+}
+
+const COLUMNS: &str =
+    "id, device_id, staff_id, patient_id, received_at, visited_at, mode, status, held_reason, \
+                       card_fingerprint, warnings";
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+    let t = |s: String| parse_ts(&s).unwrap_or_default();
+    let warnings: String = r.get(10)?;
+    Ok(Row {
+        id: r.get(0)?,
+        device_id: r.get(1)?,
+        staff_id: r.get(2)?,
+        patient_id: r.get(3)?,
+        received_at: t(r.get(4)?),
+        visited_at: t(r.get(5)?),
+        mode: r.get(6)?,
+        status: r.get(7)?,
+        held_reason: r.get(8)?,
+        card_fingerprint: r.get(9)?,
+        warnings: warnings.split(',').filter(|w| !w.is_empty()).map(str::to_owned).collect(),
+    })
+}
+
+pub fn get(c: &Connection, id: &str) -> DbResult<Option<Row>> {
+    Ok(c.query_row(&format!("SELECT {COLUMNS} FROM visit WHERE id = ?1"), params![id], row)
+        .optional()?)
+}
+
+/// Visits between two instants, newest first.
+pub fn between(c: &Connection, from: DateTime<Utc>, to: DateTime<Utc>) -> DbResult<Vec<Row>> {
+    let mut st = c.prepare(&format!(
+        "SELECT {COLUMNS} FROM visit WHERE visited_at >= ?1 AND visited_at < ?2 ORDER BY visited_at DESC"
+    ))?;
+    let rows = st.query_map(params![ts(from), ts(to)], row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn all_ids(c: &Connection) -> DbResult<Vec<String>> {
+    let mut st = c.prepare("SELECT id FROM visit ORDER BY id")?;
+    let rows = st.query_map([], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The stored record JSON, opened.
+pub fn record_json(c: &Connection, s: &Secrets, id: &str) -> DbResult<Option<String>> {
+    let sealed: Option<Vec<u8>> = c
+        .query_row("SELECT record FROM visit WHERE id = ?1", params![id], |r| r.get(0))
+        .optional()?;
+    match sealed {
+        Some(b) => Ok(Some(
+            String::from_utf8_lossy(&open_sealed(s, &b, &format!("visit:{id}"))?).into_owned(),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// A held visit accepted by staff (a reissued card), or rejected.
+pub fn set_status(
+    c: &Connection,
+    id: &str,
+    status: Status,
+    reason: Option<&str>,
+) -> DbResult<bool> {
+    Ok(c.execute(
+        "UPDATE visit SET status = ?2, held_reason = ?3 WHERE id = ?1",
+        params![id, status.as_str(), reason],
+    )? == 1)
+}
