@@ -8,14 +8,21 @@
 //! sent only after the server acknowledged it; network failures, 429 and
 //! 5xx (and a reply that cannot be read) are transient: the item keeps its
 //! id and is retried later with exponential backoff and jitter, honouring
-//! Retry-After; a refusal (409, 422, other 4xx) wedges the item with the
-//! server's typed reason, and the items behind it go on. The shells report
-//! connectivity with [`SyncClient::set_online`].
+//! Retry-After; a refusal (409, 415, 422, other 4xx) wedges the item with
+//! the server's typed reason, and the items behind it go on. The shells
+//! report connectivity with [`SyncClient::set_online`].
 //!
-//! The store is SQLite: every call into it runs on the runtime's blocking
-//! pool, never on an async worker. The clinic server is trusted by the
-//! fingerprint learned at enrolment ([`tls`]).
+//! - The clinic server is trusted by the fingerprint learned at enrolment
+//!   ([`tls`]); the address, pin, device id, staff id and token are kept
+//!   sealed in the store ([`SyncClient::from_store`]); the token is rotated
+//!   before it expires ([`SyncClient::rotate_token_if_due`]).
+//! - Every answer carries a server-time token; the newest is kept
+//!   ([`SyncClient::time_anchor`]) and goes into each visit, so the server
+//!   can bound a visit's time by a time it issued (`docs/sync-protocol.md`).
+//! - The store is SQLite: every call into it runs on the runtime's blocking
+//!   pool, never on an async worker.
 
+mod label;
 pub mod tls;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,12 +32,19 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use houmon_core::protocol::*;
 use houmon_store::{QueueItem, Store, StoreError};
+use serde::{Deserialize, Serialize};
 
+pub use label::eligibility_label;
 pub use tls::ServerPin;
 
 /// The longest wait between two tries of one item.
 const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
 const BASE_BACKOFF: Duration = Duration::from_secs(2);
+/// A token is rotated when it has less than this left.
+const ROTATE_BEFORE: chrono::Duration = chrono::Duration::days(7);
+
+const META_LINK: &str = "server-link";
+const META_TIME: &str = "time-anchor";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -38,6 +52,10 @@ pub enum SyncError {
     Offline,
     #[error("the device is not registered or its token was revoked")]
     Unauthorized,
+    /// The server refused the enrolment (code unknown, used or expired, or
+    /// the device is registered already).
+    #[error("enrolment refused: {0}")]
+    EnrolmentRefused(String),
     #[error("network: {0}")]
     Network(String),
     #[error("the server answered something unreadable: {0}")]
@@ -58,7 +76,11 @@ impl SyncError {
                     .into()
             }
             SyncError::Unauthorized => {
-                "この端末はクリニックのサーバーに登録されていません。管理者に連絡してください。"
+                "この端末はクリニックのサーバーに登録されていないか、登録が取り消されています。管理者に連絡してください。"
+                    .into()
+            }
+            SyncError::EnrolmentRefused(_) => {
+                "登録できませんでした。登録コードの有効期限(発行から数分)が切れたか、すでに使われています。クリニックで新しい登録用QRコードを発行してもらってください。"
                     .into()
             }
             SyncError::Garbage(_) => {
@@ -79,6 +101,9 @@ impl SyncError {
 pub struct SyncReport {
     pub sent: Vec<String>,
     pub duplicates: Vec<String>,
+    /// Delivered, but held by the clinic for review (another card than the
+    /// enrolled one).
+    pub held: Vec<String>,
     /// (id, reason) of items wedged in this round.
     pub wedged: Vec<(String, String)>,
     /// The transient failure that ended the round, if any.
@@ -92,10 +117,27 @@ pub fn backoff(attempts: u32) -> Duration {
     exp.mul_f64(jitter)
 }
 
+/// What the phone keeps about its enrolment (sealed in the store).
+#[derive(Clone, Serialize, Deserialize)]
+struct Credentials {
+    device_id: String,
+    staff_id: String,
+    token: String,
+    token_expires_at: DateTime<Utc>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedLink {
+    url: String,
+    pin: Option<String>,
+    credentials: Credentials,
+}
+
 pub struct SyncClient {
     http: reqwest::Client,
     base: String,
-    token: Mutex<Option<String>>,
+    pin: Option<ServerPin>,
+    credentials: Mutex<Option<Credentials>>,
     store: Arc<Store>,
     online: AtomicBool,
     /// One upload round at a time: two concurrent rounds would both see the
@@ -111,7 +153,8 @@ fn short(e: &reqwest::Error) -> String {
 
 impl SyncClient {
     /// A client for the clinic server at `base_url`, trusted by `pin` (the
-    /// fingerprint from enrolment); plain HTTP only to loopback.
+    /// fingerprint from enrolment); plain HTTP only to loopback. With a
+    /// `token` (tests), the device is taken as registered already.
     pub fn new(
         base_url: &str,
         store: Arc<Store>,
@@ -130,14 +173,60 @@ impl SyncClient {
             .use_preconfigured_tls(tls)
             .build()
             .map_err(|e| SyncError::Insecure(short(&e)))?;
+        let credentials = token.map(|token| Credentials {
+            device_id: String::new(),
+            staff_id: String::new(),
+            token,
+            token_expires_at: Utc::now() + chrono::Duration::days(30),
+        });
         Ok(SyncClient {
             http,
             base: base_url.trim_end_matches('/').to_owned(),
-            token: Mutex::new(token),
+            pin,
+            credentials: Mutex::new(credentials),
             store,
             online: AtomicBool::new(true),
             uploading: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// The client this phone enrolled with earlier, from its store (`None`
+    /// before enrolment).
+    pub async fn from_store(store: Arc<Store>) -> Result<Option<SyncClient>, SyncError> {
+        let s = store.clone();
+        let saved = tokio::task::spawn_blocking(move || s.meta(META_LINK))
+            .await
+            .map_err(|e| SyncError::Network(format!("store task: {e}")))??;
+        let Some(json) = saved else { return Ok(None) };
+        let saved: SavedLink =
+            serde_json::from_slice(&json).map_err(|e| SyncError::Garbage(e.to_string()))?;
+        let pin = saved.pin.as_deref().and_then(ServerPin::parse);
+        let client = SyncClient::new(&saved.url, store, None, pin)?;
+        *client.lock_credentials() = Some(saved.credentials);
+        Ok(Some(client))
+    }
+
+    /// Enrols this phone with the clinic server named by an enrolment link
+    /// (QR code): registers, and keeps the link and the token sealed.
+    pub async fn enrol(
+        store: Arc<Store>,
+        link: &EnrolmentLink,
+        device_id: &str,
+        device_name: &str,
+    ) -> Result<SyncClient, SyncError> {
+        let pin = match link.pin.as_deref() {
+            Some(p) => Some(
+                ServerPin::parse(p).ok_or_else(|| SyncError::Insecure("malformed pin".into()))?,
+            ),
+            None => None,
+        };
+        let client = SyncClient::new(&link.url, store, None, pin)?;
+        client.register(device_id, device_name, &link.code).await?;
+        Ok(client)
+    }
+
+    fn lock_credentials(&self) -> std::sync::MutexGuard<'_, Option<Credentials>> {
+        self.credentials.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Runs store work on the blocking pool (SQLite never on an async worker).
@@ -150,6 +239,43 @@ impl SyncClient {
             .await
             .map_err(|e| SyncError::Network(format!("store task: {e}")))?
             .map_err(SyncError::from)
+    }
+
+    async fn save_credentials(&self) -> Result<(), SyncError> {
+        let Some(credentials) = self.lock_credentials().clone() else { return Ok(()) };
+        let saved =
+            SavedLink { url: self.base.clone(), pin: self.pin.map(|p| p.to_string()), credentials };
+        let json = serde_json::to_vec(&saved).expect("the link serialises");
+        self.db(move |s| s.put_meta(META_LINK, &json)).await
+    }
+
+    /// The device id and staff id this phone was enrolled with.
+    pub fn enrolled_as(&self) -> Option<(String, String)> {
+        self.lock_credentials().as_ref().map(|c| (c.device_id.clone(), c.staff_id.clone()))
+    }
+
+    /// The server's address and pin, for the settings screen.
+    pub fn server(&self) -> (String, Option<String>) {
+        (self.base.clone(), self.pin.map(|p| p.to_string()))
+    }
+
+    /// The newest server-time token the phone holds (it goes into each
+    /// visit).
+    pub async fn time_anchor(&self) -> Result<Option<String>, SyncError> {
+        let v = self.db(|s| s.meta(META_TIME)).await?;
+        Ok(v.map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    /// Keeps the server-time token of an answer.
+    async fn remember_time(&self, headers: &reqwest::header::HeaderMap) {
+        let Some(token) = headers.get(TIME_HEADER).and_then(|v| v.to_str().ok()) else { return };
+        if token.len() > 256 || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return;
+        }
+        let token = token.to_owned();
+        if let Err(e) = self.db(move |s| s.put_meta(META_TIME, token.as_bytes())).await {
+            tracing::warn!(error = %e, "could not keep the server time");
+        }
     }
 
     /// The shells report connectivity changes here.
@@ -168,10 +294,10 @@ impl SyncClient {
     }
 
     fn token(&self) -> Result<String, SyncError> {
-        self.token.lock().unwrap_or_else(|e| e.into_inner()).clone().ok_or(SyncError::Unauthorized)
+        self.lock_credentials().as_ref().map(|c| c.token.clone()).ok_or(SyncError::Unauthorized)
     }
 
-    /// Registers the device with the clinic's enrolment code.
+    /// Registers the device with a one-time enrolment code; keeps the token.
     pub async fn register(
         &self,
         device_id: &str,
@@ -193,14 +319,63 @@ impl SyncClient {
             .send()
             .await
             .map_err(|e| SyncError::Network(short(&e)))?;
-        if !resp.status().is_success() {
-            return Err(SyncError::Unauthorized);
-        }
+        let status = resp.status().as_u16();
+        self.remember_time(resp.headers()).await;
         let body = resp.bytes().await.map_err(|e| SyncError::Network(short(&e)))?;
+        if !(200..300).contains(&status) {
+            let why = serde_json::from_slice::<Refusal>(&body)
+                .map(|r| r.detail.unwrap_or(r.message))
+                .unwrap_or_else(|_| format!("HTTP {status}"));
+            return Err(if status == 429 || status >= 500 {
+                SyncError::Network(why)
+            } else {
+                SyncError::EnrolmentRefused(why)
+            });
+        }
         let r: RegisterResponse =
             serde_json::from_slice(&body).map_err(|e| SyncError::Garbage(e.to_string()))?;
-        *self.token.lock().unwrap_or_else(|e| e.into_inner()) = Some(r.token.clone());
+        *self.lock_credentials() = Some(Credentials {
+            device_id: device_id.into(),
+            staff_id: r.staff_id,
+            token: r.token.clone(),
+            token_expires_at: r.token_expires_at,
+        });
+        self.save_credentials().await?;
         Ok(r.token)
+    }
+
+    /// Rotates the device token when it has less than a week left.
+    /// Returns whether it did.
+    pub async fn rotate_token_if_due(&self) -> Result<bool, SyncError> {
+        let due = self
+            .lock_credentials()
+            .as_ref()
+            .is_some_and(|c| c.token_expires_at - Utc::now() < ROTATE_BEFORE);
+        if !due || !self.is_online() {
+            return Ok(false);
+        }
+        let resp = self
+            .http
+            .post(format!("{}/v1/devices/self/token", self.base))
+            .bearer_auth(self.token()?)
+            .send()
+            .await
+            .map_err(|e| SyncError::Network(short(&e)))?;
+        match resp.status().as_u16() {
+            200 => {}
+            401 | 403 => return Err(SyncError::Unauthorized),
+            other => return Err(SyncError::Network(format!("HTTP {other}"))),
+        }
+        self.remember_time(resp.headers()).await;
+        let body = resp.bytes().await.map_err(|e| SyncError::Network(short(&e)))?;
+        let t: TokenResponse =
+            serde_json::from_slice(&body).map_err(|e| SyncError::Garbage(e.to_string()))?;
+        if let Some(c) = self.lock_credentials().as_mut() {
+            c.token = t.token;
+            c.token_expires_at = t.token_expires_at;
+        }
+        self.save_credentials().await?;
+        Ok(true)
     }
 
     /// Sends due items, oldest first, one in flight, until none is due or a
@@ -243,6 +418,7 @@ impl SyncClient {
                 }
             };
             let status = resp.status().as_u16();
+            self.remember_time(resp.headers()).await;
             let retry_after = resp
                 .headers()
                 .get("retry-after")
@@ -251,13 +427,14 @@ impl SyncClient {
                 .map(Duration::from_secs);
             let body = resp.bytes().await.unwrap_or_default();
             match status {
-                200 | 201 => match serde_json::from_slice::<UploadResponse>(&body) {
+                200..=202 => match serde_json::from_slice::<UploadResponse>(&body) {
                     Ok(r) => {
                         let id = item.id.clone();
                         self.db(move |s| s.mark_sent(&id, Utc::now())).await?;
                         match r.status {
                             UploadStatus::Accepted => report.sent.push(item.id),
                             UploadStatus::Duplicate => report.duplicates.push(item.id),
+                            UploadStatus::Held => report.held.push(item.id),
                         }
                     }
                     // The server may have stored it: retry (the id makes it idempotent).
@@ -329,7 +506,11 @@ impl SyncClient {
                     .send()
                     .await;
                 if let Ok(resp) = r {
+                    if resp.status().as_u16() == 401 {
+                        return Err(SyncError::Unauthorized);
+                    }
                     if resp.status().is_success() {
+                        self.remember_time(resp.headers()).await;
                         let body = resp.bytes().await.map_err(|e| SyncError::Network(short(&e)))?;
                         let roster: Roster = serde_json::from_slice(&body)
                             .map_err(|e| SyncError::Garbage(e.to_string()))?;
@@ -381,6 +562,7 @@ impl SyncClient {
                 200 => {}
                 other => return Err(SyncError::Network(format!("HTTP {other}"))),
             }
+            self.remember_time(resp.headers()).await;
             let body = resp.bytes().await.map_err(|e| SyncError::Network(short(&e)))?;
             let page: ResultsPage =
                 serde_json::from_slice(&body).map_err(|e| SyncError::Garbage(e.to_string()))?;
@@ -414,27 +596,6 @@ impl SyncClient {
     }
 }
 
-/// How the app shows a result: with its date, and marked when shown offline.
-pub fn eligibility_label(result: Option<&EligibilityResult>, online: bool) -> String {
-    let Some(r) = result else {
-        return "資格: 未確認(サーバーの確認結果はまだありません)".into();
-    };
-    let when = r.checked_at.with_timezone(&houmon_core::cert::jst()).format("%Y-%m-%d %H:%M");
-    let what = match &r.outcome {
-        CheckOutcome::Answered { eligibility, share_wari, .. } => match share_wari {
-            Some(w) => format!("{} ({w}割)", eligibility.label_ja()),
-            None => eligibility.label_ja().to_owned(),
-        },
-        CheckOutcome::Error { code, message } => format!("確認エラー({code}: {message})"),
-        CheckOutcome::Pending => "確認中".to_owned(),
-    };
-    if online {
-        format!("資格: {what} [{when} 確認]")
-    } else {
-        format!("資格: {what} [{when} 時点のサーバーの結果・オフライン表示]")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,27 +608,5 @@ mod tests {
             assert!(b >= exp.mul_f64(0.8) && b <= exp.mul_f64(1.2), "{attempts}: {b:?}");
         }
         assert!(backoff(40) <= MAX_BACKOFF.mul_f64(1.2));
-    }
-
-    #[test]
-    fn an_offline_label_says_so_and_no_result_is_never_valid() {
-        assert!(eligibility_label(None, true).contains("未確認"));
-        let r = EligibilityResult {
-            cursor: 1,
-            patient_id: "p".into(),
-            visit_id: None,
-            checked_at: Utc::now(),
-            outcome: CheckOutcome::Answered {
-                eligibility: Eligibility::Valid,
-                share_wari: Some(3),
-                elderly_share_wari: None,
-                limit_category: None,
-                insurer_name: None,
-                notice: None,
-                consent_flags: vec![],
-            },
-        };
-        assert!(eligibility_label(Some(&r), false).contains("オフライン表示"));
-        assert!(eligibility_label(Some(&r), true).starts_with("資格: 有効 (3割)"));
     }
 }
