@@ -81,7 +81,7 @@ suspend fun start(
     kind: VisitKind = VisitKind.HOME_CARE,
     patient: String = "p-001",
     roundDay: CalendarDate? = null,
-): VisitSession = core.startVisit(VisitStart(patient, kind, "nurse-7", "device-3", null, roundDay))
+): VisitSession = core.startVisit(VisitStart(patient, kind, null, roundDay))
 
 val ALL = ConsentInput(true, listOf(), Prescription.ELECTRONIC)
 
@@ -99,6 +99,14 @@ fun main() {
     db.delete()
     val key = ByteArray(32) { (it * 7).toByte() }
     val core = runBlocking { HoumonCore.open(db.path, Keys(key), false) }
+    // A phone that never enrolled cannot start a visit.
+    val notEnrolled = expectThrows<HoumonException.NotRegistered>("before enrolment") {
+        runBlocking { start(core) }
+    }
+    expect(notEnrolled.code == "sync.not-enrolled", "code: ${notEnrolled.code}")
+    // The card checks below queue visits locally only: a loopback address
+    // that is never contacted (the sync check enrols a second phone).
+    core.connect("http://127.0.0.1:9", null, null)
 
     check("a whole PIN visit through the async transport names each phase and ends durably queued") {
         val card = TestCard("standard", EXTENDED, null, PIN)
@@ -299,7 +307,7 @@ fun main() {
         val e = expectThrows<HoumonException.InvalidInput>("3 digits") { s.enterPin("123") }
         expect(e.code == "input.pin-format", "code: ${e.code}")
         expectThrows<HoumonException.InvalidInput>("31 February") {
-            runBlocking { core.startVisit(VisitStart(null, VisitKind.HOME_CARE, "n", "d", CalendarDate(2026, 2u, 31u), null)) }
+            runBlocking { core.startVisit(VisitStart(null, VisitKind.HOME_CARE, CalendarDate(2026, 2u, 31u), null)) }
         }
     }
 
@@ -326,14 +334,25 @@ fun main() {
     }
 
     check("a visit syncs to the clinic, the server's result shows typed, and the roster knows the card") {
-        val clinic = TestClinic.start("kt-enrol")
+        val clinic = TestClinic.start()
+        val phoneDb = File.createTempFile("houmon-kotlin-phone", ".sqlite")
+        phoneDb.delete()
+        val phone = HoumonCore.open(phoneDb.path, Keys(ByteArray(32) { (it * 5).toByte() }), false)
         try {
-            core.connect(clinic.url(), null, null)
-            val token = core.register("device-3", "JVM test phone", "kt-enrol")
-            expect(token.length >= 32, "token")
+            val link = clinic.enrolmentLink()
+            expect(link.startsWith("houmon://enrol?"), "QR text: $link")
+            val enrolment = phone.enrol(link, "JVM test phone")
+            expect(enrolment.staffId == "nurse-7" && enrolment.serverPin!!.startsWith("sha256:"), "enrolled: $enrolment")
+            expect(phone.enrolment() == enrolment, "kept")
+            val used = expectThrows<HoumonException.NotRegistered>("a code is used once") {
+                runBlocking { HoumonCore.open(":memory:", Keys(ByteArray(32)), false).enrol(link, "second phone") }
+            }
+            expect(used.code == "sync.enrolment-refused" && used.staffMessage.contains("新しい登録用QRコード"), "refused: $used")
+            val today = todayInJapan().toCalendarDate()
+            clinic.assignRound(enrolment.deviceId, today, listOf("p0", "p1", "p2", "p3", "p4", "p5"))
+            val core = phone
             val unknown = core.eligibility("p0")
             expect(unknown.status == EligibilityStatus.UNKNOWN && unknown.label.contains("未確認"), "nothing before the server answers: $unknown")
-            val today = todayInJapan().toCalendarDate()
             val roster = core.roster(today)
             expect(roster.fresh && roster.patients.size == 6 && roster.day == today, "roster: $roster")
             expect(roster.patients.all { it.eligibility.status == EligibilityStatus.UNKNOWN && !it.cardEnrolled }, "no result yet")
@@ -386,8 +405,9 @@ fun main() {
             val p0 = offline.patients.first { it.patientId == "p0" }
             expect(p0.cardEnrolled && p0.eligibility.offline, "p0 offline: $p0")
         } finally {
-            core.setOnline(true)
             clinic.stop()
+            phone.close()
+            phoneDb.delete()
         }
     }
 

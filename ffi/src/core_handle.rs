@@ -9,6 +9,7 @@
 use std::sync::{Arc, Once};
 
 use chrono::{NaiveDate, Utc};
+use houmon_core::protocol::EnrolmentLink;
 use houmon_core::visit::{new_id, CardCheck, SessionOptions, VisitContext};
 use houmon_store::{ItemState, Store, StoreKey};
 use houmon_sync::{ServerPin, SyncClient};
@@ -18,8 +19,8 @@ use zeroize::Zeroizing;
 use crate::error::Kind;
 use crate::foreign::{KeyProvider, LogSink, SinkLayer};
 use crate::records::{
-    instant, CalendarDate, EligibilityView, QueueEntry, QueueState, RosterPatient, RosterView,
-    SyncSummary, VisitStart,
+    instant, CalendarDate, EligibilityView, Enrolment, QueueEntry, QueueState, RosterPatient,
+    RosterView, SyncSummary, VisitStart,
 };
 use crate::runtime::{blocking, spawn};
 use crate::session::VisitSession;
@@ -42,9 +43,9 @@ impl HoumonCore {
         self.sync.lock().unwrap_or_else(|e| e.into_inner()).clone().ok_or_else(|| {
             HoumonError::make(
                 Kind::NotRegistered,
-                "sync.not-connected",
-                "クリニックのサーバーが設定されていません。管理者に連絡してください。".into(),
-                "connect() was not called".into(),
+                "sync.not-enrolled",
+                "この端末はまだクリニックに登録されていません。管理者から登録用QRコードを受け取り、読み取ってください。".into(),
+                "neither enrol() nor connect() was called".into(),
             )
         })
     }
@@ -70,7 +71,7 @@ impl HoumonCore {
         keys: Arc<dyn KeyProvider>,
         keep_photo: bool,
     ) -> Result<Arc<HoumonCore>, HoumonError> {
-        blocking(move || {
+        let store = blocking(move || {
             let raw = Zeroizing::new(keys.database_key().map_err(|e| {
                 HoumonError::make(
                     Kind::WrongKey,
@@ -81,45 +82,90 @@ impl HoumonCore {
                 )
             })?);
             let key = StoreKey::from_bytes(&raw)?;
-            let store = Store::open(&db_path, key)?;
-            tracing::info!("core opened");
-            Ok(Arc::new(HoumonCore {
-                store: Arc::new(store),
-                keep_photo,
-                sync: std::sync::Mutex::new(None),
-            }))
+            Ok(Arc::new(Store::open(&db_path, key)?))
         })
-        .await
+        .await?;
+        // The clinic server this phone enrolled with, if it did.
+        let s = store.clone();
+        let client = spawn(async move { Ok(SyncClient::from_store(s).await?) }).await?;
+        tracing::info!(enrolled = client.is_some(), "core opened");
+        Ok(Arc::new(HoumonCore {
+            store,
+            keep_photo,
+            sync: std::sync::Mutex::new(client.map(Arc::new)),
+        }))
+    }
+
+    /// Enrols this phone with the clinic server named by the enrolment QR
+    /// code (or its text typed in): trusts the server by the fingerprint it
+    /// carries, registers with its one-time code, and keeps the credentials
+    /// sealed on the phone (they survive restarts; the token is rotated
+    /// before it expires).
+    pub async fn enrol(
+        &self,
+        enrolment: String,
+        device_name: String,
+    ) -> Result<Enrolment, HoumonError> {
+        let link = EnrolmentLink::parse(&enrolment).ok_or_else(|| {
+            HoumonError::invalid_input(
+                "sync.bad-enrolment",
+                "登録用QRコードを読み取れませんでした。クリニックで発行されたQRコードをもう一度読み取ってください。"
+                    .into(),
+            )
+        })?;
+        let device_id = new_id("d");
+        let store = self.store.clone();
+        let client =
+            spawn(
+                async move { Ok(SyncClient::enrol(store, &link, &device_id, &device_name).await?) },
+            )
+            .await?;
+        let info = Enrolment::of(&client);
+        *self.sync.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(client));
+        Ok(info)
+    }
+
+    /// Whom this phone is enrolled as, and with which server (none before
+    /// enrolment).
+    pub fn enrolment(&self) -> Option<Enrolment> {
+        self.sync.lock().unwrap_or_else(|e| e.into_inner()).as_deref().map(Enrolment::of)
     }
 
     /// Starts a visit; the visit id is generated here and is the upload's
-    /// idempotency key. With a `round_day`, the day's kept roster tells
-    /// whose card is read (works offline).
+    /// idempotency key. The device, the staff member and the server-time
+    /// token come from the enrolment. With a `round_day`, the day's kept
+    /// roster tells whose card is read (works offline).
     pub async fn start_visit(&self, start: VisitStart) -> Result<Arc<VisitSession>, HoumonError> {
         let first_visit_on = start.first_visit_on.map(NaiveDate::try_from).transpose()?;
         let round_day = start.round_day.map(NaiveDate::try_from).transpose()?;
-        let client = self.sync.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let check = match (round_day, client) {
-            (Some(day), Some(client)) => {
-                let patient = start.patient_id.clone();
-                spawn(async move {
-                    Ok(match client.kept_roster(day).await? {
-                        Some((roster, _)) => roster.card_check(patient.as_deref()),
-                        None => CardCheck::none(),
-                    })
-                })
-                .await?
-            }
-            _ => CardCheck::none(),
-        };
+        // A visit belongs to an enrolled device and its staff member: one
+        // recorded before enrolment could never be accepted by the server.
+        let client = self.sync_client()?;
+        let patient = start.patient_id.clone();
+        let (check, anchor, (device_id, staff_id)) = spawn(async move {
+            let check = match round_day {
+                Some(day) => match client.kept_roster(day).await? {
+                    Some((roster, _)) => roster.card_check(patient.as_deref()),
+                    None => CardCheck::none(),
+                },
+                None => CardCheck::none(),
+            };
+            // connect() (development and tests) has no enrolment to name.
+            let who = client
+                .enrolled_as()
+                .unwrap_or_else(|| ("not-enrolled".into(), "not-enrolled".into()));
+            Ok((check, client.time_anchor().await?, who))
+        })
+        .await?;
         let ctx = VisitContext {
             visit_id: new_id("v"),
             patient_id: start.patient_id,
             kind: start.kind.into(),
-            staff_id: start.staff_id,
-            device_id: start.device_id,
+            staff_id,
+            device_id,
             started_at: Utc::now(),
             first_visit_on,
+            time_anchor: anchor,
         };
         Ok(VisitSession::new(
             ctx,
@@ -129,9 +175,9 @@ impl HoumonCore {
         ))
     }
 
-    /// Points the core at the clinic server: its address and the
-    /// fingerprint learned at enrolment (`sha256:…`; none only for a
-    /// loopback test server), and the token from an earlier registration.
+    /// Points the core at a clinic server directly (development and tests;
+    /// apps use `enrol`): its address, the fingerprint to pin (`sha256:…`;
+    /// none only for a loopback server) and a token.
     pub fn connect(
         &self,
         server_url: String,
@@ -153,19 +199,6 @@ impl HoumonCore {
         Ok(())
     }
 
-    /// Registers this device; returns the token to keep (in the Keychain /
-    /// Keystore) for `connect` next time.
-    pub async fn register(
-        &self,
-        device_id: String,
-        device_name: String,
-        enrollment_code: String,
-    ) -> Result<String, HoumonError> {
-        let client = self.sync_client()?;
-        spawn(async move { Ok(client.register(&device_id, &device_name, &enrollment_code).await?) })
-            .await
-    }
-
     /// The shell reports connectivity changes.
     pub async fn set_online(&self, online: bool) -> Result<(), HoumonError> {
         let client = self.sync_client()?;
@@ -182,6 +215,9 @@ impl HoumonCore {
     pub async fn sync_now(&self) -> Result<SyncSummary, HoumonError> {
         let client = self.sync_client()?;
         spawn(async move {
+            if let Err(e) = client.rotate_token_if_due().await {
+                tracing::warn!(error = %e, "token not rotated");
+            }
             let r = client.upload_due().await?;
             let (results_received, results_error) = match client.pull_results().await {
                 Ok(n) => (n as u32, None),
@@ -193,6 +229,7 @@ impl HoumonCore {
             Ok(SyncSummary {
                 sent: r.sent.len() as u32,
                 duplicates: r.duplicates.len() as u32,
+                held: r.held.len() as u32,
                 wedged: r.wedged.len() as u32,
                 deferred: r.deferred,
                 next_retry_at: client.next_wakeup().await?.map(instant),

@@ -252,6 +252,9 @@ impl From<SyncError> for HoumonError {
                 Self::make(Kind::NotRegistered, "sync.unauthorized", message, detail)
             }
             SyncError::Store(s) => s.into(),
+            SyncError::EnrolmentRefused(_) => {
+                Self::make(Kind::NotRegistered, "sync.enrolment-refused", message, detail)
+            }
             SyncError::Offline => Self::make(Kind::Network, "sync.offline", message, detail),
             SyncError::Insecure(_) => {
                 Self::make(Kind::InvalidInput, "sync.insecure-url", message, detail)

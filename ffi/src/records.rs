@@ -185,16 +185,33 @@ impl From<ConsentInput> for v::ConsentChoice {
 }
 
 /// Starting a visit. `first_visit_on`: the first visit of this course of
-/// care, when it was earlier. `round_day`: the round this visit belongs to;
-/// its kept roster is used to check whose card is read.
+/// care, when it was earlier (the clinic server keeps its own). `round_day`:
+/// the round this visit belongs to; its kept roster is used to check whose
+/// card is read. The device and staff member are the enrolment's.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct VisitStart {
     pub patient_id: Option<String>,
     pub kind: VisitKind,
-    pub staff_id: String,
-    pub device_id: String,
     pub first_visit_on: Option<CalendarDate>,
     pub round_day: Option<CalendarDate>,
+}
+
+/// Whom this phone is enrolled as, with which clinic server.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Enrolment {
+    pub device_id: String,
+    pub staff_id: String,
+    pub server_url: String,
+    /// The fingerprint the phone pins (`sha256:…`).
+    pub server_pin: Option<String>,
+}
+
+impl Enrolment {
+    pub(crate) fn of(c: &houmon_sync::SyncClient) -> Enrolment {
+        let (device_id, staff_id) = c.enrolled_as().unwrap_or_default();
+        let (server_url, server_pin) = c.server();
+        Enrolment { device_id, staff_id, server_url, server_pin }
+    }
 }
 
 /// Why a mode is not offered.
@@ -431,6 +448,9 @@ impl From<QueueItem> for QueueEntry {
 pub struct SyncSummary {
     pub sent: u32,
     pub duplicates: u32,
+    /// Delivered, but held by the clinic for review (a card other than the
+    /// one enrolled for the patient).
+    pub held: u32,
     pub wedged: u32,
     /// Why the upload stopped early (the rest waits for a retry), if it did.
     pub deferred: Option<String>,

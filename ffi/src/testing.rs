@@ -104,19 +104,24 @@ impl TestCard {
     }
 }
 
-/// A loopback clinic (server + simulated 資格確認端末) for the JVM tests.
-/// Every patient `p0`…`p5` is on file; the terminal answers `p<i>` with
-/// 資格有効性 `i + 1` (p0 有効, p1 無効, … p5 有効(未登録)).
+/// A loopback clinic (server with TLS + simulated 資格確認端末) for the JVM
+/// tests. Every patient `p0`…`p5` is on file; the terminal answers `p<i>`
+/// with 資格有効性 `i + 1` (p0 有効, p1 無効, … p5 有効(未登録)).
 #[derive(uniffi::Object)]
 pub struct TestClinic {
     clinic: std::sync::Mutex<Option<houmon_server::loopback::LoopbackClinic>>,
-    url: String,
+}
+
+impl TestClinic {
+    fn with<T>(&self, f: impl FnOnce(&houmon_server::loopback::LoopbackClinic) -> T) -> Option<T> {
+        self.clinic.lock().unwrap_or_else(|e| e.into_inner()).as_ref().map(f)
+    }
 }
 
 #[uniffi::export]
 impl TestClinic {
     #[uniffi::constructor]
-    pub async fn start(enrollment_code: String) -> Result<std::sync::Arc<Self>, HoumonError> {
+    pub async fn start() -> Result<std::sync::Arc<Self>, HoumonError> {
         crate::runtime::spawn(async move {
             let numbers = |i: u32| houmon_core::protocol::InsuranceNumbers {
                 insurer_number: "06130012".into(),
@@ -128,10 +133,10 @@ impl TestClinic {
                 .map(|i| houmon_server::PatientSeed {
                     patient_id: format!("p{i}"),
                     name: format!("患者 {i}"),
+                    kana: String::new(),
                     address: "-".into(),
                     birth_date: chrono::NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default(),
                     insurance: Some(numbers(i)),
-                    round_day: None,
                     facility: None,
                 })
                 .collect();
@@ -152,6 +157,7 @@ impl TestClinic {
                         error: None,
                         garbage: false,
                         shift_jis: false,
+                        other_person: false,
                     }
                 })
                 .collect();
@@ -160,34 +166,44 @@ impl TestClinic {
                 std::process::id(),
                 rand_suffix()
             ));
-            let clinic = houmon_server::loopback::LoopbackClinic::start(
-                dir,
-                vec![houmon_vcard::TestCa::shared().cert_der.clone()],
-                &enrollment_code,
-                patients,
-                data,
-                std::time::Duration::from_secs(5),
-            )
-            .await
-            .map_err(HoumonError::internal)?;
-            let url = clinic.url.clone();
-            Ok(std::sync::Arc::new(TestClinic { clinic: std::sync::Mutex::new(Some(clinic)), url }))
+            let options = houmon_server::loopback::Options {
+                trust_anchors: vec![houmon_vcard::TestCa::shared().cert_der.clone()],
+                ..Default::default()
+            };
+            let clinic =
+                houmon_server::loopback::LoopbackClinic::start(dir, options, patients, data)
+                    .await
+                    .map_err(HoumonError::internal)?;
+            Ok(std::sync::Arc::new(TestClinic { clinic: std::sync::Mutex::new(Some(clinic)) }))
         })
         .await
     }
 
-    pub fn url(&self) -> String {
-        self.url.clone()
+    /// A one-time enrolment QR text for a phone carried by the clinic's nurse.
+    pub fn enrolment_link(&self) -> String {
+        self.with(|c| c.enrolment(houmon_server::loopback::NURSE).to_uri()).unwrap_or_default()
+    }
+
+    /// Puts `patients` on `device_id`'s round on `day`.
+    pub fn assign_round(
+        &self,
+        device_id: String,
+        day: crate::records::CalendarDate,
+        patients: Vec<String>,
+    ) {
+        let Ok(day) = chrono::NaiveDate::try_from(day) else { return };
+        let ids: Vec<&str> = patients.iter().map(String::as_str).collect();
+        self.with(|c| c.assign(day, &device_id, &ids));
+    }
+
+    /// Revokes a device at once.
+    pub fn revoke(&self, device_id: String) -> bool {
+        self.with(|c| c.revoke(&device_id)).unwrap_or(false)
     }
 
     /// Visit ids the server holds.
     pub fn stored_visits(&self) -> Vec<String> {
-        self.clinic
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-            .map(|c| c.stored_visit_ids())
-            .unwrap_or_default()
+        self.with(|c| c.stored_visit_ids()).unwrap_or_default()
     }
 
     pub async fn stop(&self) {

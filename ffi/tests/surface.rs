@@ -67,12 +67,13 @@ fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
 }
 
+/// A visit on a phone pointed at a (never contacted) loopback server: a
+/// phone with no server at all cannot start one.
 fn start(core: &HoumonCore, rt: &tokio::runtime::Runtime) -> Arc<VisitSession> {
+    core.connect("http://127.0.0.1:9".into(), None, None).unwrap();
     rt.block_on(core.start_visit(VisitStart {
         patient_id: None,
         kind: VisitKind::HomeCare,
-        staff_id: "n".into(),
-        device_id: "d".into(),
         first_visit_on: None,
         round_day: None,
     }))
@@ -266,5 +267,25 @@ fn a_wrong_pin_error_carries_its_code_tries_and_detail() {
             assert!(!detail.contains("9999") && !staff_message.contains("9999"));
         }
         other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_phone_that_is_not_enrolled_cannot_start_a_visit() {
+    let rt = rt();
+    let core =
+        rt.block_on(HoumonCore::open(":memory:".into(), Arc::new(Keys([9; 32])), false)).unwrap();
+    let visit = VisitStart {
+        patient_id: Some("p0".into()),
+        kind: VisitKind::HomeCare,
+        first_visit_on: None,
+        round_day: None,
+    };
+    match rt.block_on(core.start_visit(visit)) {
+        Err(HoumonError::NotRegistered { code, staff_message, .. }) => {
+            assert_eq!(code, "sync.not-enrolled");
+            assert!(staff_message.contains("QRコード"), "{staff_message}");
+        }
+        other => panic!("{:?}", other.map(|_| "a session")),
     }
 }
