@@ -268,3 +268,13 @@ fn a_second_read_in_the_same_card_session_finds_the_pin_already_verified() {
     assert_eq!(r.tries_before, 3);
     assert!(card.log().iter().any(|e| e.is_empty_verify() && e.sw == Some(0x9000)));
 }
+
+#[test]
+fn a_card_certificate_has_the_user_auth_profile_and_the_ca_does_not() {
+    let card = VirtualCard::standard();
+    let cert = houmon_core::cert::AuthCertificate::from_der(&card.auth_certificate_der()).unwrap();
+    cert.check_user_auth_profile().unwrap();
+    let ca = test_ca();
+    let err = ca.check_user_auth_profile().unwrap_err();
+    assert!(err.to_string().contains("CA") || err.to_string().contains("self-signed"), "{err}");
+}

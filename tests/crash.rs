@@ -1,16 +1,24 @@
 // SPDX-License-Identifier: MPL-2.0
 //! Kill a process that is enqueuing and syncing (SIGKILL at random points,
 //! many times), then prove that every record acknowledged to the UI reached
-//! the server exactly once.
+//! the server exactly once, with the content that was acknowledged. The
+//! records include PIN visits of patients on the round (their signatures
+//! checked, cards enrolled) and 目視 visits.
 
-use std::collections::BTreeSet;
-use std::io::Read;
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
+use houmon_store::{Store, StoreKey};
+use houmon_sync::SyncClient;
 use houmon_tests::clinic::*;
+use houmon_tests::crash::*;
 use houmon_vcard::VirtualCard;
 use rand::{Rng, SeedableRng};
+
+const KEY: [u8; 32] = [7; 32];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_acknowledged_before_a_kill_reach_the_server_exactly_once() {
@@ -23,26 +31,40 @@ async fn records_acknowledged_before_a_kill_reach_the_server_exactly_once() {
     println!("crash test: {rounds} rounds, seed {seed} (HOUMON_CRASH_SEED to replay)");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
 
-    let clinic = start_clinic(vec![], vec![], false).await;
+    let patients = PATIENTS.iter().map(|p| patient(p, None)).collect();
+    let clinic = start_clinic(patients, vec![], false).await;
     let dir = scratch("crash");
     let db = dir.join("phone.sqlite");
-    let cert = dir.join("cert.der");
-    std::fs::write(&cert, VirtualCard::standard().auth_certificate_der()).unwrap();
-    let token = {
-        let store = std::sync::Arc::new(
-            houmon_store::Store::open_in_memory(houmon_store::StoreKey::generate()).unwrap(),
-        );
-        let c = houmon_sync::SyncClient::new(&clinic.url, store, None, None).unwrap();
-        c.register("crash-device", "crash test", ENROLLMENT_CODE).await.unwrap()
+    // The phone, enrolled into the file the worker opens.
+    let phone = {
+        let store = Arc::new(Store::open(&db, StoreKey::from_bytes(&KEY).unwrap()).unwrap());
+        let sync = SyncClient::enrol(
+            store.clone(),
+            &clinic.enrolment(STAFF),
+            "crash-device",
+            "crash test",
+        )
+        .await
+        .unwrap();
+        Phone { store, sync, device_id: "crash-device".into() }
     };
+    clinic.assign(today(), "crash-device", &PATIENTS);
+    let cards: Vec<VirtualCard> = PATIENTS.iter().map(|_| VirtualCard::standard()).collect();
+    let pool = record_pool(&phone, &cards, (rounds * 40) as usize).await;
+    drop(phone);
+    let records_file = dir.join("records.jsonl");
+    {
+        let mut f = std::fs::File::create(&records_file).unwrap();
+        for r in &pool {
+            writeln!(f, "{}", r.to_json()).unwrap();
+        }
+    }
     let worker = env!("CARGO_BIN_EXE_crash-worker");
     let run = |first: u64, count: u64| {
         Command::new(worker)
             .args([
                 db.to_str().unwrap(),
-                &clinic.url,
-                &token,
-                cert.to_str().unwrap(),
+                records_file.to_str().unwrap(),
                 &first.to_string(),
                 &count.to_string(),
             ])
@@ -52,7 +74,7 @@ async fn records_acknowledged_before_a_kill_reach_the_server_exactly_once() {
             .unwrap()
     };
 
-    let mut acked = BTreeSet::new();
+    let mut acked = BTreeMap::new();
     let mut kills = 0;
     for round in 0..rounds {
         let mut child = run(round * 40, 40);
@@ -65,21 +87,27 @@ async fn records_acknowledged_before_a_kill_reach_the_server_exactly_once() {
         child.wait().unwrap();
         let mut out = String::new();
         child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
-        acked.extend(out.lines().filter_map(|l| l.strip_prefix("ACK ").map(str::to_owned)));
+        for l in out.lines().filter_map(|l| l.strip_prefix("ACK ")) {
+            let (id, digest) = l.split_once(' ').unwrap();
+            acked.insert(id.to_owned(), digest.to_owned());
+        }
     }
     // A last run drains the queue.
     let out = run(0, 0).wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("DONE pending=0"), "{text}");
 
-    let stored: Vec<String> = clinic.stored_visit_ids();
-    let unique: BTreeSet<&String> = stored.iter().collect();
-    assert_eq!(unique.len(), stored.len(), "no record twice");
-    let missing: Vec<&String> = acked.iter().filter(|id| !unique.contains(id)).collect();
-    println!("{} acknowledged, {} stored, {kills} kills", acked.len(), stored.len());
-    assert!(missing.is_empty(), "acknowledged but lost: {missing:?}");
+    let stored = assert_stored_exactly_once(clinic.app(), &acked);
+    let pin_acked = acked
+        .keys()
+        .filter(|id| id.trim_start_matches("v-crash-").parse::<usize>().is_ok_and(|i| i % 2 == 0))
+        .count();
+    println!("{} acknowledged ({pin_acked} PIN), {stored} stored, {kills} kills", acked.len());
     assert!(kills >= rounds / 2, "the test must actually kill the worker ({kills} of {rounds})");
-    assert!(acked.len() >= 10, "enough records were acknowledged to mean something");
+    assert!(
+        acked.len() >= 10 && pin_acked >= 3,
+        "enough records were acknowledged to mean something"
+    );
     clinic.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -78,7 +78,7 @@ fn certificate_parsing_never_panics_on_mutated_certificates() {
 #[test]
 fn record_and_situation_json_never_panic_when_mutated() {
     let cert = VirtualCard::standard().auth_certificate_der();
-    let record = visual_record("v-1", "d", &cert).to_json().into_bytes();
+    let record = visual_record("v-1", "d", "s", None, &cert, None).to_json().into_bytes();
     let situation = br#"{"date":"2026-11-25","age":40,"history":{"kind":"first-visit"},"online_check":"now",
         "documents":[{"kind":"kakuninsho","insurer_kind":"kokuho","valid_until":"2027-07-31","share_printed":3}]}"#;
     let mut rng = rand::rngs::StdRng::seed_from_u64(3);

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use chrono::Utc;
 use houmon_core::protocol::{CheckOutcome, Eligibility};
-use houmon_core::reader::CardReader;
 use houmon_core::visit::*;
 use houmon_store::ItemState;
 use houmon_sync::{eligibility_label, SyncClient, SyncError};
@@ -30,10 +29,11 @@ async fn every_eligibility_status_comes_back_to_the_phone() {
     let patients = (0..6).map(|i| patient(&format!("p{i}"), Some(i))).collect();
     let data = statuses.iter().enumerate().map(|(i, (code, _))| answer(i as u32, code)).collect();
     let clinic = start_clinic(patients, data, false).await;
-    let phone = Phone::new(&clinic.url, "dev-1").await;
-    let card = VirtualCard::standard();
+    let phone = Phone::new(&clinic, "dev-1").await;
+    // One card per patient: a card is enrolled to the first patient it
+    // signs for, and another patient's visit with it would be held.
     for i in 0..6 {
-        phone.pin_visit(&card, &format!("p{i}"), Utc::now());
+        phone.pin_visit(VirtualCard::standard(), &format!("p{i}"), Utc::now()).await;
     }
     let report = phone.sync.upload_due().await.unwrap();
     assert_eq!(report.sent.len(), 6, "{report:?}");
@@ -71,10 +71,11 @@ async fn slow_processing_erroring_garbage_shift_jis_and_silent_terminals_are_all
     let patients = (0..6).map(|i| patient(&format!("p{i}"), Some(i))).collect();
     let clinic =
         start_clinic(patients, vec![slow, processing, error, garbage, sjis, silent], false).await;
-    let phone = Phone::new(&clinic.url, "dev-1").await;
-    let card = VirtualCard::standard();
+    let phone = Phone::new(&clinic, "dev-1").await;
+    // One card per patient: a card is enrolled to the first patient it
+    // signs for, and another patient's visit with it would be held.
     for i in 0..6 {
-        phone.pin_visit(&card, &format!("p{i}"), Utc::now());
+        phone.pin_visit(VirtualCard::standard(), &format!("p{i}"), Utc::now()).await;
     }
     phone.sync.upload_due().await.unwrap();
     let outcome = |i: u32| {
@@ -111,11 +112,11 @@ async fn slow_processing_erroring_garbage_shift_jis_and_silent_terminals_are_all
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offline_visits_wait_in_the_queue_and_go_once_back_online() {
     let clinic = start_clinic(vec![patient("p0", Some(0))], vec![answer(0, "1")], false).await;
-    let phone = Phone::new(&clinic.url, "dev-1").await;
+    let phone = Phone::new(&clinic, "dev-1").await;
     let card = VirtualCard::standard();
     phone.sync.set_online(false).await;
-    let a = phone.pin_visit(&card, "p0", Utc::now());
-    let b = phone.pin_visit(&card, "p0", Utc::now());
+    let a = phone.pin_visit(&card, "p0", Utc::now()).await;
+    let b = phone.pin_visit(&card, "p0", Utc::now()).await;
     assert!(matches!(phone.sync.upload_due().await, Err(SyncError::Offline)));
     assert_eq!(phone.store.list(ItemState::Pending).unwrap().len(), 2);
     // Offline, there is no result: never 有効 from a guess.
@@ -136,15 +137,16 @@ async fn offline_visits_wait_in_the_queue_and_go_once_back_online() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retry_after_a_lost_acknowledgement_is_a_duplicate_not_a_second_record() {
     let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
-    let phone = Phone::new(&clinic.url, "dev-1").await;
-    let record = phone.pin_visit(VirtualCard::standard(), "p0", Utc::now());
+    let phone = Phone::new(&clinic, "dev-1").await;
+    let record = phone.pin_visit(VirtualCard::standard(), "p0", Utc::now()).await;
     phone.sync.upload_due().await.unwrap();
     // The same record queued again (as after an ack lost on the way back).
     let again = houmon_store::Store::open_in_memory(houmon_store::StoreKey::generate()).unwrap();
     again.enqueue(&record.id, record.to_json().as_bytes(), Utc::now()).unwrap();
+    // The same phone's credentials, read from a copy of its store.
+    again.put_meta("server-link", &phone.store.meta("server-link").unwrap().unwrap()).unwrap();
     let token = {
-        let c = SyncClient::new(&clinic.url, std::sync::Arc::new(again), None, None).unwrap();
-        c.register("dev-1", "same phone", ENROLLMENT_CODE).await.unwrap();
+        let c = SyncClient::from_store(std::sync::Arc::new(again)).await.unwrap().unwrap();
         c.upload_due().await.unwrap()
     };
     assert_eq!(token.duplicates, vec![record.id.clone()]);
@@ -155,12 +157,12 @@ async fn a_retry_after_a_lost_acknowledgement_is_a_duplicate_not_a_second_record
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_restart_loses_nothing_and_the_queue_resumes() {
     let mut clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
-    let phone = Phone::new(&clinic.url, "dev-1").await;
+    let phone = Phone::new(&clinic, "dev-1").await;
     let card = VirtualCard::standard();
-    let first = phone.pin_visit(&card, "p0", Utc::now());
+    let first = phone.pin_visit(&card, "p0", Utc::now()).await;
     phone.sync.upload_due().await.unwrap();
     clinic.stop_server().await;
-    let second = phone.pin_visit(&card, "p0", Utc::now());
+    let second = phone.pin_visit(&card, "p0", Utc::now()).await;
     let report = phone.sync.upload_due().await.unwrap();
     assert!(report.deferred.is_some(), "connection refused is transient");
     let item = phone.store.get(&second.id).unwrap();
@@ -240,73 +242,51 @@ async fn garbage_and_errors_from_a_server_never_lose_the_record() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_device_clock_that_is_off_is_flagged_not_refused() {
+async fn a_device_clock_that_is_off_is_refused_with_a_reason_the_phone_shows() {
     let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
-    let phone = Phone::new(&clinic.url, "dev-1").await;
+    let phone = Phone::new(&clinic, "dev-1").await;
     let card = VirtualCard::standard();
-    phone.pin_visit(&card, "p0", Utc::now() + chrono::Duration::hours(2));
-    phone.pin_visit(&card, "p0", Utc::now() - chrono::Duration::days(3 * 365));
+    let ahead = phone.pin_visit(&card, "p0", Utc::now() + chrono::Duration::hours(2)).await;
+    let behind = phone.pin_visit(&card, "p0", Utc::now() - chrono::Duration::days(3 * 365)).await;
+    let fine = phone.pin_visit(&card, "p0", Utc::now()).await;
     let report = phone.sync.upload_due().await.unwrap();
-    assert_eq!(report.sent.len(), 2, "{report:?}");
-    let conn = rusqlite::Connection::open(&clinic.config.db).unwrap();
-    let warnings: Vec<String> = conn
-        .prepare("SELECT warnings FROM visits")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert!(warnings.iter().any(|w| w.contains("device-clock-ahead")), "{warnings:?}");
-    assert!(warnings.iter().any(|w| w.contains("device-clock-behind")), "{warnings:?}");
+    assert_eq!(report.sent, vec![fine.id], "{report:?}");
+    let reason = |id: &str| phone.store.get(id).unwrap().wedge_reason.unwrap();
+    assert!(reason(&ahead.id).starts_with("time-in-future: "), "{}", reason(&ahead.id));
+    assert!(reason(&behind.id).starts_with("time-before-anchor: "), "{}", reason(&behind.id));
+    assert!(reason(&behind.id).contains("時計"), "Japanese, says what to do");
     clinic.shutdown().await;
 }
 
 /// A PIN record built by hand from a card (for refusal cases the session
 /// itself would never produce).
-fn hand_record(phone: &Phone, card: &VirtualCard, challenge_nonce: Option<&str>) -> VisitRecord {
-    let ctx = phone.context("p0", VisitKind::HomeCare);
+async fn hand_record(
+    phone: &Phone,
+    card: &VirtualCard,
+    challenge_nonce: Option<&str>,
+) -> VisitRecord {
+    let ctx = phone.context("p0", VisitKind::HomeCare).await;
     let mut challenge = Challenge::new(&ctx, Utc::now());
     if let Some(n) = challenge_nonce {
         challenge.nonce = n.into();
     }
-    let message = challenge.to_bytes();
-    let r =
-        block_on(CardReader::new(card).read_pin_mode(&pin("1234"), false, &message, Utc::now()))
-            .unwrap();
-    let choice =
-        ConsentChoice { scope: ConsentScope::Comprehensive, prescription: Prescription::Paper };
-    VisitRecord {
-        version: record::RECORD_VERSION,
-        id: ctx.visit_id.clone(),
-        consent: ConsentRecord::new(choice, ctx.kind, Utc::now(), None),
-        context: ctx,
-        evidence: Evidence::Pin(PinEvidence {
-            certificate: r.certificate.der().to_vec(),
-            challenge,
-            signed_message: message,
-            signature: r.signature,
-            pin_tries_before: r.tries_before,
-        }),
-        card_match: CardMatch::NotChecked,
-        certificate_validity: "valid".into(),
-        completed_at: Utc::now(),
-    }
+    signed_pin_record(card, ctx, challenge)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_unknown_expired_and_replayed_evidence_is_refused_with_a_reason_the_phone_shows() {
     let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
-    let phone = Phone::new(&clinic.url, "dev-1").await;
+    let phone = Phone::new(&clinic, "dev-1").await;
     let card = VirtualCard::standard();
 
-    let mut forged = hand_record(&phone, &card, None);
+    let mut forged = hand_record(&phone, &card, None).await;
     if let Evidence::Pin(p) = &mut forged.evidence {
         p.signature[10] ^= 0x01;
     }
     let expired_card = card_of(Variant::CertificateExpiredPastGrace);
-    let expired = hand_record(&phone, &expired_card, None);
-    let first = hand_record(&phone, &card, Some("00112233445566778899aabbccddeeff"));
-    let replay = hand_record(&phone, &card, Some("00112233445566778899aabbccddeeff"));
+    let expired = hand_record(&phone, &expired_card, None).await;
+    let first = hand_record(&phone, &card, Some("00112233445566778899aabbccddeeff")).await;
+    let replay = hand_record(&phone, &card, Some("00112233445566778899aabbccddeeff")).await;
     for r in [&forged, &expired, &first, &replay] {
         phone.enqueue(r);
     }
@@ -321,8 +301,8 @@ async fn forged_unknown_expired_and_replayed_evidence_is_refused_with_a_reason_t
 
     // A server that trusts only the J-LIS roots refuses the test CA's card.
     let clinic = start_clinic(vec![patient("p0", None)], vec![], true).await;
-    let phone = Phone::new(&clinic.url, "dev-1").await;
-    let r = phone.pin_visit(VirtualCard::standard(), "p0", Utc::now());
+    let phone = Phone::new(&clinic, "dev-1").await;
+    let r = phone.pin_visit(VirtualCard::standard(), "p0", Utc::now()).await;
     let report = phone.sync.upload_due().await.unwrap();
     assert_eq!(report.wedged.len(), 1);
     assert!(phone.store.get(&r.id).unwrap().wedge_reason.unwrap().starts_with("unknown-ca: "));
@@ -345,14 +325,14 @@ async fn the_roster_is_kept_for_offline_use_and_shows_enrolment_after_the_first_
         false,
     )
     .await;
-    let phone = Phone::new(&clinic.url, "dev-1").await;
-    let day = Utc::now().date_naive();
+    let phone = Phone::new(&clinic, "dev-1").await;
+    let day = today();
     let (roster, _, fresh) = phone.sync.roster(day).await.unwrap();
     assert!(fresh);
     assert_eq!(roster.entries.len(), 2);
     assert!(roster.entries[0].enrolled_certificate.is_none());
     let card = VirtualCard::standard();
-    phone.pin_visit(&card, "p0", Utc::now());
+    phone.pin_visit(&card, "p0", Utc::now()).await;
     phone.sync.upload_due().await.unwrap();
     phone.wait_result("p0", WAIT).await.unwrap();
     let (roster, _, _) = phone.sync.roster(day).await.unwrap();

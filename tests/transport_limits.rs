@@ -115,6 +115,7 @@ fn an_iphone_like_visit_survives_a_pulled_card_and_resumes() {
         device_id: "d".into(),
         started_at: now(),
         first_visit_on: None,
+        time_anchor: None,
     };
     let mut s = VisitSession::new(ctx, SessionOptions::default());
     s.choose_mode(IdentityMode::Visual).unwrap();

@@ -27,6 +27,7 @@ fn context(kind: VisitKind) -> VisitContext {
         device_id: "device-3".into(),
         started_at: now(),
         first_visit_on: None,
+        time_anchor: None,
     }
 }
 

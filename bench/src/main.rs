@@ -268,6 +268,7 @@ fn visit_once(
         device_id: "d".into(),
         started_at: Utc::now(),
         first_visit_on: None,
+        time_anchor: None,
     };
     let start = Instant::now();
     let mut s = VisitSession::new(ctx, SessionOptions::default());

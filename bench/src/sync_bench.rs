@@ -15,29 +15,47 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use houmon_server::loopback::LoopbackClinic;
+use houmon_server::loopback::{LoopbackClinic, Options, NURSE};
 use houmon_store::{ItemState, Store, StoreKey};
 use houmon_sync::SyncClient;
 use houmon_vcard::{TestCa, VirtualCard};
 
-const CODE: &str = "bench";
-
-fn record(i: usize, device: &str, cert: &[u8]) -> houmon_core::visit::VisitRecord {
-    houmon_vcard::records::visual_record(&format!("v-{device}-{i:06}"), device, cert)
+fn record(
+    i: usize,
+    device: &str,
+    cert: &[u8],
+    anchor: &Option<String>,
+) -> houmon_core::visit::VisitRecord {
+    houmon_vcard::records::visual_record(
+        &format!("v-{device}-{i:06}"),
+        device,
+        NURSE,
+        None,
+        cert,
+        anchor.clone(),
+    )
 }
 
-/// A loopback clinic trusting the virtual cards' test CA.
+/// A loopback clinic (TLS) trusting the virtual cards' test CA.
 async fn start_clinic(dir: std::path::PathBuf) -> LoopbackClinic {
-    LoopbackClinic::start(
-        dir,
-        vec![TestCa::shared().cert_der.clone()],
-        CODE,
-        vec![],
-        vec![],
-        Duration::from_secs(10),
-    )
-    .await
-    .expect("clinic")
+    let options = Options {
+        trust_anchors: vec![TestCa::shared().cert_der.clone()],
+        check_timeout: Duration::from_secs(10),
+        ..Default::default()
+    };
+    LoopbackClinic::start(dir, options, vec![], vec![]).await.expect("clinic")
+}
+
+/// An enrolled phone and the server-time token it holds.
+async fn phone(
+    clinic: &LoopbackClinic,
+    store: Arc<Store>,
+    device: &str,
+) -> (SyncClient, Option<String>) {
+    let sync =
+        SyncClient::enrol(store, &clinic.enrolment(NURSE), device, "bench").await.expect("enrol");
+    let anchor = sync.time_anchor().await.expect("anchor");
+    (sync, anchor)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -62,7 +80,7 @@ pub fn run() {
     // 1. Durable enqueue latency.
     let dir = temp("enqueue");
     let store = Store::open(dir.join("phone.sqlite"), StoreKey::generate()).expect("store");
-    let payload = record(0, "d", &cert).to_json();
+    let payload = record(0, "d", &cert, &None).to_json();
     let mut lat: Vec<Duration> = (0..1000)
         .map(|i| {
             let t = Instant::now();
@@ -87,12 +105,11 @@ pub fn run() {
         let clinic = start_clinic(dir.join("clinic")).await;
         let store =
             Arc::new(Store::open(dir.join("phone.sqlite"), StoreKey::generate()).expect("store"));
+        let (sync, anchor) = phone(&clinic, store.clone(), "phone-0").await;
         for i in 0..10_000 {
-            let r = record(i, "phone-0", &cert);
+            let r = record(i, "phone-0", &cert, &anchor);
             store.enqueue(&r.id, r.to_json().as_bytes(), Utc::now()).expect("enqueue");
         }
-        let sync = SyncClient::new(&clinic.url, store.clone(), None, None).expect("client");
-        sync.register("phone-0", "bench", CODE).await.expect("register");
         let t = Instant::now();
         let report = sync.upload_due().await.expect("sync");
         let elapsed = t.elapsed();
@@ -111,12 +128,11 @@ pub fn run() {
         for d in 0..50 {
             let device = format!("phone-{d}");
             let store = Arc::new(Store::open_in_memory(StoreKey::generate()).expect("store"));
+            let (sync, anchor) = phone(&clinic, store.clone(), &device).await;
             for i in 0..200 {
-                let r = record(i, &device, &cert);
+                let r = record(i, &device, &cert, &anchor);
                 store.enqueue(&r.id, r.to_json().as_bytes(), Utc::now()).expect("enqueue");
             }
-            let sync = SyncClient::new(&clinic.url, store, None, None).expect("client");
-            sync.register(&device, "bench", CODE).await.expect("register");
             phones.push(sync);
         }
         let t = Instant::now();

@@ -14,14 +14,14 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, Utc};
 use houmon_core::protocol::InsuranceNumbers;
 use houmon_core::visit::*;
-use houmon_server::loopback::LoopbackClinic;
+use houmon_server::loopback::{LoopbackClinic, Options, NURSE};
 use houmon_server::terminal::TerminalEntry;
 use houmon_server::PatientSeed;
 use houmon_store::{ItemState, Store, StoreKey};
 use houmon_sync::{eligibility_label, SyncClient};
 use houmon_vcard::{CardConfig, Faults, Holder, TestCa, Variant, VirtualCard};
 
-const ENROLLMENT: &str = "demo-enrolment";
+const DEVICE: &str = "demo-phone";
 
 struct Visit {
     patient: &'static str,
@@ -125,20 +125,25 @@ fn numbers(i: usize) -> InsuranceNumbers {
     }
 }
 
-fn context(v: &Visit) -> VisitContext {
+fn context(v: &Visit, anchor: Option<String>) -> VisitContext {
     VisitContext {
         visit_id: new_id("v"),
         patient_id: Some(v.patient.into()),
         kind: v.kind,
-        staff_id: "nurse-07".into(),
-        device_id: "demo-phone".into(),
+        staff_id: NURSE.into(),
+        device_id: DEVICE.into(),
         started_at: Utc::now(),
         first_visit_on: None,
+        time_anchor: anchor,
     }
 }
 
 /// One visit through the core's session, as the phone's screens drive it.
-fn visit(v: &Visit, notes: &mut Vec<String>) -> Result<VisitRecord, String> {
+fn visit(
+    v: &Visit,
+    anchor: Option<String>,
+    notes: &mut Vec<String>,
+) -> Result<VisitRecord, String> {
     let holder = Holder::default();
     let faults = if v.story.contains("離れ") {
         Faults { tag_lost_at: Some(2), ..Faults::default() }
@@ -146,7 +151,7 @@ fn visit(v: &Visit, notes: &mut Vec<String>) -> Result<VisitRecord, String> {
         Faults::default()
     };
     let card = VirtualCard::new(CardConfig { variant: v.variant, faults, ..CardConfig::default() });
-    let mut s = VisitSession::new(context(v), SessionOptions::default());
+    let mut s = VisitSession::new(context(v, anchor), SessionOptions::default());
     let now = Utc::now();
     // The patient in the "wrong PIN" story types 9999 first.
     let first_pin = if v.story.contains("間違") { "9999" } else { holder.pin.as_str() };
@@ -215,18 +220,18 @@ async fn round() -> Result<(), String> {
     println!(
         "Houmon demo — 在宅訪問の1巡(すべてこの端末内のループバック、仮想マイナンバーカード)\n"
     );
-    let today = Utc::now().date_naive();
+    let today = Utc::now().with_timezone(&houmon_core::cert::jst()).date_naive();
     let patients: Vec<PatientSeed> = ROUND
         .iter()
         .enumerate()
         .map(|(i, v)| PatientSeed {
             patient_id: v.patient.into(),
             name: v.name.into(),
+            kana: String::new(),
             address: format!("東京都千代田区{}-1", i + 1),
             birth_date: NaiveDate::from_ymd_opt(1945 + i as i32, 4, 1).unwrap_or_default(),
             insurance: Some(numbers(i)),
-            round_day: Some(today),
-            facility: None,
+            facility: (v.kind == VisitKind::Facility).then(|| "グループホームさくら".into()),
         })
         .collect();
     let data: Vec<TerminalEntry> = ROUND
@@ -248,19 +253,19 @@ async fn round() -> Result<(), String> {
                 error: None,
                 garbage: false,
                 shift_jis: i % 2 == 0,
+                other_person: false,
             }
         })
         .collect();
     let dir = std::env::temp_dir().join(format!("houmon-demo-{}", std::process::id()));
-    let clinic = LoopbackClinic::start(
-        dir.clone(),
-        vec![TestCa::shared().cert_der.clone()],
-        ENROLLMENT,
-        patients,
-        data,
-        Duration::from_secs(10),
-    )
-    .await?;
+    let options = Options {
+        trust_anchors: vec![TestCa::shared().cert_der.clone()],
+        check_timeout: Duration::from_secs(10),
+        ..Default::default()
+    };
+    let clinic = LoopbackClinic::start(dir.clone(), options, patients, data).await?;
+    let ids: Vec<&str> = ROUND.iter().map(|v| v.patient).collect();
+    clinic.assign(today, DEVICE, &ids);
     println!(
         "クリニックサーバー: {} / 資格確認端末(シミュレーター): {}",
         clinic.url,
@@ -270,9 +275,8 @@ async fn round() -> Result<(), String> {
     let key = StoreKey::generate();
     let store =
         Arc::new(Store::open(dir.join("phone.sqlite"), key).map_err(|e| e.staff_message())?);
-    let sync =
-        SyncClient::new(&clinic.url, store.clone(), None, None).map_err(|e| e.staff_message())?;
-    sync.register("demo-phone", "訪問用スマートフォン", ENROLLMENT)
+    let link = clinic.enrolment(NURSE);
+    let sync = SyncClient::enrol(store.clone(), &link, DEVICE, "訪問用スマートフォン")
         .await
         .map_err(|e| e.staff_message())?;
     let (roster, _, _) = sync.roster(today).await.map_err(|e| e.staff_message())?;
@@ -288,7 +292,8 @@ async fn round() -> Result<(), String> {
             println!("  (電波なし)");
         }
         let mut notes = Vec::new();
-        let outcome = visit(v, &mut notes);
+        let anchor = sync.time_anchor().await.map_err(|e| e.staff_message())?;
+        let outcome = visit(v, anchor, &mut notes);
         match outcome {
             Ok(record) => {
                 store

@@ -16,9 +16,8 @@ use houmon_store::{Store, StoreKey};
 use houmon_sync::SyncClient;
 use houmon_vcard::TestCa;
 
-use crate::block_on;
-
-pub const ENROLLMENT_CODE: &str = "clinic-enrol-0001";
+/// The staff member the test phones are enrolled for.
+pub const STAFF: &str = houmon_server::loopback::NURSE;
 
 /// A fresh scratch folder.
 pub fn scratch(name: &str) -> PathBuf {
@@ -44,10 +43,10 @@ pub fn patient(id: &str, n: Option<u32>) -> PatientSeed {
     PatientSeed {
         patient_id: id.into(),
         name: format!("患者 {id}"),
+        kana: String::new(),
         address: "東京都千代田区1-1".into(),
         birth_date: NaiveDate::from_ymd_opt(1940, 4, 1).expect("date"),
         insurance: n.map(numbers),
-        round_day: None,
         facility: None,
     }
 }
@@ -68,29 +67,42 @@ pub fn answer(n: u32, validity: &str) -> TerminalEntry {
         error: None,
         garbage: false,
         shift_jis: false,
+        other_person: false,
     }
 }
 
-/// The loopback clinic with the virtual card's test CA as trust anchor (or
-/// the J-LIS roots with `jlis_anchors`), and a 3-second terminal time-out.
+/// The loopback clinic (TLS with a clinic CA it makes) with the virtual
+/// card's test CA as trust anchor (or the J-LIS roots with `jlis_anchors`),
+/// and a 3-second terminal time-out.
 pub type Clinic = houmon_server::loopback::LoopbackClinic;
+
+pub fn options(jlis_anchors: bool) -> houmon_server::loopback::Options {
+    houmon_server::loopback::Options {
+        trust_anchors: if jlis_anchors { vec![] } else { vec![TestCa::shared().cert_der.clone()] },
+        check_timeout: Duration::from_secs(3),
+        ..Default::default()
+    }
+}
 
 pub async fn start_clinic(
     patients: Vec<PatientSeed>,
     data: Vec<TerminalEntry>,
     jlis_anchors: bool,
 ) -> Clinic {
-    let anchors = if jlis_anchors { vec![] } else { vec![TestCa::shared().cert_der.clone()] };
-    Clinic::start(
-        scratch("clinic"),
-        anchors,
-        ENROLLMENT_CODE,
-        patients,
-        data,
-        Duration::from_secs(3),
-    )
-    .await
-    .expect("the clinic starts")
+    start_clinic_with(options(jlis_anchors), patients, data).await
+}
+
+pub async fn start_clinic_with(
+    options: houmon_server::loopback::Options,
+    patients: Vec<PatientSeed>,
+    data: Vec<TerminalEntry>,
+) -> Clinic {
+    Clinic::start(scratch("clinic"), options, patients, data).await.expect("the clinic starts")
+}
+
+/// Today in Japan (the day of the rounds).
+pub fn today() -> NaiveDate {
+    Utc::now().with_timezone(&houmon_core::cert::jst()).date_naive()
 }
 
 pub struct Phone {
@@ -100,46 +112,77 @@ pub struct Phone {
 }
 
 impl Phone {
-    pub async fn new(url: &str, device_id: &str) -> Phone {
+    /// Enrols a phone with a one-time code (TLS, pinned) and puts every
+    /// patient the clinic has on its round for today.
+    pub async fn new(clinic: &Clinic, device_id: &str) -> Phone {
+        let phone = Phone::enrol_only(clinic, device_id).await;
+        let all: Vec<String> = clinic
+            .app()
+            .db
+            .read(houmon_server::db::patients::all)
+            .expect("patients")
+            .into_iter()
+            .map(|p| p.patient_id)
+            .collect();
+        let ids: Vec<&str> = all.iter().map(String::as_str).collect();
+        clinic.assign(today(), device_id, &ids);
+        phone
+    }
+
+    /// Enrols a phone; its round is empty.
+    pub async fn enrol_only(clinic: &Clinic, device_id: &str) -> Phone {
         let store = Arc::new(Store::open_in_memory(StoreKey::generate()).expect("store"));
-        let sync = SyncClient::new(url, store.clone(), None, None).expect("a loopback client");
-        sync.register(device_id, "test phone", ENROLLMENT_CODE).await.expect("register");
+        let link = clinic.enrolment(STAFF);
+        let sync =
+            SyncClient::enrol(store.clone(), &link, device_id, "test phone").await.expect("enrol");
         Phone { store, sync, device_id: device_id.into() }
     }
 
-    pub fn context(&self, patient_id: &str, kind: VisitKind) -> VisitContext {
+    pub async fn context(&self, patient_id: &str, kind: VisitKind) -> VisitContext {
         VisitContext {
             visit_id: new_id("v"),
             patient_id: Some(patient_id.into()),
             kind,
-            staff_id: "nurse-7".into(),
+            staff_id: STAFF.into(),
             device_id: self.device_id.clone(),
             started_at: Utc::now(),
             first_visit_on: None,
+            time_anchor: self.sync.time_anchor().await.expect("store"),
         }
     }
 
     /// A whole PIN visit on `card`, queued; returns the record.
-    pub fn pin_visit<T: CardTransport>(
+    pub async fn pin_visit<T: CardTransport>(
+        &self,
+        card: T,
+        patient_id: &str,
+        now: DateTime<Utc>,
+    ) -> VisitRecord {
+        let record = self.pin_record(card, patient_id, now).await;
+        self.enqueue(&record);
+        record
+    }
+
+    /// A whole PIN visit on `card`, not queued (to be altered first).
+    pub async fn pin_record<T: CardTransport>(
         &self,
         card: T,
         patient_id: &str,
         now: DateTime<Utc>,
     ) -> VisitRecord {
         let mut s = VisitSession::new(
-            self.context(patient_id, VisitKind::HomeCare),
+            self.context(patient_id, VisitKind::HomeCare).await,
             SessionOptions::default(),
         );
         s.choose_mode(IdentityMode::Pin).expect("mode");
         s.enter_pin("1234").expect("pin");
-        let step = block_on(s.read_card(card, now)).expect("read").clone();
+        let step = s.read_card(card, now).await.expect("read").clone();
         assert!(matches!(step, Step::IdentityConfirmed { .. }), "{step:?}");
         let choice = ConsentChoice {
             scope: ConsentScope::Comprehensive,
             prescription: Prescription::Electronic,
         };
         let record = s.record_for_consent(choice, now).expect("record");
-        self.enqueue(&record);
         s.finish(record.clone()).expect("finish");
         record
     }

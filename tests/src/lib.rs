@@ -2,6 +2,7 @@
 //! Helpers shared by the end-to-end tests.
 
 pub mod clinic;
+pub mod crash;
 
 use chrono::Utc;
 use houmon_core::cert::AuthCertificate;
@@ -51,5 +52,42 @@ impl CardTransport for ClaimsExtended<'_> {
     }
     fn limits(&self) -> TransportLimits {
         TransportLimits { extended_length: true, ..self.0.limits() }
+    }
+}
+
+/// A PIN-mode record signed by `card` over `challenge`, built by hand (for
+/// the crash tests' pool and for refusal cases a session would never
+/// produce). PIN `1234`; comprehensive consent, paper prescriptions.
+pub fn signed_pin_record(
+    card: &VirtualCard,
+    ctx: houmon_core::visit::VisitContext,
+    challenge: houmon_core::visit::Challenge,
+) -> houmon_core::visit::VisitRecord {
+    use houmon_core::visit::*;
+    let message = challenge.to_bytes();
+    let r = block_on(houmon_core::reader::CardReader::new(card).read_pin_mode(
+        &pin("1234"),
+        false,
+        &message,
+        Utc::now(),
+    ))
+    .expect("a PIN read");
+    let choice =
+        ConsentChoice { scope: ConsentScope::Comprehensive, prescription: Prescription::Paper };
+    VisitRecord {
+        version: record::RECORD_VERSION,
+        id: ctx.visit_id.clone(),
+        consent: ConsentRecord::new(choice, ctx.kind, Utc::now(), None),
+        context: ctx,
+        evidence: Evidence::Pin(PinEvidence {
+            certificate: r.certificate.der().to_vec(),
+            challenge,
+            signed_message: message,
+            signature: r.signature,
+            pin_tries_before: r.tries_before,
+        }),
+        card_match: CardMatch::NotChecked,
+        certificate_validity: "valid".into(),
+        completed_at: Utc::now(),
     }
 }

@@ -168,3 +168,47 @@ impl TestCa {
             .expect("encode leaf")
     }
 }
+
+impl TestCa {
+    /// A revocation list from the test CA (DER, valid a week) naming the
+    /// serial numbers of `revoked` (DER certificates).
+    pub fn crl(&self, revoked: &[&[u8]]) -> Vec<u8> {
+        use der::{Decode, Encode};
+        use rsa::signature::{SignatureEncoding, Signer};
+        use spki::DynSignatureAlgorithmIdentifier;
+        use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
+        use x509_cert::Certificate;
+        let signer = SigningKey::<Sha256>::new(TestKeys::shared().ca.clone());
+        let algorithm = signer.signature_algorithm_identifier().expect("algorithm");
+        let now = SystemTime::now();
+        let revoked_certificates = revoked
+            .iter()
+            .map(|der| RevokedCert {
+                serial_number: Certificate::from_der(der)
+                    .expect("a certificate")
+                    .tbs_certificate
+                    .serial_number,
+                revocation_date: time(now - Duration::from_secs(3600)),
+                crl_entry_extensions: None,
+            })
+            .collect::<Vec<_>>();
+        let tbs = TbsCertList {
+            version: x509_cert::Version::V2,
+            signature: algorithm.clone(),
+            issuer: Name::from_str(TEST_CA_SUBJECT).expect("CA name"),
+            this_update: time(now - Duration::from_secs(3600)),
+            next_update: Some(time(now + Duration::from_secs(7 * 86_400))),
+            revoked_certificates: (!revoked_certificates.is_empty())
+                .then_some(revoked_certificates),
+            crl_extensions: None,
+        };
+        let signature = signer.sign(&tbs.to_der().expect("encode TBSCertList")).to_vec();
+        CertificateList {
+            tbs_cert_list: tbs,
+            signature_algorithm: algorithm,
+            signature: der::asn1::BitString::from_bytes(&signature).expect("bit string"),
+        }
+        .to_der()
+        .expect("encode CRL")
+    }
+}

@@ -7,16 +7,26 @@ use chrono::Utc;
 use houmon_core::visit::record::RECORD_VERSION;
 use houmon_core::visit::*;
 
-/// A 目視 visit record with id `id`, from `device`, carrying `certificate`.
-pub fn visual_record(id: &str, device: &str, certificate: &[u8]) -> VisitRecord {
+/// A 目視 visit record with id `id`, from `device` carried by `staff`,
+/// for `patient`, carrying `certificate` and the server-time token the
+/// phone holds.
+pub fn visual_record(
+    id: &str,
+    device: &str,
+    staff: &str,
+    patient: Option<&str>,
+    certificate: &[u8],
+    time_anchor: Option<String>,
+) -> VisitRecord {
     let ctx = VisitContext {
         visit_id: id.into(),
-        patient_id: None,
+        patient_id: patient.map(str::to_owned),
         kind: VisitKind::Facility,
-        staff_id: "nurse-7".into(),
+        staff_id: staff.into(),
         device_id: device.into(),
         started_at: Utc::now(),
         first_visit_on: None,
+        time_anchor,
     };
     let choice =
         ConsentChoice { scope: ConsentScope::Comprehensive, prescription: Prescription::Paper };
@@ -27,7 +37,7 @@ pub fn visual_record(id: &str, device: &str, certificate: &[u8]) -> VisitRecord 
         context: ctx,
         evidence: Evidence::Visual(VisualEvidence {
             certificate: certificate.to_vec(),
-            checked_by: "nurse-7".into(),
+            checked_by: staff.into(),
             reason: VisualReason::DementiaOrDisability,
             note: String::new(),
             photo_sha256: "0".repeat(64),

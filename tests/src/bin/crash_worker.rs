@@ -1,44 +1,53 @@
 // SPDX-License-Identifier: MPL-2.0
-//! The process the crash test kills: it enqueues visit records one by one,
-//! printing `ACK <id>` once each enqueue has returned (the moment the UI
-//! would tell the nurse "saved"), and syncs after each; with a count of 0 it
-//! only drains the queue.
+//! The process the crash test kills: it enqueues visit records one by one
+//! (taken in order from a file of records the test built), printing
+//! `ACK <id> <sha256 of the record>` once each enqueue has returned (the
+//! moment the UI would tell the nurse "saved"), and syncs after each; with
+//! a count of 0 it only drains the queue. The phone was enrolled by the test
+//! into the same database file.
 //!
-//! Usage: crash-worker DB URL TOKEN CERT_DER_FILE FIRST COUNT
+//! Usage: crash-worker DB RECORDS_FILE FIRST COUNT
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::sync::Arc;
 
 use chrono::Utc;
 use houmon_store::{ItemState, Store, StoreKey};
 use houmon_sync::SyncClient;
+use sha2::{Digest, Sha256};
 
-const KEY: [u8; 32] = [7; 32];
-
-fn record(i: u64, device: &str, cert: &[u8]) -> houmon_core::visit::VisitRecord {
-    houmon_vcard::records::visual_record(&format!("v-crash-{i:06}"), device, cert)
-}
+/// The phone database key the crash test uses.
+pub const KEY: [u8; 32] = [7; 32];
 
 fn main() {
     let a: Vec<String> = std::env::args().collect();
-    let [_, db, url, token, cert, first, count] = &a[..] else {
-        eprintln!("usage: crash-worker DB URL TOKEN CERT_DER_FILE FIRST COUNT");
+    let [_, db, records, first, count] = &a[..] else {
+        eprintln!("usage: crash-worker DB RECORDS_FILE FIRST COUNT");
         std::process::exit(2);
     };
-    let cert = std::fs::read(cert).expect("certificate file");
-    let (first, count): (u64, u64) = (first.parse().expect("FIRST"), count.parse().expect("COUNT"));
+    let (first, count): (usize, usize) =
+        (first.parse().expect("FIRST"), count.parse().expect("COUNT"));
+    let lines: Vec<String> =
+        std::io::BufReader::new(std::fs::File::open(records).expect("records file"))
+            .lines()
+            .map(|l| l.expect("a line"))
+            .collect();
     let store = Arc::new(
         Store::open(db, StoreKey::from_bytes(&KEY).expect("key"))
             .expect("store opens after a kill"),
     );
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-    let sync =
-        SyncClient::new(url, store.clone(), Some(token.clone()), None).expect("a loopback client");
+    let sync = rt
+        .block_on(SyncClient::from_store(store.clone()))
+        .expect("the enrolment is kept")
+        .expect("enrolled");
     let mut out = std::io::stdout().lock();
-    for i in first..first + count {
-        let r = record(i, "crash-device", &cert);
-        store.enqueue(&r.id, r.to_json().as_bytes(), Utc::now()).expect("enqueue");
-        writeln!(out, "ACK {}", r.id).expect("stdout");
+    for json in lines.iter().skip(first).take(count) {
+        let record = houmon_core::visit::VisitRecord::from_json(json).expect("a record");
+        store.enqueue(&record.id, json.as_bytes(), Utc::now()).expect("enqueue");
+        let digest: String =
+            Sha256::digest(json.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        writeln!(out, "ACK {} {digest}", record.id).expect("stdout");
         out.flush().expect("flush");
         let _ = rt.block_on(sync.upload_due());
     }

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MPL-2.0
+//! Kill the clinic server (SIGKILL) again and again during a burst of
+//! uploads, restart it each time on the same database, and prove that the
+//! phone's records all arrive, none twice, with the content the phone sent.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use houmon_server::db::audit::Actor;
+use houmon_server::{admin, Config, KeyFrom};
+use houmon_store::{ItemState, Store, StoreKey};
+use houmon_sync::SyncClient;
+use houmon_tests::clinic::*;
+use houmon_tests::crash::*;
+use houmon_vcard::{TestCa, VirtualCard};
+use rand::{Rng, SeedableRng};
+
+const KEY_HEX: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+
+fn start_server(
+    dir: &std::path::Path,
+    port: u16,
+    anchor: &std::path::Path,
+) -> (Child, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clinic-server"))
+        .args([dir.to_str().unwrap(), &port.to_string(), anchor.to_str().unwrap()])
+        .env("HOUMON_SERVER_KEY", KEY_HEX)
+        .env("HOUMON_LOG", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let mut parts = line.trim().strip_prefix("READY ").expect("READY line").split(' ');
+    (child, parts.next().unwrap().to_owned(), parts.next().unwrap_or_default().to_owned())
+}
+
+fn admin_config(dir: &std::path::Path) -> Config {
+    let mut c = Config::new(dir.into(), "127.0.0.1:0".parse().unwrap());
+    c.key = KeyFrom::Given(Arc::new(houmon_server::secrets::Secrets::from_master(&{
+        let mut k = [0u8; 32];
+        for (i, b) in k.iter_mut().enumerate() {
+            *b = u8::from_str_radix(&KEY_HEX[2 * i..2 * i + 2], 16).unwrap();
+        }
+        k
+    })));
+    c.trust_anchors = vec![TestCa::shared().cert_der.clone()];
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_during_uploads_loses_nothing_and_stores_nothing_twice() {
+    let kills_wanted: u32 =
+        std::env::var("HOUMON_SERVER_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+    let seed: u64 = std::env::var("HOUMON_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(rand::random);
+    println!("server crash test: {kills_wanted} kills, seed {seed}");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let dir = scratch("server-crash");
+    let anchor = dir.join("anchor.der");
+    std::fs::write(&anchor, &TestCa::shared().cert_der).unwrap();
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let (mut server, url, pin) = start_server(&dir, port, &anchor);
+    // Staff, patients and the round, as the clinic would set them up.
+    let setup =
+        houmon_server::open_app(&admin_config(&dir), url.clone(), Some(pin.clone())).unwrap();
+    admin::add_staff(
+        &setup,
+        &Actor::System,
+        STAFF,
+        "看護師",
+        houmon_server::db::staff::Role::Nurse,
+    )
+    .unwrap();
+    for p in PATIENTS {
+        admin::add_patient(&setup, &Actor::System, &patient(p, None)).unwrap();
+    }
+    for (i, p) in PATIENTS.iter().enumerate() {
+        let stop = houmon_server::db::rounds::Stop {
+            day: today(),
+            device_id: "burst-phone".into(),
+            staff_id: STAFF.into(),
+            patient_id: (*p).into(),
+            position: i as i64,
+        };
+        admin::assign(&setup, &Actor::System, &stop).unwrap();
+    }
+    let link = setup.issue_enrolment(STAFF, &Actor::System, 15).unwrap();
+    drop(setup);
+
+    let store = Arc::new(Store::open_in_memory(StoreKey::generate()).unwrap());
+    let sync = SyncClient::enrol(store.clone(), &link, "burst-phone", "burst").await.unwrap();
+    let phone = Phone { store: store.clone(), sync, device_id: "burst-phone".into() };
+    let cards: Vec<VirtualCard> = PATIENTS.iter().map(|_| VirtualCard::standard()).collect();
+    let pool = record_pool(&phone, &cards, 600).await;
+    let mut acked = BTreeMap::new();
+    for r in &pool {
+        let json = r.to_json();
+        store.enqueue(&r.id, json.as_bytes(), chrono::Utc::now()).unwrap();
+        acked.insert(r.id.clone(), sha256_hex(json.as_bytes()));
+    }
+    let phone = Arc::new(phone);
+    let uploader = {
+        let phone = phone.clone();
+        tokio::spawn(async move {
+            for _ in 0..2000 {
+                if phone.store.list(ItemState::Pending).unwrap().is_empty() {
+                    return true;
+                }
+                let _ = phone.sync.upload_due().await;
+                phone.store.all_due_now().unwrap();
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            false
+        })
+    };
+    let mut kills = 0;
+    while kills < kills_wanted && !uploader.is_finished() {
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(20..200))).await;
+        server.kill().unwrap(); // SIGKILL
+        server.wait().unwrap();
+        kills += 1;
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(0..100))).await;
+        server = start_server(&dir, port, &anchor).0;
+    }
+    assert!(uploader.await.unwrap(), "the queue drains");
+    let sent = phone.store.list(ItemState::Sent).unwrap().len();
+    assert_eq!(sent, pool.len(), "every record is marked sent");
+    assert!(phone.store.list(ItemState::Wedged).unwrap().is_empty(), "none refused");
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let check = houmon_server::open_app(&admin_config(&dir), url, Some(pin)).unwrap();
+    let stored = assert_stored_exactly_once(&check, &acked);
+    assert_eq!(stored, pool.len());
+    println!("{stored} records stored once each across {kills} server kills");
+    assert!(kills >= 3, "the server was actually killed during the burst ({kills})");
+    let _ = std::fs::remove_dir_all(&dir);
+}
