@@ -353,3 +353,40 @@ async fn the_roster_is_kept_for_offline_use_and_shows_enrolment_after_the_first_
     assert_eq!(offline, roster);
     clinic.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_client_rotates_its_token_in_its_last_week_and_keeps_working() {
+    let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
+    let phone = Phone::new(&clinic, "dev-1").await;
+    // A fresh token (30 days) is not rotated.
+    assert!(!phone.sync.rotate_token_if_due().await.unwrap());
+    // The same phone, six days before its token expires (as kept in its store).
+    let mut link: serde_json::Value =
+        serde_json::from_slice(&phone.store.meta("server-link").unwrap().unwrap()).unwrap();
+    let old_token = link["credentials"]["token"].as_str().unwrap().to_owned();
+    link["credentials"]["token_expires_at"] =
+        serde_json::json!(Utc::now() + chrono::Duration::days(6));
+    phone.store.put_meta("server-link", link.to_string().as_bytes()).unwrap();
+    let later = SyncClient::from_store(phone.store.clone()).await.unwrap().unwrap();
+    assert!(later.rotate_token_if_due().await.unwrap());
+    let saved: serde_json::Value =
+        serde_json::from_slice(&phone.store.meta("server-link").unwrap().unwrap()).unwrap();
+    let new_token = saved["credentials"]["token"].as_str().unwrap();
+    assert_ne!(new_token, old_token, "a new token, kept in the store");
+    assert!(!later.rotate_token_if_due().await.unwrap(), "30 days again");
+    // The rotated phone uploads; the old client (previous token) still
+    // works within the grace period.
+    let card = VirtualCard::standard();
+    later_visit(&phone, &later, &card).await;
+    phone.pin_visit(&card, "p0", Utc::now()).await;
+    let report = phone.sync.upload_due().await.unwrap();
+    assert_eq!(report.sent.len(), 1, "{report:?}");
+    assert_eq!(clinic.stored_visit_ids().len(), 2);
+    clinic.shutdown().await;
+}
+
+async fn later_visit(phone: &Phone, client: &SyncClient, card: &VirtualCard) {
+    let r = phone.pin_visit(card, "p0", Utc::now()).await;
+    let report = client.upload_due().await.unwrap();
+    assert_eq!(report.sent, vec![r.id]);
+}
