@@ -103,7 +103,11 @@ fn authenticate(app: &App, headers: &HeaderMap, peer: SocketAddr) -> Result<Devi
     };
     match found {
         Some(auth) => {
-            app.db.write(|tx, _| devices::touch(tx, &auth.device_id, now)).map_err(server_error)?;
+            if auth.last_seen_at.is_none_or(|t| now - t > devices::LAST_SEEN_GRANULARITY) {
+                app.db
+                    .write(|tx, _| devices::touch(tx, &auth.device_id, now))
+                    .map_err(server_error)?;
+            }
             Ok(auth)
         }
         None => {

@@ -143,7 +143,16 @@ pub struct SyncClient {
     /// One upload round at a time: two concurrent rounds would both see the
     /// same due item and send it twice.
     uploading: tokio::sync::Mutex<()>,
+    /// The newest server-time token, and when a token was last written to
+    /// the store (at most once a minute: a write per answer would double
+    /// the phone's durable writes while syncing).
+    time: Mutex<(Option<String>, Option<std::time::Instant>)>,
 }
+
+/// How often the newest server-time token is written to the store. A
+/// token up to this old after a restart costs nothing: the server's
+/// tolerance before a token is minutes.
+const TIME_PERSIST_EVERY: Duration = Duration::from_secs(60);
 
 fn short(e: &reqwest::Error) -> String {
     let mut s = e.to_string();
@@ -187,6 +196,7 @@ impl SyncClient {
             store,
             online: AtomicBool::new(true),
             uploading: tokio::sync::Mutex::new(()),
+            time: Mutex::new((None, None)),
         })
     }
 
@@ -262,6 +272,9 @@ impl SyncClient {
     /// The newest server-time token the phone holds (it goes into each
     /// visit).
     pub async fn time_anchor(&self) -> Result<Option<String>, SyncError> {
+        if let Some(t) = self.lock_time().0.clone() {
+            return Ok(Some(t));
+        }
         let v = self.db(|s| s.meta(META_TIME)).await?;
         Ok(v.map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
@@ -273,9 +286,25 @@ impl SyncClient {
             return;
         }
         let token = token.to_owned();
-        if let Err(e) = self.db(move |s| s.put_meta(META_TIME, token.as_bytes())).await {
-            tracing::warn!(error = %e, "could not keep the server time");
+        let persist = {
+            let mut t = self.lock_time();
+            t.0 = Some(token.clone());
+            let due = t.1.is_none_or(|at| at.elapsed() >= TIME_PERSIST_EVERY);
+            if due {
+                t.1 = Some(std::time::Instant::now());
+            }
+            due
+        };
+        if persist {
+            if let Err(e) = self.db(move |s| s.put_meta(META_TIME, token.as_bytes())).await {
+                tracing::warn!(error = %e, "could not keep the server time");
+                self.lock_time().1 = None;
+            }
         }
+    }
+
+    fn lock_time(&self) -> std::sync::MutexGuard<'_, (Option<String>, Option<std::time::Instant>)> {
+        self.time.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The shells report connectivity changes here.

@@ -31,7 +31,14 @@ pub struct DeviceAuth {
     pub token_expires_at: DateTime<Utc>,
     /// The caller used the token from before the last rotation.
     pub previous_token: bool,
+    /// When the device was last seen (updated at most once a minute).
+    pub last_seen_at: Option<DateTime<Utc>>,
 }
+
+/// How stale `last_seen_at` may get before a request updates it: the
+/// devices screen does not need it to the second, and a write per request
+/// would double the server's durable writes.
+pub const LAST_SEEN_GRANULARITY: Duration = Duration::minutes(1);
 
 /// Why an enrolment code did not register a device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,8 +109,9 @@ pub fn redeem(
     Ok(Ok(staff_id))
 }
 
-/// device, staff, expiry, previous token's expiry, revoked, matched the previous token
-type TokenRow = (String, String, Option<String>, Option<String>, Option<String>, bool);
+/// device, staff, expiry, previous token's expiry, revoked, matched the previous token, last seen
+type TokenRow =
+    (String, String, Option<String>, Option<String>, Option<String>, bool, Option<String>);
 
 /// The device a bearer token belongs to, if it is valid now.
 pub fn by_token(c: &Connection, token: &str, now: DateTime<Utc>) -> DbResult<Option<DeviceAuth>> {
@@ -111,7 +119,7 @@ pub fn by_token(c: &Connection, token: &str, now: DateTime<Utc>) -> DbResult<Opt
     let row: Option<TokenRow> = c
         .prepare_cached(
             "SELECT device_id, staff_id, token_expires_at, previous_token_expires_at, revoked_at,
-                    previous_token_hash = ?1
+                    previous_token_hash = ?1, last_seen_at
              FROM device WHERE token_hash = ?1 OR previous_token_hash = ?1",
         )?
         .query_row(params![hash], |r| {
@@ -122,10 +130,11 @@ pub fn by_token(c: &Connection, token: &str, now: DateTime<Utc>) -> DbResult<Opt
                 r.get(3)?,
                 r.get(4)?,
                 r.get::<_, Option<bool>>(5)?.unwrap_or(false),
+                r.get(6)?,
             ))
         })
         .optional()?;
-    let Some((device_id, staff_id, expires, prev_expires, revoked, previous)) = row else {
+    let Some((device_id, staff_id, expires, prev_expires, revoked, previous, seen)) = row else {
         return Ok(None);
     };
     if revoked.is_some() {
@@ -136,7 +145,13 @@ pub fn by_token(c: &Connection, token: &str, now: DateTime<Utc>) -> DbResult<Opt
         return Ok(None);
     }
     let token_expires_at = expires.as_deref().and_then(parse_ts).unwrap_or(now);
-    Ok(Some(DeviceAuth { device_id, staff_id, token_expires_at, previous_token: previous }))
+    Ok(Some(DeviceAuth {
+        device_id,
+        staff_id,
+        token_expires_at,
+        previous_token: previous,
+        last_seen_at: seen.as_deref().and_then(parse_ts),
+    }))
 }
 
 pub fn touch(c: &Connection, device_id: &str, now: DateTime<Utc>) -> DbResult<()> {
