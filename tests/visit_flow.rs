@@ -455,6 +455,12 @@ fn pin_read_progress_names_each_phase_in_japanese_and_reaches_the_end() {
     assert!(seen.iter().all(|p| p.done <= p.expected), "done never passes expected");
     assert_eq!(seen.last().unwrap().expected, 6, "exact once the lengths are known");
     assert!(seen.windows(2).all(|w| w[0].done <= w[1].done));
+    // Each phase is announced before its first APDU: the line says
+    // 署名しています while the card signs (5 APDUs done, the 6th running).
+    let signing = seen.iter().find(|p| p.phase == ReadPhase::Signing).unwrap();
+    assert_eq!(signing.done, 5, "{seen:?}");
+    let pin = seen.iter().find(|p| p.phase == ReadPhase::CheckingPin).unwrap();
+    assert!(pin.done < 5, "{seen:?}");
 }
 
 #[test]

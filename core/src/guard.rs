@@ -16,7 +16,7 @@
 //!   patient confirmed ([`Guard::confirm_last_try`]).
 //!
 //! It also refuses a command longer than the transport takes, counts round
-//! trips and bytes (for the benchmarks), reports progress after each APDU
+//! trips and bytes (for the benchmarks), reports progress when a phase begins and after each APDU
 //! (`progress.rs`), and logs command headers and status words — never
 //! command data.
 //!
@@ -138,7 +138,7 @@ impl<T: CardTransport> Guard<T> {
 
     /// The phase the next APDUs belong to.
     pub(crate) fn phase(&mut self, phase: ReadPhase) {
-        self.progress.phase = phase;
+        self.progress.enter(phase);
     }
 
     pub(crate) fn learned_cert_len(&mut self, len: usize) {

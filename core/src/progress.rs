@@ -81,7 +81,8 @@ pub(crate) enum Flow {
     Visual,
 }
 
-/// What the guard reports after each APDU: the current phase, and the
+/// What the guard reports when a phase begins and after each APDU: the
+/// current phase, and the
 /// estimate of the whole read, refined as the card tells its lengths.
 #[derive(Clone)]
 pub(crate) struct Tracker {
@@ -135,6 +136,18 @@ impl Tracker {
             Flow::Pin => plan.pin_mode(self.cert_len),
             Flow::Visual => plan.visual_mode(self.cert_len, self.face),
         };
+    }
+
+    /// A new phase begins: say so at once, before its first APDU, so that
+    /// the line on screen names what the card is doing now (the signature
+    /// takes the card a second or more).
+    pub(crate) fn enter(&mut self, phase: ReadPhase) {
+        if phase != self.phase {
+            self.phase = phase;
+            if self.expected > 0 {
+                self.report();
+            }
+        }
     }
 
     /// After APDU number `done` (1-based) of this read.
