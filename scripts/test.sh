@@ -47,15 +47,29 @@ else
   echo "skipping the PC/SC interop test (install pcscd vsmartcard-vpcd opensc libpcsclite-dev pkg-config)"
 fi
 
-# The Kotlin bindings on the JVM (kotlinc from npm, JNA from Debian).
-if command -v java >/dev/null && command -v npm >/dev/null && [ -f /usr/share/java/jna.jar ]; then
+# The Kotlin side on the JVM (kotlinc from npm, JNA from Debian, jars from
+# Maven Central): the binding test, the Android app's logic tests, and the
+# Android platform glue compiled against the framework classes.
+if command -v java >/dev/null && command -v npm >/dev/null && command -v curl >/dev/null \
+   && [ -f /usr/share/java/jna.jar ]; then
   cargo clippy -p houmon-ffi --features test-card --all-targets -- -D warnings
   ./scripts/kotlin-test.sh
 elif [ -n "${HOUMON_REQUIRE_TOOLS:-}" ]; then
-  echo "HOUMON_REQUIRE_TOOLS is set but java/npm/libjna-java are missing" >&2
+  echo "HOUMON_REQUIRE_TOOLS is set but java/npm/curl/libjna-java are missing" >&2
   exit 1
 else
-  echo "skipping the Kotlin binding test (install a JDK, npm and libjna-java)"
+  echo "skipping the Kotlin tests (install a JDK, npm, curl and libjna-java)"
+fi
+
+# The app sources no compiler here builds (Compose UI, the iOS app, XML
+# resources, plists): parsed with tree-sitter grammars from PyPI.
+if command -v python3 >/dev/null && python3 -c "import venv, ensurepip" 2>/dev/null; then
+  ./scripts/parse-check.sh
+elif [ -n "${HOUMON_REQUIRE_TOOLS:-}" ]; then
+  echo "HOUMON_REQUIRE_TOOLS is set but python3 with venv is missing" >&2
+  exit 1
+else
+  echo "skipping the parse check of the app sources (install python3-venv)"
 fi
 
 # Last: every APDU any virtual card received during the runs above.

@@ -105,7 +105,8 @@ impl TestCard {
 }
 
 /// A loopback clinic (server with TLS + simulated 資格確認端末) for the JVM
-/// tests. Every patient `p0`…`p5` is on file; the terminal answers `p<i>`
+/// tests. Every patient `p0`…`p5` is on file (`p3`–`p5` in one care
+/// facility); the terminal answers `p<i>`
 /// with 資格有効性 `i + 1` (p0 有効, p1 無効, … p5 有効(未登録)).
 #[derive(uniffi::Object)]
 pub struct TestClinic {
@@ -137,7 +138,8 @@ impl TestClinic {
                     address: "-".into(),
                     birth_date: chrono::NaiveDate::from_ymd_opt(1950, 1, 1).unwrap_or_default(),
                     insurance: Some(numbers(i)),
-                    facility: None,
+                    // p3–p5 live in a care facility (a 施設 round).
+                    facility: (i >= 3).then(|| "グループホームさくら".to_owned()),
                 })
                 .collect();
             let data = (0..6)

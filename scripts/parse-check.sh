@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Syntax check of the app sources nothing here can compile (Compose UI,
+# SwiftUI/CoreNFC, XML resources and plists), with tree-sitter grammars
+# from PyPI in a private virtualenv (target/pyenv). See parse-check.py.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=target/pyenv
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q tree-sitter==0.26.1 tree-sitter-kotlin==1.1.0 tree-sitter-swift==0.7.4
+fi
+targets=(android)
+[ -d ios ] && targets+=(ios)
+"$VENV/bin/python" scripts/parse-check.py "${targets[@]}"
