@@ -2,8 +2,8 @@
 # The Kotlin side, on the JVM:
 #  1. builds the FFI library (with the test-only virtual card), generates
 #     the Kotlin and Swift bindings with the in-repo uniffi-bindgen and the
-#     top-level uniffi.toml, and compares the Swift public API with
-#     docs/swift-api.md;
+#     top-level uniffi.toml, compares the Swift public API with
+#     docs/swift-api.md and the Swift bindings with those committed in ios/;
 #  2. runs the binding test (android/jvm-test/VisitFlowTest.kt);
 #  3. runs the Android app's logic tests (android/app/src/test, JUnit 4)
 #     against the host-built core and a loopback clinic;
@@ -43,6 +43,15 @@ if ! diff -u docs/swift-api.md target/swift-api.md; then
   echo "The generated Swift API changed: review it and copy target/swift-api.md to docs/swift-api.md" >&2
   exit 1
 fi
+# The Swift bindings committed in ios/ are exactly what the bindgen makes.
+for f in Sources/HoumonCore/HoumonCore.swift HoumonCoreFFI/HoumonCoreFFI.h HoumonCoreFFI/HoumonCoreFFI.modulemap; do
+  if ! cmp -s "$OUT/app/$(basename "$f")" "ios/$f"; then
+    diff -u "ios/$f" "$OUT/app/$(basename "$f")" | head -40 >&2 || true
+    echo "ios/$f differs from the generated bindings: run ios/build-xcframework.sh (or copy $OUT/app/$(basename "$f"))" >&2
+    exit 1
+  fi
+done
+echo "the Swift bindings in ios/ match the generated ones"
 
 # 2. The test build: the same API plus the virtual card, for the JVM test.
 cargo build -q -p houmon-ffi --features test-card

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Syntax check of the app sources nothing here can compile (Compose UI,
 # SwiftUI/CoreNFC, XML resources and plists), with tree-sitter grammars
-# from PyPI in a private virtualenv (target/pyenv). See parse-check.py.
+# from PyPI in a private virtualenv (target/pyenv), then the iOS checks
+# (scripts/ios-check.py). See parse-check.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=target/pyenv
@@ -12,3 +13,8 @@ fi
 targets=(android)
 [ -d ios ] && targets+=(ios)
 "$VENV/bin/python" scripts/parse-check.py "${targets[@]}"
+# The iOS app's plists and its uses of the core's Swift API.
+if [ -d ios ]; then
+  "$VENV/bin/python" scripts/ios-check.py --self-test
+  "$VENV/bin/python" scripts/ios-check.py
+fi

@@ -8,9 +8,10 @@ echo "Regenerate with \`./scripts/kotlin-test.sh\` (it fails when this file is o
 echo
 echo '```swift'
 # uniffi writes an enum case with associated values over two lines
-# ("case done(recordId: String" / ")"): join them first.
-perl -0pe 's/\n\s*\)/)/g' "$1" \
-  | grep -E '^\s*func |^\s*(public|open) (func|protocol|enum|struct|class|init|var|static func|convenience init)|^\s*case [a-z][A-Za-z0-9]*(\(.*\))?\s*$' \
+# ("case done(recordId: String" / ")") and an error enum's "public" on a
+# line of its own: join them first. Error enums' cases are capitalised.
+perl -0pe 's/\n\s*\)/)/g; s/public \n(enum )/public $1/g' "$1" \
+  | grep -E '^\s*func |^\s*(public|open) (func|protocol|enum|struct|class|init|var|static func|convenience init)|^\s*case [A-Za-z][A-Za-z0-9]*(\(.*\))?\s*$' \
   | grep -v -E 'FfiConverter|uniffi|Uniffi|RustBuffer|ForeignBytes|lift|lower|read\(|write\(|deallocate\(|withLock|\((obj|handle): ' \
   | sed -E 's/\s*\{.*$//; s/^\s+/    /; s/\s+$//'
 echo '```'
