@@ -5,8 +5,9 @@
 
 use chrono::NaiveDate;
 use houmon_core::reception::{
-    assess, Assessment, CannotCheck, CardStatus, Document, History, InsurerKind, OnlineCheck,
-    Policy, ReceptionError, ShareKind, Situation,
+    assess, Assessment, Attempt, CannotCheck, CardAbsence, CardStatus, Decision, Document, History,
+    Identity, InsurerKind, OnlineCheck, PinUnavailable, Policy, ReceptionError, Setting, ShareKind,
+    Situation, Step, StepResult,
 };
 
 fn d(s: &str) -> NaiveDate {
@@ -14,15 +15,9 @@ fn d(s: &str) -> NaiveDate {
 }
 
 fn at(date: &str) -> Situation {
-    Situation {
-        date: d(date),
-        birth_date: None,
-        age: Some(45),
-        insurer_kind: None,
-        history: History::FirstVisit,
-        online_check: OnlineCheck::Now,
-        documents: vec![],
-    }
+    let mut s = Situation::on(d(date), History::FirstVisit, OnlineCheck::Now);
+    s.age = Some(45);
+    s
 }
 
 fn with(mut s: Situation, doc: Document) -> Situation {
@@ -63,7 +58,21 @@ fn hokensho(kind: InsurerKind, until: Option<&str>) -> Document {
     Document::HealthInsuranceCard { insurer_kind: kind, valid_until: until.map(d) }
 }
 fn notice(share: Option<u8>) -> Document {
-    Document::QualificationNotice { share_printed: share }
+    Document::QualificationNotice { share_printed: share, share_valid_until: None }
+}
+fn tried(mut s: Situation, step: Step, result: StepResult, share: Option<u8>) -> Situation {
+    s.tried.push(Attempt { step, result, share });
+    s
+}
+/// Every step of the door tried, none confirmed.
+fn all_failed(s: Situation) -> Situation {
+    [Step::AskCard, Step::FamilyBringsDocument, Step::PhoneInsurer]
+        .into_iter()
+        .fold(s, |s, step| tried(s, step, StepResult::Failed, None))
+}
+fn insurer(mut s: Situation, k: InsurerKind) -> Situation {
+    s.insurer_kind = Some(k);
+    s
 }
 
 /// What a scenario expects.
@@ -133,24 +142,30 @@ fn seed_scenarios_each_with_its_date() {
         ("資格確認書・72歳・高齢受給者証あり",
          aged(with(with(at("2026-11-25"), kakuninsho(Kokuho, "2027-07-31", None)), Document::ElderlyRecipientCertificate { valid_until: d("2027-07-31"), share: 2 }), 72),
          Expect { accepted: y, share: ShareKind::AsConfirmed, wari: Some(2), says: &["2割(高齢受給者証)"], rules: &["elderly-recipient-renewal"] }),
-        ("期限切れの資格確認書のみ・初診: 10割",
+        ("期限切れの資格確認書のみ・初診: まず手順(家族・保険者)、負担はその後",
          with(at("2026-11-25"), kakuninsho(Employee, "2026-10-31", Some(3))),
-         Expect { accepted: n, share: ShareKind::Full, wari: Some(10), says: &["有効期限(2026-10-31)が切れて", "療養費"], rules: &["unconfirmed-first-visit-full-charge"] }),
-        ("何も持っていない・初診: 10割、資格確認書の持参・保険者へ電話",
+         Expect { accepted: n, share: ShareKind::NotYet, wari: None, says: &["有効期限(2026-10-31)が切れて", "家族に届けて", "保険者に電話"], rules: &["unconfirmed-first-visit-full-charge"] }),
+        ("期限切れの資格確認書のみ・初診・手順がすべて不成功: 10割",
+         all_failed(with(at("2026-11-25"), kakuninsho(Employee, "2026-10-31", Some(3)))),
+         Expect { accepted: n, share: ShareKind::Full, wari: Some(10), says: &["療養費", "保険請求はしない"], rules: &["unconfirmed-first-visit-full-charge"] }),
+        ("何も持っていない・初診: まずマイナ保険証・家族・保険者",
          at("2026-11-25"),
-         Expect { accepted: n, share: ShareKind::Full, wari: Some(10), says: &["資格確認書を持参", "保険者に電話", "保険請求はしない"], rules: &["unconfirmed-first-visit-full-charge"] }),
-        ("何も持っていない・再診: 口頭確認で過去の負担割合、次回持参",
+         Expect { accepted: n, share: ShareKind::NotYet, wari: None, says: &["マイナ保険証を見せてもらう", "資格確認書(またはマイナ保険証と資格情報のお知らせ)を家族に届けてもらう", "保険者に電話"], rules: &["unconfirmed-first-visit-full-charge"] }),
+        ("何も持っていない・初診・保険者に電話して3割と確認",
+         tried(at("2026-11-25"), Step::PhoneInsurer, StepResult::Confirmed, Some(3)),
+         Expect { accepted: y, share: ShareKind::AsConfirmed, wari: Some(3), says: &["保険者への電話で資格を確認", "話した相手"], rules: &[] }),
+        ("何も持っていない・再診: 口頭確認で過去の負担割合(受付できる)、次回持参",
          returning(at("2026-11-25"), 3),
-         Expect { accepted: n, share: ShareKind::PastRecord, wari: Some(3), says: &["次回受診時"], rules: &["unconfirmed-first-visit-full-charge"] }),
+         Expect { accepted: y, share: ShareKind::PastRecord, wari: Some(3), says: &["次回受診時", "過去の記録の負担割合(3割)", "受付できます"], rules: &["unconfirmed-first-visit-full-charge"] }),
         ("電波なし(訪問先)・再診: 過去の記録、後で再照会、「有効」は出さない",
          online(returning(with(at("2026-11-25"), card(cannot(NoNetwork))), 3), OnlineCheck::Later),
          Expect { accepted: y, share: ShareKind::PastRecord, wari: Some(3), says: &["電波が戻ったら", "「有効」は"], rules: &[] }),
         ("限度額適用認定証は有効期限まで",
          with(with(at("2026-11-25"), card(CardStatus::Confirmed)), Document::LimitCertificate { valid_until: d("2027-07-31") }),
          Expect { accepted: y, share: ShareKind::AsConfirmed, wari: None, says: &["有効期限(2027-07-31)まで使えます"], rules: &["limit-certificates-until-expiry"] }),
-        ("期限切れのお知らせのみ・資格確認限定型アプリ: 暫定措置は使えない",
+        ("期限切れのお知らせのみ・資格確認限定型アプリ: 暫定措置は使えない、手順が先",
          online(with(at("2026-05-01"), notice(Some(3))), OnlineCheck::LimitedApp),
-         Expect { accepted: n, share: ShareKind::Full, wari: Some(10), says: &["マイナ保険証を見せてもらう", "保険者に電話", "この端末では使えません"], rules: &["provisional-needs-online-check"] }),
+         Expect { accepted: n, share: ShareKind::NotYet, wari: None, says: &["マイナ保険証を見せてもらう", "保険者に電話", "この端末では使えません"], rules: &["provisional-needs-online-check"] }),
         ("お知らせのみ・オン資の照会は後で",
          online(with(at("2026-05-01"), notice(None)), OnlineCheck::Later),
          Expect { accepted: y, share: ShareKind::AsConfirmed, wari: None, says: &["事後確認"], rules: &["provisional-expired-card-or-notice"] }),
@@ -186,13 +201,31 @@ fn every_date_boundary_on_both_sides() {
             after_says: "暫定措置",
         },
         Boundary {
-            name: "後期高齢者の従来の保険証 (2025-07-31)",
+            name: "後期高齢者の従来の保険証 (2025-07-31): 当時の暫定措置は国保だけ",
             last_day: "2025-07-31",
             first_day_after: "2025-08-01",
             build: |date| with(at(date), hokensho(Kouki, None)),
             accepted_before: true,
+            accepted_after: false,
+            after_says: "国民健康保険の保険証だけが対象",
+        },
+        Boundary {
+            name: "暫定措置が全保険者に (2025-11-12): 後期高齢者の期限切れの保険証",
+            last_day: "2025-11-11",
+            first_day_after: "2025-11-12",
+            build: |date| with(at(date), hokensho(Kouki, None)),
+            accepted_before: false,
             accepted_after: true,
-            after_says: "暫定措置",
+            after_says: "照会で確認した被保険者番号等で請求",
+        },
+        Boundary {
+            name: "国保の暫定措置の始まり (2025-06-27): 期限の切れた国保の保険証",
+            last_day: "2025-06-26",
+            first_day_after: "2025-06-27",
+            build: |date| with(at(date), hokensho(Kokuho, Some("2025-06-25"))),
+            accepted_before: false,
+            accepted_after: true,
+            after_says: "照会で確認した被保険者番号等で請求",
         },
         Boundary {
             name: "国保の保険証: 券面の有効期限 (2025-09-30)",
@@ -404,4 +437,368 @@ fn docs_list_every_rule_with_its_source_in_table_order() {
         assert!(doc[at..].contains(&r.source), "{}: its source is not quoted", r.id);
         last = at;
     }
+}
+
+fn run(s: &Situation) -> Assessment {
+    assess(s, &Policy::embedded()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn ten_tenths_comes_only_after_every_step_and_after_the_steps_in_the_text() {
+    // Each situation the lecture makes 10割 the last resort for.
+    #[rustfmt::skip]
+    let situations: Vec<(&str, Situation)> = vec![
+        ("お知らせのみ・暫定措置の後", with(at("2026-08-01"), notice(Some(3)))),
+        ("古い保険証・暫定措置の後", with(at("2026-08-01"), hokensho(InsurerKind::Employee, None))),
+        ("後期高齢者・期限切れの資格確認書", aged(with(at("2026-08-01"), kakuninsho(InsurerKind::Kouki, "2026-07-31", Some(1))), 80)),
+        ("カードをなくした", with(at("2026-11-26"), Document::CardNotHere { reason: CardAbsence::Lost })),
+        ("資格確認限定型・お知らせのみ", online(with(at("2026-05-01"), notice(Some(3))), OnlineCheck::LimitedApp)),
+    ];
+    for (name, s) in situations {
+        let first = run(&s);
+        let text = first.to_text();
+        assert_eq!(first.decision, Decision::TryFirst, "{name}\n{text}");
+        assert!(!first.accepted && first.share.wari.is_none(), "{name}\n{text}");
+        let steps = text.find("まず行うこと").unwrap_or_else(|| panic!("{name}: no steps\n{text}"));
+        let charge = text.find("負担:").unwrap();
+        assert!(steps < charge, "{name}: the steps come first\n{text}");
+        assert!(
+            text.find("10割").is_none_or(|i| i > charge),
+            "{name}: 10割 only after the steps\n{text}"
+        );
+        assert!(first.next_checks.iter().any(|n| n.contains("保険者に電話")), "{name}\n{text}");
+        // All tried, none confirmed: now 10割.
+        let last = run(&all_failed(s.clone()));
+        assert_eq!(
+            (last.decision, last.share.wari),
+            (Decision::FullCharge, Some(10)),
+            "{name}\n{}",
+            last.to_text()
+        );
+        assert!(last.to_text().contains("試したこと"), "{name}: the steps tried are listed");
+    }
+    // A lost card: asking for it is not a step; a 資格確認書 on application is.
+    let lost = run(&with(at("2026-11-26"), Document::CardNotHere { reason: CardAbsence::Lost }));
+    assert!(
+        !lost.next_checks.iter().any(|n| n.contains("マイナ保険証を見せてもらう")),
+        "{:?}",
+        lost.next_checks
+    );
+    assert!(lost
+        .next_checks
+        .iter()
+        .any(|n| n.contains("紛失・更新中の方は、申請すれば資格確認書")));
+    // A step still under way keeps the answer open.
+    let pending =
+        run(&tried(at("2026-11-26"), Step::FamilyBringsDocument, StepResult::Pending, None));
+    assert_eq!(pending.decision, Decision::TryFirst);
+    assert!(pending.next_checks.iter().any(|n| n.contains("対応中")));
+    let pending =
+        run(&tried(all_failed(at("2026-11-26")), Step::PhoneInsurer, StepResult::Pending, None));
+    assert_eq!(pending.decision, Decision::TryFirst, "the later result of a step counts");
+}
+
+#[test]
+fn a_returning_patient_reads_the_same_with_or_without_a_card_and_shows_the_share() {
+    let with_card =
+        run(&returning(with(at("2026-11-26"), card(cannot(CannotCheck::DeviceOrCardFault))), 3));
+    let without = run(&returning(at("2026-11-26"), 3));
+    for a in [&with_card, &without] {
+        let text = a.to_text();
+        assert!(a.accepted && a.decision == Decision::Accept, "{text}");
+        assert_eq!((a.share.kind, a.share.wari), (ShareKind::PastRecord, Some(3)));
+        assert!(text.contains("3割") && text.contains("口頭で確認"), "{text}");
+        assert!(a.declaration.is_none(), "no 申立書 on a return visit");
+        assert!(!a.tekiyo.as_deref().unwrap_or_default().contains("申立書"), "{text}");
+    }
+    assert_eq!(with_card.headline(), without.headline());
+    assert_eq!(with_card.share.text, without.share.text);
+    // A first visit's 申立書 is what the 摘要欄 quotes.
+    let first = run(&with(at("2026-11-26"), card(cannot(CannotCheck::DeviceOrCardFault))));
+    assert!(first.tekiyo.unwrap().contains("申立書"));
+}
+
+#[test]
+fn public_assistance_is_public_expense_never_ten_tenths() {
+    let welfare = |ticket: bool| Document::MedicalAssistance { ticket, self_pay_yen: None };
+    for date in ["2025-06-26", "2026-11-26", "2027-04-01"] {
+        let a = run(&with(at(date), welfare(true)));
+        let text = a.to_text();
+        assert_eq!(
+            (a.decision, a.share.kind, a.share.wari),
+            (Decision::Accept, ShareKind::PublicAssistance, Some(0)),
+            "{date}\n{text}"
+        );
+        assert!(text.contains("法別番号12") && text.contains("医療扶助"), "{text}");
+        assert!(!text.contains("療養費を請求") && !text.contains("10割("), "{text}");
+    }
+    let no_ticket = run(&with(at("2026-11-26"), welfare(false)));
+    assert!(no_ticket.accepted);
+    assert!(
+        no_ticket.next_checks.iter().any(|n| n.contains("福祉事務所")),
+        "{:?}",
+        no_ticket.next_checks
+    );
+    let paying = run(&with(
+        at("2026-11-26"),
+        Document::MedicalAssistance { ticket: true, self_pay_yen: Some(1200) },
+    ));
+    assert!(paying.share.text.contains("1200円"));
+    // Employed: the insurance and 医療扶助 together.
+    let employed = run(&with(insurer(at("2026-11-26"), InsurerKind::Employee), welfare(true)));
+    assert!(employed.claim_path.iter().any(|c| c.text.contains("併用")));
+    // 国保 and 生活保護 cannot both be true.
+    match assess(
+        &with(insurer(at("2026-11-26"), InsurerKind::Kokuho), welfare(true)),
+        &Policy::embedded(),
+    ) {
+        Err(e @ ReceptionError::InvalidInput { .. }) => {
+            assert!(e.staff_message().contains("生活保護"))
+        }
+        other => panic!("{other:?}"),
+    }
+    // The 福祉事務所 said no: back to the insurance steps.
+    let not = run(&tried(
+        with(at("2026-11-26"), welfare(false)),
+        Step::WelfareOffice,
+        StepResult::Failed,
+        None,
+    ));
+    assert_eq!(not.decision, Decision::TryFirst);
+}
+
+#[test]
+fn a_public_expense_certificate_lowers_the_share_within_its_dates() {
+    let cert = Document::PublicExpenseCertificate {
+        law_number: "54".into(),
+        valid_until: d("2027-03-31"),
+        self_share: Some(2),
+        monthly_cap_yen: Some(5000),
+    };
+    let s = |date: &str| with(with(at(date), card(CardStatus::Confirmed)), cert.clone());
+    let inside = run(&s("2027-03-31"));
+    assert_eq!(inside.share.wari, Some(2));
+    assert!(inside.share.text.contains("自己負担2割(月額上限5000円)"), "{}", inside.share.text);
+    assert!(inside.claim_path.iter().any(|c| c.text.contains("法別54")));
+    assert!(inside.follow_up.iter().any(|f| f.contains("上限額管理票")));
+    let after = run(&s("2027-04-01"));
+    assert_eq!(after.share.wari, None);
+    assert!(after.warnings.iter().any(|w| w.text.contains("有効期限(2027-03-31)が切れて")));
+    // With a 資格確認書 at 3割: the 公費's 2割 applies.
+    let k = run(&with(
+        with(at("2027-01-04"), kakuninsho(InsurerKind::Kokuho, "2028-07-31", Some(3))),
+        cert.clone(),
+    ));
+    assert_eq!(k.share.wari, Some(2));
+    // Alone it proves no insurance.
+    let alone = run(&with(at("2027-01-04"), cert));
+    assert_eq!(alone.decision, Decision::TryFirst);
+    assert!(alone.follow_up.iter().any(|f| f.contains("公費の受給者証だけでは")));
+}
+
+#[test]
+fn the_kakuninsho_is_suggested_to_those_who_get_one() {
+    // 後期高齢者: everyone until 2026-07-31, then 85 and over.
+    let kouki = |date: &str, age: u32| aged(insurer(at(date), InsurerKind::Kouki), age);
+    let before = run(&kouki("2026-07-31", 86));
+    assert!(
+        before
+            .next_checks
+            .iter()
+            .any(|n| n.contains("2026-07-31まで資格確認書が申請なしで全員に交付")),
+        "{:?}",
+        before.next_checks
+    );
+    let after = run(&kouki("2026-08-01", 86));
+    assert!(
+        after
+            .next_checks
+            .iter()
+            .any(|n| n.contains("85歳以上の後期高齢者には資格確認書が申請なしで交付")),
+        "{:?}",
+        after.next_checks
+    );
+    let younger = run(&kouki("2026-08-01", 80));
+    assert!(
+        younger
+            .next_checks
+            .iter()
+            .any(|n| n.contains("申請を案内") && n.contains("後期高齢者医療の窓口")),
+        "{:?}",
+        younger.next_checks
+    );
+    // A card not registered for 保険証 use is not a マイナ保険証: no 申立書 at 3割.
+    let unregistered = run(&with(at("2026-11-26"), card(cannot(CannotCheck::NotRegistered))));
+    assert_eq!(unregistered.decision, Decision::TryFirst, "{}", unregistered.to_text());
+    assert!(unregistered.declaration.is_none());
+    assert!(unregistered
+        .next_checks
+        .iter()
+        .any(|n| n.contains("保険証利用登録のない方には資格確認書")));
+    assert!(unregistered.warnings.iter().any(|w| w.text.contains("利用登録されていない")));
+    // The certificate past its grace: issued without application.
+    let expired = run(&with(at("2026-06-01"), card_expiring(CardStatus::Confirmed, "2026-02-10")));
+    assert!(
+        expired
+            .follow_up
+            .iter()
+            .chain(&expired.next_checks)
+            .any(|n| n.contains("電子証明書の有効期限が切れた方には資格確認書")),
+        "{}",
+        expired.to_text()
+    );
+    // Being renewed: on application, at the insurer's office.
+    let renewing = run(&with(
+        insurer(at("2026-11-26"), InsurerKind::Employee),
+        Document::CardNotHere { reason: CardAbsence::BeingRenewed },
+    ));
+    assert!(renewing
+        .next_checks
+        .iter()
+        .any(|n| n.contains("申請すれば資格確認書") && n.contains("勤務先")));
+}
+
+#[test]
+fn a_pin_that_cannot_be_used_leads_to_visual_identification_before_any_declaration() {
+    let base = |why| {
+        let mut s = with(at("2026-11-26"), card(cannot(CannotCheck::DeviceOrCardFault)));
+        s.identity = Some(Identity::PinUnavailable { why });
+        s
+    };
+    for why in [
+        PinUnavailable::NotSet,
+        PinUnavailable::Forgotten,
+        PinUnavailable::Locked,
+        PinUnavailable::CannotEnter,
+    ] {
+        let a = run(&base(why));
+        assert_eq!(a.decision, Decision::TryFirst, "{why:?}\n{}", a.to_text());
+        assert!(a.next_checks[0].contains("目視確認"), "{:?}", a.next_checks);
+        assert!(a.declaration.is_none());
+        assert!(a.rules.iter().any(|r| r.id == "identity-visual-when-pin-unavailable"));
+    }
+    let failed =
+        run(&tried(base(PinUnavailable::Forgotten), Step::VisualCheck, StepResult::Failed, None));
+    assert_eq!(failed.share.kind, ShareKind::Declared);
+    let mut s = base(PinUnavailable::Forgotten);
+    s.identity = Some(Identity::VisualFailed);
+    assert_eq!(run(&s).share.kind, ShareKind::Declared);
+    let seen = run(&tried(
+        base(PinUnavailable::NotSet),
+        Step::VisualCheck,
+        StepResult::Confirmed,
+        Some(1),
+    ));
+    assert_eq!((seen.decision, seen.share.wari), (Decision::Accept, Some(1)));
+}
+
+#[test]
+fn the_renewal_window_and_the_grace_follow_the_table() {
+    let s = |date: &str| with(at(date), card_expiring(CardStatus::Confirmed, "2026-12-31"));
+    let renewal =
+        |a: &Assessment| a.warnings.iter().any(|w| w.rule_id == "certificate-renewal-window");
+    assert!(!renewal(&run(&s("2026-09-29"))));
+    assert!(renewal(&run(&s("2026-09-30"))), "3 months before");
+    assert!(renewal(&run(&s("2026-12-31"))));
+    let after = run(&s("2027-01-01"));
+    assert!(!renewal(&after) && after.warnings.iter().any(|w| w.rule_id == "certificate-grace"));
+    // The length is the table's: a table with 2 months moves the boundary.
+    let mut v: serde_json::Value =
+        serde_json::from_str(houmon_core::reception::policy::EMBEDDED_JSON).unwrap();
+    for r in v["rules"].as_array_mut().unwrap() {
+        if r["id"] == "certificate-renewal-window" {
+            r["params"]["months_before"] = 2.into();
+        }
+    }
+    let two = Policy::from_json(&v.to_string()).unwrap();
+    let w = |date: &str| {
+        assess(&s(date), &two)
+            .unwrap()
+            .warnings
+            .iter()
+            .any(|w| w.rule_id == "certificate-renewal-window")
+    };
+    assert!(!w("2026-10-30") && w("2026-10-31"));
+}
+
+#[test]
+fn a_notice_share_counts_only_within_its_period_for_70_and_over() {
+    let s = |date: &str| {
+        aged(
+            with(
+                with(at(date), card(cannot(CannotCheck::DeviceOrCardFault))),
+                Document::QualificationNotice {
+                    share_printed: Some(2),
+                    share_valid_until: Some(d("2026-07-31")),
+                },
+            ),
+            72,
+        )
+    };
+    let inside = run(&s("2026-07-31"));
+    assert_eq!(inside.share.wari, Some(2));
+    let after = run(&s("2026-08-01"));
+    assert_eq!(after.share.wari, None);
+    assert!(after.warnings.iter().any(|w| w.text.contains("2026-07-31までのもの")));
+    assert!(after.next_checks.iter().any(|n| n.contains("高齢受給者証")));
+    // Card + お知らせ: no 保険証 needed.
+    assert!(inside.basis.contains("追加で保険証の提示は不要"));
+}
+
+#[test]
+fn contradictions_and_the_consultation_setting() {
+    for o in [OnlineCheck::None, OnlineCheck::Later] {
+        match assess(
+            &online(with(at("2026-11-26"), card(CardStatus::Confirmed)), o),
+            &Policy::embedded(),
+        ) {
+            Err(ReceptionError::InvalidInput { field, .. }) => assert_eq!(field, "online_check"),
+            other => panic!("{o:?}: {other:?}"),
+        }
+    }
+    let mut s = with(at("2026-11-26"), card(CardStatus::Confirmed));
+    s.identity = Some(Identity::VisualFailed);
+    assert!(matches!(
+        assess(&s, &Policy::embedded()),
+        Err(ReceptionError::InvalidInput { field: "identity", .. })
+    ));
+    let mut s = at("2026-11-26");
+    s.identity = Some(Identity::Pin);
+    assert!(assess(&s, &Policy::embedded()).is_err(), "identity without a card");
+    let s = tried(at("2026-11-26"), Step::PhoneInsurer, StepResult::Failed, Some(3));
+    assert!(assess(&s, &Policy::embedded()).is_err(), "a share on a failed step");
+    // 対診: the admitting hospital checks and bills (要確認).
+    let mut s = with(at("2026-11-26"), card(CardStatus::Confirmed));
+    s.setting = Setting::Consultation;
+    let a = run(&s);
+    assert!(a.next_checks.iter().any(|n| n.contains("入院先の医療機関")));
+    assert!(a.warnings.iter().any(|w| w.rule_id == "consultation-billing" && w.uncertain));
+}
+
+#[test]
+fn the_2025_measure_covered_kokuho_first_and_every_insurer_from_november() {
+    let notice_alone = |date: &str, kind: Option<InsurerKind>| {
+        let mut s = with(at(date), notice(Some(3)));
+        s.insurer_kind = kind;
+        run(&s)
+    };
+    assert!(notice_alone("2025-08-01", Some(InsurerKind::Kokuho)).accepted);
+    assert!(!notice_alone("2025-08-01", Some(InsurerKind::Employee)).accepted);
+    assert!(!notice_alone("2025-11-11", Some(InsurerKind::Employee)).accepted);
+    assert!(notice_alone("2025-11-12", Some(InsurerKind::Employee)).accepted);
+    // Insurer unknown before November: accepted, with the kind to be checked.
+    let unknown = notice_alone("2025-08-01", None);
+    assert!(unknown.accepted);
+    assert!(
+        unknown
+            .next_checks
+            .iter()
+            .any(|n| n.contains("2025-11-11までの暫定措置は国民健康保険だけ")),
+        "{:?}",
+        unknown.next_checks
+    );
+    assert!(!notice_alone("2025-11-12", None)
+        .next_checks
+        .iter()
+        .any(|n| n.contains("保険の種類を確認")));
 }

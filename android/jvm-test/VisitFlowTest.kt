@@ -311,18 +311,24 @@ fun main() {
         }
     }
 
-    check("reception guidance from a typed situation") {
-        val g = assessReception(
-            ReceptionSituation(
-                CalendarDate(2026, 8u, 1u), null, 40u, null, VisitHistory.FirstVisit, OnlineCheck.NOW,
-                listOf(PresentedDocument.QualificationNotice(3u)),
-            ),
-            null,
+    check("reception guidance from a typed situation: the steps first, 10割 only after them") {
+        val notice = ReceptionSituation(
+            CalendarDate(2026, 8u, 1u), null, 40u, null, VisitHistory.FirstVisit, OnlineCheck.NOW,
+            listOf(PresentedDocument.QualificationNotice(3u, null)), null, listOf(), CareSetting.HOME,
         )
-        expect(!g.accepted && g.shareWari == 10.toUByte(), "10割 after the temporary measure: ${g.text}")
+        val g = assessReception(notice, null)
+        expect(g.decision == ReceptionDecision.TRY_FIRST && !g.accepted && g.shareWari == null, "steps first: ${g.text}")
+        expect(g.nextChecks.any { it.contains("保険者に電話") }, "phone the insurer: ${g.nextChecks}")
         expect(g.warnings.any { it.uncertain }, "要確認 shown")
+        val failed = listOf(ReceptionStep.ASK_CARD, ReceptionStep.FAMILY_BRINGS_DOCUMENT, ReceptionStep.PHONE_INSURER)
+            .map { StepTaken(it, StepResult.FAILED, null) }
+        val after = assessReception(notice.copy(tried = failed), null)
+        expect(after.decision == ReceptionDecision.FULL_CHARGE && after.shareWari == 10.toUByte(), "10割 after every step: ${after.text}")
+        expect(after.tried.size == 3, "the steps tried are listed: ${after.tried}")
+        val welfare = assessReception(notice.copy(documents = listOf(PresentedDocument.MedicalAssistance(true, null))), null)
+        expect(welfare.accepted && welfare.shareWari == 0.toUByte() && welfare.text.contains("法別番号12"), "医療扶助: ${welfare.text}")
         expectThrows<HoumonException.InvalidInput>("age 300") {
-            assessReception(ReceptionSituation(CalendarDate(2026, 8u, 1u), null, 300u, null, VisitHistory.FirstVisit, OnlineCheck.NOW, listOf()), null)
+            assessReception(notice.copy(age = 300u), null)
         }
     }
 

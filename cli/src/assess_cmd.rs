@@ -7,7 +7,8 @@ use std::io::Read;
 use chrono::{NaiveDate, Utc};
 use houmon_core::cert::jst;
 use houmon_core::reception::{
-    assess, CannotCheck, CardStatus, Document, History, InsurerKind, OnlineCheck, Policy, Situation,
+    assess, Attempt, CannotCheck, CardAbsence, CardStatus, Document, History, Identity,
+    InsurerKind, OnlineCheck, Policy, Setting, Situation, Step, StepResult,
 };
 
 #[derive(clap::Args)]
@@ -67,6 +68,72 @@ pub struct AssessArgs {
     /// 限度額適用認定証 etc. valid until.
     #[arg(long)]
     limit_until: Option<NaiveDate>,
+    /// The end of the period the お知らせ's 負担割合 applies to (70 and over).
+    #[arg(long)]
+    notice_share_until: Option<NaiveDate>,
+    /// The マイナ保険証 is not here: lost, being-renewed or not-with-them.
+    #[arg(long, value_parser = parse_json_str::<CardAbsence>)]
+    card_not_here: Option<CardAbsence>,
+    /// How identity was checked with the card: pin, visual, face,
+    /// visual-failed, or pin-unavailable:WHY (not-set, forgotten, locked,
+    /// cannot-enter).
+    #[arg(long, value_parser = parse_identity)]
+    identity: Option<Identity>,
+    /// A step already taken: STEP=RESULT[:SHARE], e.g. phone-insurer=confirmed:3,
+    /// family-brings-document=pending, ask-card=failed (repeatable). Steps:
+    /// ask-card, visual-check, family-brings-document, phone-insurer,
+    /// online-query, welfare-office.
+    #[arg(long = "tried", value_parser = parse_attempt)]
+    tried: Vec<Attempt>,
+    /// clinic, home (default), facility or consultation (対診).
+    #[arg(long, value_parser = parse_json_str::<Setting>)]
+    setting: Option<Setting>,
+    /// 生活保護 (医療扶助).
+    #[arg(long)]
+    welfare: bool,
+    /// The 医療券 is at hand (with --welfare).
+    #[arg(long)]
+    welfare_ticket: bool,
+    /// The 本人支払額 on the 医療券, in yen (with --welfare).
+    #[arg(long)]
+    welfare_self_pay: Option<u32>,
+    /// A 公費負担医療 受給者証: LAW:UNTIL[:SHARE[:CAP]] — 法別番号, valid until,
+    /// the patient's share in 割, the monthly cap in yen (repeatable).
+    #[arg(long = "public-expense")]
+    public_expense: Vec<String>,
+}
+
+fn parse_json_str<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, String> {
+    serde_json::from_value(serde_json::Value::String(s.into())).map_err(|e| {
+        let allowed = e.to_string();
+        let allowed = allowed.split("expected ").nth(1).unwrap_or_default().replace(['`'], "");
+        format!("unknown value {s:?}: {allowed}")
+    })
+}
+
+fn parse_identity(s: &str) -> Result<Identity, String> {
+    let json = match s.split_once(':') {
+        Some(("pin-unavailable", why)) => {
+            serde_json::json!({"method": "pin-unavailable", "why": why})
+        }
+        _ => serde_json::json!({ "method": s }),
+    };
+    serde_json::from_value(json).map_err(|_| {
+        format!("unknown --identity {s:?}: pin, visual, face, visual-failed or pin-unavailable:not-set|forgotten|locked|cannot-enter")
+    })
+}
+
+fn parse_attempt(s: &str) -> Result<Attempt, String> {
+    let (step, rest) = s.split_once('=').ok_or("--tried takes STEP=RESULT[:SHARE]")?;
+    let (result, share) = match rest.split_once(':') {
+        Some((r, w)) => (r, Some(w.parse::<u8>().map_err(|_| format!("bad share {w:?}"))?)),
+        None => (rest, None),
+    };
+    Ok(Attempt {
+        step: parse_json_str::<Step>(step)?,
+        result: parse_json_str::<StepResult>(result)?,
+        share,
+    })
 }
 
 fn parse_kind(s: &str) -> Result<InsurerKind, String> {
@@ -107,7 +174,34 @@ fn from_flags(a: &AssessArgs) -> Result<Situation, String> {
         });
     }
     if a.notice {
-        documents.push(Document::QualificationNotice { share_printed: a.share_printed });
+        documents.push(Document::QualificationNotice {
+            share_printed: a.share_printed,
+            share_valid_until: a.notice_share_until,
+        });
+    }
+    if let Some(reason) = a.card_not_here {
+        documents.push(Document::CardNotHere { reason });
+    }
+    if a.welfare {
+        documents.push(Document::MedicalAssistance {
+            ticket: a.welfare_ticket,
+            self_pay_yen: a.welfare_self_pay,
+        });
+    }
+    for p in &a.public_expense {
+        let mut parts = p.split(':');
+        let law = parts.next().unwrap_or_default().to_owned();
+        let until = parts.next().ok_or("--public-expense takes LAW:UNTIL[:SHARE[:CAP]]")?;
+        let number = |v: Option<&str>| {
+            v.map(|x| x.parse::<u32>().map_err(|_| format!("bad number {x:?}"))).transpose()
+        };
+        let share = number(parts.next())?;
+        documents.push(Document::PublicExpenseCertificate {
+            law_number: law,
+            valid_until: until.parse().map_err(|_| format!("bad date {until:?}"))?,
+            self_share: share.map(|w| w.min(255) as u8),
+            monthly_cap_yen: number(parts.next())?,
+        });
     }
     if a.portal {
         documents.push(Document::PortalScreen);
@@ -134,6 +228,9 @@ fn from_flags(a: &AssessArgs) -> Result<Situation, String> {
         },
         online_check: a.online,
         documents,
+        identity: a.identity,
+        tried: a.tried.clone(),
+        setting: a.setting.unwrap_or_default(),
     })
 }
 

@@ -200,7 +200,18 @@ fn assess_reads_a_json_situation_and_prints_json() {
         "online_check":"now","documents":[{"kind":"qualification-notice","share_printed":3}]}"#;
     let v = json_of(&houmon(&["assess", "--file", "-", "--json"], situation));
     assert_eq!(v["accepted"], false);
-    assert_eq!(v["share"]["kind"], "full");
+    assert_eq!(v["decision"], "try-first", "the steps before any charge");
+    assert_eq!(v["share"]["kind"], "not-yet");
+    // The same patient after every step failed: 10割.
+    let tried = situation.replace(
+        r#""documents""#,
+        r#""tried":[{"step":"ask-card","result":"failed"},{"step":"family-brings-document","result":"failed"},{"step":"phone-insurer","result":"failed"}],"documents""#,
+    );
+    let v2 = json_of(&houmon(&["assess", "--file", "-", "--json"], &tried));
+    assert_eq!(
+        (v2["decision"].as_str(), v2["share"]["wari"].as_u64()),
+        (Some("full-charge"), Some(10))
+    );
     assert!(v["warnings"]
         .as_array()
         .unwrap()
@@ -215,4 +226,34 @@ fn assess_refuses_contradictory_input_with_a_message() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("130歳"));
     let out = houmon(&["assess", "--insurer-kind", "mutual-aid-x"], "");
     assert!(String::from_utf8_lossy(&out.stderr).contains("kokuho, employee or kouki"));
+    // A JSON error names the field in words.
+    let out = houmon(
+        &["assess", "--file", "-"],
+        r#"{"date":"2026/11/25","history":{"kind":"first-visit"},"online_check":"now"}"#,
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("「date」") && err.contains("YYYY-MM-DD"),
+        "{err}"
+    );
+    // The inputs of the app are flags too.
+    let out = houmon(
+        &[
+            "assess",
+            "--date",
+            "2026-11-26",
+            "--tried",
+            "phone-insurer=confirmed:2",
+            "--setting",
+            "consultation",
+        ],
+        "",
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("保険者への電話で資格を確認")
+            && text.contains("2割")
+            && text.contains("入院先"),
+        "{text}"
+    );
 }

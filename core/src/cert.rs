@@ -94,6 +94,12 @@ pub fn last_day_of_month_after(date: NaiveDate, months: u32) -> NaiveDate {
         .unwrap_or(NaiveDate::MAX)
 }
 
+/// The same day `months` months earlier (the month's last day when it is
+/// shorter: 3 months before 31 May is 28 or 29 February).
+pub fn months_before(date: NaiveDate, months: u32) -> NaiveDate {
+    date.checked_sub_months(chrono::Months::new(months)).unwrap_or(NaiveDate::MIN)
+}
+
 /// The last instant of the grace (end of the third month after the month of
 /// `not_after`), in JST.
 pub fn grace_until(not_after: DateTime<Utc>) -> DateTime<Utc> {

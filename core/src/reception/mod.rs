@@ -4,8 +4,11 @@
 //! given date, in a given context.
 //!
 //! - [`policy`]: the dated rules as data, with sources (`core/policy/`).
-//! - [`situation`]: the input, validated (contradictions are errors).
-//! - [`assess()`]: the engine; returns an [`Assessment`] in Japanese.
+//! - [`situation`]: the input — documents, how identity was checked, the
+//!   steps already tried, the setting — validated (contradictions are
+//!   errors that name the field).
+//! - [`assess()`]: the engine; returns an [`Assessment`] in Japanese, in
+//!   the order staff act (what to try, then what to charge).
 //!
 //! Rules are listed, with sources, in `docs/reception-rules.md`.
 
@@ -14,11 +17,12 @@ pub mod policy;
 pub mod situation;
 
 pub use assess::{
-    assess, AppliedRule, Assessment, ClaimStep, Declaration, Share, ShareKind, Warning,
+    assess, AppliedRule, Assessment, ClaimStep, Decision, Declaration, Share, ShareKind, Warning,
 };
 pub use policy::{Policy, RuleId};
 pub use situation::{
-    CannotCheck, CardStatus, Document, History, InsurerKind, OnlineCheck, Situation,
+    Attempt, CannotCheck, CardAbsence, CardStatus, Document, History, Identity, InsurerKind,
+    OnlineCheck, PinUnavailable, Setting, Situation, Step, StepResult,
 };
 
 /// Why an assessment could not be made.

@@ -55,6 +55,13 @@ rule_ids! {
     DeclarationWhenCardCannotBeChecked => "declaration-when-card-cannot-be-checked",
     ClaimOrder => "claim-order",
     ClaimUnknownInsurerAlt => "claim-unknown-insurer-alt",
+    VisualWhenPinUnavailable => "identity-visual-when-pin-unavailable",
+    KakuninshoWhoGetsOne => "kakuninsho-who-gets-one",
+    CertificateRenewalWindow => "certificate-renewal-window",
+    NoticeElderlySharePeriod => "notice-elderly-share-period",
+    PublicAssistance => "public-assistance-medical-aid",
+    PublicExpense => "public-expense-certificate",
+    ConsultationBilling => "consultation-billing",
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -85,6 +92,10 @@ impl Rule {
 
     pub fn param_str(&self, name: &str) -> Option<&str> {
         self.params.get(name)?.as_str()
+    }
+
+    pub fn param_date(&self, name: &str) -> Option<NaiveDate> {
+        self.param_str(name)?.parse().ok()
     }
 }
 

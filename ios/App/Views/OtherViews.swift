@@ -121,23 +121,54 @@ struct QueueView: View {
     }
 }
 
-/// What to accept and charge when the card cannot be used.
+/// What to try first, then what to charge, when the card cannot be used;
+/// staff mark each step as they try it and the answer changes.
 struct ReceptionView: View {
     @ObservedObject var app: AppModel
-    let patientId: String?
+    @StateObject private var model: ReceptionModel
+
+    init(app: AppModel, patientId: String?) {
+        self.app = app
+        let patient = patientId.flatMap(app.round.patient)
+        _model = StateObject(wrappedValue: ReceptionModel(
+            day: Date(),
+            patient: patient,
+            identity: app.visitIdentity,
+            setting: ReceptionModel.setting(of: patient?.facility != nil ? .facility : .homeCare)
+        ))
+    }
+
+    private let steps: [(ReceptionStep, String)] = [
+        (.visualCheck, "目視確認"), (.askCard, "マイナ保険証"),
+        (.familyBringsDocument, "家族が書類を届ける"), (.phoneInsurer, "保険者に電話"),
+    ]
 
     var body: some View {
-        let guidance = ReceptionGuide.whenCardUnusable(day: Date(), patient: patientId.flatMap(app.round.patient))
         List {
-            switch guidance {
-            case let .success(g):
-                Text(g.shareText).font(.headline)
-                Text(g.text)
-                ForEach(g.warnings, id: \.text) { w in
-                    Text((w.uncertain ? "要確認: " : "") + w.text).foregroundStyle(.red)
+            if let error = model.error { Text(error).foregroundStyle(.red) }
+            if let g = model.guidance {
+                Section {
+                    Text(g.headline).font(.headline)
+                    ForEach(Array(g.nextChecks.enumerated()), id: \.offset) { i, step in
+                        Text("\(i + 1). \(step)")
+                    }
+                    Text("負担: \(g.shareText)").font(.subheadline)
+                    ForEach(g.warnings, id: \.text) { w in
+                        Text((w.uncertain ? "要確認: " : "") + w.text).foregroundStyle(.red)
+                    }
                 }
-            case let .failure(error):
-                Text((error as? HoumonError)?.staffText ?? error.localizedDescription).foregroundStyle(.red)
+            }
+            Section("試した手順") {
+                ForEach(steps, id: \.1) { step, label in
+                    HStack {
+                        Text(label)
+                        Spacer()
+                        Button("確認できた") { model.record(step, .confirmed) }
+                        Button("できなかった") { model.record(step, .failed) }
+                        Button("対応中") { model.record(step, .pending) }
+                    }
+                    .buttonStyle(.bordered)
+                }
             }
         }
         .navigationTitle("受付ガイド")

@@ -67,6 +67,13 @@ public final class AppModel: ObservableObject {
         await round.load()
     }
 
+    /// How identity went in the current visit, for the reception guidance:
+    /// a photo that did not match is a failed 目視.
+    public var visitIdentity: IdentityCheck? {
+        if case .refused = visit?.screen, visit?.refusedOnPhoto == true { return .visualFailed }
+        return nil
+    }
+
     public func show(_ s: AppScreen) {
         if case .round = s { visit?.cancel(); visit = nil }
         screen = s

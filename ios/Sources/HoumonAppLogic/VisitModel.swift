@@ -57,6 +57,8 @@ public final class VisitModel: ObservableObject {
     private var session: VisitSession?
     public private(set) var patientId: String?
     private var patientName: String?
+    /// The identity was refused because the photo did not match.
+    public private(set) var refusedOnPhoto = false
 
     public init(core: HoumonCore, staffId: String, onStored: @escaping (String) -> Void = { _ in }) {
         self.core = core
@@ -212,7 +214,8 @@ public final class VisitModel: ObservableObject {
             screen = .comparePhoto(png: png, note: Labels.photoNote)
         case let .identityConfirmed(mode, consent):
             screen = .consent(mode: mode, term: consent)
-        case let .identityRefused(_, message):
+        case let .identityRefused(reason, message):
+            refusedOnPhoto = reason == .photoMismatch
             screen = .refused(message: message)
         case let .done(recordId, consent):
             screen = .done(recordId: recordId, term: consent, delivery: .stored)

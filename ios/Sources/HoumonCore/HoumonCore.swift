@@ -2929,14 +2929,26 @@ public func FfiConverterTypeReadProgress_lower(_ value: ReadProgress) -> RustBuf
  * The assessment, ready to render (Japanese).
  */
 public struct ReceptionGuidance: Equatable, Hashable {
+    public var decision: ReceptionDecision
+    /**
+     * The first line staff read.
+     */
+    public var headline: String
     public var accepted: Bool
     public var basis: String
     public var shareText: String
     /**
-     * In 割 (1–3, 10 for the full charge), when known now.
+     * In 割 (0–3, 10 for the full charge), when known now.
      */
     public var shareWari: UInt8?
+    /**
+     * In order: what to do now, before the charge is decided.
+     */
     public var nextChecks: [String]
+    /**
+     * The steps already taken, as entered.
+     */
+    public var tried: [String]
     /**
      * Fields of the 被保険者資格申立書, when one is needed.
      */
@@ -2953,21 +2965,33 @@ public struct ReceptionGuidance: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(accepted: Bool, basis: String, shareText: String, 
+    public init(decision: ReceptionDecision, 
         /**
-         * In 割 (1–3, 10 for the full charge), when known now.
-         */shareWari: UInt8?, nextChecks: [String], 
+         * The first line staff read.
+         */headline: String, accepted: Bool, basis: String, shareText: String, 
+        /**
+         * In 割 (0–3, 10 for the full charge), when known now.
+         */shareWari: UInt8?, 
+        /**
+         * In order: what to do now, before the charge is decided.
+         */nextChecks: [String], 
+        /**
+         * The steps already taken, as entered.
+         */tried: [String], 
         /**
          * Fields of the 被保険者資格申立書, when one is needed.
          */declarationFields: [String], followUp: [String], claimSteps: [String], tekiyo: String?, warnings: [GuidanceWarning], ruleIds: [String], 
         /**
          * The whole guidance as plain text.
          */text: String) {
+        self.decision = decision
+        self.headline = headline
         self.accepted = accepted
         self.basis = basis
         self.shareText = shareText
         self.shareWari = shareWari
         self.nextChecks = nextChecks
+        self.tried = tried
         self.declarationFields = declarationFields
         self.followUp = followUp
         self.claimSteps = claimSteps
@@ -2993,11 +3017,14 @@ public struct FfiConverterTypeReceptionGuidance: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReceptionGuidance {
         return
             try ReceptionGuidance(
+                decision: FfiConverterTypeReceptionDecision.read(from: &buf), 
+                headline: FfiConverterString.read(from: &buf), 
                 accepted: FfiConverterBool.read(from: &buf), 
                 basis: FfiConverterString.read(from: &buf), 
                 shareText: FfiConverterString.read(from: &buf), 
                 shareWari: FfiConverterOptionUInt8.read(from: &buf), 
                 nextChecks: FfiConverterSequenceString.read(from: &buf), 
+                tried: FfiConverterSequenceString.read(from: &buf), 
                 declarationFields: FfiConverterSequenceString.read(from: &buf), 
                 followUp: FfiConverterSequenceString.read(from: &buf), 
                 claimSteps: FfiConverterSequenceString.read(from: &buf), 
@@ -3009,11 +3036,14 @@ public struct FfiConverterTypeReceptionGuidance: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: ReceptionGuidance, into buf: inout [UInt8]) {
+        FfiConverterTypeReceptionDecision.write(value.decision, into: &buf)
+        FfiConverterString.write(value.headline, into: &buf)
         FfiConverterBool.write(value.accepted, into: &buf)
         FfiConverterString.write(value.basis, into: &buf)
         FfiConverterString.write(value.shareText, into: &buf)
         FfiConverterOptionUInt8.write(value.shareWari, into: &buf)
         FfiConverterSequenceString.write(value.nextChecks, into: &buf)
+        FfiConverterSequenceString.write(value.tried, into: &buf)
         FfiConverterSequenceString.write(value.declarationFields, into: &buf)
         FfiConverterSequenceString.write(value.followUp, into: &buf)
         FfiConverterSequenceString.write(value.claimSteps, into: &buf)
@@ -3051,10 +3081,13 @@ public struct ReceptionSituation: Equatable, Hashable {
     public var history: VisitHistory
     public var onlineCheck: OnlineCheck
     public var documents: [PresentedDocument]
+    public var identity: IdentityCheck?
+    public var tried: [StepTaken]
+    public var setting: CareSetting
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(date: CalendarDate, birthDate: CalendarDate?, age: UInt32?, insurerKind: InsurerKind?, history: VisitHistory, onlineCheck: OnlineCheck, documents: [PresentedDocument]) {
+    public init(date: CalendarDate, birthDate: CalendarDate?, age: UInt32?, insurerKind: InsurerKind?, history: VisitHistory, onlineCheck: OnlineCheck, documents: [PresentedDocument], identity: IdentityCheck?, tried: [StepTaken], setting: CareSetting) {
         self.date = date
         self.birthDate = birthDate
         self.age = age
@@ -3062,6 +3095,9 @@ public struct ReceptionSituation: Equatable, Hashable {
         self.history = history
         self.onlineCheck = onlineCheck
         self.documents = documents
+        self.identity = identity
+        self.tried = tried
+        self.setting = setting
     }
 
     
@@ -3086,7 +3122,10 @@ public struct FfiConverterTypeReceptionSituation: FfiConverterRustBuffer {
                 insurerKind: FfiConverterOptionTypeInsurerKind.read(from: &buf), 
                 history: FfiConverterTypeVisitHistory.read(from: &buf), 
                 onlineCheck: FfiConverterTypeOnlineCheck.read(from: &buf), 
-                documents: FfiConverterSequenceTypePresentedDocument.read(from: &buf)
+                documents: FfiConverterSequenceTypePresentedDocument.read(from: &buf), 
+                identity: FfiConverterOptionTypeIdentityCheck.read(from: &buf), 
+                tried: FfiConverterSequenceTypeStepTaken.read(from: &buf), 
+                setting: FfiConverterTypeCareSetting.read(from: &buf)
         )
     }
 
@@ -3098,6 +3137,9 @@ public struct FfiConverterTypeReceptionSituation: FfiConverterRustBuffer {
         FfiConverterTypeVisitHistory.write(value.history, into: &buf)
         FfiConverterTypeOnlineCheck.write(value.onlineCheck, into: &buf)
         FfiConverterSequenceTypePresentedDocument.write(value.documents, into: &buf)
+        FfiConverterOptionTypeIdentityCheck.write(value.identity, into: &buf)
+        FfiConverterSequenceTypeStepTaken.write(value.tried, into: &buf)
+        FfiConverterTypeCareSetting.write(value.setting, into: &buf)
     }
 }
 
@@ -3279,6 +3321,67 @@ public func FfiConverterTypeRosterView_lift(_ buf: RustBuffer) throws -> RosterV
 #endif
 public func FfiConverterTypeRosterView_lower(_ value: RosterView) -> RustBuffer {
     return FfiConverterTypeRosterView.lower(value)
+}
+
+
+/**
+ * A step already taken, its result, and (confirmed) the share learnt.
+ */
+public struct StepTaken: Equatable, Hashable {
+    public var step: ReceptionStep
+    public var result: StepResult
+    public var share: UInt8?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(step: ReceptionStep, result: StepResult, share: UInt8?) {
+        self.step = step
+        self.result = result
+        self.share = share
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StepTaken: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStepTaken: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StepTaken {
+        return
+            try StepTaken(
+                step: FfiConverterTypeReceptionStep.read(from: &buf), 
+                result: FfiConverterTypeStepResult.read(from: &buf), 
+                share: FfiConverterOptionUInt8.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StepTaken, into buf: inout [UInt8]) {
+        FfiConverterTypeReceptionStep.write(value.step, into: &buf)
+        FfiConverterTypeStepResult.write(value.result, into: &buf)
+        FfiConverterOptionUInt8.write(value.share, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStepTaken_lift(_ buf: RustBuffer) throws -> StepTaken {
+    return try FfiConverterTypeStepTaken.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStepTaken_lower(_ value: StepTaken) -> RustBuffer {
+    return FfiConverterTypeStepTaken.lower(value)
 }
 
 
@@ -3630,6 +3733,82 @@ public func FfiConverterTypeCannotCheck_lower(_ value: CannotCheck) -> RustBuffe
 
 
 
+/**
+ * Why the patient's マイナ保険証 is not here.
+ */
+
+public enum CardAbsence: Equatable, Hashable {
+    
+    case lost
+    case beingRenewed
+    case notWithThem
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CardAbsence: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCardAbsence: FfiConverterRustBuffer {
+    typealias SwiftType = CardAbsence
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CardAbsence {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .lost
+        
+        case 2: return .beingRenewed
+        
+        case 3: return .notWithThem
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CardAbsence, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .lost:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .beingRenewed:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .notWithThem:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCardAbsence_lift(_ buf: RustBuffer) throws -> CardAbsence {
+    return try FfiConverterTypeCardAbsence.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCardAbsence_lower(_ value: CardAbsence) -> RustBuffer {
+    return FfiConverterTypeCardAbsence.lower(value)
+}
+
+
+
 
 public enum CardStatus: Equatable, Hashable {
     
@@ -3698,6 +3877,92 @@ public func FfiConverterTypeCardStatus_lift(_ buf: RustBuffer) throws -> CardSta
 #endif
 public func FfiConverterTypeCardStatus_lower(_ value: CardStatus) -> RustBuffer {
     return FfiConverterTypeCardStatus.lower(value)
+}
+
+
+
+/**
+ * Where the patient is seen.
+ */
+
+public enum CareSetting: Equatable, Hashable {
+    
+    case clinic
+    case home
+    case facility
+    /**
+     * 対診 at another hospital.
+     */
+    case consultation
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CareSetting: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCareSetting: FfiConverterRustBuffer {
+    typealias SwiftType = CareSetting
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CareSetting {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .clinic
+        
+        case 2: return .home
+        
+        case 3: return .facility
+        
+        case 4: return .consultation
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CareSetting, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .clinic:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .home:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .facility:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .consultation:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCareSetting_lift(_ buf: RustBuffer) throws -> CareSetting {
+    return try FfiConverterTypeCareSetting.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCareSetting_lower(_ value: CareSetting) -> RustBuffer {
+    return FfiConverterTypeCareSetting.lower(value)
 }
 
 
@@ -4186,6 +4451,99 @@ public func FfiConverterTypeHoumonError_lower(_ value: HoumonError) -> RustBuffe
 }
 
 
+/**
+ * How identity was (or could not be) checked with the card.
+ */
+
+public enum IdentityCheck: Equatable, Hashable {
+    
+    case pin
+    case visual
+    case face
+    case pinUnavailable(why: PinUnavailable
+    )
+    case visualFailed
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension IdentityCheck: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeIdentityCheck: FfiConverterRustBuffer {
+    typealias SwiftType = IdentityCheck
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> IdentityCheck {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .pin
+        
+        case 2: return .visual
+        
+        case 3: return .face
+        
+        case 4: return .pinUnavailable(why: try FfiConverterTypePinUnavailable.read(from: &buf)
+        )
+        
+        case 5: return .visualFailed
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: IdentityCheck, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .pin:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .visual:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .face:
+            writeInt(&buf, Int32(3))
+        
+        
+        case let .pinUnavailable(why):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypePinUnavailable.write(why, into: &buf)
+            
+        
+        case .visualFailed:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIdentityCheck_lift(_ buf: RustBuffer) throws -> IdentityCheck {
+    return try FfiConverterTypeIdentityCheck.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeIdentityCheck_lower(_ value: IdentityCheck) -> RustBuffer {
+    return FfiConverterTypeIdentityCheck.lower(value)
+}
+
+
+
 
 public enum IdentityMode: Equatable, Hashable {
     
@@ -4572,6 +4930,92 @@ public func FfiConverterTypeOnlineCheck_lower(_ value: OnlineCheck) -> RustBuffe
 
 
 
+/**
+ * Why the PIN cannot be used.
+ */
+
+public enum PinUnavailable: Equatable, Hashable {
+    
+    /**
+     * 顔認証マイナンバーカード: no PIN set.
+     */
+    case notSet
+    case forgotten
+    case locked
+    case cannotEnter
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PinUnavailable: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePinUnavailable: FfiConverterRustBuffer {
+    typealias SwiftType = PinUnavailable
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PinUnavailable {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .notSet
+        
+        case 2: return .forgotten
+        
+        case 3: return .locked
+        
+        case 4: return .cannotEnter
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PinUnavailable, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .notSet:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .forgotten:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .locked:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .cannotEnter:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePinUnavailable_lift(_ buf: RustBuffer) throws -> PinUnavailable {
+    return try FfiConverterTypePinUnavailable.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePinUnavailable_lower(_ value: PinUnavailable) -> RustBuffer {
+    return FfiConverterTypePinUnavailable.lower(value)
+}
+
+
+
 
 public enum Prescription: Equatable, Hashable {
     
@@ -4660,9 +5104,24 @@ public enum PresentedDocument: Equatable, Hashable {
     case healthInsuranceCard(insurerKind: InsurerKind, validUntil: CalendarDate?
     )
     /**
-     * 資格情報のお知らせ.
+     * 資格情報のお知らせ; for 70 and over, the end of its share's period.
      */
-    case qualificationNotice(sharePrinted: UInt8?
+    case qualificationNotice(sharePrinted: UInt8?, shareValidUntil: CalendarDate?
+    )
+    /**
+     * The patient has a マイナ保険証 but it is not here.
+     */
+    case cardNotHere(reason: CardAbsence
+    )
+    /**
+     * 生活保護の医療扶助: the 医療券 at hand, its 本人支払額.
+     */
+    case medicalAssistance(ticket: Bool, selfPayYen: UInt32?
+    )
+    /**
+     * A 公費負担医療 受給者証: 法別番号, valid until, the patient's share (割), the monthly cap (円).
+     */
+    case publicExpenseCertificate(lawNumber: String, validUntil: CalendarDate, selfShare: UInt8?, monthlyCapYen: UInt32?
     )
     /**
      * マイナポータルの資格情報画面.
@@ -4708,15 +5167,24 @@ public struct FfiConverterTypePresentedDocument: FfiConverterRustBuffer {
         case 3: return .healthInsuranceCard(insurerKind: try FfiConverterTypeInsurerKind.read(from: &buf), validUntil: try FfiConverterOptionTypeCalendarDate.read(from: &buf)
         )
         
-        case 4: return .qualificationNotice(sharePrinted: try FfiConverterOptionUInt8.read(from: &buf)
+        case 4: return .qualificationNotice(sharePrinted: try FfiConverterOptionUInt8.read(from: &buf), shareValidUntil: try FfiConverterOptionTypeCalendarDate.read(from: &buf)
         )
         
-        case 5: return .portalScreen
-        
-        case 6: return .elderlyRecipientCertificate(validUntil: try FfiConverterTypeCalendarDate.read(from: &buf), share: try FfiConverterUInt8.read(from: &buf)
+        case 5: return .cardNotHere(reason: try FfiConverterTypeCardAbsence.read(from: &buf)
         )
         
-        case 7: return .limitCertificate(validUntil: try FfiConverterTypeCalendarDate.read(from: &buf)
+        case 6: return .medicalAssistance(ticket: try FfiConverterBool.read(from: &buf), selfPayYen: try FfiConverterOptionUInt32.read(from: &buf)
+        )
+        
+        case 7: return .publicExpenseCertificate(lawNumber: try FfiConverterString.read(from: &buf), validUntil: try FfiConverterTypeCalendarDate.read(from: &buf), selfShare: try FfiConverterOptionUInt8.read(from: &buf), monthlyCapYen: try FfiConverterOptionUInt32.read(from: &buf)
+        )
+        
+        case 8: return .portalScreen
+        
+        case 9: return .elderlyRecipientCertificate(validUntil: try FfiConverterTypeCalendarDate.read(from: &buf), share: try FfiConverterUInt8.read(from: &buf)
+        )
+        
+        case 10: return .limitCertificate(validUntil: try FfiConverterTypeCalendarDate.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -4747,23 +5215,43 @@ public struct FfiConverterTypePresentedDocument: FfiConverterRustBuffer {
             FfiConverterOptionTypeCalendarDate.write(validUntil, into: &buf)
             
         
-        case let .qualificationNotice(sharePrinted):
+        case let .qualificationNotice(sharePrinted,shareValidUntil):
             writeInt(&buf, Int32(4))
             FfiConverterOptionUInt8.write(sharePrinted, into: &buf)
+            FfiConverterOptionTypeCalendarDate.write(shareValidUntil, into: &buf)
+            
+        
+        case let .cardNotHere(reason):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeCardAbsence.write(reason, into: &buf)
+            
+        
+        case let .medicalAssistance(ticket,selfPayYen):
+            writeInt(&buf, Int32(6))
+            FfiConverterBool.write(ticket, into: &buf)
+            FfiConverterOptionUInt32.write(selfPayYen, into: &buf)
+            
+        
+        case let .publicExpenseCertificate(lawNumber,validUntil,selfShare,monthlyCapYen):
+            writeInt(&buf, Int32(7))
+            FfiConverterString.write(lawNumber, into: &buf)
+            FfiConverterTypeCalendarDate.write(validUntil, into: &buf)
+            FfiConverterOptionUInt8.write(selfShare, into: &buf)
+            FfiConverterOptionUInt32.write(monthlyCapYen, into: &buf)
             
         
         case .portalScreen:
-            writeInt(&buf, Int32(5))
+            writeInt(&buf, Int32(8))
         
         
         case let .elderlyRecipientCertificate(validUntil,share):
-            writeInt(&buf, Int32(6))
+            writeInt(&buf, Int32(9))
             FfiConverterTypeCalendarDate.write(validUntil, into: &buf)
             FfiConverterUInt8.write(share, into: &buf)
             
         
         case let .limitCertificate(validUntil):
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(10))
             FfiConverterTypeCalendarDate.write(validUntil, into: &buf)
             
         }
@@ -4951,6 +5439,188 @@ public func FfiConverterTypeReadPhase_lower(_ value: ReadPhase) -> RustBuffer {
 
 
 /**
+ * What staff do now.
+ */
+
+public enum ReceptionDecision: Equatable, Hashable {
+    
+    /**
+     * Care goes ahead at the share shown.
+     */
+    case accept
+    /**
+     * Try the steps first; the share is decided after them.
+     */
+    case tryFirst
+    /**
+     * Every step failed: 10割 (療養費).
+     */
+    case fullCharge
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ReceptionDecision: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReceptionDecision: FfiConverterRustBuffer {
+    typealias SwiftType = ReceptionDecision
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReceptionDecision {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .accept
+        
+        case 2: return .tryFirst
+        
+        case 3: return .fullCharge
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ReceptionDecision, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .accept:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .tryFirst:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .fullCharge:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReceptionDecision_lift(_ buf: RustBuffer) throws -> ReceptionDecision {
+    return try FfiConverterTypeReceptionDecision.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReceptionDecision_lower(_ value: ReceptionDecision) -> RustBuffer {
+    return FfiConverterTypeReceptionDecision.lower(value)
+}
+
+
+
+/**
+ * A step staff take at the door.
+ */
+
+public enum ReceptionStep: Equatable, Hashable {
+    
+    case askCard
+    case visualCheck
+    case familyBringsDocument
+    case phoneInsurer
+    case onlineQuery
+    case welfareOffice
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ReceptionStep: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReceptionStep: FfiConverterRustBuffer {
+    typealias SwiftType = ReceptionStep
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReceptionStep {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .askCard
+        
+        case 2: return .visualCheck
+        
+        case 3: return .familyBringsDocument
+        
+        case 4: return .phoneInsurer
+        
+        case 5: return .onlineQuery
+        
+        case 6: return .welfareOffice
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ReceptionStep, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .askCard:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .visualCheck:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .familyBringsDocument:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .phoneInsurer:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .onlineQuery:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .welfareOffice:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReceptionStep_lift(_ buf: RustBuffer) throws -> ReceptionStep {
+    return try FfiConverterTypeReceptionStep.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReceptionStep_lower(_ value: ReceptionStep) -> RustBuffer {
+    return FfiConverterTypeReceptionStep.lower(value)
+}
+
+
+
+/**
  * Why identity could not be confirmed.
  */
 
@@ -5105,6 +5775,79 @@ public func FfiConverterTypeSecretKind_lift(_ buf: RustBuffer) throws -> SecretK
 #endif
 public func FfiConverterTypeSecretKind_lower(_ value: SecretKind) -> RustBuffer {
     return FfiConverterTypeSecretKind.lower(value)
+}
+
+
+
+
+public enum StepResult: Equatable, Hashable {
+    
+    case failed
+    case confirmed
+    case pending
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension StepResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStepResult: FfiConverterRustBuffer {
+    typealias SwiftType = StepResult
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StepResult {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .failed
+        
+        case 2: return .confirmed
+        
+        case 3: return .pending
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: StepResult, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .failed:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .confirmed:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .pending:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStepResult_lift(_ buf: RustBuffer) throws -> StepResult {
+    return try FfiConverterTypeStepResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStepResult_lower(_ value: StepResult) -> RustBuffer {
+    return FfiConverterTypeStepResult.lower(value)
 }
 
 
@@ -5910,6 +6653,30 @@ fileprivate struct FfiConverterOptionTypeEnrolment: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeIdentityCheck: FfiConverterRustBuffer {
+    typealias SwiftType = IdentityCheck?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeIdentityCheck.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeIdentityCheck.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeInsurerKind: FfiConverterRustBuffer {
     typealias SwiftType = InsurerKind?
 
@@ -6051,6 +6818,31 @@ fileprivate struct FfiConverterSequenceTypeRosterPatient: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeRosterPatient.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeStepTaken: FfiConverterRustBuffer {
+    typealias SwiftType = [StepTaken]
+
+    public static func write(_ value: [StepTaken], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeStepTaken.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [StepTaken] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [StepTaken]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeStepTaken.read(from: &buf))
         }
         return seq
     }
@@ -6325,7 +7117,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_houmon_ffi_checksum_func_iphone_transport_limits() != 21001) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_houmon_ffi_checksum_func_assess_reception() != 62554) {
+    if (uniffi_houmon_ffi_checksum_func_assess_reception() != 25715) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_houmon_ffi_checksum_method_houmoncore_connect() != 11209) {

@@ -23,7 +23,13 @@ import jp.houmon.app.logic.VisitController
 import jp.houmon.app.logic.VisitScreen
 import jp.houmon.app.logic.toCalendarDate
 import jp.houmon.app.logic.today
+import jp.houmon.core.CareSetting
 import jp.houmon.core.ConsentCategory
+import jp.houmon.core.IdentityCheck
+import jp.houmon.core.PinUnavailable
+import jp.houmon.core.ReceptionDecision
+import jp.houmon.core.ReceptionStep
+import jp.houmon.core.StepResult
 import jp.houmon.core.EligibilityStatus
 import jp.houmon.core.HoumonCore
 import jp.houmon.core.IdentityMode
@@ -373,8 +379,26 @@ class RoundFlowTest {
         val refused = visit.screen.value as? VisitScreen.Refused ?: nope("refused: ${visit.screen.value}")
         assertTrue(refused.message.isNotBlank())
         app.showReception("p4")
-        val guidance = ReceptionController.whenCardUnusable(today(), app.round.patient("p4")).getOrThrow()
-        assertTrue(guidance.text, guidance.text.isNotBlank() && guidance.shareText.isNotBlank())
+        val reception = app.reception ?: nope("a reception screen")
+        val after = reception.screen.value.guidance ?: nope("guidance: ${reception.screen.value.error}")
+        // 目視 failed, first visit: the 被保険者資格申立書; p4 is 76, so the
+        // share is the one the patient declares (1〜3割), not a fixed 3割.
+        assertEquals(ReceptionDecision.ACCEPT, after.decision)
+        assertTrue(after.text, after.declarationFields.isNotEmpty() && after.shareWari == null && after.shareText.contains("1〜3割"))
+    }
+
+    @Test
+    fun `reception guidance puts 目視 first when the PIN cannot be used and changes as steps are recorded`() = runBlocking<Unit> {
+        val r = ReceptionController(today(), null, IdentityCheck.PinUnavailable(PinUnavailable.FORGOTTEN), CareSetting.HOME)
+        val first = r.screen.value.guidance ?: nope("guidance")
+        assertEquals(ReceptionDecision.TRY_FIRST, first.decision)
+        assertTrue(first.nextChecks.first(), first.nextChecks.first().contains("目視確認"))
+        assertTrue("no charge decided yet", first.shareWari == null && first.text.indexOf("まず行うこと") < first.text.indexOf("負担:"))
+        r.record(ReceptionStep.VISUAL_CHECK, StepResult.FAILED)
+        val then = r.screen.value.guidance ?: nope("guidance")
+        assertEquals(ReceptionDecision.ACCEPT, then.decision)
+        assertTrue(then.text, then.declarationFields.isNotEmpty())
+        assertEquals(1, r.screen.value.tried.size)
     }
 
     @Test

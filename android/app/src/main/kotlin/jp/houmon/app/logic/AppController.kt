@@ -93,7 +93,24 @@ class AppController(
         round.load()
     }
 
+    /** The reception guidance of the current screen (one at a time). */
+    var reception: ReceptionController? = null
+        private set
+
+    /**
+     * Reception guidance for `patientId`, from what the visit learnt: a
+     * photo that did not match is a failed 目視; a card whose PIN cannot be
+     * used sends staff to 目視 first.
+     */
     fun showReception(patientId: String?) {
+        val refused = visit?.screen?.value as? VisitScreen.Refused
+        val identity = when {
+            refused?.reason is jp.houmon.core.RefusalReason.PhotoMismatch -> jp.houmon.core.IdentityCheck.VisualFailed
+            else -> null
+        }
+        val patient = patientId?.let { round.patient(it) }
+        val kind = if (patient?.facility != null) VisitKind.FACILITY else VisitKind.HOME_CARE
+        reception = ReceptionController(day(), patient, identity, ReceptionController.settingOf(kind))
         _screen.value = AppScreen.Reception(patientId)
     }
 

@@ -43,9 +43,9 @@ import androidx.compose.ui.unit.dp
 import androidx.compose.ui.viewinterop.AndroidView
 import kotlinx.coroutines.launch
 import jp.houmon.app.logic.AppController
-import jp.houmon.app.logic.ReceptionController
-import jp.houmon.app.logic.today
 import jp.houmon.app.platform.QrScanner
+import jp.houmon.core.ReceptionStep
+import jp.houmon.core.StepResult
 
 object Settings {
     const val CAUTIOUS_NFC = "cautious_nfc"
@@ -137,17 +137,38 @@ fun QueueScreen(app: AppController) {
     }
 }
 
-/** What to accept and charge when the card cannot be used (the core's dated rules). */
+/**
+ * What to try first, then what to charge, when the card cannot be used
+ * (the core's dated rules). Staff mark each step as they try it; the
+ * answer changes with it.
+ */
 @Composable
 fun ReceptionScreen(app: AppController, patientId: String?) {
-    val guidance = remember(patientId) { ReceptionController.whenCardUnusable(today(), patientId?.let { app.round.patient(it) }) }
+    val controller = app.reception ?: return
+    val state by controller.screen.collectAsState()
     Column(Modifier.fillMaxSize().padding(16.dp), verticalArrangement = Arrangement.spacedBy(8.dp)) {
         Text("受付ガイド", style = MaterialTheme.typography.headlineSmall)
-        guidance.onSuccess { g ->
-            Text(g.shareText, style = MaterialTheme.typography.titleMedium)
-            Text(g.text)
+        state.error?.let { Text(it, color = MaterialTheme.colorScheme.error) }
+        state.guidance?.let { g ->
+            Text(g.headline, style = MaterialTheme.typography.titleMedium)
+            g.nextChecks.forEachIndexed { i, step -> Text("${i + 1}. $step") }
+            Text("負担: ${g.shareText}", style = MaterialTheme.typography.titleSmall)
             g.warnings.forEach { w -> Text((if (w.uncertain) "要確認: " else "") + w.text, color = MaterialTheme.colorScheme.error) }
-        }.onFailure { Text(it.message ?: "", color = MaterialTheme.colorScheme.error) }
+        }
+        Text("試した手順", style = MaterialTheme.typography.titleSmall)
+        listOf(
+            ReceptionStep.VISUAL_CHECK to "目視確認",
+            ReceptionStep.ASK_CARD to "マイナ保険証",
+            ReceptionStep.FAMILY_BRINGS_DOCUMENT to "家族が書類を届ける",
+            ReceptionStep.PHONE_INSURER to "保険者に電話",
+        ).forEach { (step, label) ->
+            Row(horizontalArrangement = Arrangement.spacedBy(4.dp)) {
+                Text(label, Modifier.weight(1f))
+                TextButton(onClick = { controller.record(step, StepResult.CONFIRMED) }, modifier = Modifier.heightIn(min = TouchTarget)) { Text("確認できた") }
+                TextButton(onClick = { controller.record(step, StepResult.FAILED) }, modifier = Modifier.heightIn(min = TouchTarget)) { Text("できなかった") }
+                TextButton(onClick = { controller.record(step, StepResult.PENDING) }, modifier = Modifier.heightIn(min = TouchTarget)) { Text("対応中") }
+            }
+        }
         OutlinedButton(onClick = app::backToRound, modifier = Modifier.heightIn(min = TouchTarget)) { Text("戻る") }
     }
 }

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MPL-2.0
-//! Reception guidance for the shells' guidance screen: the situation at the
-//! door as typed records (the same inputs as `houmon assess`), the answer
-//! ready to render.
+//! The situation at the door as typed records: the same inputs as
+//! `houmon assess` (documents, how identity was checked, the steps tried,
+//! the setting), converted to the core's `Situation`.
 
 use chrono::NaiveDate;
-use houmon_core::reception::{self as r, assess, Policy};
+use houmon_core::reception as r;
 
 use crate::records::CalendarDate;
 use crate::HoumonError;
@@ -85,8 +85,19 @@ pub enum PresentedDocument {
     },
     /// The former 健康保険証.
     HealthInsuranceCard { insurer_kind: InsurerKind, valid_until: Option<CalendarDate> },
-    /// 資格情報のお知らせ.
-    QualificationNotice { share_printed: Option<u8> },
+    /// 資格情報のお知らせ; for 70 and over, the end of its share's period.
+    QualificationNotice { share_printed: Option<u8>, share_valid_until: Option<CalendarDate> },
+    /// The patient has a マイナ保険証 but it is not here.
+    CardNotHere { reason: CardAbsence },
+    /// 生活保護の医療扶助: the 医療券 at hand, its 本人支払額.
+    MedicalAssistance { ticket: bool, self_pay_yen: Option<u32> },
+    /// A 公費負担医療 受給者証: 法別番号, valid until, the patient's share (割), the monthly cap (円).
+    PublicExpenseCertificate {
+        law_number: String,
+        valid_until: CalendarDate,
+        self_share: Option<u8>,
+        monthly_cap_yen: Option<u32>,
+    },
     /// マイナポータルの資格情報画面.
     PortalScreen,
     /// 高齢受給者証.
@@ -128,9 +139,33 @@ impl TryFrom<PresentedDocument> for r::Document {
                     valid_until: opt_date(valid_until)?,
                 }
             }
-            PresentedDocument::QualificationNotice { share_printed } => {
-                r::Document::QualificationNotice { share_printed }
+            PresentedDocument::QualificationNotice { share_printed, share_valid_until } => {
+                r::Document::QualificationNotice {
+                    share_printed,
+                    share_valid_until: opt_date(share_valid_until)?,
+                }
             }
+            PresentedDocument::CardNotHere { reason } => r::Document::CardNotHere {
+                reason: match reason {
+                    CardAbsence::Lost => r::CardAbsence::Lost,
+                    CardAbsence::BeingRenewed => r::CardAbsence::BeingRenewed,
+                    CardAbsence::NotWithThem => r::CardAbsence::NotWithThem,
+                },
+            },
+            PresentedDocument::MedicalAssistance { ticket, self_pay_yen } => {
+                r::Document::MedicalAssistance { ticket, self_pay_yen }
+            }
+            PresentedDocument::PublicExpenseCertificate {
+                law_number,
+                valid_until,
+                self_share,
+                monthly_cap_yen,
+            } => r::Document::PublicExpenseCertificate {
+                law_number,
+                valid_until: date(valid_until)?,
+                self_share,
+                monthly_cap_yen,
+            },
             PresentedDocument::PortalScreen => r::Document::PortalScreen,
             PresentedDocument::ElderlyRecipientCertificate { valid_until, share } => {
                 r::Document::ElderlyRecipientCertificate { valid_until: date(valid_until)?, share }
@@ -140,6 +175,70 @@ impl TryFrom<PresentedDocument> for r::Document {
             }
         })
     }
+}
+
+/// Why the patient's マイナ保険証 is not here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum CardAbsence {
+    Lost,
+    BeingRenewed,
+    NotWithThem,
+}
+
+/// Why the PIN cannot be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum PinUnavailable {
+    /// 顔認証マイナンバーカード: no PIN set.
+    NotSet,
+    Forgotten,
+    Locked,
+    CannotEnter,
+}
+
+/// How identity was (or could not be) checked with the card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum IdentityCheck {
+    Pin,
+    Visual,
+    Face,
+    PinUnavailable { why: PinUnavailable },
+    VisualFailed,
+}
+
+/// A step staff take at the door.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ReceptionStep {
+    AskCard,
+    VisualCheck,
+    FamilyBringsDocument,
+    PhoneInsurer,
+    OnlineQuery,
+    WelfareOffice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum StepResult {
+    Failed,
+    Confirmed,
+    Pending,
+}
+
+/// A step already taken, its result, and (confirmed) the share learnt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct StepTaken {
+    pub step: ReceptionStep,
+    pub result: StepResult,
+    pub share: Option<u8>,
+}
+
+/// Where the patient is seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum CareSetting {
+    Clinic,
+    Home,
+    Facility,
+    /// 対診 at another hospital.
+    Consultation,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -166,6 +265,9 @@ pub struct ReceptionSituation {
     pub history: VisitHistory,
     pub online_check: OnlineCheck,
     pub documents: Vec<PresentedDocument>,
+    pub identity: Option<IdentityCheck>,
+    pub tried: Vec<StepTaken>,
+    pub setting: CareSetting,
 }
 
 impl TryFrom<ReceptionSituation> for r::Situation {
@@ -189,73 +291,46 @@ impl TryFrom<ReceptionSituation> for r::Situation {
                 OnlineCheck::None => r::OnlineCheck::None,
             },
             documents: s.documents.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?,
+            identity: s.identity.map(|i| match i {
+                IdentityCheck::Pin => r::Identity::Pin,
+                IdentityCheck::Visual => r::Identity::Visual,
+                IdentityCheck::Face => r::Identity::Face,
+                IdentityCheck::VisualFailed => r::Identity::VisualFailed,
+                IdentityCheck::PinUnavailable { why } => r::Identity::PinUnavailable {
+                    why: match why {
+                        PinUnavailable::NotSet => r::PinUnavailable::NotSet,
+                        PinUnavailable::Forgotten => r::PinUnavailable::Forgotten,
+                        PinUnavailable::Locked => r::PinUnavailable::Locked,
+                        PinUnavailable::CannotEnter => r::PinUnavailable::CannotEnter,
+                    },
+                },
+            }),
+            tried: s
+                .tried
+                .into_iter()
+                .map(|t| r::Attempt {
+                    step: match t.step {
+                        ReceptionStep::AskCard => r::Step::AskCard,
+                        ReceptionStep::VisualCheck => r::Step::VisualCheck,
+                        ReceptionStep::FamilyBringsDocument => r::Step::FamilyBringsDocument,
+                        ReceptionStep::PhoneInsurer => r::Step::PhoneInsurer,
+                        ReceptionStep::OnlineQuery => r::Step::OnlineQuery,
+                        ReceptionStep::WelfareOffice => r::Step::WelfareOffice,
+                    },
+                    result: match t.result {
+                        StepResult::Failed => r::StepResult::Failed,
+                        StepResult::Confirmed => r::StepResult::Confirmed,
+                        StepResult::Pending => r::StepResult::Pending,
+                    },
+                    share: t.share,
+                })
+                .collect(),
+            setting: match s.setting {
+                CareSetting::Clinic => r::Setting::Clinic,
+                CareSetting::Home => r::Setting::Home,
+                CareSetting::Facility => r::Setting::Facility,
+                CareSetting::Consultation => r::Setting::Consultation,
+            },
         })
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct GuidanceWarning {
-    pub text: String,
-    /// Rests on a fact marked uncertain: show as 要確認.
-    pub uncertain: bool,
-}
-
-/// The assessment, ready to render (Japanese).
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct ReceptionGuidance {
-    pub accepted: bool,
-    pub basis: String,
-    pub share_text: String,
-    /// In 割 (1–3, 10 for the full charge), when known now.
-    pub share_wari: Option<u8>,
-    pub next_checks: Vec<String>,
-    /// Fields of the 被保険者資格申立書, when one is needed.
-    pub declaration_fields: Vec<String>,
-    pub follow_up: Vec<String>,
-    pub claim_steps: Vec<String>,
-    pub tekiyo: Option<String>,
-    pub warnings: Vec<GuidanceWarning>,
-    pub rule_ids: Vec<String>,
-    /// The whole guidance as plain text.
-    pub text: String,
-}
-
-/// Assesses a situation against the policy table shipped with the core, or
-/// a newer one from the clinic server (`policy_json`; a broken one falls
-/// back to the shipped table).
-#[uniffi::export]
-pub fn assess_reception(
-    situation: ReceptionSituation,
-    policy_json: Option<String>,
-) -> Result<ReceptionGuidance, HoumonError> {
-    let situation: r::Situation = situation.try_into()?;
-    let policy = match policy_json {
-        Some(json) => match Policy::from_json(&json) {
-            Ok(p) => Policy::embedded().newer(p),
-            Err(e) => {
-                tracing::warn!(error = %e, "server policy table refused; using the embedded one");
-                Policy::embedded()
-            }
-        },
-        None => Policy::embedded(),
-    };
-    let a = assess(&situation, &policy)?;
-    Ok(ReceptionGuidance {
-        accepted: a.accepted,
-        basis: a.basis.clone(),
-        share_text: a.share.text.clone(),
-        share_wari: a.share.wari,
-        next_checks: a.next_checks.clone(),
-        declaration_fields: a.declaration.as_ref().map(|d| d.fields.clone()).unwrap_or_default(),
-        follow_up: a.follow_up.clone(),
-        claim_steps: a.claim_path.iter().map(|c| c.text.clone()).collect(),
-        tekiyo: a.tekiyo.clone(),
-        warnings: a
-            .warnings
-            .iter()
-            .map(|w| GuidanceWarning { text: w.text.clone(), uncertain: w.uncertain })
-            .collect(),
-        rule_ids: a.rules.iter().map(|r| r.id.clone()).collect(),
-        text: a.to_text(),
-    })
 }
