@@ -370,9 +370,49 @@ async fn round() -> Result<(), String> {
         valid
     );
     let all = rows.len() == ROUND.len() && valid == rows.len();
+    console(&clinic).await;
     clinic.shutdown().await;
     if !all {
         return Err("一部の訪問が完了しませんでした".into());
     }
     Ok(())
+}
+
+/// Leaves the clinic's console running with the round's results, with a
+/// demo administrator whose password is made now and printed (there is no
+/// default password), until Enter or Ctrl-C — when someone is at the
+/// terminal; otherwise (tests, CI) it only prints where it was.
+async fn console(clinic: &LoopbackClinic) {
+    use houmon_server::db::audit::Actor;
+    use std::io::IsTerminal;
+    let password = format!("demo-{:016x}", rand::random::<u64>());
+    let app = clinic.app();
+    let made = houmon_server::admin::add_staff(
+        app,
+        &Actor::System,
+        "demo-admin",
+        "デモ 管理者",
+        houmon_server::db::staff::Role::Admin,
+    )
+    .and_then(|()| {
+        houmon_server::admin::set_password(app, &Actor::System, "demo-admin", &password)
+    });
+    if let Err(e) = made {
+        println!("(管理画面の準備に失敗しました: {e})");
+        return;
+    }
+    println!("\nクリニックの管理画面: {}/console/", clinic.url);
+    println!("  職員ID demo-admin / パスワード {password}(このデモのあいだだけ有効)");
+    println!("  証明書はこのデモが作ったクリニック専用のものです。ブラウザの警告は、このURLであることを確かめてから進んでください。");
+    if std::io::stdin().is_terminal() {
+        println!("Enter キー(または Ctrl-C)で終了します。");
+        let enter = tokio::task::spawn_blocking(|| {
+            let mut line = String::new();
+            let _ = std::io::stdin().read_line(&mut line);
+        });
+        tokio::select! {
+            _ = enter => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
 }

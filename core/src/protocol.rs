@@ -39,6 +39,24 @@ pub struct TokenResponse {
     pub token_expires_at: DateTime<Utc>,
 }
 
+/// What a phone tells the clinic about its queue after a sync (`POST
+/// /v1/devices/self/report`): how many records wait to be sent, and the
+/// ones the clinic refused (wedged) with the reason shown to staff, so the
+/// clinic's console can follow them up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueReport {
+    pub pending: u32,
+    pub wedged: Vec<WedgedRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WedgedRecord {
+    pub id: String,
+    pub reason: String,
+}
+
 /// What a clinic's enrolment QR code (or typed code) carries: where the
 /// server is, the fingerprint to pin (`sha256:…` of the clinic CA or the
 /// server certificate) and a one-time code. As text:

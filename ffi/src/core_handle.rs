@@ -219,6 +219,10 @@ impl HoumonCore {
                 tracing::warn!(error = %e, "token not rotated");
             }
             let r = client.upload_due().await?;
+            // The clinic's console follows up what this phone could not deliver.
+            if let Err(e) = client.report_queue().await {
+                tracing::warn!(error = %e, "queue not reported");
+            }
             let (results_received, results_error) = match client.pull_results().await {
                 Ok(n) => (n as u32, None),
                 Err(e) => {

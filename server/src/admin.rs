@@ -30,6 +30,19 @@ pub struct PatientSeed {
     pub facility: Option<String>,
 }
 
+impl PatientSeed {
+    /// The part of the seed that is sealed at rest.
+    pub fn personal(&self) -> PersonalData {
+        PersonalData {
+            name: self.name.clone(),
+            kana: self.kana.clone(),
+            address: self.address.clone(),
+            birth_date: self.birth_date,
+            insurance: self.insurance.clone(),
+        }
+    }
+}
+
 /// Why an admin action was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
@@ -77,13 +90,7 @@ pub fn add_patient(app: &App, by: &Actor, p: &PatientSeed) -> Result<(), AdminEr
     if p.name.trim().is_empty() || p.name.chars().any(char::is_control) {
         return Err(invalid("patient name"));
     }
-    let personal = PersonalData {
-        name: p.name.clone(),
-        kana: p.kana.clone(),
-        address: p.address.clone(),
-        birth_date: p.birth_date,
-        insurance: p.insurance.clone(),
-    };
+    let personal = p.personal();
     let entry = Entry::new(by.clone(), "patient.upsert", "ok").target(&p.patient_id);
     audited(app, entry, |tx, s| {
         patients::upsert(tx, s, &p.patient_id, &personal, p.facility.as_deref(), Utc::now())
@@ -92,7 +99,8 @@ pub fn add_patient(app: &App, by: &Actor, p: &PatientSeed) -> Result<(), AdminEr
 
 /// Puts `patient_id` on the round of `device_id` (carried by `staff_id`) on `day`.
 pub fn assign(app: &App, by: &Actor, stop: &Stop) -> Result<(), AdminError> {
-    if ![&stop.device_id, &stop.staff_id, &stop.patient_id].iter().all(|s| is_id(s)) {
+    let device_ok = stop.device_id == rounds::ANY_DEVICE || is_id(&stop.device_id);
+    if !device_ok || ![&stop.staff_id, &stop.patient_id].iter().all(|s| is_id(s)) {
         return Err(invalid("device, staff or patient id"));
     }
     let entry = Entry::new(by.clone(), "round.assign", "ok")
@@ -121,4 +129,122 @@ pub fn unassign(
 /// Checks the audit trail's chain.
 pub fn verify_audit(app: &App) -> DbResult<audit::Chain> {
     app.db.read(audit::verify)
+}
+
+/// Sets a staff member's console password (hashed with argon2id); ends
+/// their sessions. At least 12 characters.
+pub fn set_password(
+    app: &App,
+    by: &Actor,
+    staff_id: &str,
+    password: &str,
+) -> Result<(), AdminError> {
+    if password.chars().count() < 12 {
+        return Err(invalid("パスワードは12文字以上にしてください"));
+    }
+    let hash = crate::console::password::hash(password).map_err(invalid)?;
+    let now = Utc::now();
+    let entry = Entry::new(by.clone(), "staff.password", "ok").target(staff_id);
+    let mut found = false;
+    audited(app, entry, |tx, _| {
+        found = crate::db::console::set_password(tx, staff_id, &hash)?;
+        crate::db::console::end_sessions_of(tx, staff_id, now)
+    })?;
+    if !found {
+        return Err(invalid(format!("no staff member {staff_id}")));
+    }
+    Ok(())
+}
+
+/// Imports patients in one transaction: all of them, or none (a bad row
+/// is reported with its line and nothing is written).
+pub fn import_patients(app: &App, by: &Actor, seeds: &[PatientSeed]) -> Result<usize, AdminError> {
+    for p in seeds {
+        if !is_id(&p.patient_id) || p.name.trim().is_empty() || p.name.chars().any(char::is_control)
+        {
+            return Err(invalid(format!("patient {:?}", p.patient_id)));
+        }
+    }
+    let now = Utc::now();
+    app.db.write(|tx, s| {
+        for p in seeds {
+            patients::upsert(tx, s, &p.patient_id, &p.personal(), p.facility.as_deref(), now)?;
+        }
+        let entry = Entry::new(by.clone(), "patient.import", "ok")
+            .detail(format!("{} patients", seeds.len()));
+        audit::append(tx, s, &entry, now)
+    })?;
+    Ok(seeds.len())
+}
+
+/// How a held card was decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HeldDecision {
+    /// A reissued card: it becomes the patient's card, the visit is
+    /// accepted and its eligibility check queued.
+    AcceptAsReissued,
+    Reject,
+}
+
+/// Resolves a follow-up with a note (and, for a held card, the decision).
+pub fn resolve_follow_up(
+    app: &App,
+    by: &Actor,
+    kind: &str,
+    item: &str,
+    note: &str,
+    held: Option<HeldDecision>,
+) -> Result<bool, AdminError> {
+    if !is_id(kind) || item.is_empty() || item.len() > 200 || item.chars().any(char::is_control) {
+        return Err(invalid("follow-up"));
+    }
+    if note.chars().count() > 1000 || note.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(invalid("メモは1000文字までです"));
+    }
+    let who = match by {
+        Actor::Staff(s) => s.clone(),
+        other => format!("{other:?}"),
+    };
+    let outcome = match held {
+        Some(HeldDecision::AcceptAsReissued) => "accepted-as-reissued",
+        Some(HeldDecision::Reject) => "rejected",
+        None => "resolved",
+    };
+    let now = Utc::now();
+    let mut done = false;
+    app.db.write(|tx, s| {
+        let r = crate::db::console::Resolution {
+            kind: kind.into(),
+            item: item.into(),
+            outcome: outcome.into(),
+            note: note.into(),
+            resolved_by: who.clone(),
+            resolved_at: None,
+        };
+        done = crate::db::console::resolve(tx, &r, now)?;
+        if done && held == Some(HeldDecision::AcceptAsReissued) {
+            if let Some(v) = crate::db::visits::get(tx, item)? {
+                crate::db::visits::set_status(tx, item, crate::db::visits::Status::Accepted, None)?;
+                if let Some(pid) = &v.patient_id {
+                    patients::enrol_card(tx, pid, &v.card_fingerprint, item, now)?;
+                    let has_numbers =
+                        patients::get(tx, s, pid)?.is_some_and(|p| p.personal.insurance.is_some());
+                    if has_numbers {
+                        crate::db::eligibility::queue(
+                            tx,
+                            &crate::app::check_id(),
+                            pid,
+                            Some(item),
+                            now,
+                        )?;
+                    }
+                }
+            }
+        }
+        let entry = Entry::new(by.clone(), "followup.resolve", outcome)
+            .target(format!("{kind} {item}"))
+            .detail(note.chars().take(200).collect::<String>());
+        audit::append(tx, s, &entry, now)
+    })?;
+    Ok(done)
 }

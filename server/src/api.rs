@@ -3,6 +3,8 @@
 //!
 //! - `POST /v1/devices` — enrol with a one-time code (rate-limited);
 //! - `POST /v1/devices/self/token` — rotate the token;
+//! - `POST /v1/devices/self/report` — the phone's queue after a sync
+//!   (pending count, refused records) for the console's follow-ups;
 //! - `GET /v1/time` — a server-time token;
 //! - `PUT /v1/visits/{id}` — upload a visit record (`ingest.rs`);
 //! - `GET /v1/roster?day=` — the patients of this device's round that day;
@@ -51,10 +53,12 @@ pub fn router(app: Arc<App>, limits: crate::listener::Limits) -> Router {
     Router::new()
         .route("/v1/devices", post(register))
         .route("/v1/devices/self/token", post(rotate))
+        .route("/v1/devices/self/report", post(report))
         .route("/v1/time", get(time))
         .route("/v1/visits/{id}", put(upload))
         .route("/v1/roster", get(roster))
         .route("/v1/results", get(results))
+        .merge(crate::console::router())
         .layer(axum::extract::DefaultBodyLimit::max(limits.max_body))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -264,6 +268,63 @@ async fn rotate(
     .unwrap_or_else(|r| r)
 }
 
+/// The most refused records one report may list.
+const REPORT_MAX: usize = 1000;
+
+async fn report(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    blocking(move || {
+        let d = match authenticate(&app, &headers, peer) {
+            Ok(d) => d,
+            Err(r) => return r,
+        };
+        if !is_json(&headers) {
+            return refusal(
+                415,
+                Refusal::with_detail(
+                    RefusalCode::UnsupportedMediaType,
+                    "Content-Type must be application/json",
+                ),
+            );
+        }
+        let report: QueueReport = match serde_json::from_slice(&body) {
+            Ok(r) => r,
+            Err(e) => {
+                return refusal(422, Refusal::with_detail(RefusalCode::Malformed, e.to_string()))
+            }
+        };
+        if report.wedged.len() > REPORT_MAX || report.wedged.iter().any(|w| !is_id(&w.id)) {
+            return refusal(422, Refusal::with_detail(RefusalCode::InvalidId, "wedged record ids"));
+        }
+        // The reason is shown on the console: printable text, bounded.
+        let wedged: Vec<(String, String)> = report
+            .wedged
+            .iter()
+            .map(|w| {
+                (w.id.clone(), w.reason.chars().filter(|c| !c.is_control()).take(300).collect())
+            })
+            .collect();
+        let now = Utc::now();
+        let stored = app.db.write(|tx, s| {
+            crate::db::console::report_queue(tx, &d.device_id, report.pending, &wedged, now)?;
+            let entry = Entry::new(Actor::Device(d.device_id.clone()), "device.report", "ok")
+                .staff(&d.staff_id)
+                .detail(format!("pending={} wedged={}", report.pending, wedged.len()));
+            audit::append(tx, s, &entry, now)
+        });
+        match stored {
+            Ok(()) => with_time(StatusCode::NO_CONTENT.into_response(), &app, &d.device_id),
+            Err(e) => server_error(e),
+        }
+    })
+    .await
+    .unwrap_or_else(|r| r)
+}
+
 async fn time(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -348,7 +409,7 @@ async fn roster(
         };
         let built = app.db.read(|c, s| {
             let mut entries = Vec::new();
-            for pid in rounds::patients_of(c, &d.device_id, q.day)? {
+            for pid in rounds::patients_of(c, &d.device_id, &d.staff_id, q.day)? {
                 let Some(p) = patients::get(c, s, &pid)? else { continue };
                 entries.push(RosterEntry {
                     patient_id: p.patient_id.clone(),
@@ -406,7 +467,15 @@ async fn results(
         let (from, to) =
             (today - Duration::days(RESULTS_PAST_DAYS), today + Duration::days(RESULTS_AHEAD_DAYS));
         let page = app.db.read(|c, s| {
-            eligibility::since_for_device(c, s, q.since, &d.device_id, from, to, RESULTS_PAGE)
+            eligibility::since_for_device(
+                c,
+                s,
+                q.since,
+                (&d.device_id, &d.staff_id),
+                from,
+                to,
+                RESULTS_PAGE,
+            )
         });
         match page {
             Ok(results) => {

@@ -182,7 +182,7 @@ fn checked_upload(
         let day = v.visited_at.with_timezone(&jst()).date_naive();
         let patient = match &record.context.patient_id {
             Some(pid) => {
-                let assigned = rounds::is_assigned(tx, &device.device_id, pid, day, ROUND_MARGIN_DAYS)?;
+                let assigned = rounds::is_assigned(tx, &device.device_id, &device.staff_id, pid, day, ROUND_MARGIN_DAYS)?;
                 let p = patients::get(tx, s, pid)?;
                 match p {
                     Some(p) if assigned => Some(p),

@@ -13,6 +13,7 @@
 //!   audit trail); [`secrets`]: the server key and what derives from it.
 //! - [`worker`]: eligibility checks through the 資格確認端末 ([`oqs`]: its
 //!   file interface; [`terminal`]: a simulated one).
+//! - [`console`]: the clinic's web pages (`/console`).
 //! - [`admin`]: staff actions (CLI, console); [`limiter`]: failed
 //!   enrolments; [`app`]: the shared state; [`loopback`]: a whole clinic
 //!   in one process for tests and the demo.
@@ -23,6 +24,7 @@
 pub mod admin;
 pub mod api;
 pub mod app;
+pub mod console;
 pub mod crl;
 pub mod db;
 pub mod ingest;

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! houmon-server serve --data-dir DIR --listen ADDR [--hostname NAME]… [--oqs-dir DIR] [--crl-dir DIR]
-//! houmon-server staff add --id ID --name NAME --role nurse
+//! houmon-server staff add --id ID --name NAME --role admin --password-stdin   # the console's first administrator
 //! houmon-server enrol --staff ID            # a one-time code (QR text) for one phone
 //! houmon-server devices list | devices revoke ID
 //! houmon-server patients --import FILE.json
@@ -153,6 +153,11 @@ enum StaffCmd {
         /// doctor, nurse, clerk or admin.
         #[arg(long)]
         role: String,
+        /// Read a console password (12 characters or more) from standard
+        /// input — never from an argument. The first administrator is made
+        /// this way: there is no default password.
+        #[arg(long)]
+        password_stdin: bool,
     },
 }
 
@@ -233,14 +238,27 @@ async fn run(cli: Cli) -> Result<(), String> {
             if let Some(pin) = &server.pin {
                 println!("phones pin {pin}");
             }
+            println!("console: {}/console/", server.url);
             let _ = tokio::signal::ctrl_c().await;
             server.stop().await;
         }
-        Cmd::Staff { command: StaffCmd::Add { data, id, name, role } } => {
+        Cmd::Staff { command: StaffCmd::Add { data, id, name, role, password_stdin } } => {
             let role = Role::parse(&role).ok_or("role: doctor, nurse, clerk or admin")?;
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
             let app = admin_app(&data)?;
             admin::add_staff(&app, &me, &id, &name, role).map_err(|e| e.to_string())?;
-            println!("staff {id} saved");
+            if let Some(p) = password {
+                admin::set_password(&app, &me, &id, &p).map_err(|e| e.to_string())?;
+                println!("staff {id} saved, with a console password");
+            } else {
+                println!("staff {id} saved");
+            }
         }
         Cmd::Enrol { data, staff, minutes } => {
             let app = admin_app(&data)?;

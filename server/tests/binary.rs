@@ -32,6 +32,11 @@ fn the_server_starts_with_tls_refuses_plain_http_and_enrols_with_a_one_time_code
         .to_owned();
     let pin_line = lines.next().unwrap().unwrap();
     assert!(pin_line.starts_with("phones pin sha256:"), "{pin_line}");
+    let console_line = lines.next().unwrap().unwrap();
+    assert!(
+        console_line.starts_with("console: https://") && console_line.ends_with("/console/"),
+        "{console_line}"
+    );
     // Plain HTTP to the TLS port gets no HTTP answer.
     let mut s = std::net::TcpStream::connect(&addr).unwrap();
     s.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
@@ -59,6 +64,37 @@ fn the_server_starts_with_tls_refuses_plain_http_and_enrols_with_a_one_time_code
         .output()
         .unwrap();
     assert!(staff.status.success(), "{}", String::from_utf8_lossy(&staff.stderr));
+    // The console's first administrator: the password from standard input,
+    // never an argument, and never a default.
+    let with_password = |id: &str, password: &[u8]| {
+        let mut child = bin()
+            .args([
+                "staff",
+                "add",
+                "--data-dir",
+                data,
+                "--id",
+                id,
+                "--name",
+                "管理者",
+                "--role",
+                "admin",
+                "--password-stdin",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(password).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = with_password("admin", b"a long enough password\n");
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("console password")
+    );
+    let out = with_password("admin2", b"short\n");
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("12文字以上"));
     let enrol = bin().args(["enrol", "--data-dir", data, "--staff", "nurse-1"]).output().unwrap();
     let out = String::from_utf8_lossy(&enrol.stdout);
     assert!(enrol.status.success(), "{}", String::from_utf8_lossy(&enrol.stderr));

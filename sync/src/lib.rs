@@ -570,6 +570,45 @@ impl SyncClient {
         }
     }
 
+    /// Tells the clinic what waits in this phone's queue: the pending count
+    /// and the records it refused, with the reason staff saw, so the
+    /// clinic's console lists them as follow-ups.
+    pub async fn report_queue(&self) -> Result<(), SyncError> {
+        if !self.is_online() {
+            return Err(SyncError::Offline);
+        }
+        let token = self.token()?;
+        let (pending, wedged) = self
+            .db(|s| {
+                Ok((
+                    s.list(houmon_store::ItemState::Pending)?.len(),
+                    s.list(houmon_store::ItemState::Wedged)?,
+                ))
+            })
+            .await?;
+        let report = QueueReport {
+            pending: pending as u32,
+            wedged: wedged
+                .into_iter()
+                .map(|w| WedgedRecord { id: w.id, reason: w.wedge_reason.unwrap_or_default() })
+                .collect(),
+        };
+        let resp = self
+            .http
+            .post(format!("{}/v1/devices/self/report", self.base))
+            .bearer_auth(token)
+            .json(&report)
+            .send()
+            .await
+            .map_err(|e| SyncError::Network(short(&e)))?;
+        self.remember_time(resp.headers()).await;
+        match resp.status().as_u16() {
+            200..=299 => Ok(()),
+            401 | 403 => Err(SyncError::Unauthorized),
+            other => Err(SyncError::Network(format!("HTTP {other}"))),
+        }
+    }
+
     /// Fetches results after the last one held; returns how many arrived.
     pub async fn pull_results(&self) -> Result<usize, SyncError> {
         if !self.is_online() {

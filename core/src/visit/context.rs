@@ -58,6 +58,19 @@ pub enum VisualReason {
     Other,
 }
 
+impl VisualReason {
+    /// Why the PIN was not used, as the clinic's screens say it.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            VisualReason::FaceFailedAndPinUnavailable => "顔認証ができず、暗証番号も使えない",
+            VisualReason::DementiaOrDisability => "認知症・障害などで操作が難しい",
+            VisualReason::Condition => "体調・状況の悪化",
+            VisualReason::DeviceTrouble => "機器の不具合",
+            VisualReason::Other => "その他",
+        }
+    }
+}
+
 /// Who, where, what: fixed when the visit starts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

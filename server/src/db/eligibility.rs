@@ -124,7 +124,7 @@ pub fn since_for_device(
     c: &Connection,
     s: &Secrets,
     since: i64,
-    device_id: &str,
+    (device_id, staff_id): (&str, &str),
     from: NaiveDate,
     to: NaiveDate,
     limit: usize,
@@ -132,11 +132,18 @@ pub fn since_for_device(
     let mut st = c.prepare_cached(
         "SELECT cursor, patient_id, visit_id, checked_at, outcome FROM eligibility_result
          WHERE cursor > ?1 AND patient_id IN
-           (SELECT patient_id FROM round_stop WHERE device_id = ?2 AND day BETWEEN ?3 AND ?4)
-         ORDER BY cursor LIMIT ?5",
+           (SELECT patient_id FROM round_stop
+            WHERE (device_id = ?2 OR (device_id = '*' AND staff_id = ?3)) AND day BETWEEN ?4 AND ?5)
+         ORDER BY cursor LIMIT ?6",
     )?;
-    let mut rows =
-        st.query(params![since, device_id, from.to_string(), to.to_string(), limit as i64])?;
+    let mut rows = st.query(params![
+        since,
+        device_id,
+        staff_id,
+        from.to_string(),
+        to.to_string(),
+        limit as i64
+    ])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         out.push(result_row(r, s)?);
@@ -163,4 +170,29 @@ pub fn latest(
 pub fn check_state(c: &Connection, id: &str) -> DbResult<Option<String>> {
     Ok(c.query_row("SELECT state FROM eligibility_check WHERE id = ?1", params![id], |r| r.get(0))
         .optional()?)
+}
+
+/// The newest result for a visit's check, if any.
+pub fn for_visit(
+    c: &Connection,
+    s: &Secrets,
+    visit_id: &str,
+) -> DbResult<Option<EligibilityResult>> {
+    let mut st = c.prepare_cached(
+        "SELECT cursor, patient_id, visit_id, checked_at, outcome FROM eligibility_result WHERE visit_id = ?1
+         ORDER BY cursor DESC LIMIT 1",
+    )?;
+    let mut rows = st.query(params![visit_id])?;
+    match rows.next()? {
+        Some(r) => Ok(Some(result_row(r, s)?)),
+        None => Ok(None),
+    }
+}
+
+/// Whether a check was queued for a visit (a patient with numbers on file).
+pub fn has_check(c: &Connection, visit_id: &str) -> DbResult<bool> {
+    Ok(c.prepare_cached("SELECT 1 FROM eligibility_check WHERE visit_id = ?1 LIMIT 1")?
+        .query_row(params![visit_id], |_| Ok(()))
+        .optional()?
+        .is_some())
 }

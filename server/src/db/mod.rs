@@ -11,6 +11,7 @@
 //! results), [`audit`] (the hash-chained trail), [`staff`].
 
 pub mod audit;
+pub mod console;
 pub mod devices;
 pub mod eligibility;
 pub mod meta;
@@ -366,7 +367,13 @@ mod tests {
         houmon_migrate::check_upgrades(
             &schema::SCHEMA,
             |c, v| {
-                if v >= 1 {
+                if v >= 3 {
+                    c.execute_batch(
+                        "INSERT INTO staff (staff_id, name, role, created_at) VALUES ('s1', '看護 花子', 'nurse', 't');
+                         INSERT INTO round_stop (day, device_id, staff_id, patient_id) VALUES ('2026-11-26', 'd1', 's1', 'p1');",
+                    )
+                    .unwrap();
+                } else if v >= 1 {
                     c.execute_batch(
                         "INSERT INTO patients (patient_id, name, address, birth_date, insurer_number, symbol, number, branch)
                          VALUES ('p1', '山田 花子', '東京都千代田区1-1', '1940-04-01', '06130012', 'あ', '1', '00');
@@ -376,7 +383,20 @@ mod tests {
                 }
             },
             |c, from| {
-                if from >= 1 {
+                if from >= 3 {
+                    // Step 4: the staff member can log in once given a password.
+                    let (failures, hash): (i64, Option<String>) = c
+                        .query_row(
+                            "SELECT failed_logins, password_hash FROM staff WHERE staff_id = 's1'",
+                            [],
+                            |r| Ok((r.get(0)?, r.get(1)?)),
+                        )
+                        .unwrap();
+                    assert_eq!((failures, hash), (0, None));
+                    let stops: i64 =
+                        c.query_row("SELECT COUNT(*) FROM round_stop", [], |r| r.get(0)).unwrap();
+                    assert_eq!(stops, 1, "rounds kept");
+                } else if from >= 1 {
                     let n: i64 = c
                         .query_row("SELECT COUNT(*) FROM legacy_patients", [], |r| r.get(0))
                         .unwrap();

@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: MPL-2.0
-//! Rounds: for a day, which device (carried by which staff member) visits
-//! which patients. This is what a device may see: its roster is its
-//! rounds' patients, its results are theirs, and it may upload visits only
-//! for them. A patient on no round is on no phone.
+//! Rounds: for a day, which staff member (and which of their devices, or
+//! [`ANY_DEVICE`] of theirs) visits which patients. This is what a device
+//! may see: its roster is its rounds' patients, its results are theirs,
+//! and it may upload visits only for them. A patient on no round is on no
+//! phone.
 
 use chrono::{Duration, NaiveDate};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::DbResult;
+
+/// A stop planned for a staff member rather than one phone: every device
+/// enrolled for that staff member carries it.
+pub const ANY_DEVICE: &str = "*";
+
+/// The stops a device carries: its own, and its staff member's for any device.
+const MINE: &str = "(device_id = ?1 OR (device_id = '*' AND staff_id = ?2))";
 
 /// One stop of a round.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,32 +49,41 @@ pub fn unassign(
     )? == 1)
 }
 
-/// The patients on `device_id`'s round of `day`, in round order.
-pub fn patients_of(c: &Connection, device_id: &str, day: NaiveDate) -> DbResult<Vec<String>> {
-    let mut st = c.prepare_cached(
-        "SELECT patient_id FROM round_stop WHERE device_id = ?1 AND day = ?2 ORDER BY position, patient_id",
-    )?;
-    let rows = st.query_map(params![device_id, day.to_string()], |r| r.get(0))?;
+/// The patients on the rounds of `day` that `device_id` (enrolled for
+/// `staff_id`) carries, in round order.
+pub fn patients_of(
+    c: &Connection,
+    device_id: &str,
+    staff_id: &str,
+    day: NaiveDate,
+) -> DbResult<Vec<String>> {
+    let mut st = c.prepare_cached(&format!(
+        "SELECT patient_id FROM round_stop WHERE {MINE} AND day = ?3
+         GROUP BY patient_id ORDER BY MIN(position), patient_id"
+    ))?;
+    let rows = st.query_map(params![device_id, staff_id, day.to_string()], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Whether `patient_id` is on one of `device_id`'s rounds within
-/// `margin` days of `day` (a visit late at night, a phone that syncs the
-/// next morning).
+/// Whether `patient_id` is on a round `device_id` (of `staff_id`) carries
+/// within `margin` days of `day` (a visit late at night, a phone that syncs
+/// the next morning).
 pub fn is_assigned(
     c: &Connection,
     device_id: &str,
+    staff_id: &str,
     patient_id: &str,
     day: NaiveDate,
     margin: i64,
 ) -> DbResult<bool> {
     Ok(c
-        .prepare_cached(
-            "SELECT 1 FROM round_stop WHERE device_id = ?1 AND patient_id = ?2 AND day BETWEEN ?3 AND ?4 LIMIT 1",
-        )?
+        .prepare_cached(&format!(
+            "SELECT 1 FROM round_stop WHERE {MINE} AND patient_id = ?3 AND day BETWEEN ?4 AND ?5 LIMIT 1"
+        ))?
         .query_row(
             params![
                 device_id,
+                staff_id,
                 patient_id,
                 (day - Duration::days(margin)).to_string(),
                 (day + Duration::days(margin)).to_string()

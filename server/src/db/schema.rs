@@ -144,4 +144,38 @@ const STEPS: &[&str] = &[
          BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
          BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    // 4: the clinic console — staff passwords (argon2id) and lockout,
+    //    sessions (hashed tokens, a CSRF token each), resolved follow-ups,
+    //    records phones could not deliver, each phone's pending count.
+    //    A round stop's device '*' means every device of that staff member.
+    "ALTER TABLE staff ADD COLUMN password_hash TEXT;       -- hashed: argon2id PHC string
+     ALTER TABLE staff ADD COLUMN failed_logins INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE staff ADD COLUMN locked_until TEXT;
+     ALTER TABLE device ADD COLUMN pending_count INTEGER;
+     ALTER TABLE device ADD COLUMN reported_at TEXT;
+     CREATE TABLE console_session (
+         token_hash TEXT PRIMARY KEY,                        -- hashed: SHA-256 of the cookie's token
+         staff_id TEXT NOT NULL,
+         csrf TEXT NOT NULL,                                 -- the token every form carries
+         created_at TEXT NOT NULL,
+         expires_at TEXT NOT NULL,
+         last_seen_at TEXT NOT NULL,
+         ended_at TEXT
+     );
+     CREATE TABLE follow_up_resolution (
+         kind TEXT NOT NULL,
+         item TEXT NOT NULL,
+         outcome TEXT NOT NULL,
+         note TEXT NOT NULL,
+         resolved_by TEXT NOT NULL,
+         resolved_at TEXT NOT NULL,
+         PRIMARY KEY (kind, item)
+     );
+     CREATE TABLE undelivered (
+         device_id TEXT NOT NULL,
+         record_id TEXT NOT NULL,
+         reason TEXT NOT NULL,
+         reported_at TEXT NOT NULL,
+         PRIMARY KEY (device_id, record_id)
+     );",
 ];

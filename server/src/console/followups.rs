@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: MPL-2.0
+//! The follow-up list the receptionist works through, computed from the
+//! data (nothing to keep in step): visits that need the after-the-fact
+//! check of a 被保険者資格申立書, claims that need the ②/③ path (and the
+//! month's 不詳 count), cards held for review, records a phone could not
+//! deliver, consents about to lapse. Each can be resolved with a note
+//! (`admin::resolve_follow_up`, audited).
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use houmon_core::protocol::{CheckOutcome, Eligibility};
+
+use super::data::{self, VisitView};
+use crate::app::App;
+use crate::db::{console as cdb, patients, visits, DbResult};
+
+/// The kinds, in the order the list shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    HeldCard,
+    AfterCheck,
+    ClaimPath,
+    Undelivered,
+    ConsentLapsing,
+}
+
+impl Kind {
+    pub fn id(self) -> &'static str {
+        match self {
+            Kind::HeldCard => "held-card",
+            Kind::AfterCheck => "after-check",
+            Kind::ClaimPath => "claim-path",
+            Kind::Undelivered => "undelivered",
+            Kind::ConsentLapsing => "consent-lapsing",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::HeldCard => "登録と違うカード(確認待ち)",
+            Kind::AfterCheck => "事後確認(被保険者資格申立書・照会エラー)",
+            Kind::ClaimPath => "請求の方法(② 旧資格 / ③ 不詳)",
+            Kind::Undelivered => "端末から送れなかった記録",
+            Kind::ConsentLapsing => "同意の期限が近い患者",
+        }
+    }
+}
+
+/// One thing to follow up.
+#[derive(Debug, Clone)]
+pub struct Item {
+    pub kind: Kind,
+    /// Unique within its kind (what a resolution names).
+    pub key: String,
+    pub when: Option<DateTime<Utc>>,
+    pub who: String,
+    pub what: String,
+    pub todo: String,
+    pub visit_id: Option<String>,
+}
+
+/// How far back visits are followed up.
+pub const WINDOW_DAYS: i64 = 62;
+/// Consents that end within this many days are listed.
+pub const CONSENT_NOTICE_DAYS: i64 = 14;
+
+pub struct FollowUps {
+    pub open: Vec<Item>,
+    /// 不詳 claims (③) per month (YYYY-MM), resolved or not.
+    pub fushou_by_month: BTreeMap<String, usize>,
+    pub resolved: Vec<cdb::Resolution>,
+}
+
+fn name(v: &VisitView) -> String {
+    v.patient_name
+        .clone()
+        .unwrap_or_else(|| v.row.patient_id.clone().unwrap_or_else(|| "(患者未指定)".into()))
+}
+
+pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
+    let today = now.with_timezone(&houmon_core::cert::jst()).date_naive();
+    let from = data::day_bounds(today - Duration::days(WINDOW_DAYS)).0;
+    let rows = app.db.read(|c, _| visits::between(c, from, now + Duration::days(1)))?;
+    let resolved = app.db.read(|c, _| cdb::resolutions(c))?;
+    let done: HashSet<(String, String)> =
+        resolved.iter().map(|r| (r.kind.clone(), r.item.clone())).collect();
+    let mut items = Vec::new();
+    let mut fushou_by_month = BTreeMap::new();
+    for row in rows {
+        let v = data::view(app, row)?;
+        let who = name(&v);
+        let when = Some(v.row.visited_at);
+        if v.row.status == "held" {
+            items.push(Item {
+                kind: Kind::HeldCard,
+                key: v.row.id.clone(),
+                when,
+                who: who.clone(),
+                what: format!(
+                    "登録と違うカードで本人確認({})",
+                    match v.row.held_reason.as_deref() {
+                        Some("card-enrolled-to-another-patient") => "別の患者に登録済みのカード",
+                        _ => "登録済みのカードと違う",
+                    }
+                ),
+                todo: "再発行されたカードなら「再発行として承認」、そうでなければ「却下」".into(),
+                visit_id: Some(v.row.id.clone()),
+            });
+            continue;
+        }
+        match v.result.as_ref().map(|r| &r.outcome) {
+            None if !v.checked && v.row.patient_id.is_some() => items.push(Item {
+                kind: Kind::AfterCheck,
+                key: v.row.id.clone(),
+                when,
+                who: who.clone(),
+                what: "被保険者番号が未登録のため照会できていません".into(),
+                todo: "被保険者番号等を患者から聞き取って登録し、照会する(被保険者資格申立書の事後確認)".into(),
+                visit_id: Some(v.row.id.clone()),
+            }),
+            Some(CheckOutcome::Error { message, .. }) => items.push(Item {
+                kind: Kind::AfterCheck,
+                key: v.row.id.clone(),
+                when,
+                who: who.clone(),
+                what: format!("照会エラー: {message}"),
+                todo: "資格確認端末で再照会する。確認できなければ請求は ①→②→③ の順".into(),
+                visit_id: Some(v.row.id.clone()),
+            }),
+            Some(CheckOutcome::Answered { eligibility, .. }) => {
+                let todo = match eligibility {
+                    Eligibility::Invalid | Eligibility::InvalidNewQualification => Some((
+                        "資格(無効)",
+                        "新しい資格を聞き取れれば ①、分からなければ ② 旧資格の被保険者番号等で請求",
+                    )),
+                    Eligibility::NoRecord => {
+                        let month = format!("{:04}-{:02}", v.row.visited_at.year(), v.row.visited_at.month());
+                        *fushou_by_month.entry(month).or_insert(0) += 1;
+                        Some((
+                            "該当資格なし",
+                            "③ 不詳レセプト: 保険者番号等を「7」で埋め、申立書の住所・連絡先等を摘要欄に記載",
+                        ))
+                    }
+                    Eligibility::MultipleMatches => Some(("複数該当", "患者に確認して正しい資格で再照会する")),
+                    _ => None,
+                };
+                if let Some((what, todo)) = todo {
+                    items.push(Item {
+                        kind: Kind::ClaimPath,
+                        key: v.row.id.clone(),
+                        when,
+                        who: who.clone(),
+                        what: format!("資格確認端末の回答: {what}"),
+                        todo: todo.into(),
+                        visit_id: Some(v.row.id.clone()),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    for u in app.db.read(|c, _| cdb::undelivered(c))? {
+        items.push(Item {
+            kind: Kind::Undelivered,
+            key: format!("{}/{}", u.device_id, u.record_id),
+            when: u.reported_at,
+            who: format!("端末 {}", u.device_id),
+            what: format!("記録 {}: {}", u.record_id, u.reason),
+            todo: "理由を確認し、直せるもの(訪問予定への追加など)は直して端末で再送する。再送できないものは端末で破棄".into(),
+            visit_id: None,
+        });
+    }
+    let lapse_by = today + Duration::days(CONSENT_NOTICE_DAYS);
+    for p in app.db.read(patients::all)? {
+        if let Some(until) = p.consent_until.filter(|u| *u >= today && *u <= lapse_by) {
+            items.push(Item {
+                kind: Kind::ConsentLapsing,
+                key: format!("{}:{until}", p.patient_id),
+                when: None,
+                who: p.personal.name.clone(),
+                what: format!("情報提供の同意は {until} まで"),
+                todo: "次の訪問で同意を取り直す(毎月の訪問が続く場合は継続)".into(),
+                visit_id: None,
+            });
+        }
+    }
+    items.retain(|i| !done.contains(&(i.kind.id().to_owned(), i.key.clone())));
+    items.sort_by(|a, b| a.kind.cmp(&b.kind).then(b.when.cmp(&a.when)));
+    Ok(FollowUps { open: items, fushou_by_month, resolved })
+}
+
+/// The kind of an id from a form.
+pub fn kind_of(id: &str) -> Option<Kind> {
+    [Kind::HeldCard, Kind::AfterCheck, Kind::ClaimPath, Kind::Undelivered, Kind::ConsentLapsing]
+        .into_iter()
+        .find(|k| k.id() == id)
+}
+
+/// A month's label.
+pub fn month_label(m: &str) -> String {
+    NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
+        .map(|d| format!("{}年{}月", d.year(), d.month()))
+        .unwrap_or_else(|_| m.to_owned())
+}

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: MPL-2.0
+//! The clinic console: web pages served by `houmon-server` itself under
+//! `/console` — server-rendered (maud), no front-end build, in Japanese,
+//! for a desktop or a tablet.
+//!
+//! - [`auth`]: logins (argon2id, lockout), sessions, CSRF, roles;
+//! - [`layout`]: the page shell and forms;
+//! - [`data`]: a visit put in words; [`followups`]: the follow-up list;
+//! - [`pages`]: one file per area (today, visits, follow-ups, rounds,
+//!   patients, devices, staff, audit, export).
+//!
+//! Every change goes through `admin.rs` (audited); every page showing
+//! personal data is an audit entry too.
+
+// Handlers and their helpers return the ready `Response` of a refusal as
+// their error: built once per request and answered as is.
+#![allow(clippy::result_large_err)]
+
+pub mod auth;
+pub mod data;
+pub mod followups;
+pub mod layout;
+pub mod pages;
+pub mod password;
+
+use std::sync::Arc;
+
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::app::App;
+
+pub fn router() -> Router<Arc<App>> {
+    Router::new()
+        .route("/console/login", get(auth::login_page).post(auth::login))
+        .route("/console/logout", post(auth::logout))
+        .route("/console", get(pages::home::page))
+        .route("/console/", get(pages::home::page))
+        .route("/console/visits", get(pages::visits::list))
+        .route("/console/visits/{id}", get(pages::visits::detail))
+        .route("/console/export.csv", get(pages::visits::export))
+        .route("/console/follow-ups", get(pages::followups::page))
+        .route("/console/follow-ups/resolve", post(pages::followups::resolve))
+        .route("/console/rounds", get(pages::rounds::page).post(pages::rounds::assign))
+        .route("/console/rounds/remove", post(pages::rounds::remove))
+        .route("/console/patients", get(pages::patients::list))
+        .route("/console/patients/import", post(pages::patients::import))
+        .route("/console/patients/{id}", get(pages::patients::detail).post(pages::patients::save))
+        .route("/console/devices", get(pages::devices::page))
+        .route("/console/devices/enrol", post(pages::devices::enrol))
+        .route("/console/devices/revoke", post(pages::devices::revoke))
+        .route("/console/staff", get(pages::staff::page).post(pages::staff::save))
+        .route("/console/audit", get(pages::audit::page))
+}
+
+/// Runs database work on the blocking pool; a failure is a 500 page.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, crate::db::DbError> + Send + 'static,
+) -> Result<T, Response> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(layout::server_error(e)),
+        Err(e) => Err(layout::server_error(e)),
+    }
+}
+
+/// Writes an audit entry for a page that shows personal data.
+pub fn audit_view(
+    app: &App,
+    session: &auth::Session,
+    what: &'static str,
+    target: String,
+) -> Result<(), crate::db::DbError> {
+    let now = chrono::Utc::now();
+    let entry = crate::db::audit::Entry::new(session.actor(), what, "ok")
+        .staff(&session.staff.staff_id)
+        .target(target);
+    app.db.write(|tx, s| crate::db::audit::append(tx, s, &entry, now))
+}

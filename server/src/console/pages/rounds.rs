@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MPL-2.0
+//! 訪問予定: for a day, which staff member (and which of their phones, or
+//! all of them) visits which patients or a facility's residents. Each
+//! phone's roster is built from this.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use chrono::NaiveDate;
+use maud::html;
+
+use super::day_of;
+use crate::admin;
+use crate::app::App;
+use crate::console::auth::{Perm, Session};
+use crate::console::blocking;
+use crate::console::layout::{bad_request, csrf, redirect, render, FormData};
+use crate::db::rounds::{self, Stop, ANY_DEVICE};
+use crate::db::{devices, patients, staff};
+
+pub async fn page(
+    State(app): State<Arc<App>>,
+    session: Session,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if let Err(r) = session.require(Perm::PlanRounds) {
+        return r;
+    }
+    let day = day_of(&q);
+    let loaded = blocking(move || {
+        app.db.read(|c, s| {
+            Ok((rounds::of_day(c, day)?, patients::all(c, s)?, staff::all(c)?, devices::list(c)?))
+        })
+    })
+    .await;
+    let (stops, all_patients, all_staff, all_devices) = match loaded {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let name_of = |pid: &str| {
+        all_patients
+            .iter()
+            .find(|p| p.patient_id == pid)
+            .map(|p| p.personal.name.clone())
+            .unwrap_or_else(|| pid.to_owned())
+    };
+    let facilities: std::collections::BTreeSet<&str> =
+        all_patients.iter().filter_map(|p| p.facility.as_deref()).collect();
+    render(
+        &session,
+        "/console/rounds",
+        &format!("訪問予定 {day}"),
+        html! {
+            form method="get" action="/console/rounds" {
+                label style="display:inline-block" { "日付 " input type="date" name="day" value=(day); } " " button type="submit" { "表示" }
+            }
+            h2 { "この日の予定" }
+            @if stops.is_empty() { p.muted { "まだ予定がありません。" } } @else {
+                table {
+                    tr { th { "職員" } th { "端末" } th { "順" } th { "患者" } th {} }
+                    @for s in &stops {
+                        tr {
+                            td { (s.staff_id) }
+                            td { @if s.device_id == ANY_DEVICE { "この職員のすべての端末" } @else { (s.device_id) } }
+                            td { (s.position + 1) }
+                            td { (name_of(&s.patient_id)) " " span.muted { (s.patient_id) } }
+                            td {
+                                form.inline method="post" action="/console/rounds/remove" {
+                                    (csrf(&session))
+                                    input type="hidden" name="day" value=(day);
+                                    input type="hidden" name="device" value=(s.device_id);
+                                    input type="hidden" name="patient" value=(s.patient_id);
+                                    button.secondary type="submit" { "外す" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h2 { "予定に加える" }
+            form method="post" action="/console/rounds" {
+                (csrf(&session))
+                input type="hidden" name="day" value=(day);
+                label { "職員" select name="staff" required {
+                    @for s in &all_staff { @if !s.disabled { option value=(s.staff_id) { (s.name) "(" (s.role.name_ja()) ")" } } }
+                } }
+                label { "端末" select name="device" {
+                    option value=(ANY_DEVICE) { "この職員のすべての端末" }
+                    @for d in &all_devices { @if d.revoked_at.is_none() { option value=(d.device_id) { (d.device_id) " " (d.name) "(" (d.staff_id) ")" } } }
+                } }
+                label { "施設の入居者をまとめて加える" select name="facility" {
+                    option value="" { "—" }
+                    @for f in &facilities { option value=(f) { (f) } }
+                } }
+                fieldset {
+                    legend { "患者" }
+                    @for p in &all_patients {
+                        label { input type="checkbox" name="patient" value=(p.patient_id); " " (p.personal.name) " " span.muted { (p.patient_id) @if let Some(f) = &p.facility { " ・ " (f) } } }
+                    }
+                }
+                button type="submit" { "予定に加える" }
+            }
+        },
+    )
+}
+
+pub async fn assign(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
+    if let Err(r) = session.require(Perm::PlanRounds) {
+        return r;
+    }
+    let form = FormData::parse(&body);
+    if let Err(r) = session.check_csrf(&form) {
+        return r;
+    }
+    let Some(day) = form.get("day").and_then(|d| d.parse::<NaiveDate>().ok()) else {
+        return bad_request(&session, "日付を選んでください。");
+    };
+    let staff_id = form.get("staff").unwrap_or_default().to_owned();
+    let device = form.get("device").filter(|d| !d.is_empty()).unwrap_or(ANY_DEVICE).to_owned();
+    let facility = form.get("facility").filter(|f| !f.is_empty()).map(str::to_owned);
+    let chosen: Vec<String> = form.all("patient").into_iter().map(str::to_owned).collect();
+    let actor = session.actor();
+    let s2 = session.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let mut ids = chosen;
+        if let Some(f) = &facility {
+            let residents = app.db.read(patients::all)?;
+            ids.extend(
+                residents
+                    .into_iter()
+                    .filter(|p| p.facility.as_deref() == Some(f.as_str()))
+                    .map(|p| p.patient_id),
+            );
+        }
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(Err("患者か施設を選んでください。".to_owned()));
+        }
+        let start = app.db.read(|c, _| rounds::of_day(c, day))?.len() as i64;
+        for (i, pid) in ids.iter().enumerate() {
+            let stop = Stop {
+                day,
+                device_id: device.clone(),
+                staff_id: staff_id.clone(),
+                patient_id: pid.clone(),
+                position: start + i as i64,
+            };
+            if let Err(e) = admin::assign(&app, &actor, &stop) {
+                return Ok(Err(e.to_string()));
+            }
+        }
+        Ok::<_, crate::db::DbError>(Ok(()))
+    })
+    .await;
+    match done {
+        Ok(Ok(Ok(()))) => redirect(&format!("/console/rounds?day={day}")),
+        Ok(Ok(Err(m))) => bad_request(&s2, &m),
+        Ok(Err(e)) => crate::console::layout::server_error(e),
+        Err(e) => crate::console::layout::server_error(e),
+    }
+}
+
+pub async fn remove(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
+    if let Err(r) = session.require(Perm::PlanRounds) {
+        return r;
+    }
+    let form = FormData::parse(&body);
+    if let Err(r) = session.check_csrf(&form) {
+        return r;
+    }
+    let Some(day) = form.get("day").and_then(|d| d.parse::<NaiveDate>().ok()) else {
+        return bad_request(&session, "日付が正しくありません。");
+    };
+    let device = form.get("device").unwrap_or_default().to_owned();
+    let patient = form.get("patient").unwrap_or_default().to_owned();
+    let actor = session.actor();
+    let _ =
+        tokio::task::spawn_blocking(move || admin::unassign(&app, &actor, day, &device, &patient))
+            .await;
+    redirect(&format!("/console/rounds?day={day}"))
+}

@@ -1,0 +1,237 @@
+// SPDX-License-Identifier: MPL-2.0
+//! The console's tables: staff passwords and lockout, sessions, resolved
+//! follow-ups, and what phones report about their queues.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::{parse_ts, ts, DbResult};
+
+/// Failed logins before an account is locked, and for how long.
+pub const LOCK_AFTER: i64 = 5;
+pub const LOCK_FOR: Duration = Duration::minutes(15);
+/// A session ends after this long without use, and after a working day at most.
+pub const SESSION_IDLE: Duration = Duration::minutes(30);
+pub const SESSION_MAX: Duration = Duration::hours(12);
+
+pub fn set_password(c: &Connection, staff_id: &str, hash: &str) -> DbResult<bool> {
+    Ok(c.execute(
+        "UPDATE staff SET password_hash = ?2, failed_logins = 0, locked_until = NULL WHERE staff_id = ?1",
+        params![staff_id, hash],
+    )? == 1)
+}
+
+/// The stored hash and lock state of an account that can log in.
+pub struct Credentials {
+    pub password_hash: Option<String>,
+    pub locked_until: Option<DateTime<Utc>>,
+    pub disabled: bool,
+}
+
+pub fn credentials(c: &Connection, staff_id: &str) -> DbResult<Option<Credentials>> {
+    Ok(c.query_row(
+        "SELECT password_hash, locked_until, disabled_at IS NOT NULL FROM staff WHERE staff_id = ?1",
+        params![staff_id],
+        |r| {
+            Ok(Credentials {
+                password_hash: r.get(0)?,
+                locked_until: r.get::<_, Option<String>>(1)?.as_deref().and_then(parse_ts),
+                disabled: r.get(2)?,
+            })
+        },
+    )
+    .optional()?)
+}
+
+/// Counts a failed login; locks the account at [`LOCK_AFTER`]. Returns
+/// whether it is locked now.
+pub fn login_failed(c: &Connection, staff_id: &str, now: DateTime<Utc>) -> DbResult<bool> {
+    c.execute(
+        "UPDATE staff SET failed_logins = failed_logins + 1 WHERE staff_id = ?1",
+        params![staff_id],
+    )?;
+    let failures: Option<i64> = c
+        .query_row("SELECT failed_logins FROM staff WHERE staff_id = ?1", params![staff_id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if failures.is_some_and(|f| f >= LOCK_AFTER) {
+        c.execute(
+            "UPDATE staff SET locked_until = ?2, failed_logins = 0 WHERE staff_id = ?1",
+            params![staff_id, ts(now + LOCK_FOR)],
+        )?;
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+pub fn login_succeeded(c: &Connection, staff_id: &str) -> DbResult<()> {
+    c.execute(
+        "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE staff_id = ?1",
+        params![staff_id],
+    )?;
+    Ok(())
+}
+
+pub fn unlock(c: &Connection, staff_id: &str) -> DbResult<bool> {
+    login_succeeded(c, staff_id)?;
+    Ok(true)
+}
+
+pub fn create_session(
+    c: &Connection,
+    token_hash: &str,
+    staff_id: &str,
+    csrf: &str,
+    now: DateTime<Utc>,
+) -> DbResult<()> {
+    c.execute(
+        "INSERT INTO console_session (token_hash, staff_id, csrf, created_at, expires_at, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
+        params![token_hash, staff_id, csrf, ts(now), ts(now + SESSION_MAX)],
+    )?;
+    Ok(())
+}
+
+/// A live session: the staff id and its CSRF token.
+pub fn session(
+    c: &Connection,
+    token_hash: &str,
+    now: DateTime<Utc>,
+) -> DbResult<Option<(String, String)>> {
+    let row: Option<(String, String, String, String)> = c
+        .query_row(
+            "SELECT staff_id, csrf, expires_at, last_seen_at FROM console_session
+             WHERE token_hash = ?1 AND ended_at IS NULL",
+            params![token_hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((staff, csrf, expires, seen)) = row else { return Ok(None) };
+    let live = parse_ts(&expires).is_some_and(|e| now < e)
+        && parse_ts(&seen).is_some_and(|s| now - s < SESSION_IDLE);
+    Ok(live.then_some((staff, csrf)))
+}
+
+pub fn touch_session(c: &Connection, token_hash: &str, now: DateTime<Utc>) -> DbResult<()> {
+    c.execute(
+        "UPDATE console_session SET last_seen_at = ?2 WHERE token_hash = ?1",
+        params![token_hash, ts(now)],
+    )?;
+    Ok(())
+}
+
+pub fn end_session(c: &Connection, token_hash: &str, now: DateTime<Utc>) -> DbResult<()> {
+    c.execute(
+        "UPDATE console_session SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
+        params![token_hash, ts(now)],
+    )?;
+    Ok(())
+}
+
+/// Ends every session of a staff member (password change, account disabled).
+pub fn end_sessions_of(c: &Connection, staff_id: &str, now: DateTime<Utc>) -> DbResult<()> {
+    c.execute(
+        "UPDATE console_session SET ended_at = ?2 WHERE staff_id = ?1 AND ended_at IS NULL",
+        params![staff_id, ts(now)],
+    )?;
+    Ok(())
+}
+
+/// A resolved follow-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution {
+    pub kind: String,
+    pub item: String,
+    pub outcome: String,
+    pub note: String,
+    pub resolved_by: String,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+pub fn resolve(c: &Connection, r: &Resolution, now: DateTime<Utc>) -> DbResult<bool> {
+    Ok(c.execute(
+        "INSERT INTO follow_up_resolution (kind, item, outcome, note, resolved_by, resolved_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(kind, item) DO NOTHING",
+        params![r.kind, r.item, r.outcome, r.note, r.resolved_by, ts(now)],
+    )? == 1)
+}
+
+pub fn resolutions(c: &Connection) -> DbResult<Vec<Resolution>> {
+    let mut st = c.prepare(
+        "SELECT kind, item, outcome, note, resolved_by, resolved_at FROM follow_up_resolution
+         ORDER BY resolved_at DESC",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(Resolution {
+            kind: r.get(0)?,
+            item: r.get(1)?,
+            outcome: r.get(2)?,
+            note: r.get(3)?,
+            resolved_by: r.get(4)?,
+            resolved_at: r.get::<_, String>(5).ok().as_deref().and_then(parse_ts),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A record a phone reported it could not deliver (wedged), with the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undelivered {
+    pub device_id: String,
+    pub record_id: String,
+    pub reason: String,
+    pub reported_at: Option<DateTime<Utc>>,
+}
+
+/// Replaces what `device_id` reported last: its pending count and the
+/// records it could not deliver.
+pub fn report_queue(
+    c: &Connection,
+    device_id: &str,
+    pending: u32,
+    wedged: &[(String, String)],
+    now: DateTime<Utc>,
+) -> DbResult<()> {
+    c.execute(
+        "UPDATE device SET pending_count = ?2, reported_at = ?3 WHERE device_id = ?1",
+        params![device_id, pending, ts(now)],
+    )?;
+    c.execute("DELETE FROM undelivered WHERE device_id = ?1", params![device_id])?;
+    for (id, reason) in wedged {
+        c.execute(
+            "INSERT INTO undelivered (device_id, record_id, reason, reported_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(device_id, record_id) DO UPDATE SET reason = excluded.reason",
+            params![device_id, id, reason, ts(now)],
+        )?;
+    }
+    Ok(())
+}
+
+pub fn undelivered(c: &Connection) -> DbResult<Vec<Undelivered>> {
+    let mut st = c.prepare(
+        "SELECT device_id, record_id, reason, reported_at FROM undelivered ORDER BY reported_at, record_id",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(Undelivered {
+            device_id: r.get(0)?,
+            record_id: r.get(1)?,
+            reason: r.get(2)?,
+            reported_at: r.get::<_, String>(3).ok().as_deref().and_then(parse_ts),
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A device's last report: its id, the pending count, when.
+pub type DeviceReport = (String, Option<i64>, Option<DateTime<Utc>>);
+
+/// Each device's last report.
+pub fn device_reports(c: &Connection) -> DbResult<Vec<DeviceReport>> {
+    let mut st =
+        c.prepare("SELECT device_id, pending_count, reported_at FROM device ORDER BY device_id")?;
+    let rows = st.query_map([], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?.as_deref().and_then(parse_ts)))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
