@@ -21,19 +21,29 @@ use rand::{Rng, SeedableRng};
 const KEY: [u8; 32] = [7; 32];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn records_acknowledged_before_a_kill_reach_the_server_exactly_once() {
+async fn records_acknowledged_before_a_kill_reach_the_server_exactly_once_in_batches() {
+    phone_killed(8, "batched").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_acknowledged_before_a_kill_reach_the_server_exactly_once_one_by_one() {
+    phone_killed(0, "one-by-one").await;
+}
+
+/// `batch`: records per upload (0: one per call).
+async fn phone_killed(batch: usize, name: &str) {
     let rounds: u64 =
         std::env::var("HOUMON_CRASH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(40);
     let seed: u64 = std::env::var("HOUMON_CRASH_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(rand::random);
-    println!("crash test: {rounds} rounds, seed {seed} (HOUMON_CRASH_SEED to replay)");
+    println!("crash test ({name}): {rounds} rounds, seed {seed} (HOUMON_CRASH_SEED to replay)");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
 
     let patients = PATIENTS.iter().map(|p| patient(p, None)).collect();
     let clinic = start_clinic(patients, vec![], false).await;
-    let dir = scratch("crash");
+    let dir = scratch(&format!("crash-{name}"));
     let db = dir.join("phone.sqlite");
     // The phone, enrolled into the file the worker opens.
     let phone = {
@@ -67,6 +77,7 @@ async fn records_acknowledged_before_a_kill_reach_the_server_exactly_once() {
                 records_file.to_str().unwrap(),
                 &first.to_string(),
                 &count.to_string(),
+                &batch.to_string(),
             ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

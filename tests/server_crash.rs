@@ -12,7 +12,7 @@ use std::time::Duration;
 use houmon_server::db::audit::Actor;
 use houmon_server::{admin, Config, KeyFrom};
 use houmon_store::{ItemState, Store, StoreKey};
-use houmon_sync::SyncClient;
+use houmon_sync::{BatchLimits, SyncClient};
 use houmon_tests::clinic::*;
 use houmon_tests::crash::*;
 use houmon_vcard::{TestCa, VirtualCard};
@@ -53,16 +53,27 @@ fn admin_config(dir: &std::path::Path) -> Config {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_killed_during_uploads_loses_nothing_and_stores_nothing_twice() {
+async fn a_server_killed_during_batched_uploads_loses_nothing_and_stores_nothing_twice() {
+    // Small batches, so that kills land in the middle of many of them.
+    server_killed_during_uploads(Some(BatchLimits { records: 20, bytes: 64 * 1024 }), "batched")
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_during_one_by_one_uploads_loses_nothing_and_stores_nothing_twice() {
+    server_killed_during_uploads(None, "one-by-one").await;
+}
+
+async fn server_killed_during_uploads(limits: Option<BatchLimits>, name: &str) {
     let kills_wanted: u32 =
         std::env::var("HOUMON_SERVER_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
     let seed: u64 = std::env::var("HOUMON_CRASH_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(rand::random);
-    println!("server crash test: {kills_wanted} kills, seed {seed}");
+    println!("server crash test ({name}): {kills_wanted} kills, seed {seed}");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
-    let dir = scratch("server-crash");
+    let dir = scratch(&format!("server-crash-{name}"));
     let anchor = dir.join("anchor.der");
     std::fs::write(&anchor, &TestCa::shared().cert_der).unwrap();
     let port = {
@@ -99,6 +110,7 @@ async fn a_server_killed_during_uploads_loses_nothing_and_stores_nothing_twice()
 
     let store = Arc::new(Store::open_in_memory(StoreKey::generate()).unwrap());
     let sync = SyncClient::enrol(store.clone(), &link, "burst-phone", "burst").await.unwrap();
+    sync.set_batch_limits(limits);
     let phone = Phone { store: store.clone(), sync, device_id: "burst-phone".into() };
     let cards: Vec<VirtualCard> = PATIENTS.iter().map(|_| VirtualCard::standard()).collect();
     let pool = record_pool(&phone, &cards, 600).await;

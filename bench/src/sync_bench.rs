@@ -4,7 +4,11 @@
 //!
 //! 1. Durable enqueue latency on a file database (WAL, synchronous=FULL).
 //! 2. Syncing 10,000 queued records from one phone to a loopback server.
-//! 3. Server ingest with 50 devices uploading at once.
+//! 3. Server ingest with 50 devices uploading at once, and the process's
+//!    peak resident memory meanwhile (server and the 50 phones' stores).
+//!
+//! 2 and 3 run for the first protocol (one record per call) and for
+//! batches, side by side. `HOUMON_BENCH_ONLY=batched` runs one path.
 //!
 //! Records are 目視 visit records built around a real virtual-card
 //! certificate, so the server does its full evidence check (certificate
@@ -17,7 +21,7 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use houmon_server::loopback::{LoopbackClinic, Options, NURSE};
 use houmon_store::{ItemState, Store, StoreKey};
-use houmon_sync::SyncClient;
+use houmon_sync::{BatchLimits, SyncClient};
 use houmon_vcard::{TestCa, VirtualCard};
 
 fn record(
@@ -99,62 +103,105 @@ pub fn run() {
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 
-    rt.block_on(async {
-        // 2. One phone, 10,000 queued records.
+    let only = std::env::var("HOUMON_BENCH_ONLY").unwrap_or_default();
+    println!();
+    println!(
+        "| path | one phone, 10,000 records | 50 devices × 200 records | peak RSS during the 50 |"
+    );
+    println!("|---|---:|---:|---:|");
+    for (name, limits) in [
+        ("one record per call (`PUT`, before)", None),
+        ("batched (`POST /v1/visits`, 200 per batch)", Some(BatchLimits::default())),
+    ] {
+        if !only.is_empty() && !name.contains(&only) {
+            continue;
+        }
         let dir = temp("sync");
-        let clinic = start_clinic(dir.join("clinic")).await;
-        let store =
-            Arc::new(Store::open(dir.join("phone.sqlite"), StoreKey::generate()).expect("store"));
-        let (sync, anchor) = phone(&clinic, store.clone(), "phone-0").await;
-        for i in 0..10_000 {
-            let r = record(i, "phone-0", &cert, &anchor);
+        let (one, fifty, peak) = rt.block_on(async {
+            let one = one_phone(&dir, &cert, limits).await;
+            reset_peak_rss();
+            let fifty = fifty_devices(&dir, &cert, limits).await;
+            (one, fifty, peak_rss_mib())
+        });
+        println!(
+            "| {name} | {:.0} records/s ({:.2} s) | {:.0} records/s ({:.2} s) | {} |",
+            10_000.0 / one.as_secs_f64(),
+            one.as_secs_f64(),
+            10_000.0 / fifty.as_secs_f64(),
+            fifty.as_secs_f64(),
+            peak.map_or("n/a".to_owned(), |m| format!("{m} MiB")),
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+/// One phone with 10,000 queued records: the time to sync them all.
+async fn one_phone(dir: &std::path::Path, cert: &[u8], limits: Option<BatchLimits>) -> Duration {
+    let clinic = start_clinic(dir.join("clinic")).await;
+    let store =
+        Arc::new(Store::open(dir.join("phone.sqlite"), StoreKey::generate()).expect("store"));
+    let (sync, anchor) = phone(&clinic, store.clone(), "phone-0").await;
+    sync.set_batch_limits(limits);
+    for i in 0..10_000 {
+        let r = record(i, "phone-0", cert, &anchor);
+        store.enqueue(&r.id, r.to_json().as_bytes(), Utc::now()).expect("enqueue");
+    }
+    let t = Instant::now();
+    let report = sync.upload_due().await.expect("sync");
+    let elapsed = t.elapsed();
+    assert_eq!(report.sent.len(), 10_000, "{:?}", report.deferred);
+    assert!(store.list(ItemState::Pending).expect("list").is_empty());
+    assert_eq!(clinic.stored_visit_ids().len(), 10_000);
+    clinic.shutdown().await;
+    elapsed
+}
+
+/// 50 phones with 200 records each, syncing at once.
+async fn fifty_devices(
+    dir: &std::path::Path,
+    cert: &[u8],
+    limits: Option<BatchLimits>,
+) -> Duration {
+    let clinic = start_clinic(dir.join("clinic50")).await;
+    let mut phones = Vec::new();
+    for d in 0..50 {
+        let device = format!("phone-{d}");
+        let store = Arc::new(Store::open_in_memory(StoreKey::generate()).expect("store"));
+        let (sync, anchor) = phone(&clinic, store.clone(), &device).await;
+        sync.set_batch_limits(limits);
+        for i in 0..200 {
+            let r = record(i, &device, cert, &anchor);
             store.enqueue(&r.id, r.to_json().as_bytes(), Utc::now()).expect("enqueue");
         }
-        let t = Instant::now();
-        let report = sync.upload_due().await.expect("sync");
-        let elapsed = t.elapsed();
-        assert_eq!(report.sent.len(), 10_000, "{:?}", report.deferred);
-        assert!(store.list(ItemState::Pending).expect("list").is_empty());
-        println!(
-            "| sync 10,000 queued records, one phone, loopback | {:.0} records/s ({:.1} s) |",
-            10_000.0 / elapsed.as_secs_f64(),
-            elapsed.as_secs_f64()
-        );
-        clinic.shutdown().await;
+        phones.push(sync);
+    }
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for p in phones {
+        tasks.push(tokio::spawn(
+            async move { p.upload_due().await.map(|r| r.sent.len()).unwrap_or(0) },
+        ));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.expect("task");
+    }
+    let elapsed = t.elapsed();
+    assert_eq!(total, 10_000);
+    assert_eq!(clinic.stored_visit_ids().len(), 10_000);
+    clinic.shutdown().await;
+    elapsed
+}
 
-        // 3. 50 devices at once, 200 records each.
-        let clinic = start_clinic(dir.join("clinic50")).await;
-        let mut phones = Vec::new();
-        for d in 0..50 {
-            let device = format!("phone-{d}");
-            let store = Arc::new(Store::open_in_memory(StoreKey::generate()).expect("store"));
-            let (sync, anchor) = phone(&clinic, store.clone(), &device).await;
-            for i in 0..200 {
-                let r = record(i, &device, &cert, &anchor);
-                store.enqueue(&r.id, r.to_json().as_bytes(), Utc::now()).expect("enqueue");
-            }
-            phones.push(sync);
-        }
-        let t = Instant::now();
-        let mut tasks = Vec::new();
-        for p in phones {
-            tasks.push(tokio::spawn(async move {
-                p.upload_due().await.map(|r| r.sent.len()).unwrap_or(0)
-            }));
-        }
-        let mut total = 0;
-        for task in tasks {
-            total += task.await.expect("task");
-        }
-        let elapsed = t.elapsed();
-        assert_eq!(total, 10_000);
-        println!(
-            "| server ingest, 50 devices × 200 records at once | {:.0} records/s ({:.1} s) |",
-            total as f64 / elapsed.as_secs_f64(),
-            elapsed.as_secs_f64()
-        );
-        assert_eq!(clinic.stored_visit_ids().len(), 10_000);
-        clinic.shutdown().await;
-        let _ = std::fs::remove_dir_all(&dir);
-    });
+/// Resets the kernel's peak-RSS mark of this process (Linux).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// The peak resident set since the last reset, in MiB (Linux).
+fn peak_rss_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024)
 }

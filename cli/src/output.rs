@@ -14,8 +14,8 @@ fn cert_json(c: &AuthCertificate, v: &CardVariant) -> Value {
     json!({
         "der_base64": B64.encode(c.der()),
         "serial": c.serial_hex,
-        "subject": c.subject,
-        "issuer": c.issuer,
+        "subject": c.subject(),
+        "issuer": c.issuer(),
         "not_before": c.not_before.to_rfc3339(),
         "not_after": c.not_after.to_rfc3339(),
         "validity": validity_label(v.certificate),
@@ -50,7 +50,7 @@ fn tries_text(v: &CardVariant) -> String {
 
 fn print_common(c: &AuthCertificate, v: &CardVariant, s: Stats) {
     println!("カード種別 variant      : {}", v.labels().join(", "));
-    println!("証明書 certificate     : serial {} / {}", c.serial_hex, c.issuer);
+    println!("証明書 certificate     : serial {} / {}", c.serial_hex, c.issuer());
     println!(
         "有効期間 validity       : {} – {} ({})",
         c.not_before,

@@ -148,6 +148,32 @@ pub struct UploadResponse {
     pub warnings: Vec<String>,
 }
 
+/// The answer to one record of a batch (`POST /v1/visits/batch`): exactly
+/// one of `status` (stored, duplicate or held, with warnings), `refusal`
+/// (permanent: the phone wedges the record) or `retry` (the server could
+/// not store it now: send it again later).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchItem {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<UploadStatus>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<Refusal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<String>,
+}
+
+/// The answer to a batch: one item per record, in the order sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchResponse {
+    pub results: Vec<BatchItem>,
+}
+
+/// The most records one batch may carry.
+pub const BATCH_MAX_RECORDS: usize = 500;
+
 /// Why the server refused a record (HTTP 422). Permanent: the phone wedges
 /// the record with this reason, and staff decide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,6 +226,14 @@ pub enum RefusalCode {
 }
 
 impl RefusalCode {
+    /// The code as it travels (`not-assigned`, `forged-signature`, …).
+    pub fn as_wire(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
     pub fn message_ja(self) -> &'static str {
         match self {
             RefusalCode::Malformed => "記録の形式が正しくありません。アプリを更新してから再送してください。",

@@ -29,6 +29,43 @@ pub enum MigrateError {
     },
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    /// A step on another engine (PostgreSQL) failed.
+    #[error("migrating {schema} to version {to}: {reason}")]
+    Engine { schema: &'static str, to: i64, reason: String },
+}
+
+/// A database another engine keeps (the server's PostgreSQL): where its
+/// version is, and how a step runs in one transaction with its bump.
+pub trait Target {
+    fn version(&mut self) -> Result<i64, String>;
+    /// Runs `sql` and records version `to`, both or neither — or nothing,
+    /// if another process took the database to `to` meanwhile.
+    fn step(&mut self, sql: &str, to: i64) -> Result<(), String>;
+}
+
+/// Runs `steps` on `target` up to `upto`, with the same rules as
+/// [`Schema::migrate_to`]: one transaction per step, a newer database refused.
+pub fn run<T: Target>(
+    name: &'static str,
+    steps: &[&str],
+    target: &mut T,
+    upto: i64,
+) -> Result<(), MigrateError> {
+    let current = steps.len() as i64;
+    let found =
+        target.version().map_err(|reason| MigrateError::Engine { schema: name, to: 0, reason })?;
+    if found > current {
+        return Err(MigrateError::TooNew { schema: name, found, supported: current });
+    }
+    for v in found..upto.min(current) {
+        target.step(steps[v as usize], v + 1).map_err(|reason| MigrateError::Engine {
+            schema: name,
+            to: v + 1,
+            reason,
+        })?;
+        tracing::info!(schema = name, version = v + 1, "schema migrated");
+    }
+    Ok(())
 }
 
 /// A schema: its name (for messages) and its steps, in order.

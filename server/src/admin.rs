@@ -59,7 +59,7 @@ fn invalid(what: impl Into<String>) -> AdminError {
 fn audited(
     app: &App,
     entry: Entry,
-    f: impl FnOnce(&rusqlite::Transaction<'_>, &crate::secrets::Secrets) -> DbResult<()>,
+    f: impl FnOnce(crate::db::Conn<'_>, &crate::secrets::Secrets) -> DbResult<()>,
 ) -> Result<(), AdminError> {
     let now = Utc::now();
     app.db.write(|tx, s| {

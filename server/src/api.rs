@@ -6,7 +6,9 @@
 //! - `POST /v1/devices/self/report` — the phone's queue after a sync
 //!   (pending count, refused records) for the console's follow-ups;
 //! - `GET /v1/time` — a server-time token;
-//! - `PUT /v1/visits/{id}` — upload a visit record (`ingest.rs`);
+//! - `POST /v1/visits` — upload a batch of visit records, answered one
+//!   by one (`ingest/`);
+//! - `PUT /v1/visits/{id}` — upload one visit record (older phones);
 //! - `GET /v1/roster?day=` — the patients of this device's round that day;
 //! - `GET /v1/results?since=` — results for the patients of its rounds.
 //!
@@ -55,6 +57,7 @@ pub fn router(app: Arc<App>, limits: crate::listener::Limits) -> Router {
         .route("/v1/devices/self/token", post(rotate))
         .route("/v1/devices/self/report", post(report))
         .route("/v1/time", get(time))
+        .route("/v1/visits", post(upload_batch))
         .route("/v1/visits/{id}", put(upload))
         .route("/v1/roster", get(roster))
         .route("/v1/results", get(results))
@@ -166,13 +169,7 @@ async fn register(
             if count {
                 app.limiter.failure(peer.ip());
             }
-            let outcome = format!(
-                "refused:{}",
-                serde_json::to_value(code)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            );
+            let outcome = format!("refused:{}", code.as_wire());
             let entry = Entry::new(actor.clone(), "device.enrol", outcome).detail(detail);
             let _ = app.db.write(|tx, s| audit::append(tx, s, &entry, now));
             tracing::info!(peer = %peer, code = ?code, "enrolment refused");
@@ -363,6 +360,29 @@ async fn upload(
                 };
                 (status, Json(r)).into_response()
             }
+            Err(UploadError::Refused(r)) => refusal(r.status, r.refusal),
+            Err(UploadError::Storage(e)) => server_error(e),
+        };
+        with_time(resp, &app, &d.device_id)
+    })
+    .await
+    .unwrap_or_else(|r| r)
+}
+
+async fn upload_batch(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    blocking(move || {
+        let d = match authenticate(&app, &headers, peer) {
+            Ok(d) => d,
+            Err(r) => return r,
+        };
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+        let resp = match ingest::upload_batch(&app, &d, content_type, &body, Utc::now()) {
+            Ok(r) => Json(r).into_response(),
             Err(UploadError::Refused(r)) => refusal(r.status, r.refusal),
             Err(UploadError::Storage(e)) => server_error(e),
         };

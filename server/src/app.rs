@@ -27,6 +27,11 @@ pub struct App {
     /// The address phones use, and the fingerprint they pin (from `tls.rs`).
     pub public_url: String,
     pub pin: Option<String>,
+    /// One batch at a time is prepared (on all the cores), so that batches
+    /// finish preparing one after another and each is committed while the
+    /// next is prepared — rather than all finishing together and queueing
+    /// at the writer (`ingest/mod.rs`).
+    pub prepare_gate: std::sync::Mutex<()>,
 }
 
 /// The alphabet of enrolment codes: no 0/O, 1/I/L to misread.

@@ -167,6 +167,7 @@ pub fn open_app(
         limiter: limiter::Limiter::new(config.enrol_limits),
         public_url,
         pin,
+        prepare_gate: std::sync::Mutex::new(()),
     }))
 }
 

@@ -104,7 +104,7 @@ pub fn verify(
     cert.check_user_auth_profile()
         .map_err(|e| refuse(RefusalCode::NotUserCertificate, e.to_string()))?;
     if !anchors.iter().any(|a| cert.verify_issued_by(a).is_ok()) {
-        return Err(refuse(RefusalCode::UnknownCa, format!("issuer {}", cert.issuer)));
+        return Err(refuse(RefusalCode::UnknownCa, format!("issuer {}", cert.issuer())));
     }
     if crl.is_revoked(&cert) {
         return Err(refuse(RefusalCode::CertificateRevoked, format!("serial {}", cert.serial_hex)));
@@ -201,7 +201,7 @@ mod tests {
             ),
             "{fps:?}"
         );
-        assert!(roots.iter().all(|r| r.subject.contains("JPKI for user authentication")));
+        assert!(roots.iter().all(|r| r.subject().contains("JPKI for user authentication")));
     }
 
     #[test]

@@ -30,6 +30,10 @@ impl From<houmon_migrate::MigrateError> for StoreError {
             }
             houmon_migrate::MigrateError::Step { source, .. } => source.into(),
             houmon_migrate::MigrateError::Sqlite(e) => e.into(),
+            // Only the server's PostgreSQL has another engine.
+            houmon_migrate::MigrateError::Engine { reason, .. } => {
+                StoreError::Corrupt { id: "schema".into(), reason }
+            }
         }
     }
 }

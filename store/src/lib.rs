@@ -9,11 +9,13 @@
 //! error ([`StoreError::WrongKey`]), never garbage. The offline queue of
 //! visit records is [`queue`] (the send loop is in the sync layer).
 
+mod batch;
 pub mod crypto;
 mod error;
 pub mod queue;
 pub mod schema;
 
+pub use batch::{DueItem, Settle};
 pub use crypto::StoreKey;
 pub use error::StoreError;
 pub use queue::{ItemState, QueueItem, Store};

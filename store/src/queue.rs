@@ -60,11 +60,11 @@ pub struct QueueItem {
 }
 
 pub struct Store {
-    conn: Mutex<Connection>,
-    key: StoreKey,
+    pub(crate) conn: Mutex<Connection>,
+    pub(crate) key: StoreKey,
 }
 
-fn ts(t: DateTime<Utc>) -> String {
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 
@@ -110,7 +110,7 @@ impl Store {
         Ok(Store { conn: Mutex::new(conn), key })
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -132,7 +132,7 @@ impl Store {
         Ok(n == 1)
     }
 
-    fn item(row: &rusqlite::Row<'_>) -> rusqlite::Result<QueueItem> {
+    pub(crate) fn item(row: &rusqlite::Row<'_>) -> rusqlite::Result<QueueItem> {
         Ok(QueueItem {
             id: row.get(0)?,
             seq: row.get(1)?,
@@ -146,7 +146,7 @@ impl Store {
         })
     }
 
-    const COLUMNS: &'static str =
+    pub(crate) const COLUMNS: &'static str =
         "id, seq, state, attempts, created_at, next_attempt_at, last_error, wedge_reason, sent_at";
 
     /// The items in a state, oldest first.

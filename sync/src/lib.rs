@@ -3,14 +3,15 @@
 //!
 //! After matrix-rust-sdk's send queue: items were persisted (with their
 //! client-generated ids) before anything is sent; [`SyncClient::upload_due`]
-//! sends the oldest due item, one at a time (one round at a time per
-//! phone: two concurrent calls never send the same item); an item is marked
-//! sent only after the server acknowledged it; network failures, 429 and
-//! 5xx (and a reply that cannot be read) are transient: the item keeps its
-//! id and is retried later with exponential backoff and jitter, honouring
-//! Retry-After; a refusal (409, 415, 422, other 4xx) wedges the item with
-//! the server's typed reason, and the items behind it go on. The shells
-//! report connectivity with [`SyncClient::set_online`].
+//! sends the oldest due items in batches, one batch in flight (one round at
+//! a time per phone: two concurrent calls never send the same item); each
+//! item is settled by its own answer, and only after the server
+//! acknowledged it; network failures, 429 and 5xx (and a reply that cannot
+//! be read) are transient: the batch's items keep their ids and are retried
+//! later with exponential backoff and jitter, honouring Retry-After; a
+//! refusal wedges its item with the server's typed reason, and the others
+//! go on ([`upload`]). The shells report connectivity with
+//! [`SyncClient::set_online`].
 //!
 //! - The clinic server is trusted by the fingerprint learned at enrolment
 //!   ([`tls`]); the address, pin, device id, staff id and token are kept
@@ -24,6 +25,7 @@
 
 mod label;
 pub mod tls;
+mod upload;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -31,11 +33,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use houmon_core::protocol::*;
-use houmon_store::{QueueItem, Store, StoreError};
+use houmon_store::{Store, StoreError};
 use serde::{Deserialize, Serialize};
 
 pub use label::eligibility_label;
 pub use tls::ServerPin;
+pub use upload::BatchLimits;
 
 /// The longest wait between two tries of one item.
 const MAX_BACKOFF: Duration = Duration::from_secs(15 * 60);
@@ -143,6 +146,12 @@ pub struct SyncClient {
     /// One upload round at a time: two concurrent rounds would both see the
     /// same due item and send it twice.
     uploading: tokio::sync::Mutex<()>,
+    /// How many records one upload carries (`None`: one record per call,
+    /// the first protocol).
+    batch: Mutex<Option<BatchLimits>>,
+    /// The server answered that it has no batch call (an older server):
+    /// records go one by one.
+    no_batch: AtomicBool,
     /// The newest server-time token, and when a token was last written to
     /// the store (at most once a minute: a write per answer would double
     /// the phone's durable writes while syncing).
@@ -196,6 +205,8 @@ impl SyncClient {
             store,
             online: AtomicBool::new(true),
             uploading: tokio::sync::Mutex::new(()),
+            batch: Mutex::new(Some(BatchLimits::default())),
+            no_batch: AtomicBool::new(false),
             time: Mutex::new((None, None)),
         })
     }
@@ -405,116 +416,6 @@ impl SyncClient {
         }
         self.save_credentials().await?;
         Ok(true)
-    }
-
-    /// Sends due items, oldest first, one in flight, until none is due or a
-    /// transient failure ends the round. A second call waits for the first.
-    pub async fn upload_due(&self) -> Result<SyncReport, SyncError> {
-        let _round = self.uploading.lock().await;
-        let mut report = SyncReport::default();
-        if !self.is_online() {
-            return Err(SyncError::Offline);
-        }
-        let token = self.token()?;
-        loop {
-            let Some(item) = self.db(|s| s.next_due(Utc::now())).await? else { break };
-            let id = item.id.clone();
-            let payload = match self.db(move |s| s.payload(&id)).await {
-                Ok(p) => p,
-                Err(SyncError::Store(StoreError::Corrupt { reason, .. })) => {
-                    let why = format!("corrupt-row: {reason}");
-                    self.wedge(&item, &why).await?;
-                    report.wedged.push((item.id, why));
-                    continue;
-                }
-                Err(e) => return Err(e),
-            };
-            let sent = self
-                .http
-                .put(format!("{}/v1/visits/{}", self.base, item.id))
-                .bearer_auth(&token)
-                .header("content-type", "application/json")
-                .body(payload.to_vec())
-                .send()
-                .await;
-            let resp = match sent {
-                Ok(r) => r,
-                Err(e) => {
-                    let why = short(&e);
-                    self.retry_later(&item, &why, backoff(item.attempts)).await?;
-                    report.deferred = Some(why);
-                    return Ok(report);
-                }
-            };
-            let status = resp.status().as_u16();
-            self.remember_time(resp.headers()).await;
-            let retry_after = resp
-                .headers()
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            let body = resp.bytes().await.unwrap_or_default();
-            match status {
-                200..=202 => match serde_json::from_slice::<UploadResponse>(&body) {
-                    Ok(r) => {
-                        let id = item.id.clone();
-                        self.db(move |s| s.mark_sent(&id, Utc::now())).await?;
-                        match r.status {
-                            UploadStatus::Accepted => report.sent.push(item.id),
-                            UploadStatus::Duplicate => report.duplicates.push(item.id),
-                            UploadStatus::Held => report.held.push(item.id),
-                        }
-                    }
-                    // The server may have stored it: retry (the id makes it idempotent).
-                    Err(e) => {
-                        let why = format!("unreadable acknowledgement: {e}");
-                        self.retry_later(&item, &why, backoff(item.attempts)).await?;
-                        report.deferred = Some(why);
-                        return Ok(report);
-                    }
-                },
-                401 | 403 => return Err(SyncError::Unauthorized),
-                429 | 500..=599 => {
-                    let wait = backoff(item.attempts).max(retry_after.unwrap_or_default());
-                    let why = format!("HTTP {status}");
-                    self.retry_later(&item, &why, wait).await?;
-                    report.deferred = Some(why);
-                    return Ok(report);
-                }
-                _ => {
-                    let why = match serde_json::from_slice::<Refusal>(&body) {
-                        Ok(r) => format!(
-                            "{}: {}",
-                            serde_json::to_value(r.code)
-                                .unwrap_or_default()
-                                .as_str()
-                                .unwrap_or("refused"),
-                            r.message
-                        ),
-                        Err(_) => format!("HTTP {status}"),
-                    };
-                    self.wedge(&item, &why).await?;
-                    report.wedged.push((item.id, why));
-                }
-            }
-        }
-        Ok(report)
-    }
-
-    async fn retry_later(
-        &self,
-        item: &QueueItem,
-        why: &str,
-        wait: Duration,
-    ) -> Result<(), SyncError> {
-        let (id, why) = (item.id.clone(), why.to_owned());
-        self.db(move |s| s.mark_retry(&id, &why, Utc::now() + wait)).await
-    }
-
-    async fn wedge(&self, item: &QueueItem, why: &str) -> Result<(), SyncError> {
-        let (id, why) = (item.id.clone(), why.to_owned());
-        self.db(move |s| s.wedge(&id, &why)).await
     }
 
     /// When the earliest pending item is due again.

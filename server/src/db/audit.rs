@@ -9,8 +9,9 @@
 //! table also refuses UPDATE and DELETE (triggers in the schema). Rows are
 //! stored as given; anything that prints them escapes them.
 
+use super::engine::Conn;
+use crate::params;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{parse_ts, ts, DbResult};
 use crate::secrets::Secrets;
@@ -122,11 +123,11 @@ fn link(
 }
 
 /// Appends an entry (inside the caller's transaction, with the action).
-pub fn append(c: &Connection, s: &Secrets, e: &Entry, now: DateTime<Utc>) -> DbResult<()> {
-    let last: Option<(i64, String)> = c
-        .prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")?
-        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+pub fn append(c: Conn<'_>, s: &Secrets, e: &Entry, now: DateTime<Utc>) -> DbResult<()> {
+    let last: Option<(i64, String)> =
+        c.query_opt("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", params![], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     let (seq, prev) = match last {
         Some((n, h)) => (n + 1, h),
         None => (1, GENESIS.to_owned()),
@@ -146,11 +147,10 @@ pub fn append(c: &Connection, s: &Secrets, e: &Entry, now: DateTime<Utc>) -> DbR
         &e.outcome,
         &e.detail,
     );
-    c.prepare_cached(
+    c.execute(
         "INSERT INTO audit_log (seq, at, actor, device_id, staff_id, action, target, outcome, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-    )?
-    .execute(params![seq, at, actor, e.device_id, e.staff_id, e.action, e.target, e.outcome, e.detail, prev, hash])?;
+        params![seq, at, actor, e.device_id, e.staff_id, e.action, e.target, e.outcome, e.detail, prev, hash])?;
     Ok(())
 }
 
@@ -163,40 +163,79 @@ pub enum Chain {
     BrokenAt { seq: i64 },
 }
 
-pub fn verify(c: &Connection, s: &Secrets) -> DbResult<Chain> {
-    let mut st = c.prepare(
-        "SELECT seq, at, actor, device_id, staff_id, action, target, outcome, detail, prev_hash, hash
-         FROM audit_log ORDER BY seq",
-    )?;
-    let mut rows = st.query([])?;
+pub fn verify(c: Conn<'_>, s: &Secrets) -> DbResult<Chain> {
+    /// Entries are read a page at a time (a trail has millions).
+    const PAGE: i64 = 10_000;
+    type Stored = (
+        i64,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+        Option<String>,
+        String,
+        String,
+        String,
+        String,
+    );
     let mut prev = GENESIS.to_owned();
     let mut expected_seq = 1;
     let mut n = 0;
-    while let Some(r) = rows.next()? {
-        let seq: i64 = r.get(0)?;
-        let stored_prev: String = r.get(9)?;
-        let hash: String = r.get(10)?;
-        let computed = link(
-            s,
-            &prev,
-            seq,
-            &r.get::<_, String>(1)?,
-            &r.get::<_, String>(2)?,
-            r.get::<_, Option<String>>(3)?.as_deref(),
-            r.get::<_, Option<String>>(4)?.as_deref(),
-            &r.get::<_, String>(5)?,
-            r.get::<_, Option<String>>(6)?.as_deref(),
-            &r.get::<_, String>(7)?,
-            &r.get::<_, String>(8)?,
-        );
-        if seq != expected_seq || stored_prev != prev || computed != hash {
-            return Ok(Chain::BrokenAt { seq });
+    let mut after = 0i64;
+    loop {
+        let page: Vec<Stored> = c.query_all(
+            "SELECT seq, at, actor, device_id, staff_id, action, target, outcome, detail, prev_hash, hash
+             FROM audit_log WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            params![after, PAGE],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                    r.get(9)?,
+                    r.get(10)?,
+                ))
+            },
+        )?;
+        let Some(last) = page.last() else { break };
+        after = last.0;
+        for (seq, at, actor, device, staff, action, target, outcome, detail, stored_prev, hash) in
+            page
+        {
+            let computed = link(
+                s,
+                &prev,
+                seq,
+                &at,
+                &actor,
+                device.as_deref(),
+                staff.as_deref(),
+                &action,
+                target.as_deref(),
+                &outcome,
+                &detail,
+            );
+            if seq != expected_seq || stored_prev != prev || computed != hash {
+                return Ok(Chain::BrokenAt { seq });
+            }
+            prev = hash;
+            expected_seq += 1;
+            n += 1;
         }
-        prev = hash;
-        expected_seq += 1;
-        n += 1;
     }
     Ok(Chain::Intact { entries: n, head: prev })
+}
+
+/// `text` for a `LIKE … ESCAPE '\'` pattern: its wildcards taken literally.
+fn like_literal(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// A filter for reading the trail (the console's view).
@@ -208,19 +247,23 @@ pub struct Filter {
     pub limit: usize,
 }
 
-pub fn list(c: &Connection, f: &Filter) -> DbResult<Vec<Row>> {
-    let mut st = c.prepare(
+pub fn list(c: Conn<'_>, f: &Filter) -> DbResult<Vec<Row>> {
+    c.query_all(
         "SELECT seq, at, actor, device_id, staff_id, action, target, outcome, detail, hash FROM audit_log
-         WHERE (?1 IS NULL OR action LIKE ?1 || '%') AND (?2 IS NULL OR instr(actor, ?2) > 0)
-           AND (?3 IS NULL OR at >= ?3)
+         WHERE (CAST(?1 AS TEXT) IS NULL OR action LIKE CAST(?1 AS TEXT) || '%' ESCAPE '\\')
+           AND (CAST(?2 AS TEXT) IS NULL OR actor LIKE '%' || CAST(?2 AS TEXT) || '%' ESCAPE '\\')
+           AND (CAST(?3 AS TEXT) IS NULL OR at >= CAST(?3 AS TEXT))
          ORDER BY seq DESC LIMIT ?4",
-    )?;
-    let rows = st.query_map(
-        params![f.action_prefix, f.actor_contains, f.since.map(ts), f.limit.max(1) as i64],
+        params![
+            f.action_prefix.as_deref().map(like_literal),
+            f.actor_contains.as_deref().map(like_literal),
+            f.since.map(ts),
+            f.limit.max(1) as i64
+        ],
         |r| {
             Ok(Row {
                 seq: r.get(0)?,
-                at: parse_ts(&r.get::<_, String>(1)?).unwrap_or_default(),
+                at: parse_ts(&r.get::<String>(1)?).unwrap_or_default(),
                 actor: r.get(2)?,
                 device_id: r.get(3)?,
                 staff_id: r.get(4)?,
@@ -231,16 +274,15 @@ pub fn list(c: &Connection, f: &Filter) -> DbResult<Vec<Row>> {
                 hash: r.get(9)?,
             })
         },
-    )?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn db() -> Connection {
-        let mut c = Connection::open_in_memory().unwrap();
+    fn db() -> rusqlite::Connection {
+        let mut c = rusqlite::Connection::open_in_memory().unwrap();
         super::super::schema::SCHEMA.migrate(&mut c).unwrap();
         c
     }
@@ -248,35 +290,37 @@ mod tests {
     #[test]
     fn an_edit_removal_or_insertion_breaks_the_chain() {
         let s = Secrets::generate();
-        let c = db();
+        let raw = db();
+        let c = Conn::Sqlite(&raw);
         for i in 0..5 {
             let e = Entry::new(Actor::Device("d1".into()), "visit.upload", "ok")
                 .target(format!("v-{i}"));
-            append(&c, &s, &e, Utc::now()).unwrap();
+            append(c, &s, &e, Utc::now()).unwrap();
         }
-        assert!(matches!(verify(&c, &s).unwrap(), Chain::Intact { entries: 5, .. }));
+        assert!(matches!(verify(c, &s).unwrap(), Chain::Intact { entries: 5, .. }));
         // The table refuses edits outright…
-        assert!(c.execute("UPDATE audit_log SET outcome = 'refused' WHERE seq = 3", []).is_err());
-        assert!(c.execute("DELETE FROM audit_log WHERE seq = 3", []).is_err());
+        assert!(raw.execute("UPDATE audit_log SET outcome = 'refused' WHERE seq = 3", []).is_err());
+        assert!(raw.execute("DELETE FROM audit_log WHERE seq = 3", []).is_err());
         // …and an edit made around the triggers is found.
-        c.execute_batch(
+        raw.execute_batch(
             "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET target = 'v-x' WHERE seq = 3;",
         )
         .unwrap();
-        assert_eq!(verify(&c, &s).unwrap(), Chain::BrokenAt { seq: 3 });
+        assert_eq!(verify(c, &s).unwrap(), Chain::BrokenAt { seq: 3 });
         // Recomputing the chain needs the key.
-        assert_ne!(verify(&c, &Secrets::generate()).unwrap(), verify(&c, &s).unwrap());
+        assert_ne!(verify(c, &Secrets::generate()).unwrap(), verify(c, &s).unwrap());
     }
 
     #[test]
     fn a_removed_entry_is_found() {
         let s = Secrets::generate();
-        let c = db();
+        let raw = db();
+        let c = Conn::Sqlite(&raw);
         for _ in 0..3 {
-            append(&c, &s, &Entry::new(Actor::System, "x", "ok"), Utc::now()).unwrap();
+            append(c, &s, &Entry::new(Actor::System, "x", "ok"), Utc::now()).unwrap();
         }
-        c.execute_batch("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 2;")
+        raw.execute_batch("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 2;")
             .unwrap();
-        assert_eq!(verify(&c, &s).unwrap(), Chain::BrokenAt { seq: 3 });
+        assert_eq!(verify(c, &s).unwrap(), Chain::BrokenAt { seq: 3 });
     }
 }

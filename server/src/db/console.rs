@@ -2,8 +2,9 @@
 //! The console's tables: staff passwords and lockout, sessions, resolved
 //! follow-ups, and what phones report about their queues.
 
+use super::engine::Conn;
+use crate::params;
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{parse_ts, ts, DbResult};
 
@@ -14,7 +15,7 @@ pub const LOCK_FOR: Duration = Duration::minutes(15);
 pub const SESSION_IDLE: Duration = Duration::minutes(30);
 pub const SESSION_MAX: Duration = Duration::hours(12);
 
-pub fn set_password(c: &Connection, staff_id: &str, hash: &str) -> DbResult<bool> {
+pub fn set_password(c: Conn<'_>, staff_id: &str, hash: &str) -> DbResult<bool> {
     Ok(c.execute(
         "UPDATE staff SET password_hash = ?2, failed_logins = 0, locked_until = NULL WHERE staff_id = ?1",
         params![staff_id, hash],
@@ -28,33 +29,32 @@ pub struct Credentials {
     pub disabled: bool,
 }
 
-pub fn credentials(c: &Connection, staff_id: &str) -> DbResult<Option<Credentials>> {
-    Ok(c.query_row(
+pub fn credentials(c: Conn<'_>, staff_id: &str) -> DbResult<Option<Credentials>> {
+    c.query_opt(
         "SELECT password_hash, locked_until, disabled_at IS NOT NULL FROM staff WHERE staff_id = ?1",
         params![staff_id],
         |r| {
             Ok(Credentials {
                 password_hash: r.get(0)?,
-                locked_until: r.get::<_, Option<String>>(1)?.as_deref().and_then(parse_ts),
+                locked_until: r.get::<Option<String>>(1)?.as_deref().and_then(parse_ts),
                 disabled: r.get(2)?,
             })
         },
     )
-    .optional()?)
 }
 
 /// Counts a failed login; locks the account at [`LOCK_AFTER`]. Returns
 /// whether it is locked now.
-pub fn login_failed(c: &Connection, staff_id: &str, now: DateTime<Utc>) -> DbResult<bool> {
+pub fn login_failed(c: Conn<'_>, staff_id: &str, now: DateTime<Utc>) -> DbResult<bool> {
     c.execute(
         "UPDATE staff SET failed_logins = failed_logins + 1 WHERE staff_id = ?1",
         params![staff_id],
     )?;
-    let failures: Option<i64> = c
-        .query_row("SELECT failed_logins FROM staff WHERE staff_id = ?1", params![staff_id], |r| {
-            r.get(0)
-        })
-        .optional()?;
+    let failures: Option<i64> = c.query_opt(
+        "SELECT failed_logins FROM staff WHERE staff_id = ?1",
+        params![staff_id],
+        |r| r.get(0),
+    )?;
     if failures.is_some_and(|f| f >= LOCK_AFTER) {
         c.execute(
             "UPDATE staff SET locked_until = ?2, failed_logins = 0 WHERE staff_id = ?1",
@@ -65,7 +65,7 @@ pub fn login_failed(c: &Connection, staff_id: &str, now: DateTime<Utc>) -> DbRes
     Ok(false)
 }
 
-pub fn login_succeeded(c: &Connection, staff_id: &str) -> DbResult<()> {
+pub fn login_succeeded(c: Conn<'_>, staff_id: &str) -> DbResult<()> {
     c.execute(
         "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE staff_id = ?1",
         params![staff_id],
@@ -73,13 +73,13 @@ pub fn login_succeeded(c: &Connection, staff_id: &str) -> DbResult<()> {
     Ok(())
 }
 
-pub fn unlock(c: &Connection, staff_id: &str) -> DbResult<bool> {
+pub fn unlock(c: Conn<'_>, staff_id: &str) -> DbResult<bool> {
     login_succeeded(c, staff_id)?;
     Ok(true)
 }
 
 pub fn create_session(
-    c: &Connection,
+    c: Conn<'_>,
     token_hash: &str,
     staff_id: &str,
     csrf: &str,
@@ -95,25 +95,23 @@ pub fn create_session(
 
 /// A live session: the staff id and its CSRF token.
 pub fn session(
-    c: &Connection,
+    c: Conn<'_>,
     token_hash: &str,
     now: DateTime<Utc>,
 ) -> DbResult<Option<(String, String)>> {
-    let row: Option<(String, String, String, String)> = c
-        .query_row(
-            "SELECT staff_id, csrf, expires_at, last_seen_at FROM console_session
+    let row: Option<(String, String, String, String)> = c.query_opt(
+        "SELECT staff_id, csrf, expires_at, last_seen_at FROM console_session
              WHERE token_hash = ?1 AND ended_at IS NULL",
-            params![token_hash],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
+        params![token_hash],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
     let Some((staff, csrf, expires, seen)) = row else { return Ok(None) };
     let live = parse_ts(&expires).is_some_and(|e| now < e)
         && parse_ts(&seen).is_some_and(|s| now - s < SESSION_IDLE);
     Ok(live.then_some((staff, csrf)))
 }
 
-pub fn touch_session(c: &Connection, token_hash: &str, now: DateTime<Utc>) -> DbResult<()> {
+pub fn touch_session(c: Conn<'_>, token_hash: &str, now: DateTime<Utc>) -> DbResult<()> {
     c.execute(
         "UPDATE console_session SET last_seen_at = ?2 WHERE token_hash = ?1",
         params![token_hash, ts(now)],
@@ -121,7 +119,7 @@ pub fn touch_session(c: &Connection, token_hash: &str, now: DateTime<Utc>) -> Db
     Ok(())
 }
 
-pub fn end_session(c: &Connection, token_hash: &str, now: DateTime<Utc>) -> DbResult<()> {
+pub fn end_session(c: Conn<'_>, token_hash: &str, now: DateTime<Utc>) -> DbResult<()> {
     c.execute(
         "UPDATE console_session SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
         params![token_hash, ts(now)],
@@ -130,7 +128,7 @@ pub fn end_session(c: &Connection, token_hash: &str, now: DateTime<Utc>) -> DbRe
 }
 
 /// Ends every session of a staff member (password change, account disabled).
-pub fn end_sessions_of(c: &Connection, staff_id: &str, now: DateTime<Utc>) -> DbResult<()> {
+pub fn end_sessions_of(c: Conn<'_>, staff_id: &str, now: DateTime<Utc>) -> DbResult<()> {
     c.execute(
         "UPDATE console_session SET ended_at = ?2 WHERE staff_id = ?1 AND ended_at IS NULL",
         params![staff_id, ts(now)],
@@ -149,30 +147,33 @@ pub struct Resolution {
     pub resolved_at: Option<DateTime<Utc>>,
 }
 
-pub fn resolve(c: &Connection, r: &Resolution, now: DateTime<Utc>) -> DbResult<bool> {
+pub fn resolve(c: Conn<'_>, r: &Resolution, now: DateTime<Utc>) -> DbResult<bool> {
     Ok(c.execute(
-        "INSERT INTO follow_up_resolution (kind, item, outcome, note, resolved_by, resolved_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(kind, item) DO NOTHING",
+        &format!(
+            "INSERT INTO follow_up_resolution (kind, item, outcome, note, resolved_by, resolved_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT({}) DO NOTHING",
+            c.key("kind, item")
+        ),
         params![r.kind, r.item, r.outcome, r.note, r.resolved_by, ts(now)],
     )? == 1)
 }
 
-pub fn resolutions(c: &Connection) -> DbResult<Vec<Resolution>> {
-    let mut st = c.prepare(
+pub fn resolutions(c: Conn<'_>) -> DbResult<Vec<Resolution>> {
+    c.query_all(
         "SELECT kind, item, outcome, note, resolved_by, resolved_at FROM follow_up_resolution
          ORDER BY resolved_at DESC",
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok(Resolution {
-            kind: r.get(0)?,
-            item: r.get(1)?,
-            outcome: r.get(2)?,
-            note: r.get(3)?,
-            resolved_by: r.get(4)?,
-            resolved_at: r.get::<_, String>(5).ok().as_deref().and_then(parse_ts),
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        params![],
+        |r| {
+            Ok(Resolution {
+                kind: r.get(0)?,
+                item: r.get(1)?,
+                outcome: r.get(2)?,
+                note: r.get(3)?,
+                resolved_by: r.get(4)?,
+                resolved_at: r.get::<String>(5).ok().as_deref().and_then(parse_ts),
+            })
+        },
+    )
 }
 
 /// A record a phone reported it could not deliver (wedged), with the reason.
@@ -187,7 +188,7 @@ pub struct Undelivered {
 /// Replaces what `device_id` reported last: its pending count and the
 /// records it could not deliver.
 pub fn report_queue(
-    c: &Connection,
+    c: Conn<'_>,
     device_id: &str,
     pending: u32,
     wedged: &[(String, String)],
@@ -200,38 +201,36 @@ pub fn report_queue(
     c.execute("DELETE FROM undelivered WHERE device_id = ?1", params![device_id])?;
     for (id, reason) in wedged {
         c.execute(
+        &format!(
             "INSERT INTO undelivered (device_id, record_id, reason, reported_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(device_id, record_id) DO UPDATE SET reason = excluded.reason",
+             ON CONFLICT({}) DO UPDATE SET reason = excluded.reason",
+            c.key("device_id, record_id")
+        ),
             params![device_id, id, reason, ts(now)],
         )?;
     }
     Ok(())
 }
 
-pub fn undelivered(c: &Connection) -> DbResult<Vec<Undelivered>> {
-    let mut st = c.prepare(
-        "SELECT device_id, record_id, reason, reported_at FROM undelivered ORDER BY reported_at, record_id",
-    )?;
-    let rows = st.query_map([], |r| {
+pub fn undelivered(c: Conn<'_>) -> DbResult<Vec<Undelivered>> {
+    c.query_all("SELECT device_id, record_id, reason, reported_at FROM undelivered ORDER BY reported_at, record_id", params![], |r| {
         Ok(Undelivered {
             device_id: r.get(0)?,
             record_id: r.get(1)?,
             reason: r.get(2)?,
-            reported_at: r.get::<_, String>(3).ok().as_deref().and_then(parse_ts),
+            reported_at: r.get::<String>(3).ok().as_deref().and_then(parse_ts),
         })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    })
 }
 
 /// A device's last report: its id, the pending count, when.
 pub type DeviceReport = (String, Option<i64>, Option<DateTime<Utc>>);
 
 /// Each device's last report.
-pub fn device_reports(c: &Connection) -> DbResult<Vec<DeviceReport>> {
-    let mut st =
-        c.prepare("SELECT device_id, pending_count, reported_at FROM device ORDER BY device_id")?;
-    let rows = st.query_map([], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get::<_, Option<String>>(2)?.as_deref().and_then(parse_ts)))
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn device_reports(c: Conn<'_>) -> DbResult<Vec<DeviceReport>> {
+    c.query_all(
+        "SELECT device_id, pending_count, reported_at FROM device ORDER BY device_id",
+        params![],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get::<Option<String>>(2)?.as_deref().and_then(parse_ts))),
+    )
 }

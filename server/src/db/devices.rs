@@ -11,8 +11,9 @@
 //!   token before a rotation still works for [`ROTATION_GRACE`], so a lost
 //!   answer to a rotation is harmless. A revoked device is refused at once.
 
+use super::engine::Conn;
+use crate::params;
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{parse_ts, ts, DbResult};
 use crate::secrets::token_hash;
@@ -51,7 +52,7 @@ pub enum RedeemRefusal {
 }
 
 pub fn issue_code(
-    c: &Connection,
+    c: Conn<'_>,
     code_hash: &str,
     staff_id: &str,
     issued_by: &str,
@@ -68,20 +69,18 @@ pub fn issue_code(
 /// Uses an enrolment code to register `device_id` with a new token.
 /// Returns the staff id the device is for.
 pub fn redeem(
-    c: &Connection,
+    c: Conn<'_>,
     code_hash: &str,
     device_id: &str,
     name: &str,
     token: &str,
     now: DateTime<Utc>,
 ) -> DbResult<Result<String, RedeemRefusal>> {
-    let code: Option<(String, String, Option<String>)> = c
-        .query_row(
-            "SELECT staff_id, expires_at, used_at FROM enrolment_code WHERE code_hash = ?1",
-            params![code_hash],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
+    let code: Option<(String, String, Option<String>)> = c.query_opt(
+        "SELECT staff_id, expires_at, used_at FROM enrolment_code WHERE code_hash = ?1",
+        params![code_hash],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     let Some((staff_id, expires, used)) = code else { return Ok(Err(RedeemRefusal::Unknown)) };
     if used.is_some() {
         return Ok(Err(RedeemRefusal::AlreadyUsed));
@@ -89,11 +88,11 @@ pub fn redeem(
     if parse_ts(&expires).is_none_or(|e| now > e) {
         return Ok(Err(RedeemRefusal::Expired));
     }
-    let taken: Option<String> = c
-        .query_row("SELECT device_id FROM device WHERE device_id = ?1", params![device_id], |r| {
-            r.get(0)
-        })
-        .optional()?;
+    let taken: Option<String> = c.query_opt(
+        "SELECT device_id FROM device WHERE device_id = ?1",
+        params![device_id],
+        |r| r.get(0),
+    )?;
     if taken.is_some() {
         return Ok(Err(RedeemRefusal::DeviceExists));
     }
@@ -114,26 +113,25 @@ type TokenRow =
     (String, String, Option<String>, Option<String>, Option<String>, bool, Option<String>);
 
 /// The device a bearer token belongs to, if it is valid now.
-pub fn by_token(c: &Connection, token: &str, now: DateTime<Utc>) -> DbResult<Option<DeviceAuth>> {
+pub fn by_token(c: Conn<'_>, token: &str, now: DateTime<Utc>) -> DbResult<Option<DeviceAuth>> {
     let hash = token_hash(token);
-    let row: Option<TokenRow> = c
-        .prepare_cached(
-            "SELECT device_id, staff_id, token_expires_at, previous_token_expires_at, revoked_at,
+    let row: Option<TokenRow> = c.query_opt(
+        "SELECT device_id, staff_id, token_expires_at, previous_token_expires_at, revoked_at,
                     previous_token_hash = ?1, last_seen_at
              FROM device WHERE token_hash = ?1 OR previous_token_hash = ?1",
-        )?
-        .query_row(params![hash], |r| {
+        params![hash],
+        |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
                 r.get(2)?,
                 r.get(3)?,
                 r.get(4)?,
-                r.get::<_, Option<bool>>(5)?.unwrap_or(false),
+                r.get::<Option<bool>>(5)?.unwrap_or(false),
                 r.get(6)?,
             ))
-        })
-        .optional()?;
+        },
+    )?;
     let Some((device_id, staff_id, expires, prev_expires, revoked, previous, seen)) = row else {
         return Ok(None);
     };
@@ -154,9 +152,11 @@ pub fn by_token(c: &Connection, token: &str, now: DateTime<Utc>) -> DbResult<Opt
     }))
 }
 
-pub fn touch(c: &Connection, device_id: &str, now: DateTime<Utc>) -> DbResult<()> {
-    c.prepare_cached("UPDATE device SET last_seen_at = ?2 WHERE device_id = ?1")?
-        .execute(params![device_id, ts(now)])?;
+pub fn touch(c: Conn<'_>, device_id: &str, now: DateTime<Utc>) -> DbResult<()> {
+    c.execute(
+        "UPDATE device SET last_seen_at = ?2 WHERE device_id = ?1",
+        params![device_id, ts(now)],
+    )?;
     Ok(())
 }
 
@@ -165,7 +165,7 @@ pub fn touch(c: &Connection, device_id: &str, now: DateTime<Utc>) -> DbResult<()
 /// authenticated by the previous token (the answer to an earlier rotation
 /// was lost), only the current token is replaced.
 pub fn rotate(
-    c: &Connection,
+    c: Conn<'_>,
     auth: &DeviceAuth,
     new_token: &str,
     now: DateTime<Utc>,
@@ -187,7 +187,7 @@ pub fn rotate(
 }
 
 /// Revokes a device at once (a lost phone). Returns whether it existed.
-pub fn revoke(c: &Connection, device_id: &str, by: &str, now: DateTime<Utc>) -> DbResult<bool> {
+pub fn revoke(c: Conn<'_>, device_id: &str, by: &str, now: DateTime<Utc>) -> DbResult<bool> {
     let n = c.execute(
         "UPDATE device SET revoked_at = ?2, revoked_by = ?3, token_hash = NULL, previous_token_hash = NULL
          WHERE device_id = ?1 AND revoked_at IS NULL",
@@ -208,13 +208,13 @@ pub struct DeviceRow {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-pub fn list(c: &Connection) -> DbResult<Vec<DeviceRow>> {
-    let mut st = c.prepare(
+pub fn list(c: Conn<'_>) -> DbResult<Vec<DeviceRow>> {
+    let t = |v: Option<String>| v.as_deref().and_then(parse_ts);
+    c.query_all(
         "SELECT device_id, name, staff_id, registered_at, last_seen_at, token_expires_at, revoked_at
          FROM device ORDER BY device_id",
-    )?;
-    let t = |v: Option<String>| v.as_deref().and_then(parse_ts);
-    let rows = st.query_map([], |r| {
+        params![],
+        |r| {
         Ok(DeviceRow {
             device_id: r.get(0)?,
             name: r.get(1)?,
@@ -224,16 +224,16 @@ pub fn list(c: &Connection) -> DbResult<Vec<DeviceRow>> {
             token_expires_at: t(r.get(5)?),
             revoked_at: t(r.get(6)?),
         })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        },
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn db() -> Connection {
-        let mut c = Connection::open_in_memory().unwrap();
+    fn db() -> rusqlite::Connection {
+        let mut c = rusqlite::Connection::open_in_memory().unwrap();
         super::super::schema::SCHEMA.migrate(&mut c).unwrap();
         c
     }
@@ -244,53 +244,55 @@ mod tests {
 
     #[test]
     fn a_code_works_once_before_it_expires_and_never_takes_over_a_device() {
-        let c = db();
-        issue_code(&c, "h1", "nurse-7", "admin-1", t(0), t(900)).unwrap();
+        let raw = db();
+        let c = Conn::Sqlite(&raw);
+        issue_code(c, "h1", "nurse-7", "admin-1", t(0), t(900)).unwrap();
         assert_eq!(
-            redeem(&c, "nope", "d1", "phone", "tok", t(1)).unwrap(),
+            redeem(c, "nope", "d1", "phone", "tok", t(1)).unwrap(),
             Err(RedeemRefusal::Unknown)
         );
         assert_eq!(
-            redeem(&c, "h1", "d1", "phone", "tok", t(901)).unwrap(),
+            redeem(c, "h1", "d1", "phone", "tok", t(901)).unwrap(),
             Err(RedeemRefusal::Expired)
         );
-        assert_eq!(redeem(&c, "h1", "d1", "phone", "tok", t(10)).unwrap(), Ok("nurse-7".into()));
+        assert_eq!(redeem(c, "h1", "d1", "phone", "tok", t(10)).unwrap(), Ok("nurse-7".into()));
         assert_eq!(
-            redeem(&c, "h1", "d2", "phone", "tok2", t(11)).unwrap(),
+            redeem(c, "h1", "d2", "phone", "tok2", t(11)).unwrap(),
             Err(RedeemRefusal::AlreadyUsed)
         );
-        issue_code(&c, "h2", "nurse-8", "admin-1", t(0), t(900)).unwrap();
+        issue_code(c, "h2", "nurse-8", "admin-1", t(0), t(900)).unwrap();
         assert_eq!(
-            redeem(&c, "h2", "d1", "attacker", "tok3", t(12)).unwrap(),
+            redeem(c, "h2", "d1", "attacker", "tok3", t(12)).unwrap(),
             Err(RedeemRefusal::DeviceExists),
             "a second code does not take d1 over"
         );
         let stored: String =
-            c.query_row("SELECT token_hash FROM device", [], |r| r.get(0)).unwrap();
+            c.query_one("SELECT token_hash FROM device", params![], |r| r.get(0)).unwrap();
         assert_ne!(stored, "tok", "tokens are stored hashed");
     }
 
     #[test]
     fn tokens_expire_rotate_with_a_grace_and_revoke_at_once() {
-        let c = db();
-        issue_code(&c, "h", "nurse-7", "admin", t(0), t(900)).unwrap();
-        redeem(&c, "h", "d1", "phone", "old", t(1)).unwrap().unwrap();
-        let auth = by_token(&c, "old", t(2)).unwrap().unwrap();
+        let raw = db();
+        let c = Conn::Sqlite(&raw);
+        issue_code(c, "h", "nurse-7", "admin", t(0), t(900)).unwrap();
+        redeem(c, "h", "d1", "phone", "old", t(1)).unwrap().unwrap();
+        let auth = by_token(c, "old", t(2)).unwrap().unwrap();
         assert_eq!((auth.device_id.as_str(), auth.staff_id.as_str()), ("d1", "nurse-7"));
-        assert!(by_token(&c, "old", t(1) + TOKEN_LIFETIME + Duration::seconds(1))
+        assert!(by_token(c, "old", t(1) + TOKEN_LIFETIME + Duration::seconds(1))
             .unwrap()
             .is_none());
-        rotate(&c, &auth, "new", t(3)).unwrap();
-        assert!(by_token(&c, "new", t(4)).unwrap().is_some());
-        let via_old = by_token(&c, "old", t(4)).unwrap().unwrap();
+        rotate(c, &auth, "new", t(3)).unwrap();
+        assert!(by_token(c, "new", t(4)).unwrap().is_some());
+        let via_old = by_token(c, "old", t(4)).unwrap().unwrap();
         assert!(via_old.previous_token, "the old token works during the grace");
         // The answer was lost: rotating again with the old token.
-        rotate(&c, &via_old, "newer", t(5)).unwrap();
-        assert!(by_token(&c, "old", t(6)).unwrap().is_some(), "still the previous token");
-        assert!(by_token(&c, "newer", t(6)).unwrap().is_some());
-        assert!(by_token(&c, "new", t(6)).unwrap().is_none(), "the lost one is gone");
-        assert!(by_token(&c, "old", t(5) + ROTATION_GRACE + Duration::hours(1)).unwrap().is_none());
-        assert!(revoke(&c, "d1", "admin", t(7)).unwrap());
-        assert!(by_token(&c, "newer", t(8)).unwrap().is_none(), "revoked at once");
+        rotate(c, &via_old, "newer", t(5)).unwrap();
+        assert!(by_token(c, "old", t(6)).unwrap().is_some(), "still the previous token");
+        assert!(by_token(c, "newer", t(6)).unwrap().is_some());
+        assert!(by_token(c, "new", t(6)).unwrap().is_none(), "the lost one is gone");
+        assert!(by_token(c, "old", t(5) + ROTATION_GRACE + Duration::hours(1)).unwrap().is_none());
+        assert!(revoke(c, "d1", "admin", t(7)).unwrap());
+        assert!(by_token(c, "newer", t(8)).unwrap().is_none(), "revoked at once");
     }
 }

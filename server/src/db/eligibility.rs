@@ -8,22 +8,22 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use houmon_core::protocol::{CheckOutcome, EligibilityResult, InsuranceNumbers};
-use rusqlite::{params, Connection, OptionalExtension};
 
+use super::engine::{Conn, Row};
 use super::{open_sealed, parse_ts, patients, ts, DbError, DbResult};
+use crate::params;
 use crate::secrets::Secrets;
 
 pub fn queue(
-    c: &Connection,
+    c: Conn<'_>,
     check_id: &str,
     patient_id: &str,
     visit_id: Option<&str>,
     now: DateTime<Utc>,
 ) -> DbResult<()> {
-    c.prepare_cached(
+    c.execute(
         "INSERT INTO eligibility_check (id, patient_id, visit_id, state, requested_at) VALUES (?1, ?2, ?3, 'queued', ?4)",
-    )?
-    .execute(params![check_id, patient_id, visit_id, ts(now)])?;
+        params![check_id, patient_id, visit_id, ts(now)])?;
     Ok(())
 }
 
@@ -42,14 +42,13 @@ pub struct OpenCheck {
 /// id, patient, visit, state, sent at
 type CheckRow = (String, String, Option<String>, String, Option<String>);
 
-pub fn open_checks(c: &Connection, s: &Secrets) -> DbResult<Vec<OpenCheck>> {
-    let mut st = c.prepare(
+pub fn open_checks(c: Conn<'_>, s: &Secrets) -> DbResult<Vec<OpenCheck>> {
+    let rows: Vec<CheckRow> = c.query_all(
         "SELECT id, patient_id, visit_id, state, sent_at FROM eligibility_check
          WHERE state IN ('queued', 'sent') ORDER BY requested_at",
+        params![],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
     )?;
-    let rows: Vec<CheckRow> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
-        .collect::<Result<_, _>>()?;
     let mut out = Vec::with_capacity(rows.len());
     for (id, patient_id, visit_id, state, sent_at) in rows {
         let Some(p) = patients::get(c, s, &patient_id)? else { continue };
@@ -67,7 +66,7 @@ pub fn open_checks(c: &Connection, s: &Secrets) -> DbResult<Vec<OpenCheck>> {
     Ok(out)
 }
 
-pub fn mark_sent(c: &Connection, id: &str, now: DateTime<Utc>) -> DbResult<()> {
+pub fn mark_sent(c: Conn<'_>, id: &str, now: DateTime<Utc>) -> DbResult<()> {
     c.execute(
         "UPDATE eligibility_check SET state = 'sent', sent_at = ?2 WHERE id = ?1 AND state = 'queued'",
         params![id, ts(now)],
@@ -78,7 +77,7 @@ pub fn mark_sent(c: &Connection, id: &str, now: DateTime<Utc>) -> DbResult<()> {
 /// Records the answer to a check (or its failure) and the result the phones
 /// see, in the caller's transaction. `raw`: the terminal's file as read.
 pub fn answer(
-    c: &Connection,
+    c: Conn<'_>,
     s: &Secrets,
     check: &OpenCheck,
     outcome: &CheckOutcome,
@@ -90,11 +89,14 @@ pub fn answer(
         "UPDATE eligibility_check SET state = ?2, answered_at = ?3, raw_result = ?4 WHERE id = ?1",
         params![check.id, state, ts(now), raw.map(|b| s.seal(b, &format!("check:{}", check.id)))],
     )?;
-    c.execute(
-        "INSERT INTO eligibility_result (patient_id, visit_id, checked_at, outcome) VALUES (?1, ?2, ?3, x'')",
-        params![check.patient_id, check.visit_id, ts(now)],
+    // The cursor is the row's own number, and the sealed outcome's
+    // associated data: inserted first, sealed after.
+    let cursor: i64 = c.query_one(
+        "INSERT INTO eligibility_result (patient_id, visit_id, checked_at, outcome) VALUES (?1, ?2, ?3, ?4)
+         RETURNING cursor",
+        params![check.patient_id, check.visit_id, ts(now), Vec::<u8>::new()],
+        |r| r.get(0),
     )?;
-    let cursor = c.last_insert_rowid();
     let json = serde_json::to_vec(outcome).expect("an outcome serialises");
     c.execute(
         "UPDATE eligibility_result SET outcome = ?2 WHERE cursor = ?1",
@@ -103,7 +105,7 @@ pub fn answer(
     Ok(cursor)
 }
 
-fn result_row(r: &rusqlite::Row<'_>, s: &Secrets) -> DbResult<EligibilityResult> {
+fn result_row(r: &Row, s: &Secrets) -> DbResult<EligibilityResult> {
     let cursor: i64 = r.get(0)?;
     let sealed: Vec<u8> = r.get(4)?;
     let json = open_sealed(s, &sealed, &format!("result:{cursor}"))?;
@@ -113,7 +115,7 @@ fn result_row(r: &rusqlite::Row<'_>, s: &Secrets) -> DbResult<EligibilityResult>
         cursor,
         patient_id: r.get(1)?,
         visit_id: r.get(2)?,
-        checked_at: parse_ts(&r.get::<_, String>(3)?).unwrap_or_default(),
+        checked_at: parse_ts(&r.get::<String>(3)?).unwrap_or_default(),
         outcome,
     })
 }
@@ -121,7 +123,7 @@ fn result_row(r: &rusqlite::Row<'_>, s: &Secrets) -> DbResult<EligibilityResult>
 /// Results after `since` for the patients on `device_id`'s rounds between
 /// `from` and `to` (what the device may see), at most `limit`.
 pub fn since_for_device(
-    c: &Connection,
+    c: Conn<'_>,
     s: &Secrets,
     since: i64,
     (device_id, staff_id): (&str, &str),
@@ -129,70 +131,46 @@ pub fn since_for_device(
     to: NaiveDate,
     limit: usize,
 ) -> DbResult<Vec<EligibilityResult>> {
-    let mut st = c.prepare_cached(
+    c.query_all(
         "SELECT cursor, patient_id, visit_id, checked_at, outcome FROM eligibility_result
          WHERE cursor > ?1 AND patient_id IN
            (SELECT patient_id FROM round_stop
             WHERE (device_id = ?2 OR (device_id = '*' AND staff_id = ?3)) AND day BETWEEN ?4 AND ?5)
          ORDER BY cursor LIMIT ?6",
-    )?;
-    let mut rows = st.query(params![
-        since,
-        device_id,
-        staff_id,
-        from.to_string(),
-        to.to_string(),
-        limit as i64
-    ])?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        out.push(result_row(r, s)?);
-    }
-    Ok(out)
+        params![since, device_id, staff_id, from.to_string(), to.to_string(), limit as i64],
+        |r| result_row(r, s),
+    )
 }
 
-pub fn latest(
-    c: &Connection,
-    s: &Secrets,
-    patient_id: &str,
-) -> DbResult<Option<EligibilityResult>> {
-    let mut st = c.prepare_cached(
+pub fn latest(c: Conn<'_>, s: &Secrets, patient_id: &str) -> DbResult<Option<EligibilityResult>> {
+    c.query_opt(
         "SELECT cursor, patient_id, visit_id, checked_at, outcome FROM eligibility_result WHERE patient_id = ?1
          ORDER BY cursor DESC LIMIT 1",
-    )?;
-    let mut rows = st.query(params![patient_id])?;
-    match rows.next()? {
-        Some(r) => Ok(Some(result_row(r, s)?)),
-        None => Ok(None),
-    }
+        params![patient_id],
+        |r| result_row(r, s),
+    )
 }
 
-pub fn check_state(c: &Connection, id: &str) -> DbResult<Option<String>> {
-    Ok(c.query_row("SELECT state FROM eligibility_check WHERE id = ?1", params![id], |r| r.get(0))
-        .optional()?)
+pub fn check_state(c: Conn<'_>, id: &str) -> DbResult<Option<String>> {
+    c.query_opt("SELECT state FROM eligibility_check WHERE id = ?1", params![id], |r| r.get(0))
 }
 
 /// The newest result for a visit's check, if any.
-pub fn for_visit(
-    c: &Connection,
-    s: &Secrets,
-    visit_id: &str,
-) -> DbResult<Option<EligibilityResult>> {
-    let mut st = c.prepare_cached(
+pub fn for_visit(c: Conn<'_>, s: &Secrets, visit_id: &str) -> DbResult<Option<EligibilityResult>> {
+    c.query_opt(
         "SELECT cursor, patient_id, visit_id, checked_at, outcome FROM eligibility_result WHERE visit_id = ?1
          ORDER BY cursor DESC LIMIT 1",
-    )?;
-    let mut rows = st.query(params![visit_id])?;
-    match rows.next()? {
-        Some(r) => Ok(Some(result_row(r, s)?)),
-        None => Ok(None),
-    }
+        params![visit_id],
+        |r| result_row(r, s),
+    )
 }
 
 /// Whether a check was queued for a visit (a patient with numbers on file).
-pub fn has_check(c: &Connection, visit_id: &str) -> DbResult<bool> {
-    Ok(c.prepare_cached("SELECT 1 FROM eligibility_check WHERE visit_id = ?1 LIMIT 1")?
-        .query_row(params![visit_id], |_| Ok(()))
-        .optional()?
-        .is_some())
+pub fn has_check(c: Conn<'_>, visit_id: &str) -> DbResult<bool> {
+    Ok(c.query_opt(
+        "SELECT 1 FROM eligibility_check WHERE visit_id = ?1 LIMIT 1",
+        params![visit_id],
+        |_| Ok(()),
+    )?
+    .is_some())
 }

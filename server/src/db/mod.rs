@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MPL-2.0
-//! The clinic server's database: one SQLite file (WAL, `synchronous=FULL`),
-//! one writer connection behind a mutex, used only from the runtime's
-//! blocking pool. Personal data is sealed with the server key
+//! The clinic server's database, on SQLite (one file per clinic, the
+//! default) or PostgreSQL (many clinics in one database, each row carrying
+//! its clinic; [`backend`]). Queries are written once for both
+//! ([`engine`]); work runs only on the runtime's blocking pool; concurrent
+//! uploads are committed together ([`group`]). Personal data is sealed with the server key
 //! (`secrets.rs`); ids, times and states stay in clear for the worker and
 //! the console.
 //!
@@ -11,9 +13,13 @@
 //! results), [`audit`] (the hash-chained trail), [`staff`].
 
 pub mod audit;
+pub mod backend;
 pub mod console;
 pub mod devices;
 pub mod eligibility;
+pub mod engine;
+mod group;
+mod legacy;
 pub mod meta;
 pub mod patients;
 pub mod rounds;
@@ -22,26 +28,37 @@ pub mod staff;
 pub mod visits;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
+pub use backend::{Location, PgLocation};
+use backend::{Readers, Writer};
+pub use engine::{Conn, EngineKind};
+
+use crate::params;
 use crate::secrets::Secrets;
-
-/// id, device, patient, received at, digest, record JSON, warnings (a
-/// version-1 row being sealed).
-type LegacyVisit = (String, String, Option<String>, String, String, String, String);
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] postgres::Error),
     #[error(transparent)]
     Migrate(#[from] houmon_migrate::MigrateError),
     /// A sealed value did not open: the wrong server key, or damage.
     #[error("{what} does not open with this server key")]
     Sealed { what: String },
+    /// A grouped write's transaction did not commit.
+    #[error("not stored: {0}")]
+    Commit(String),
+    /// A column held another type than the code reads.
+    #[error("database value: {0}")]
+    Type(String),
+    /// No connection to PostgreSQL (the pool, the address).
+    #[error("database connection: {0}")]
+    Pool(String),
 }
 
 pub type DbResult<T> = Result<T, DbError>;
@@ -55,66 +72,116 @@ pub fn parse_ts(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
 }
 
-pub struct Db {
-    conn: Mutex<Connection>,
+/// What the request threads and the commit thread share.
+pub(crate) struct Shared {
+    writer: Writer,
     secrets: Arc<Secrets>,
 }
 
+pub struct Db {
+    shared: Arc<Shared>,
+    readers: Readers,
+    /// PostgreSQL: the clinic whose rows this server sees.
+    clinic_id: Option<String>,
+    committer: group::Committer,
+}
+
 impl Db {
-    /// Opens (or creates) the database: migrates it, and seals what an
+    /// Opens (or creates) a SQLite database: migrates it, and seals what an
     /// older server left in clear.
     pub fn open(path: &Path, secrets: Arc<Secrets>) -> DbResult<Db> {
-        let mut conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        // Deleted rows are overwritten, not left in free pages.
-        conn.pragma_update(None, "secure_delete", "ON")?;
-        schema::SCHEMA.migrate(&mut conn)?;
-        let db = Db { conn: Mutex::new(conn), secrets };
+        Db::open_at(&Location::Sqlite(path.to_owned()), secrets)
+    }
+
+    /// Opens (or creates) the database at `location`, migrated to the
+    /// current schema.
+    pub fn open_at(location: &Location, secrets: Arc<Secrets>) -> DbResult<Db> {
+        let (writer, readers, clinic_id) = match location {
+            Location::Sqlite(path) => {
+                let mut conn = backend::sqlite_connect(path)?;
+                schema::SCHEMA.migrate(&mut conn)?;
+                (Writer::sqlite(conn), Readers::sqlite(path)?, None)
+            }
+            Location::Postgres(loc) => {
+                let conn = std::cell::RefCell::new(backend::pg_connect(loc)?);
+                backend::pg_migrate(&conn, None)?;
+                (
+                    Writer::postgres(conn.into_inner(), &loc.clinic_id),
+                    Readers::postgres(loc)?,
+                    Some(loc.clinic_id.clone()),
+                )
+            }
+        };
+        let shared = Arc::new(Shared { writer, secrets });
+        let db =
+            Db { committer: group::Committer::start(shared.clone()), shared, readers, clinic_id };
         db.check_key()?;
-        if db.write(legacy::seal_legacy)? {
+        if db.kind() == EngineKind::Sqlite && db.write(legacy::seal_legacy)? {
             // Push the sealed pages into the main file so that no clear
             // text is left there or in the write-ahead log.
-            db.lock().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            db.shared.writer.lock().conn().execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")?;
         }
         Ok(db)
     }
 
+    pub fn kind(&self) -> EngineKind {
+        match self.readers {
+            Readers::Sqlite { .. } => EngineKind::Sqlite,
+            Readers::Postgres(_) => EngineKind::Postgres,
+        }
+    }
+
+    /// The clinic this server is (PostgreSQL; one file is one clinic).
+    pub fn clinic_id(&self) -> Option<&str> {
+        self.clinic_id.as_deref()
+    }
+
     pub fn secrets(&self) -> &Secrets {
-        &self.secrets
+        &self.shared.secrets
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    /// A read, in one read transaction (a consistent view).
+    pub fn read<T>(&self, f: impl FnOnce(Conn<'_>, &Secrets) -> DbResult<T>) -> DbResult<T> {
+        let s = self.secrets();
+        self.readers.with(|c| backend::read_transaction(c, |c| f(c, s)))
     }
 
-    /// A read on the one connection.
-    pub fn read<T>(&self, f: impl FnOnce(&Connection, &Secrets) -> DbResult<T>) -> DbResult<T> {
-        let conn = self.lock();
-        f(&conn, &self.secrets)
+    /// A write on its own: one transaction, committed only if `f` succeeds.
+    pub fn write<T>(&self, f: impl FnOnce(Conn<'_>, &Secrets) -> DbResult<T>) -> DbResult<T> {
+        let s = self.secrets();
+        match &self.clinic_id {
+            Some(clinic) => self
+                .readers
+                .postgres_write(clinic, |c| f(c, s))
+                .unwrap_or_else(|| Err(DbError::Pool("no pool".into()))),
+            None => self.shared.writer.lock().transaction(|c| f(c, s)),
+        }
     }
 
-    /// A write: one transaction, committed only if `f` succeeds.
-    pub fn write<T>(
+    /// A write committed together with the writes of concurrent requests
+    /// (`group.rs`): returns once it is durable. Its effects are all or
+    /// nothing (a savepoint of its own), like [`Db::write`].
+    pub fn write_grouped<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&Transaction<'_>, &Secrets) -> DbResult<T>,
+        f: impl FnOnce(Conn<'_>, &Secrets) -> DbResult<T> + Send + 'static,
     ) -> DbResult<T> {
-        let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        let out = f(&tx, &self.secrets)?;
-        tx.commit()?;
-        Ok(out)
+        self.committer.write(f)
+    }
+
+    /// (groups committed, writes in them) since the database was opened.
+    pub fn group_stats(&self) -> (u64, u64) {
+        self.committer.stats()
     }
 
     /// A key check value, so that a server started with the wrong key says
     /// so at once instead of failing on the first patient.
     fn check_key(&self) -> DbResult<()> {
         const CHECK: &[u8] = b"houmon-server-key-check";
-        self.write(|tx, s| {
-            let found: Option<Vec<u8>> = tx
-                .query_row("SELECT value FROM meta WHERE key = 'key_check'", [], |r| r.get(0))
-                .optional()?;
+        self.write(|c, s| {
+            let found =
+                c.query_opt("SELECT value FROM meta WHERE key = 'key_check'", params![], |r| {
+                    r.get::<Vec<u8>>(0)
+                })?;
             match found {
                 Some(v)
                     if s.open(&v, "meta:key_check").as_deref().map(Vec::as_slice)
@@ -124,7 +191,7 @@ impl Db {
                 }
                 Some(_) => Err(DbError::Sealed { what: "the database".into() }),
                 None => {
-                    tx.execute(
+                    c.execute(
                         "INSERT INTO meta (key, value) VALUES ('key_check', ?1)",
                         params![s.seal(CHECK, "meta:key_check")],
                     )?;
@@ -144,222 +211,57 @@ pub(crate) fn open_sealed(
     s.open(sealed, aad).ok_or_else(|| DbError::Sealed { what: aad.to_owned() })
 }
 
-mod legacy {
-    //! Step 3 of the schema renamed the clear-text tables of versions 1–2
-    //! to `legacy_*`. Here their rows are sealed into the new tables (SQL
-    //! cannot seal) and the legacy tables dropped, in one transaction, the
-    //! first time the server opens the database with its key.
-
-    use houmon_core::protocol::InsuranceNumbers;
-    use rusqlite::{params, Transaction};
-
-    use super::{patients, ts, DbResult};
-    use crate::secrets::{token_hash, Secrets};
-
-    fn exists(tx: &Transaction<'_>, table: &str) -> DbResult<bool> {
-        let n: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-            params![table],
-            |r| r.get(0),
-        )?;
-        Ok(n > 0)
-    }
-
-    /// Returns whether anything was sealed.
-    pub fn seal_legacy(tx: &Transaction<'_>, s: &Secrets) -> DbResult<bool> {
-        let now = chrono::Utc::now();
-        let any = [
-            "legacy_patients",
-            "legacy_devices",
-            "legacy_visits",
-            "legacy_checks",
-            "legacy_results",
-        ]
-        .iter()
-        .map(|t| exists(tx, t))
-        .collect::<DbResult<Vec<bool>>>()?
-        .into_iter()
-        .any(|b| b);
-        if exists(tx, "legacy_patients")? {
-            let mut st = tx.prepare(
-                "SELECT patient_id, name, address, birth_date, insurer_number, symbol, number, branch,
-                        consent_until, enrolled_cert, facility FROM legacy_patients",
-            )?;
-            type Row = (
-                String,
-                String,
-                String,
-                String,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-                Option<String>,
-            );
-            let rows: Vec<Row> = st
-                .query_map([], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                        r.get(8)?,
-                        r.get(9)?,
-                        r.get(10)?,
-                    ))
-                })?
-                .collect::<Result<_, _>>()?;
-            drop(st);
-            for (id, name, address, birth, ins, sym, num, br, consent, cert, facility) in rows {
-                let personal = patients::PersonalData {
-                    name,
-                    kana: String::new(),
-                    address,
-                    birth_date: birth.parse().unwrap_or_default(),
-                    insurance: ins.map(|insurer_number| InsuranceNumbers {
-                        insurer_number,
-                        symbol: sym.unwrap_or_default(),
-                        number: num.unwrap_or_default(),
-                        branch: br.unwrap_or_default(),
-                    }),
-                };
-                tx.execute(
-                    "INSERT OR IGNORE INTO patient (patient_id, personal, facility, consent_until, enrolled_cert, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![id, patients::seal_personal(s, &id, &personal), facility, consent, cert, ts(now)],
-                )?;
-            }
-            tx.execute_batch("DROP TABLE legacy_patients")?;
-        }
-        if exists(tx, "legacy_devices")? {
-            // Version 1 tokens never expired and had no staff: they get 30
-            // days and an unknown holder, then must be rotated.
-            let expires = ts(now + chrono::Duration::days(30));
-            let mut st =
-                tx.prepare("SELECT device_id, name, token, registered_at FROM legacy_devices")?;
-            let rows: Vec<(String, String, String, String)> = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-                .collect::<Result<_, _>>()?;
-            drop(st);
-            for (id, name, token, at) in rows {
-                tx.execute(
-                    "INSERT OR IGNORE INTO device (device_id, name, staff_id, registered_at, token_hash, token_expires_at)
-                     VALUES (?1, ?2, 'unknown', ?3, ?4, ?5)",
-                    params![id, name, at, token_hash(&token), expires],
-                )?;
-            }
-            tx.execute_batch("DROP TABLE legacy_devices")?;
-        }
-        if exists(tx, "legacy_visits")? {
-            let mut st = tx.prepare(
-                "SELECT id, device_id, patient_id, received_at, record_sha256, record_json, warnings FROM legacy_visits",
-            )?;
-            let rows: Vec<super::LegacyVisit> = st
-                .query_map([], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                    ))
-                })?
-                .collect::<Result<_, _>>()?;
-            drop(st);
-            for (id, device, patient, received, digest, json, warnings) in rows {
-                // Version-1 records are read leniently here, only for the
-                // clear columns; the record itself is kept as it came.
-                let v: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
-                let staff = v["context"]["staff_id"].as_str().unwrap_or("unknown").to_owned();
-                let mode = if v["evidence"]["mode"] == "visual" { "visual" } else { "pin" };
-                let cert = v["evidence"]["certificate"].as_str().unwrap_or_default();
-                let fingerprint = {
-                    use base64::Engine;
-                    let der =
-                        base64::engine::general_purpose::STANDARD.decode(cert).unwrap_or_default();
-                    crate::secrets::hex(&<sha2::Sha256 as sha2::Digest>::digest(&der))
-                };
-                tx.execute(
-                    "INSERT OR IGNORE INTO visit (id, device_id, staff_id, patient_id, received_at, visited_at, mode,
-                     status, card_fingerprint, record_sha256, record, warnings)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, 'accepted', ?7, ?8, ?9, ?10)",
-                    params![id, device, staff, patient, received, mode, fingerprint, digest,
-                            s.seal(json.as_bytes(), &format!("visit:{id}")), warnings],
-                )?;
-            }
-            tx.execute_batch("DROP TABLE legacy_visits")?;
-        }
-        if exists(tx, "legacy_checks")? {
-            let mut st = tx.prepare(
-                "SELECT id, patient_id, visit_id, state, requested_at, sent_at, answered_at, raw_result FROM legacy_checks",
-            )?;
-            type Row = (
-                String,
-                String,
-                Option<String>,
-                String,
-                String,
-                Option<String>,
-                Option<String>,
-                Option<Vec<u8>>,
-            );
-            let rows: Vec<Row> = st
-                .query_map([], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                    ))
-                })?
-                .collect::<Result<_, _>>()?;
-            drop(st);
-            for (id, patient, visit, state, req, sent, answered, raw) in rows {
-                let raw = raw.map(|b| s.seal(&b, &format!("check:{id}")));
-                tx.execute(
-                    "INSERT OR IGNORE INTO eligibility_check (id, patient_id, visit_id, state, requested_at, sent_at, answered_at, raw_result)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    params![id, patient, visit, state, req, sent, answered, raw],
-                )?;
-            }
-            tx.execute_batch("DROP TABLE legacy_checks")?;
-        }
-        if exists(tx, "legacy_results")? {
-            let mut st = tx.prepare(
-                "SELECT cursor, patient_id, visit_id, checked_at, outcome_json FROM legacy_results ORDER BY cursor",
-            )?;
-            let rows: Vec<(i64, String, Option<String>, String, String)> = st
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?
-                .collect::<Result<_, _>>()?;
-            drop(st);
-            for (cursor, patient, visit, at, outcome) in rows {
-                tx.execute(
-                    "INSERT OR IGNORE INTO eligibility_result (cursor, patient_id, visit_id, checked_at, outcome)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![cursor, patient, visit, at, s.seal(outcome.as_bytes(), &format!("result:{cursor}"))],
-                )?;
-            }
-            tx.execute_batch("DROP TABLE legacy_results")?;
-        }
-        Ok(any)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn concurrent_writes_commit_together_and_a_failed_one_leaves_no_trace() {
+        let dir = std::env::temp_dir().join(format!("houmon-db-group-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = Arc::new(Db::open(&dir.join("g.sqlite"), Arc::new(Secrets::generate())).unwrap());
+        let before = db.group_stats();
+        let threads: Vec<_> = (0..32)
+            .map(|i| {
+                let db = db.clone();
+                std::thread::spawn(move || {
+                    db.write_grouped(move |tx, _| {
+                        tx.execute(
+                            "INSERT INTO meta (key, value) VALUES (?1, x'00')",
+                            params![format!("grp-{i}")],
+                        )?;
+                        // Slow enough that the others queue behind this one.
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                        if i == 7 {
+                            return Err(DbError::Sealed { what: "a failing write".into() });
+                        }
+                        Ok(i)
+                    })
+                })
+            })
+            .collect();
+        let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        for (i, r) in results.iter().enumerate() {
+            assert_eq!(r.is_ok(), i != 7, "{i}: {r:?}");
+        }
+        let keys: Vec<String> = db
+            .read(|c, _| {
+                c.query_all(
+                    "SELECT key FROM meta WHERE key LIKE 'grp-%' ORDER BY key",
+                    params![],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap();
+        assert_eq!(keys.len(), 31, "every write but the failed one");
+        assert!(!keys.contains(&"grp-7".to_owned()));
+        let (groups, writes) = db.group_stats();
+        let (groups, writes) = (groups - before.0, writes - before.1);
+        assert_eq!(writes, 32, "the failed write's group still committed");
+        assert!(groups < writes / 2, "writes were grouped: {writes} in {groups} commits");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn every_old_version_upgrades_and_its_personal_data_ends_sealed() {
@@ -410,7 +312,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("v1.sqlite");
         {
-            let mut c = Connection::open(&path).unwrap();
+            let mut c = rusqlite::Connection::open(&path).unwrap();
             schema::SCHEMA.migrate_to(&mut c, 1).unwrap();
             c.execute_batch(
                 "INSERT INTO patients (patient_id, name, address, birth_date) VALUES ('p1', '山田 花子', '東京都', '1940-04-01');

@@ -3,9 +3,10 @@
 //! personal data (name, kana, address, birth date, insurance numbers)
 //! sealed under the server key with the patient id as associated data.
 
+use super::engine::{Conn, Row};
+use crate::params;
 use chrono::{DateTime, NaiveDate, Utc};
 use houmon_core::protocol::InsuranceNumbers;
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::{open_sealed, parse_ts, ts, DbError, DbResult};
@@ -44,20 +45,21 @@ pub(crate) fn seal_personal(s: &Secrets, patient_id: &str, p: &PersonalData) -> 
     s.seal(&json, &format!("patient:{patient_id}"))
 }
 
-fn row(r: &rusqlite::Row<'_>, s: &Secrets) -> DbResult<Patient> {
+fn row(r: &Row, s: &Secrets) -> DbResult<Patient> {
     let id: String = r.get(0)?;
     let sealed: Vec<u8> = r.get(1)?;
     let json = open_sealed(s, &sealed, &format!("patient:{id}"))?;
     let personal: PersonalData = serde_json::from_slice(&json)
         .map_err(|_| DbError::Sealed { what: format!("patient:{id}") })?;
     let date = |v: Option<String>| v.and_then(|d| d.parse().ok());
+
     Ok(Patient {
         personal,
         facility: r.get(2)?,
         first_visit_on: date(r.get(3)?),
         consent_until: date(r.get(4)?),
         enrolled_cert: r.get(5)?,
-        enrolled_at: r.get::<_, Option<String>>(6)?.as_deref().and_then(parse_ts),
+        enrolled_at: r.get::<Option<String>>(6)?.as_deref().and_then(parse_ts),
         enrolled_by_visit: r.get(7)?,
         patient_id: id,
     })
@@ -70,7 +72,7 @@ const COLUMNS: &str =
 /// Adds a patient or replaces their personal data and facility (the
 /// clinic's own facts — consent, enrolled card — are kept).
 pub fn upsert(
-    c: &Connection,
+    c: Conn<'_>,
     s: &Secrets,
     patient_id: &str,
     personal: &PersonalData,
@@ -78,50 +80,48 @@ pub fn upsert(
     now: DateTime<Utc>,
 ) -> DbResult<()> {
     c.execute(
-        "INSERT INTO patient (patient_id, personal, facility, updated_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(patient_id) DO UPDATE SET personal = excluded.personal, facility = excluded.facility,
-         updated_at = excluded.updated_at",
+        &format!(
+            "INSERT INTO patient (patient_id, personal, facility, updated_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT({}) DO UPDATE SET personal = excluded.personal, facility = excluded.facility,
+             updated_at = excluded.updated_at",
+            c.key("patient_id")
+        ),
         params![patient_id, seal_personal(s, patient_id, personal), facility, ts(now)],
     )?;
     Ok(())
 }
 
-pub fn get(c: &Connection, s: &Secrets, patient_id: &str) -> DbResult<Option<Patient>> {
-    let mut st =
-        c.prepare_cached(&format!("SELECT {COLUMNS} FROM patient WHERE patient_id = ?1"))?;
-    let mut rows = st.query(params![patient_id])?;
-    match rows.next()? {
-        Some(r) => Ok(Some(row(r, s)?)),
-        None => Ok(None),
-    }
+pub fn get(c: Conn<'_>, s: &Secrets, patient_id: &str) -> DbResult<Option<Patient>> {
+    c.query_opt(
+        &format!("SELECT {COLUMNS} FROM patient WHERE patient_id = ?1"),
+        params![patient_id],
+        |r| row(r, s),
+    )
 }
 
-pub fn all(c: &Connection, s: &Secrets) -> DbResult<Vec<Patient>> {
-    let mut st = c.prepare(&format!("SELECT {COLUMNS} FROM patient ORDER BY patient_id"))?;
-    let mut rows = st.query([])?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        out.push(row(r, s)?);
-    }
-    Ok(out)
+pub fn all(c: Conn<'_>, s: &Secrets) -> DbResult<Vec<Patient>> {
+    c.query_all(&format!("SELECT {COLUMNS} FROM patient ORDER BY patient_id"), params![], |r| {
+        row(r, s)
+    })
 }
 
-pub fn exists(c: &Connection, patient_id: &str) -> DbResult<bool> {
-    Ok(c.query_row("SELECT 1 FROM patient WHERE patient_id = ?1", params![patient_id], |_| Ok(()))
-        .optional()?
+pub fn exists(c: Conn<'_>, patient_id: &str) -> DbResult<bool> {
+    Ok(c.query_opt("SELECT 1 FROM patient WHERE patient_id = ?1", params![patient_id], |_| Ok(()))?
         .is_some())
 }
 
 /// The patient a card is enrolled to, if any.
-pub fn holder_of(c: &Connection, fingerprint: &str) -> DbResult<Option<String>> {
-    Ok(c.prepare_cached("SELECT patient_id FROM patient WHERE enrolled_cert = ?1 LIMIT 1")?
-        .query_row(params![fingerprint], |r| r.get(0))
-        .optional()?)
+pub fn holder_of(c: Conn<'_>, fingerprint: &str) -> DbResult<Option<String>> {
+    c.query_opt(
+        "SELECT patient_id FROM patient WHERE enrolled_cert = ?1 LIMIT 1",
+        params![fingerprint],
+        |r| r.get(0),
+    )
 }
 
 /// The card enrolled by a PIN visit the server accepted.
 pub fn enrol_card(
-    c: &Connection,
+    c: Conn<'_>,
     patient_id: &str,
     fingerprint: &str,
     visit_id: &str,
@@ -138,7 +138,7 @@ pub fn enrol_card(
 /// The consent on file, as the server computed it, and the first visit of
 /// the course of care (set once).
 pub fn record_consent(
-    c: &Connection,
+    c: Conn<'_>,
     patient_id: &str,
     until: Option<NaiveDate>,
     first_visit_on: NaiveDate,

@@ -5,8 +5,9 @@
 //! and it may upload visits only for them. A patient on no round is on no
 //! phone.
 
+use super::engine::Conn;
+use crate::params;
 use chrono::{Duration, NaiveDate};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::DbResult;
 
@@ -27,22 +28,20 @@ pub struct Stop {
     pub position: i64,
 }
 
-pub fn assign(c: &Connection, stop: &Stop) -> DbResult<()> {
+pub fn assign(c: Conn<'_>, stop: &Stop) -> DbResult<()> {
     c.execute(
-        "INSERT INTO round_stop (day, device_id, staff_id, patient_id, position) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(day, device_id, patient_id) DO UPDATE SET staff_id = excluded.staff_id,
+        &format!(
+            "INSERT INTO round_stop (day, device_id, staff_id, patient_id, position) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT({}) DO UPDATE SET staff_id = excluded.staff_id,
          position = excluded.position",
+            c.key("day, device_id, patient_id")
+        ),
         params![stop.day.to_string(), stop.device_id, stop.staff_id, stop.patient_id, stop.position],
     )?;
     Ok(())
 }
 
-pub fn unassign(
-    c: &Connection,
-    day: NaiveDate,
-    device_id: &str,
-    patient_id: &str,
-) -> DbResult<bool> {
+pub fn unassign(c: Conn<'_>, day: NaiveDate, device_id: &str, patient_id: &str) -> DbResult<bool> {
     Ok(c.execute(
         "DELETE FROM round_stop WHERE day = ?1 AND device_id = ?2 AND patient_id = ?3",
         params![day.to_string(), device_id, patient_id],
@@ -52,24 +51,26 @@ pub fn unassign(
 /// The patients on the rounds of `day` that `device_id` (enrolled for
 /// `staff_id`) carries, in round order.
 pub fn patients_of(
-    c: &Connection,
+    c: Conn<'_>,
     device_id: &str,
     staff_id: &str,
     day: NaiveDate,
 ) -> DbResult<Vec<String>> {
-    let mut st = c.prepare_cached(&format!(
-        "SELECT patient_id FROM round_stop WHERE {MINE} AND day = ?3
+    c.query_all(
+        &format!(
+            "SELECT patient_id FROM round_stop WHERE {MINE} AND day = ?3
          GROUP BY patient_id ORDER BY MIN(position), patient_id"
-    ))?;
-    let rows = st.query_map(params![device_id, staff_id, day.to_string()], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        ),
+        params![device_id, staff_id, day.to_string()],
+        |r| r.get(0),
+    )
 }
 
 /// Whether `patient_id` is on a round `device_id` (of `staff_id`) carries
 /// within `margin` days of `day` (a visit late at night, a phone that syncs
 /// the next morning).
 pub fn is_assigned(
-    c: &Connection,
+    c: Conn<'_>,
     device_id: &str,
     staff_id: &str,
     patient_id: &str,
@@ -77,10 +78,9 @@ pub fn is_assigned(
     margin: i64,
 ) -> DbResult<bool> {
     Ok(c
-        .prepare_cached(&format!(
+        .query_opt(&format!(
             "SELECT 1 FROM round_stop WHERE {MINE} AND patient_id = ?3 AND day BETWEEN ?4 AND ?5 LIMIT 1"
-        ))?
-        .query_row(
+        ),
             params![
                 device_id,
                 staff_id,
@@ -89,25 +89,24 @@ pub fn is_assigned(
                 (day + Duration::days(margin)).to_string()
             ],
             |_| Ok(()),
-        )
-        .optional()?
+        )?
         .is_some())
 }
 
 /// Every stop of a day (the console's plan).
-pub fn of_day(c: &Connection, day: NaiveDate) -> DbResult<Vec<Stop>> {
-    let mut st = c.prepare(
+pub fn of_day(c: Conn<'_>, day: NaiveDate) -> DbResult<Vec<Stop>> {
+    c.query_all(
         "SELECT day, device_id, staff_id, patient_id, position FROM round_stop WHERE day = ?1
          ORDER BY device_id, position, patient_id",
-    )?;
-    let rows = st.query_map(params![day.to_string()], |r| {
-        Ok(Stop {
-            day: r.get::<_, String>(0)?.parse().unwrap_or(day),
-            device_id: r.get(1)?,
-            staff_id: r.get(2)?,
-            patient_id: r.get(3)?,
-            position: r.get(4)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        params![day.to_string()],
+        |r| {
+            Ok(Stop {
+                day: r.get::<String>(0)?.parse().unwrap_or(day),
+                device_id: r.get(1)?,
+                staff_id: r.get(2)?,
+                patient_id: r.get(3)?,
+                position: r.get(4)?,
+            })
+        },
+    )
 }

@@ -179,3 +179,264 @@ const STEPS: &[&str] = &[
          PRIMARY KEY (device_id, record_id)
      );",
 ];
+
+/// The same schema on PostgreSQL, where one database holds many clinics
+/// (`docs/adr/0008-postgresql.md`). Version numbers match [`STEPS`]: no
+/// PostgreSQL database was ever at versions 1–2 (they are empty steps), and
+/// step 3 creates what SQLite's steps 1–3 left. Every table carries its
+/// clinic: `clinic_id` defaults to the connection's `houmon.clinic_id`
+/// (set by the server at connect), starts every key, and row-level
+/// security — forced, so that the tables' owner is held to it too — lets a
+/// connection see and write only its own clinic's rows (a connection that
+/// names no clinic gets an error, not rows). Text compares byte-wise
+/// (`COLLATE "C"`), as in SQLite: times are RFC 3339 text that sorts.
+pub const PG_STEPS: &[&str] = &[
+    // 1, 2: nothing (SQLite's first two versions).
+    "SELECT 1",
+    "SELECT 1",
+    // 3: the tables of SQLite's version 3, each with its clinic.
+    "     CREATE TABLE meta (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         key TEXT COLLATE \"C\" NOT NULL,
+         value BYTEA NOT NULL,
+         PRIMARY KEY (clinic_id, key)
+     );
+     CREATE TABLE staff (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         staff_id TEXT COLLATE \"C\" NOT NULL,
+         name TEXT COLLATE \"C\" NOT NULL,
+         role TEXT COLLATE \"C\" NOT NULL CHECK (role IN ('doctor', 'nurse', 'clerk', 'admin')),
+         created_at TEXT COLLATE \"C\" NOT NULL,
+         disabled_at TEXT COLLATE \"C\",
+         PRIMARY KEY (clinic_id, staff_id)
+     );
+     CREATE TABLE enrolment_code (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         code_hash TEXT COLLATE \"C\" NOT NULL,             -- hashed: HMAC of the code under the clinic's server key
+         staff_id TEXT COLLATE \"C\" NOT NULL,
+         issued_by TEXT COLLATE \"C\" NOT NULL,
+         issued_at TEXT COLLATE \"C\" NOT NULL,
+         expires_at TEXT COLLATE \"C\" NOT NULL,
+         used_at TEXT COLLATE \"C\",
+         device_id TEXT COLLATE \"C\",
+         PRIMARY KEY (clinic_id, code_hash)
+     );
+     CREATE TABLE device (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         device_id TEXT COLLATE \"C\" NOT NULL,
+         name TEXT COLLATE \"C\" NOT NULL,
+         staff_id TEXT COLLATE \"C\" NOT NULL,
+         registered_at TEXT COLLATE \"C\" NOT NULL,
+         token_hash TEXT COLLATE \"C\",                     -- hashed: SHA-256 of the bearer token
+         token_expires_at TEXT COLLATE \"C\",
+         previous_token_hash TEXT COLLATE \"C\",
+         previous_token_expires_at TEXT COLLATE \"C\",
+         revoked_at TEXT COLLATE \"C\",
+         revoked_by TEXT COLLATE \"C\",
+         last_seen_at TEXT COLLATE \"C\",
+         PRIMARY KEY (clinic_id, device_id),
+         UNIQUE (clinic_id, token_hash),
+         UNIQUE (clinic_id, previous_token_hash)
+     );
+     CREATE TABLE patient (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         patient_id TEXT COLLATE \"C\" NOT NULL,
+         personal BYTEA NOT NULL,            -- sealed JSON
+         facility TEXT COLLATE \"C\",
+         first_visit_on TEXT COLLATE \"C\",
+         consent_until TEXT COLLATE \"C\",
+         enrolled_cert TEXT COLLATE \"C\",
+         enrolled_at TEXT COLLATE \"C\",
+         enrolled_by_visit TEXT COLLATE \"C\",
+         updated_at TEXT COLLATE \"C\" NOT NULL,
+         PRIMARY KEY (clinic_id, patient_id)
+     );
+     CREATE INDEX patient_by_card ON patient (clinic_id, enrolled_cert);
+     CREATE TABLE round_stop (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         day TEXT COLLATE \"C\" NOT NULL,
+         device_id TEXT COLLATE \"C\" NOT NULL,
+         staff_id TEXT COLLATE \"C\" NOT NULL,
+         patient_id TEXT COLLATE \"C\" NOT NULL,
+         position BIGINT NOT NULL DEFAULT 0,
+         PRIMARY KEY (clinic_id, day, device_id, patient_id)
+     );
+     CREATE INDEX round_stop_by_patient ON round_stop (clinic_id, patient_id, day);
+     CREATE INDEX round_stop_by_device ON round_stop (clinic_id, device_id, day);
+     CREATE TABLE visit (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         id TEXT COLLATE \"C\" NOT NULL,
+         device_id TEXT COLLATE \"C\" NOT NULL,
+         staff_id TEXT COLLATE \"C\" NOT NULL,
+         patient_id TEXT COLLATE \"C\",
+         received_at TEXT COLLATE \"C\" NOT NULL,
+         visited_at TEXT COLLATE \"C\" NOT NULL,
+         mode TEXT COLLATE \"C\" NOT NULL CHECK (mode IN ('pin', 'visual')),
+         status TEXT COLLATE \"C\" NOT NULL CHECK (status IN ('accepted', 'held')),
+         held_reason TEXT COLLATE \"C\",
+         card_fingerprint TEXT COLLATE \"C\" NOT NULL,
+         record_sha256 TEXT COLLATE \"C\" NOT NULL,
+         record BYTEA NOT NULL,              -- sealed canonical JSON
+         warnings TEXT COLLATE \"C\" NOT NULL,
+         PRIMARY KEY (clinic_id, id)
+     );
+     CREATE INDEX visit_by_time ON visit (clinic_id, visited_at);
+     CREATE INDEX visit_by_patient ON visit (clinic_id, patient_id, visited_at);
+     CREATE TABLE nonces (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         nonce TEXT COLLATE \"C\" NOT NULL,
+         visit_id TEXT COLLATE \"C\" NOT NULL,
+         PRIMARY KEY (clinic_id, nonce)
+     );
+     CREATE TABLE eligibility_check (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         id TEXT COLLATE \"C\" NOT NULL,
+         patient_id TEXT COLLATE \"C\" NOT NULL,
+         visit_id TEXT COLLATE \"C\",
+         state TEXT COLLATE \"C\" NOT NULL CHECK (state IN ('queued', 'sent', 'answered', 'error')),
+         requested_at TEXT COLLATE \"C\" NOT NULL,
+         sent_at TEXT COLLATE \"C\",
+         answered_at TEXT COLLATE \"C\",
+         raw_result BYTEA,                   -- sealed
+         PRIMARY KEY (clinic_id, id)
+     );
+     CREATE INDEX eligibility_check_by_state ON eligibility_check (clinic_id, state, requested_at);
+     CREATE INDEX eligibility_check_by_visit ON eligibility_check (clinic_id, visit_id);
+     CREATE TABLE eligibility_result (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         cursor BIGINT GENERATED ALWAYS AS IDENTITY,
+         patient_id TEXT COLLATE \"C\" NOT NULL,
+         visit_id TEXT COLLATE \"C\",
+         checked_at TEXT COLLATE \"C\" NOT NULL,
+         outcome BYTEA NOT NULL,             -- sealed JSON
+         PRIMARY KEY (clinic_id, cursor)
+     );
+     CREATE INDEX eligibility_result_by_patient ON eligibility_result (clinic_id, patient_id, cursor);
+     CREATE INDEX eligibility_result_by_visit ON eligibility_result (clinic_id, visit_id, cursor);
+     CREATE TABLE audit_log (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         seq BIGINT NOT NULL,
+         at TEXT COLLATE \"C\" NOT NULL,
+         actor TEXT COLLATE \"C\" NOT NULL,
+         device_id TEXT COLLATE \"C\",
+         staff_id TEXT COLLATE \"C\",
+         action TEXT COLLATE \"C\" NOT NULL,
+         target TEXT COLLATE \"C\",
+         outcome TEXT COLLATE \"C\" NOT NULL,
+         detail TEXT COLLATE \"C\" NOT NULL,
+         prev_hash TEXT COLLATE \"C\" NOT NULL,
+         hash TEXT COLLATE \"C\" NOT NULL,
+         PRIMARY KEY (clinic_id, seq)
+     );
+     CREATE FUNCTION houmon_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
+     CREATE TRIGGER audit_log_no_update_or_delete BEFORE UPDATE OR DELETE ON audit_log
+         FOR EACH ROW EXECUTE FUNCTION houmon_append_only();
+     CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+         FOR EACH STATEMENT EXECUTE FUNCTION houmon_append_only();
+     ALTER TABLE meta ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE meta FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON meta
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));
+     ALTER TABLE staff ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE staff FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON staff
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));
+     ALTER TABLE enrolment_code ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE enrolment_code FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON enrolment_code
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));
+     ALTER TABLE device ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE device FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON device
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));
+     ALTER TABLE patient ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE patient FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON patient
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));
+     ALTER TABLE round_stop ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE round_stop FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON round_stop
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));
+     ALTER TABLE visit ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE visit FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON visit
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));
+     ALTER TABLE nonces ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE nonces FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON nonces
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));
+     ALTER TABLE eligibility_check ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE eligibility_check FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON eligibility_check
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));
+     ALTER TABLE eligibility_result ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE eligibility_result FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON eligibility_result
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));
+     ALTER TABLE audit_log ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON audit_log
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));",
+    // 4: the clinic console (as SQLite's step 4).
+    "     ALTER TABLE staff ADD COLUMN password_hash TEXT COLLATE \"C\";       -- hashed: argon2id PHC string
+     ALTER TABLE staff ADD COLUMN failed_logins BIGINT NOT NULL DEFAULT 0;
+     ALTER TABLE staff ADD COLUMN locked_until TEXT COLLATE \"C\";
+     ALTER TABLE device ADD COLUMN pending_count BIGINT;
+     ALTER TABLE device ADD COLUMN reported_at TEXT COLLATE \"C\";
+     CREATE TABLE console_session (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         token_hash TEXT COLLATE \"C\" NOT NULL,            -- hashed: SHA-256 of the cookie's token
+         staff_id TEXT COLLATE \"C\" NOT NULL,
+         csrf TEXT COLLATE \"C\" NOT NULL,
+         created_at TEXT COLLATE \"C\" NOT NULL,
+         expires_at TEXT COLLATE \"C\" NOT NULL,
+         last_seen_at TEXT COLLATE \"C\" NOT NULL,
+         ended_at TEXT COLLATE \"C\",
+         PRIMARY KEY (clinic_id, token_hash)
+     );
+     CREATE TABLE follow_up_resolution (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         kind TEXT COLLATE \"C\" NOT NULL,
+         item TEXT COLLATE \"C\" NOT NULL,
+         outcome TEXT COLLATE \"C\" NOT NULL,
+         note TEXT COLLATE \"C\" NOT NULL,
+         resolved_by TEXT COLLATE \"C\" NOT NULL,
+         resolved_at TEXT COLLATE \"C\" NOT NULL,
+         PRIMARY KEY (clinic_id, kind, item)
+     );
+     CREATE TABLE undelivered (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         device_id TEXT COLLATE \"C\" NOT NULL,
+         record_id TEXT COLLATE \"C\" NOT NULL,
+         reason TEXT COLLATE \"C\" NOT NULL,
+         reported_at TEXT COLLATE \"C\" NOT NULL,
+         PRIMARY KEY (clinic_id, device_id, record_id)
+     );
+     ALTER TABLE console_session ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE console_session FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON console_session
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));
+     ALTER TABLE follow_up_resolution ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE follow_up_resolution FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON follow_up_resolution
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));
+     ALTER TABLE undelivered ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE undelivered FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON undelivered
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));",
+];

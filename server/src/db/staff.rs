@@ -2,8 +2,9 @@
 //! Staff members: who enrols devices, who visits, who is accountable.
 //! (Console accounts and passwords are added by the console.)
 
+use super::engine::Conn;
+use crate::params;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{ts, DbResult};
 
@@ -55,47 +56,44 @@ pub struct Staff {
 }
 
 pub fn upsert(
-    c: &Connection,
+    c: Conn<'_>,
     staff_id: &str,
     name: &str,
     role: Role,
     now: DateTime<Utc>,
 ) -> DbResult<()> {
     c.execute(
-        "INSERT INTO staff (staff_id, name, role, created_at) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(staff_id) DO UPDATE SET name = excluded.name, role = excluded.role",
+        &format!(
+            "INSERT INTO staff (staff_id, name, role, created_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT({}) DO UPDATE SET name = excluded.name, role = excluded.role",
+            c.key("staff_id")
+        ),
         params![staff_id, name, role.as_str(), ts(now)],
     )?;
     Ok(())
 }
 
-pub fn get(c: &Connection, staff_id: &str) -> DbResult<Option<Staff>> {
-    Ok(c.query_row(
-        "SELECT staff_id, name, role, disabled_at IS NOT NULL FROM staff WHERE staff_id = ?1",
-        params![staff_id],
-        |r| {
-            Ok(Staff {
-                staff_id: r.get(0)?,
-                name: r.get(1)?,
-                role: Role::parse(&r.get::<_, String>(2)?).unwrap_or(Role::Clerk),
-                disabled: r.get(3)?,
-            })
-        },
-    )
-    .optional()?)
+fn row(r: &super::engine::Row) -> DbResult<Staff> {
+    Ok(Staff {
+        staff_id: r.get(0)?,
+        name: r.get(1)?,
+        role: Role::parse(&r.get::<String>(2)?).unwrap_or(Role::Clerk),
+        disabled: r.get(3)?,
+    })
 }
 
-pub fn all(c: &Connection) -> DbResult<Vec<Staff>> {
-    let mut st = c.prepare(
+pub fn get(c: Conn<'_>, staff_id: &str) -> DbResult<Option<Staff>> {
+    c.query_opt(
+        "SELECT staff_id, name, role, disabled_at IS NOT NULL FROM staff WHERE staff_id = ?1",
+        params![staff_id],
+        row,
+    )
+}
+
+pub fn all(c: Conn<'_>) -> DbResult<Vec<Staff>> {
+    c.query_all(
         "SELECT staff_id, name, role, disabled_at IS NOT NULL FROM staff ORDER BY staff_id",
-    )?;
-    let rows = st.query_map([], |r| {
-        Ok(Staff {
-            staff_id: r.get(0)?,
-            name: r.get(1)?,
-            role: Role::parse(&r.get::<_, String>(2)?).unwrap_or(Role::Clerk),
-            disabled: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
+        params![],
+        row,
+    )
 }

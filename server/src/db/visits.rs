@@ -2,8 +2,9 @@
 //! Visit records as the server stored them: the record sealed, and in clear
 //! what the console and the worker filter on (who, when, how, status).
 
+use super::engine::Conn;
+use crate::params;
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{open_sealed, parse_ts, ts, DbResult};
 use crate::secrets::Secrets;
@@ -39,23 +40,26 @@ pub struct NewVisit<'a> {
     pub held_reason: Option<&'a str>,
     pub card_fingerprint: &'a str,
     pub record_sha256: &'a str,
-    /// The canonical record JSON (sealed here).
-    pub record_json: &'a str,
+    /// The canonical record JSON, sealed with [`seal_record`] (outside
+    /// the write lock).
+    pub record_sealed: &'a [u8],
     pub warnings: &'a [String],
 }
 
-pub fn digest(c: &Connection, id: &str) -> DbResult<Option<String>> {
-    Ok(c.prepare_cached("SELECT record_sha256 FROM visit WHERE id = ?1")?
-        .query_row(params![id], |r| r.get(0))
-        .optional()?)
+pub fn digest(c: Conn<'_>, id: &str) -> DbResult<Option<String>> {
+    c.query_opt("SELECT record_sha256 FROM visit WHERE id = ?1", params![id], |r| r.get(0))
 }
 
-pub fn insert(c: &Connection, s: &Secrets, v: &NewVisit<'_>) -> DbResult<()> {
-    c.prepare_cached(
+/// Seals a visit's canonical record JSON for its row.
+pub fn seal_record(s: &Secrets, id: &str, record_json: &str) -> Vec<u8> {
+    s.seal(record_json.as_bytes(), &format!("visit:{id}"))
+}
+
+pub fn insert(c: Conn<'_>, v: &NewVisit<'_>) -> DbResult<()> {
+    c.execute(
         "INSERT INTO visit (id, device_id, staff_id, patient_id, received_at, visited_at, mode, status, held_reason,
          card_fingerprint, record_sha256, record, warnings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-    )?
-    .execute(params![
+        params![
         v.id,
         v.device_id,
         v.staff_id,
@@ -67,23 +71,20 @@ pub fn insert(c: &Connection, s: &Secrets, v: &NewVisit<'_>) -> DbResult<()> {
         v.held_reason,
         v.card_fingerprint,
         v.record_sha256,
-        s.seal(v.record_json.as_bytes(), &format!("visit:{}", v.id)),
+        v.record_sealed,
         v.warnings.join(","),
     ])?;
     Ok(())
 }
 
 /// Whether a challenge nonce was used before; records it for `visit_id`.
-pub fn use_nonce(c: &Connection, nonce: &str, visit_id: &str) -> DbResult<bool> {
-    let used: Option<String> = c
-        .prepare_cached("SELECT visit_id FROM nonces WHERE nonce = ?1")?
-        .query_row(params![nonce], |r| r.get(0))
-        .optional()?;
+pub fn use_nonce(c: Conn<'_>, nonce: &str, visit_id: &str) -> DbResult<bool> {
+    let used: Option<String> =
+        c.query_opt("SELECT visit_id FROM nonces WHERE nonce = ?1", params![nonce], |r| r.get(0))?;
     if used.is_some() {
         return Ok(false);
     }
-    c.prepare_cached("INSERT INTO nonces (nonce, visit_id) VALUES (?1, ?2)")?
-        .execute(params![nonce, visit_id])?;
+    c.execute("INSERT INTO nonces (nonce, visit_id) VALUES (?1, ?2)", params![nonce, visit_id])?;
     Ok(true)
 }
 
@@ -107,7 +108,7 @@ const COLUMNS: &str =
     "id, device_id, staff_id, patient_id, received_at, visited_at, mode, status, held_reason, \
                        card_fingerprint, warnings";
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
+fn row(r: &super::engine::Row) -> DbResult<Row> {
     let t = |s: String| parse_ts(&s).unwrap_or_default();
     let warnings: String = r.get(10)?;
     Ok(Row {
@@ -125,31 +126,25 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     })
 }
 
-pub fn get(c: &Connection, id: &str) -> DbResult<Option<Row>> {
-    Ok(c.query_row(&format!("SELECT {COLUMNS} FROM visit WHERE id = ?1"), params![id], row)
-        .optional()?)
+pub fn get(c: Conn<'_>, id: &str) -> DbResult<Option<Row>> {
+    c.query_opt(&format!("SELECT {COLUMNS} FROM visit WHERE id = ?1"), params![id], row)
 }
 
 /// Visits between two instants, newest first.
-pub fn between(c: &Connection, from: DateTime<Utc>, to: DateTime<Utc>) -> DbResult<Vec<Row>> {
-    let mut st = c.prepare(&format!(
+pub fn between(c: Conn<'_>, from: DateTime<Utc>, to: DateTime<Utc>) -> DbResult<Vec<Row>> {
+    c.query_all(&format!(
         "SELECT {COLUMNS} FROM visit WHERE visited_at >= ?1 AND visited_at < ?2 ORDER BY visited_at DESC"
-    ))?;
-    let rows = st.query_map(params![ts(from), ts(to)], row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    ), params![ts(from), ts(to)], row)
 }
 
-pub fn all_ids(c: &Connection) -> DbResult<Vec<String>> {
-    let mut st = c.prepare("SELECT id FROM visit ORDER BY id")?;
-    let rows = st.query_map([], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
+pub fn all_ids(c: Conn<'_>) -> DbResult<Vec<String>> {
+    c.query_all("SELECT id FROM visit ORDER BY id", params![], |r| r.get(0))
 }
 
 /// The stored record JSON, opened.
-pub fn record_json(c: &Connection, s: &Secrets, id: &str) -> DbResult<Option<String>> {
-    let sealed: Option<Vec<u8>> = c
-        .query_row("SELECT record FROM visit WHERE id = ?1", params![id], |r| r.get(0))
-        .optional()?;
+pub fn record_json(c: Conn<'_>, s: &Secrets, id: &str) -> DbResult<Option<String>> {
+    let sealed: Option<Vec<u8>> =
+        c.query_opt("SELECT record FROM visit WHERE id = ?1", params![id], |r| r.get(0))?;
     match sealed {
         Some(b) => Ok(Some(
             String::from_utf8_lossy(&open_sealed(s, &b, &format!("visit:{id}"))?).into_owned(),
@@ -159,12 +154,7 @@ pub fn record_json(c: &Connection, s: &Secrets, id: &str) -> DbResult<Option<Str
 }
 
 /// A held visit accepted by staff (a reissued card), or rejected.
-pub fn set_status(
-    c: &Connection,
-    id: &str,
-    status: Status,
-    reason: Option<&str>,
-) -> DbResult<bool> {
+pub fn set_status(c: Conn<'_>, id: &str, status: Status, reason: Option<&str>) -> DbResult<bool> {
     Ok(c.execute(
         "UPDATE visit SET status = ?2, held_reason = ?3 WHERE id = ?1",
         params![id, status.as_str(), reason],

@@ -6,7 +6,10 @@
 //! a count of 0 it only drains the queue. The phone was enrolled by the test
 //! into the same database file.
 //!
-//! Usage: crash-worker DB RECORDS_FILE FIRST COUNT
+//! Usage: crash-worker DB RECORDS_FILE FIRST COUNT [BATCH]
+//!
+//! BATCH: records per upload (0: one record per call, the first
+//! protocol); the client's default without it.
 
 use std::io::{BufRead, Write};
 use std::sync::Arc;
@@ -21,9 +24,15 @@ pub const KEY: [u8; 32] = [7; 32];
 
 fn main() {
     let a: Vec<String> = std::env::args().collect();
-    let [_, db, records, first, count] = &a[..] else {
-        eprintln!("usage: crash-worker DB RECORDS_FILE FIRST COUNT");
-        std::process::exit(2);
+    let (db, records, first, count, batch) = match &a[..] {
+        [_, db, records, first, count] => (db, records, first, count, None),
+        [_, db, records, first, count, batch] => {
+            (db, records, first, count, Some(batch.parse::<usize>().expect("BATCH")))
+        }
+        _ => {
+            eprintln!("usage: crash-worker DB RECORDS_FILE FIRST COUNT [BATCH]");
+            std::process::exit(2);
+        }
     };
     let (first, count): (usize, usize) =
         (first.parse().expect("FIRST"), count.parse().expect("COUNT"));
@@ -41,6 +50,11 @@ fn main() {
         .block_on(SyncClient::from_store(store.clone()))
         .expect("the enrolment is kept")
         .expect("enrolled");
+    if let Some(n) = batch {
+        sync.set_batch_limits(
+            (n > 0).then_some(houmon_sync::BatchLimits { records: n, bytes: 1 << 20 }),
+        );
+    }
     let mut out = std::io::stdout().lock();
     for json in lines.iter().skip(first).take(count) {
         let record = houmon_core::visit::VisitRecord::from_json(json).expect("a record");

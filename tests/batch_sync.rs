@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: MPL-2.0
+//! Batched upload (`POST /v1/visits`): the server answers record by record,
+//! in order; the phone settles each record by its own answer, retries a
+//! whole batch whose answer it cannot trust, halves a batch the server finds
+//! too large, and falls back to one record per call on an older server.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use chrono::Utc;
+use houmon_core::protocol::*;
+use houmon_store::{ItemState, Store, StoreKey};
+use houmon_sync::{BatchLimits, ServerPin, SyncClient};
+use houmon_tests::clinic::*;
+use houmon_vcard::records::visual_record;
+use houmon_vcard::VirtualCard;
+use serde_json::{json, Value};
+
+/// A device enrolled by hand over HTTP: its client, token and a
+/// server-time token for its records.
+struct RawDevice {
+    http: reqwest::Client,
+    url: String,
+    token: String,
+    anchor: Option<String>,
+    id: String,
+}
+
+async fn raw_device(clinic: &Clinic, id: &str) -> RawDevice {
+    let link = clinic.enrolment(STAFF);
+    let pin = ServerPin::parse(link.pin.as_deref().unwrap()).unwrap();
+    let http = reqwest::Client::builder()
+        .use_preconfigured_tls(houmon_sync::tls::client_config(pin))
+        .build()
+        .unwrap();
+    let resp = http
+        .post(format!("{}/v1/devices", link.url))
+        .json(&RegisterRequest {
+            device_id: id.into(),
+            device_name: "raw".into(),
+            enrollment_code: link.code.clone(),
+        })
+        .send()
+        .await
+        .unwrap();
+    let anchor = resp.headers().get(TIME_HEADER).map(|v| v.to_str().unwrap().to_owned());
+    let r: RegisterResponse = resp.json().await.unwrap();
+    RawDevice { http, url: link.url, token: r.token, anchor, id: id.into() }
+}
+
+impl RawDevice {
+    fn record(&self, id: &str, patient: Option<&str>) -> Value {
+        let cert = VirtualCard::standard().auth_certificate_der();
+        let r = visual_record(id, &self.id, STAFF, patient, &cert, self.anchor.clone());
+        serde_json::from_str(&r.to_json()).unwrap()
+    }
+
+    async fn post(&self, content_type: &str, body: String) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(format!("{}/v1/visits", self.url))
+            .bearer_auth(&self.token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_is_answered_record_by_record_in_order_and_a_refusal_holds_back_nothing() {
+    let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
+    let d = raw_device(&clinic, "raw-1").await;
+    let good1 = d.record("v-good-1", None);
+    let good2 = d.record("v-good-2", None);
+    let mut altered = good1.clone();
+    altered["completed_at"] = json!("2020-01-01T00:00:00Z");
+    let records = vec![
+        good1.clone(),
+        d.record("v-not-assigned", Some("p0")),
+        json!({ "id": "v-half", "version": 1 }),
+        json!("not a record"),
+        good2,
+        good1,
+        altered,
+    ];
+    let (status, answer) =
+        d.post("application/json", json!({ "records": records }).to_string()).await;
+    assert_eq!(status, 200, "{answer}");
+    let answer: BatchResponse = serde_json::from_value(answer).unwrap();
+    let got: Vec<(String, String)> = answer
+        .results
+        .iter()
+        .map(|a| {
+            let what = match (&a.status, &a.refusal, &a.retry) {
+                (Some(s), None, None) => {
+                    serde_json::to_value(s).unwrap().as_str().unwrap().to_owned()
+                }
+                (None, Some(r), None) => r.code.as_wire(),
+                other => panic!("exactly one of status, refusal, retry: {other:?}"),
+            };
+            (a.id.clone(), what)
+        })
+        .collect();
+    let expected = [
+        ("v-good-1", "accepted"),
+        ("v-not-assigned", "not-assigned"),
+        ("v-half", "malformed"),
+        ("", "invalid-id"),
+        ("v-good-2", "accepted"),
+        ("v-good-1", "duplicate"),
+        ("v-good-1", "conflict"),
+    ];
+    assert_eq!(
+        got,
+        expected.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>()
+    );
+    assert_eq!(clinic.stored_visit_ids(), vec!["v-good-1".to_owned(), "v-good-2".to_owned()]);
+    // Every record is one audit entry, refusals included.
+    let filter = houmon_server::db::audit::Filter {
+        action_prefix: Some("visit.upload".into()),
+        limit: 1000,
+        ..Default::default()
+    };
+    let uploads = clinic.app().db.read(|c, _| houmon_server::db::audit::list(c, &filter)).unwrap();
+    assert_eq!(uploads.len(), 7);
+    clinic.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_that_is_not_a_batch_is_refused_whole_with_a_reason() {
+    let clinic = start_clinic(vec![], vec![], false).await;
+    let d = raw_device(&clinic, "raw-1").await;
+    let code = |v: &Value| v["code"].as_str().unwrap_or_default().to_owned();
+    let (s, v) = d.post("text/plain", json!({ "records": [] }).to_string()).await;
+    assert_eq!((s, code(&v)), (415, "unsupported-media-type".into()));
+    let (s, v) = d.post("application/json", json!({ "records": 5 }).to_string()).await;
+    assert_eq!((s, code(&v)), (422, "malformed".into()));
+    let (s, v) = d.post("application/json", json!({ "records": [], "more": 1 }).to_string()).await;
+    assert_eq!((s, code(&v)), (422, "malformed".into()), "unknown fields are refused");
+    let many: Vec<Value> = (0..=BATCH_MAX_RECORDS).map(|_| json!({})).collect();
+    let (s, v) = d.post("application/json", json!({ "records": many }).to_string()).await;
+    assert_eq!((s, code(&v)), (413, "too-large".into()));
+    let (s, v) = d.post("application/json", json!({ "records": [] }).to_string()).await;
+    assert_eq!((s, v), (200, json!({ "results": [] })));
+    assert!(clinic.stored_visit_ids().is_empty());
+    clinic.shutdown().await;
+}
+
+/// A phone with `n` queued records `v-0` … and a client for `url`.
+fn phone_with(url: &str, n: usize) -> (SyncClient, Arc<Store>) {
+    let store = Arc::new(Store::open_in_memory(StoreKey::generate()).unwrap());
+    for i in 0..n {
+        store
+            .enqueue(
+                &format!("v-{i}"),
+                json!({ "id": format!("v-{i}") }).to_string().as_bytes(),
+                Utc::now(),
+            )
+            .unwrap();
+    }
+    (SyncClient::new(url, store.clone(), Some("token".into()), None).unwrap(), store)
+}
+
+async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+fn ids_of(body: &Value) -> Vec<String> {
+    body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn accepted(ids: &[String]) -> Value {
+    json!({ "results": ids.iter().map(|id| json!({ "id": id, "status": "accepted" })).collect::<Vec<_>>() })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_record_is_settled_by_its_own_answer() {
+    let app = axum::Router::new().route(
+        "/v1/visits",
+        axum::routing::post(|body: String| async move {
+            let body: Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(ids_of(&body), ["v-0", "v-1", "v-2", "v-3"]);
+            axum::Json(json!({ "results": [
+                { "id": "v-0", "status": "accepted" },
+                { "id": "v-1", "refusal": { "code": "not-assigned", "message": "訪問予定にありません" } },
+                { "id": "v-2", "status": "held" },
+                { "id": "v-3", "retry": "the server could not store it now" },
+            ]}))
+        }),
+    );
+    let (c, store) = phone_with(&serve(app).await, 4);
+    let r = c.upload_due().await.unwrap();
+    assert_eq!((r.sent, r.held), (vec!["v-0".to_owned()], vec!["v-2".to_owned()]));
+    assert_eq!(r.wedged, vec![("v-1".to_owned(), "not-assigned: 訪問予定にありません".to_owned())]);
+    assert_eq!(r.deferred.as_deref(), Some("the server could not store it now"));
+    let state = |id: &str| store.get(id).unwrap();
+    assert_eq!(state("v-0").state, ItemState::Sent);
+    assert_eq!(state("v-1").state, ItemState::Wedged);
+    assert_eq!(state("v-2").state, ItemState::Sent);
+    assert_eq!((state("v-3").state, state("v-3").attempts), (ItemState::Pending, 1));
+    assert!(state("v-3").next_attempt_at.unwrap() > Utc::now(), "later, with backoff");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_that_does_not_match_the_batch_retries_the_whole_batch() {
+    for answer in [
+        json!({ "results": [{ "id": "v-1", "status": "accepted" }, { "id": "v-0", "status": "accepted" }] }),
+        json!({ "results": [{ "id": "v-0", "status": "accepted" }] }),
+        json!({ "results": [{ "id": "v-0", "status": "accepted", "retry": "x" }, { "id": "v-1", "status": "accepted" }] }),
+        json!({ "stored": 2 }),
+    ] {
+        let app = axum::Router::new().route(
+            "/v1/visits",
+            axum::routing::post(move || {
+                let answer = answer.clone();
+                async move { axum::Json(answer) }
+            }),
+        );
+        let (c, store) = phone_with(&serve(app).await, 2);
+        let r = c.upload_due().await.unwrap();
+        assert!(r.sent.is_empty() && r.wedged.is_empty(), "{r:?}");
+        for id in ["v-0", "v-1"] {
+            let item = store.get(id).unwrap();
+            assert_eq!(item.state, ItemState::Pending, "{id} kept for a retry");
+            assert!(item.last_error.unwrap().contains("unreadable"));
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_too_large_for_the_server_is_halved_until_it_fits() {
+    let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = sizes.clone();
+    let app = axum::Router::new().route(
+        "/v1/visits",
+        axum::routing::post(move |body: String| {
+            let seen = seen.clone();
+            async move {
+                let ids = ids_of(&serde_json::from_str(&body).unwrap());
+                seen.lock().unwrap().push(ids.len());
+                if ids.len() > 3 {
+                    return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+                }
+                axum::Json(accepted(&ids)).into_response()
+            }
+        }),
+    );
+    let (c, store) = phone_with(&serve(app).await, 10);
+    c.set_batch_limits(Some(BatchLimits { records: 8, bytes: 1 << 20 }));
+    let r = c.upload_due().await.unwrap();
+    assert_eq!(r.sent.len(), 10);
+    assert!(store.list(ItemState::Pending).unwrap().is_empty());
+    assert_eq!(sizes.lock().unwrap()[..3], [8, 4, 2], "halved: 8 → 4 → 2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_server_without_batches_gets_one_record_per_call() {
+    let puts = Arc::new(AtomicUsize::new(0));
+    let count = puts.clone();
+    // No POST /v1/visits: axum answers 405 for the path's other methods.
+    let app = axum::Router::new().route(
+        "/v1/visits/{id}",
+        axum::routing::put(move || {
+            count.fetch_add(1, Ordering::SeqCst);
+            async { (StatusCode::CREATED, axum::Json(json!({ "status": "accepted" }))) }
+        }),
+    );
+    let (c, store) = phone_with(&serve(app).await, 3);
+    let r = c.upload_due().await.unwrap();
+    assert_eq!(r.sent, ["v-0", "v-1", "v-2"]);
+    assert_eq!(puts.load(Ordering::SeqCst), 3);
+    assert!(store.list(ItemState::Pending).unwrap().is_empty());
+    // The next round goes straight to one by one.
+    store.enqueue("v-3", b"{}", Utc::now()).unwrap();
+    c.upload_due().await.unwrap();
+    assert_eq!(puts.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_batched_path_and_the_one_by_one_path_store_the_same_visits() {
+    let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
+    let mut stored = Vec::new();
+    // One patient, one card (another card would be held for review).
+    let card = VirtualCard::standard();
+    for (device, limits) in
+        [("dev-batch", Some(BatchLimits { records: 2, bytes: 1 << 20 })), ("dev-single", None)]
+    {
+        let phone = Phone::new(&clinic, device).await;
+        phone.sync.set_batch_limits(limits);
+        let mut ids = Vec::new();
+        for _ in 0..3 {
+            ids.push(phone.pin_visit(&card, "p0", Utc::now()).await.id);
+        }
+        let r = phone.sync.upload_due().await.unwrap();
+        assert_eq!(r.sent, ids, "{device}: {r:?}");
+        stored.extend(ids);
+    }
+    stored.sort();
+    assert_eq!(clinic.stored_visit_ids(), stored);
+    clinic.shutdown().await;
+}
