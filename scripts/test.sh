@@ -31,9 +31,30 @@ if command -v pcscd >/dev/null && command -v opensc-tool >/dev/null \
   done
 fi
 
+# The first run is on SQLite (the embedded default); PostgreSQL comes after.
+pg_database="${HOUMON_TEST_DATABASE:-}"
+unset HOUMON_TEST_DATABASE
+
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace
+
+# PostgreSQL, when a test database is named (.ci/run starts one from
+# Debian's packages): the engine's own tests (clinics kept apart, the
+# upgrade, append-only triggers), then the server's end-to-end suites again
+# with every clinic on PostgreSQL.
+if [ -n "$pg_database" ]; then
+  export HOUMON_TEST_DATABASE="$pg_database"
+  cargo test -p houmon-server --lib db::pg_tests
+  cargo test -p houmon-tests --test sync_e2e --test batch_sync --test console \
+    --test security --test crash --test server_crash
+  unset HOUMON_TEST_DATABASE
+elif [ -n "${HOUMON_REQUIRE_TOOLS:-}" ]; then
+  echo "HOUMON_REQUIRE_TOOLS is set but HOUMON_TEST_DATABASE names no PostgreSQL database" >&2
+  exit 1
+else
+  echo "skipping the PostgreSQL run (set HOUMON_TEST_DATABASE, e.g. \"host=/var/run/postgresql dbname=houmon_test\")"
+fi
 
 # PC/SC interop (pcscd + vpcd + OpenSC + jpki-rs), when the tools are here.
 if opensc-tool --list-readers 2>/dev/null | grep -q "Virtual PCD" \

@@ -20,12 +20,29 @@ use rand::{Rng, SeedableRng};
 
 const KEY_HEX: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
 
+/// The clinic the test's servers are, in the PostgreSQL database the
+/// tests are given (`None`: a SQLite file in the data folder).
+fn database(dir: &std::path::Path) -> Option<houmon_server::db::PgLocation> {
+    let mut loc = houmon_server::loopback::test_database()?;
+    // One clinic id per data folder: every restart is the same clinic.
+    let id_file = dir.join("clinic-id");
+    match std::fs::read_to_string(&id_file) {
+        Ok(id) => loc.clinic_id = id,
+        Err(_) => std::fs::write(&id_file, &loc.clinic_id).unwrap(),
+    }
+    Some(loc)
+}
+
 fn start_server(
     dir: &std::path::Path,
     port: u16,
     anchor: &std::path::Path,
 ) -> (Child, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_clinic-server"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_clinic-server"));
+    if let Some(db) = database(dir) {
+        command.env("HOUMON_TEST_CLINIC_ID", db.clinic_id);
+    }
+    let mut child = command
         .args([dir.to_str().unwrap(), &port.to_string(), anchor.to_str().unwrap()])
         .env("HOUMON_SERVER_KEY", KEY_HEX)
         .env("HOUMON_LOG", "error")
@@ -49,6 +66,7 @@ fn admin_config(dir: &std::path::Path) -> Config {
         k
     })));
     c.trust_anchors = vec![TestCa::shared().cert_der.clone()];
+    c.database = database(dir);
     c
 }
 

@@ -96,6 +96,9 @@ pub struct Config {
     pub poll_interval: Duration,
     pub limits: listener::Limits,
     pub enrol_limits: limiter::Limits,
+    /// PostgreSQL (a server hosting many clinics); `None`: SQLite in
+    /// `data_dir`.
+    pub database: Option<db::PgLocation>,
 }
 
 impl Config {
@@ -115,11 +118,20 @@ impl Config {
             poll_interval: Duration::from_millis(200),
             limits: listener::Limits::default(),
             enrol_limits: limiter::Limits::default(),
+            database: None,
         }
     }
 
     pub fn db_path(&self) -> PathBuf {
         self.data_dir.join("clinic.sqlite")
+    }
+
+    /// Where the database is.
+    pub fn location(&self) -> db::Location {
+        match &self.database {
+            Some(pg) => db::Location::Postgres(pg.clone()),
+            None => db::Location::Sqlite(self.db_path()),
+        }
     }
 }
 
@@ -146,7 +158,7 @@ pub fn open_app(
             Arc::new(s)
         }
     };
-    let db = Db::open(&config.db_path(), secrets).map_err(|e| format!("database: {e}"))?;
+    let db = Db::open_at(&config.location(), secrets).map_err(|e| format!("database: {e}"))?;
     let anchors = if config.trust_anchors.is_empty() {
         verify::jlis_roots()
     } else {

@@ -49,6 +49,21 @@ pub struct Options {
     /// Connection limits and time-outs (tests make them small).
     pub limits: crate::listener::Limits,
     pub enrol_limits: crate::limiter::Limits,
+    /// PostgreSQL instead of a SQLite file in the scratch folder. By
+    /// default from `HOUMON_TEST_DATABASE` (an address without password;
+    /// `HOUMON_TEST_DATABASE_PASSWORD` if one is needed): each clinic then
+    /// gets a fresh clinic id in that one database, as a hosting vendor's
+    /// clinics do.
+    pub database: Option<crate::db::PgLocation>,
+}
+
+/// The PostgreSQL database the tests share, if `HOUMON_TEST_DATABASE`
+/// names one: a new clinic in it each call.
+pub fn test_database() -> Option<crate::db::PgLocation> {
+    let url = std::env::var("HOUMON_TEST_DATABASE").ok().filter(|u| !u.is_empty())?;
+    let password = std::env::var("HOUMON_TEST_DATABASE_PASSWORD").ok();
+    let clinic = format!("clinic-{}", crate::secrets::random_hex(8));
+    Some(crate::db::PgLocation::new(&url, password, &clinic, 4).expect("HOUMON_TEST_DATABASE"))
 }
 
 impl Default for Options {
@@ -60,6 +75,7 @@ impl Default for Options {
             crl_dir: None,
             limits: Default::default(),
             enrol_limits: Default::default(),
+            database: test_database(),
         }
     }
 }
@@ -89,6 +105,7 @@ impl LoopbackClinic {
         config.crl_dir = options.crl_dir;
         config.limits = options.limits;
         config.enrol_limits = options.enrol_limits;
+        config.database = options.database;
         let server = crate::start(config.clone()).await?;
         config.listen = server.addr;
         config.public_url = Some(server.url.clone());

@@ -45,6 +45,41 @@ struct Data {
     /// else <data-dir>/server.key (made on first start).
     #[arg(long)]
     key_file: Option<PathBuf>,
+    /// PostgreSQL instead of <data-dir>/clinic.sqlite, for a server that
+    /// hosts many clinics: `postgres://user@host/db` or `host=/run/postgresql
+    /// user=… dbname=…`, without a password (HOUMON_DATABASE_PASSWORD or
+    /// --database-password-file). Needs --clinic-id.
+    #[arg(long, env = "HOUMON_DATABASE", requires = "clinic_id")]
+    database: Option<String>,
+    /// This clinic's id in a shared PostgreSQL database (its rows carry it).
+    #[arg(long, env = "HOUMON_CLINIC_ID")]
+    clinic_id: Option<String>,
+    /// The PostgreSQL password in a file (else HOUMON_DATABASE_PASSWORD).
+    #[arg(long)]
+    database_password_file: Option<PathBuf>,
+    /// Pooled PostgreSQL connections (besides the commit thread's).
+    #[arg(long, default_value_t = 8)]
+    database_pool: u32,
+}
+
+impl Data {
+    /// The key and the database of `config`, from these options.
+    fn apply(&self, config: &mut Config) -> Result<(), String> {
+        config.key = KeyFrom::Default(self.key_file.clone());
+        if let Some(url) = &self.database {
+            let password = match &self.database_password_file {
+                Some(f) => Some(read(f)?.trim_end().to_owned()),
+                None => std::env::var("HOUMON_DATABASE_PASSWORD").ok(),
+            };
+            config.database = Some(houmon_server::db::PgLocation::new(
+                url,
+                password,
+                self.clinic_id.as_deref().unwrap_or_default(),
+                self.database_pool,
+            )?);
+        }
+        Ok(())
+    }
 }
 
 #[derive(Args)]
@@ -177,7 +212,7 @@ enum DevicesCmd {
 /// The shared state for an admin command (no network).
 fn admin_app(data: &Data) -> Result<Arc<houmon_server::App>, String> {
     let mut config = Config::new(data.data_dir.clone(), "127.0.0.1:0".parse().expect("address"));
-    config.key = KeyFrom::Default(data.key_file.clone());
+    data.apply(&mut config)?;
     // The address and pin the running server told phones last.
     let probe = houmon_server::open_app(&config, String::new(), None)?;
     let (url, pin) = probe
@@ -197,7 +232,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Cmd::Serve(s) => {
             let mut config = Config::new(s.data.data_dir.clone(), s.listen);
-            config.key = KeyFrom::Default(s.data.key_file.clone());
+            s.data.apply(&mut config)?;
             config.public_url = s.public_url.clone();
             config.tls = match (&s.tls_cert, &s.tls_key, s.plain_http) {
                 (_, _, true) => TlsMode::PlainLoopback,

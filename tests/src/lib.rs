@@ -3,6 +3,7 @@
 
 pub mod clinic;
 pub mod crash;
+pub mod rawdb;
 
 use chrono::Utc;
 use houmon_core::cert::AuthCertificate;

@@ -64,14 +64,47 @@ impl std::fmt::Debug for PgLocation {
     }
 }
 
-/// Refuses a database address that carries a password.
-pub fn check_url(url: &str) -> Result<(), String> {
-    let config: postgres::Config =
-        url.parse().map_err(|e| format!("the database address does not parse: {e}"))?;
-    if config.get_password().is_some() {
-        return Err("the database address carries a password: give it in HOUMON_DATABASE_PASSWORD or a file (--database-password-file), never on a command line".into());
+impl PgLocation {
+    /// Checks what it can before connecting: the address parses and
+    /// carries no password (it would be on a command line or in the
+    /// environment's listing of the process), the clinic id is an id.
+    pub fn new(
+        url: &str,
+        password: Option<String>,
+        clinic_id: &str,
+        pool_size: u32,
+    ) -> Result<PgLocation, String> {
+        let config: postgres::Config =
+            url.parse().map_err(|e| format!("the database address does not parse: {e}"))?;
+        if config.get_password().is_some() {
+            return Err("the database address carries a password: give it in HOUMON_DATABASE_PASSWORD or a file (--database-password-file), never in the address".into());
+        }
+        if !crate::validate::is_id(clinic_id) {
+            return Err(format!(
+                "the clinic id {clinic_id:?}: 1–64 of A–Z a–z 0–9 - _ . (--clinic-id)"
+            ));
+        }
+        Ok(PgLocation {
+            url: url.to_owned(),
+            password: password.map(Zeroizing::new),
+            clinic_id: clinic_id.to_owned(),
+            pool_size: pool_size.max(1),
+        })
     }
-    Ok(())
+}
+
+/// Runs PostgreSQL work where it may block. The synchronous client drives
+/// its own small runtime, which must not be entered from an async task: on
+/// a multi-threaded runtime's worker the work moves aside
+/// (`block_in_place`); on the blocking pool or a plain thread it runs as
+/// is. (A current-thread runtime's async task cannot use PostgreSQL; the
+/// server never makes one.)
+pub fn off_async<T>(f: impl FnOnce() -> T) -> T {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        tokio::task::block_in_place(f)
+    } else {
+        f()
+    }
 }
 
 /// The advisory lock key of a clinic's writes.
@@ -233,8 +266,13 @@ pub fn read_transaction<T>(c: Conn<'_>, f: impl FnOnce(Conn<'_>) -> DbResult<T>)
 
 /// Where reads go.
 pub enum Readers {
-    Sqlite { idle: Mutex<Vec<Connection>>, free: Condvar },
+    Sqlite {
+        idle: Mutex<Vec<Connection>>,
+        free: Condvar,
+    },
     Postgres(r2d2::Pool<PgManager>),
+    /// Dropped (the database is closing).
+    Closed,
 }
 
 impl Readers {
@@ -284,6 +322,7 @@ impl Readers {
                 let conn = pool.get().map_err(|e| DbError::Pool(e.to_string()))?;
                 f(Conn::Pg(&conn))
             }
+            Readers::Closed => Err(DbError::Pool("the database is closed".into())),
         }
     }
 
@@ -295,7 +334,7 @@ impl Readers {
         f: impl FnOnce(Conn<'_>) -> DbResult<T>,
     ) -> Option<DbResult<T>> {
         match self {
-            Readers::Sqlite { .. } => None,
+            Readers::Sqlite { .. } | Readers::Closed => None,
             Readers::Postgres(pool) => Some(
                 pool.get()
                     .map_err(|e| DbError::Pool(e.to_string()))

@@ -43,7 +43,7 @@ use crate::secrets::Secrets;
 pub enum DbError {
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
-    #[error("PostgreSQL: {0}")]
+    #[error("PostgreSQL: {}", pg_message(.0))]
     Postgres(#[from] postgres::Error),
     #[error(transparent)]
     Migrate(#[from] houmon_migrate::MigrateError),
@@ -64,6 +64,16 @@ pub enum DbError {
 pub type DbResult<T> = Result<T, DbError>;
 
 /// Times are stored as RFC 3339 UTC with microseconds (they sort as text).
+/// The server's own words for a PostgreSQL error (the driver's `Display`
+/// says only "db error"): the message and its SQLSTATE, never the
+/// statement's parameters.
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
+}
+
 pub fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
@@ -102,20 +112,20 @@ impl Db {
                 schema::SCHEMA.migrate(&mut conn)?;
                 (Writer::sqlite(conn), Readers::sqlite(path)?, None)
             }
-            Location::Postgres(loc) => {
+            Location::Postgres(loc) => backend::off_async(|| {
                 let conn = std::cell::RefCell::new(backend::pg_connect(loc)?);
                 backend::pg_migrate(&conn, None)?;
-                (
+                DbResult::Ok((
                     Writer::postgres(conn.into_inner(), &loc.clinic_id),
                     Readers::postgres(loc)?,
                     Some(loc.clinic_id.clone()),
-                )
-            }
+                ))
+            })?,
         };
         let shared = Arc::new(Shared { writer, secrets });
         let db =
             Db { committer: group::Committer::start(shared.clone()), shared, readers, clinic_id };
-        db.check_key()?;
+        backend::off_async(|| db.check_key())?;
         if db.kind() == EngineKind::Sqlite && db.write(legacy::seal_legacy)? {
             // Push the sealed pages into the main file so that no clear
             // text is left there or in the write-ahead log.
@@ -125,9 +135,9 @@ impl Db {
     }
 
     pub fn kind(&self) -> EngineKind {
-        match self.readers {
-            Readers::Sqlite { .. } => EngineKind::Sqlite,
-            Readers::Postgres(_) => EngineKind::Postgres,
+        match (&self.readers, &self.clinic_id) {
+            (Readers::Postgres(_), _) | (Readers::Closed, Some(_)) => EngineKind::Postgres,
+            _ => EngineKind::Sqlite,
         }
     }
 
@@ -143,17 +153,22 @@ impl Db {
     /// A read, in one read transaction (a consistent view).
     pub fn read<T>(&self, f: impl FnOnce(Conn<'_>, &Secrets) -> DbResult<T>) -> DbResult<T> {
         let s = self.secrets();
-        self.readers.with(|c| backend::read_transaction(c, |c| f(c, s)))
+        let read = || self.readers.with(|c| backend::read_transaction(c, |c| f(c, s)));
+        match self.kind() {
+            EngineKind::Sqlite => read(),
+            EngineKind::Postgres => backend::off_async(read),
+        }
     }
 
     /// A write on its own: one transaction, committed only if `f` succeeds.
     pub fn write<T>(&self, f: impl FnOnce(Conn<'_>, &Secrets) -> DbResult<T>) -> DbResult<T> {
         let s = self.secrets();
         match &self.clinic_id {
-            Some(clinic) => self
-                .readers
-                .postgres_write(clinic, |c| f(c, s))
-                .unwrap_or_else(|| Err(DbError::Pool("no pool".into()))),
+            Some(clinic) => backend::off_async(|| {
+                self.readers
+                    .postgres_write(clinic, |c| f(c, s))
+                    .unwrap_or_else(|| Err(DbError::Pool("no pool".into())))
+            }),
             None => self.shared.writer.lock().transaction(|c| f(c, s)),
         }
     }
@@ -202,6 +217,16 @@ impl Db {
     }
 }
 
+impl Drop for Db {
+    /// PostgreSQL connections close where they may block (`off_async`).
+    fn drop(&mut self) {
+        if self.kind() == EngineKind::Postgres {
+            let readers = std::mem::replace(&mut self.readers, Readers::Closed);
+            backend::off_async(move || drop(readers));
+        }
+    }
+}
+
 /// Opens a sealed column value or says which row does not open.
 pub(crate) fn open_sealed(
     s: &Secrets,
@@ -210,6 +235,9 @@ pub(crate) fn open_sealed(
 ) -> DbResult<zeroize::Zeroizing<Vec<u8>>> {
     s.open(sealed, aad).ok_or_else(|| DbError::Sealed { what: aad.to_owned() })
 }
+
+#[cfg(test)]
+mod pg_tests;
 
 #[cfg(test)]
 mod tests {

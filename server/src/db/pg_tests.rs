@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MPL-2.0
+//! What only PostgreSQL has: many clinics in one database kept apart by
+//! row-level security, the migration from an older schema with rows in
+//! place, and the append-only triggers. Run against the server named by
+//! `HOUMON_TEST_DATABASE` (scripts/test.sh sets it when PostgreSQL is
+//! installed); skipped without it.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, Utc};
+
+use super::backend::{pg_connect, pg_migrate, Location, PgLocation};
+use super::engine::Conn;
+use super::patients::{self, PersonalData};
+use super::{Db, DbError};
+use crate::params;
+use crate::secrets::{random_hex, Secrets};
+
+/// The test database's address, or `None` (the test is skipped: the
+/// script's PostgreSQL run sets it, and fails if CI has none).
+fn address() -> Option<String> {
+    let url = std::env::var("HOUMON_TEST_DATABASE").ok().filter(|u| !u.is_empty());
+    if url.is_none() {
+        eprintln!("skipped: HOUMON_TEST_DATABASE is not set");
+    }
+    url
+}
+
+fn clinic(url: &str, id: &str) -> PgLocation {
+    let password = std::env::var("HOUMON_TEST_DATABASE_PASSWORD").ok();
+    PgLocation::new(url, password, id, 2).unwrap()
+}
+
+fn person(name: &str) -> PersonalData {
+    PersonalData {
+        name: name.into(),
+        kana: String::new(),
+        address: "東京都".into(),
+        birth_date: NaiveDate::from_ymd_opt(1940, 1, 2).unwrap(),
+        insurance: None,
+    }
+}
+
+fn open(loc: &PgLocation) -> Db {
+    Db::open_at(&Location::Postgres(loc.clone()), Arc::new(Secrets::generate())).unwrap()
+}
+
+#[test]
+fn two_clinics_in_one_database_never_see_each_others_rows() {
+    let Some(url) = address() else { return };
+    let (a_id, b_id) =
+        (format!("clinic-a-{}", random_hex(6)), format!("clinic-b-{}", random_hex(6)));
+    let (a_loc, b_loc) = (clinic(&url, &a_id), clinic(&url, &b_id));
+    let (a, b) = (open(&a_loc), open(&b_loc));
+    // The same patient id in both clinics: two different rows.
+    a.write(|c, s| patients::upsert(c, s, "p1", &person("山田 花子"), None, Utc::now())).unwrap();
+    b.write(|c, s| patients::upsert(c, s, "p1", &person("佐藤 一郎"), None, Utc::now())).unwrap();
+    b.write(|c, s| patients::upsert(c, s, "p2", &person("佐藤 二郎"), None, Utc::now())).unwrap();
+    let in_a = a.read(patients::all).unwrap();
+    assert_eq!(in_a.len(), 1);
+    assert_eq!(in_a[0].personal.name, "山田 花子");
+    assert_eq!(b.read(patients::all).unwrap().len(), 2);
+
+    // A query that names the other clinic still sees nothing of it…
+    let raw = std::cell::RefCell::new(pg_connect(&a_loc).unwrap());
+    let c = Conn::Pg(&raw);
+    let seen: i64 = c
+        .query_one("SELECT count(*) FROM patient WHERE clinic_id = ?1", params![b_id], |r| r.get(0))
+        .unwrap();
+    assert_eq!(seen, 0, "row-level security hides the other clinic's rows");
+    // …and cannot write a row into it.
+    let err = c
+        .execute(
+            "INSERT INTO patient (clinic_id, patient_id, personal, updated_at) VALUES (?1, 'px', ?2, 'now')",
+            params![b_id, vec![0u8]],
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("row-level security"), "{err}");
+    // Nor change or delete one.
+    let changed =
+        c.execute("UPDATE patient SET facility = 'x' WHERE clinic_id = ?1", params![b_id]).unwrap();
+    assert_eq!(changed, 0);
+    assert_eq!(b.read(patients::all).unwrap().len(), 2);
+}
+
+#[test]
+fn a_connection_that_does_not_name_its_clinic_reads_nothing() {
+    let Some(url) = address() else { return };
+    let loc = clinic(&url, &format!("clinic-{}", random_hex(6)));
+    let db = open(&loc);
+    db.write(|c, s| patients::upsert(c, s, "p1", &person("山田 花子"), None, Utc::now())).unwrap();
+    let mut config: postgres::Config = url.parse().unwrap();
+    if let Some(p) = &loc.password {
+        config.password(p.as_bytes());
+    }
+    let mut client = config.connect(postgres::NoTls).unwrap();
+    let err = client.query("SELECT patient_id FROM patient", &[]).unwrap_err();
+    let message = err.as_db_error().map(|e| e.message().to_owned()).unwrap_or_default();
+    assert!(message.contains("houmon.clinic_id"), "{err:?}");
+}
+
+#[test]
+fn audit_rows_cannot_be_changed_truncated_or_deleted() {
+    let Some(url) = address() else { return };
+    let loc = clinic(&url, &format!("clinic-{}", random_hex(6)));
+    let db = open(&loc);
+    db.write(|c, s| {
+        super::audit::append(
+            c,
+            s,
+            &super::audit::Entry::new(super::audit::Actor::System, "test", "ok"),
+            Utc::now(),
+        )
+    })
+    .unwrap();
+    for sql in
+        ["UPDATE audit_log SET outcome = 'changed'", "DELETE FROM audit_log", "TRUNCATE audit_log"]
+    {
+        let err = db.write(|c, _| c.execute_batch(sql)).unwrap_err();
+        assert!(matches!(err, DbError::Postgres(_)), "{sql}: {err}");
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    assert!(matches!(
+        db.read(super::audit::verify).unwrap(),
+        super::audit::Chain::Intact { entries: 1, .. }
+    ));
+}
+
+#[test]
+fn the_postgres_schema_upgrades_from_version_3_with_its_rows_in_place() {
+    let Some(url) = address() else { return };
+    // A schema of its own, so that the shared one's version does not matter.
+    let schema = format!("upgrade_{}", random_hex(6));
+    let admin = clinic(&url, "setup");
+    pg_connect(&admin).unwrap().client.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
+    let scoped = format!("{url} options='-c search_path={schema}'");
+    let loc = clinic(&scoped, "clinic-old");
+    let conn = std::cell::RefCell::new(pg_connect(&loc).unwrap());
+    pg_migrate(&conn, Some(3)).unwrap();
+    let version = |conn: &std::cell::RefCell<_>| -> i64 {
+        Conn::Pg(conn)
+            .query_one("SELECT version FROM houmon_schema", params![], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(version(&conn), 3);
+    let secrets = Secrets::generate();
+    Conn::Pg(&conn)
+        .execute(
+            "INSERT INTO staff (staff_id, name, role, created_at) VALUES ('s1', '看護 師', 'nurse', 'then')",
+            params![],
+        )
+        .unwrap();
+    patients::upsert(Conn::Pg(&conn), &secrets, "p1", &person("山田 花子"), None, Utc::now())
+        .unwrap();
+
+    pg_migrate(&conn, None).unwrap();
+    assert_eq!(version(&conn), super::schema::PG_STEPS.len() as i64);
+    let c = Conn::Pg(&conn);
+    let name: String = c
+        .query_one("SELECT name FROM staff WHERE staff_id = 's1'", params![], |r| r.get(0))
+        .unwrap();
+    assert_eq!(name, "看護 師");
+    assert_eq!(patients::all(c, &secrets).unwrap()[0].personal.name, "山田 花子");
+    // Running it again changes nothing.
+    pg_migrate(&conn, None).unwrap();
+    drop(conn);
+    pg_connect(&admin)
+        .unwrap()
+        .client
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .unwrap();
+}
+
+#[test]
+fn a_database_address_with_a_password_is_refused_before_connecting() {
+    let err =
+        PgLocation::new("postgres://houmon:secret@db.example/houmon", None, "c1", 2).unwrap_err();
+    assert!(err.contains("password"), "{err}");
+    let err = PgLocation::new("host=db user=houmon password=secret", None, "c1", 2).unwrap_err();
+    assert!(err.contains("password"), "{err}");
+    let err = PgLocation::new("host=db user=houmon", None, "clinic; DROP TABLE", 2).unwrap_err();
+    assert!(err.contains("clinic id"), "{err}");
+    assert!(PgLocation::new("host=/var/run/postgresql dbname=houmon", None, "c-1", 2).is_ok());
+}
