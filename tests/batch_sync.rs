@@ -14,6 +14,7 @@ use houmon_core::protocol::*;
 use houmon_store::{ItemState, Store, StoreKey};
 use houmon_sync::{BatchLimits, ServerPin, SyncClient};
 use houmon_tests::clinic::*;
+use houmon_tests::rawdb::{is_postgres, with_raw};
 use houmon_vcard::records::visual_record;
 use houmon_vcard::VirtualCard;
 use serde_json::{json, Value};
@@ -288,6 +289,66 @@ async fn an_older_server_without_batches_gets_one_record_per_call() {
     store.enqueue("v-3", b"{}", Utc::now()).unwrap();
     c.upload_due().await.unwrap();
     assert_eq!(puts.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_the_database_cannot_take_is_answered_retry_and_the_rest_of_its_batch_is_stored() {
+    let clinic = start_clinic(vec![], vec![], false).await;
+    let d = raw_device(&clinic, "raw-poison").await;
+    let tag: u32 = rand::random();
+    let poison = format!("v-poison-{tag}");
+    // The database refuses that one row (as a full disk or a broken
+    // constraint would).
+    with_raw(&clinic.config, |c| {
+        if is_postgres(&clinic.config) {
+            c.execute_batch(&format!(
+                "CREATE FUNCTION poison_{tag}() RETURNS trigger LANGUAGE plpgsql AS $$
+                 BEGIN IF NEW.id = '{poison}' THEN RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW; END $$;
+                 CREATE TRIGGER poison_{tag} BEFORE INSERT ON visit
+                 FOR EACH ROW EXECUTE FUNCTION poison_{tag}();"
+            ))
+        } else {
+            c.execute_batch(&format!(
+                "CREATE TRIGGER poison_{tag} BEFORE INSERT ON visit WHEN NEW.id = '{poison}'
+                 BEGIN SELECT RAISE(ABORT, 'poisoned'); END;"
+            ))
+        }
+    })
+    .unwrap();
+    let records =
+        vec![d.record("v-before", None), d.record(&poison, None), d.record("v-after", None)];
+    let (status, answer) =
+        d.post("application/json", json!({ "records": &records }).to_string()).await;
+    assert_eq!(status, 200, "{answer}");
+    let answer: BatchResponse = serde_json::from_value(answer).unwrap();
+    let retry: Vec<bool> = answer.results.iter().map(|a| a.retry.is_some()).collect();
+    assert_eq!(retry, [false, true, false], "{answer:?}");
+    assert_eq!(clinic.stored_visit_ids(), ["v-after", "v-before"]);
+
+    with_raw(&clinic.config, |c| {
+        c.execute_batch(&if is_postgres(&clinic.config) {
+            format!("DROP TRIGGER poison_{tag} ON visit; DROP FUNCTION poison_{tag}();")
+        } else {
+            format!("DROP TRIGGER poison_{tag};")
+        })
+    })
+    .unwrap();
+    // The retry of the whole batch: two duplicates and the one stored now.
+    let (status, answer) =
+        d.post("application/json", json!({ "records": records }).to_string()).await;
+    assert_eq!(status, 200, "{answer}");
+    let answer: BatchResponse = serde_json::from_value(answer).unwrap();
+    let statuses: Vec<_> = answer.results.iter().map(|a| a.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            Some(UploadStatus::Duplicate),
+            Some(UploadStatus::Accepted),
+            Some(UploadStatus::Duplicate)
+        ]
+    );
+    assert_eq!(clinic.stored_visit_ids().len(), 3);
+    clinic.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,11 @@
 //!    peak resident memory meanwhile (server and the 50 phones' stores).
 //!
 //! 2 and 3 run for the first protocol (one record per call) and for
-//! batches, side by side. `HOUMON_BENCH_ONLY=batched` runs one path.
+//! batches, side by side, on SQLite and — when `HOUMON_BENCH_DATABASE`
+//! names a PostgreSQL database (an address without password; a fresh
+//! clinic id each run) — on PostgreSQL. `HOUMON_BENCH_ONLY=batched` (or
+//! `PostgreSQL`, `SQLite`) runs those rows only. The peak RSS is this process's (server and phones), not
+//! PostgreSQL's.
 //!
 //! Records are 目視 visit records built around a real virtual-card
 //! certificate, so the server does its full evidence check (certificate
@@ -19,6 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use houmon_server::db::PgLocation;
 use houmon_server::loopback::{LoopbackClinic, Options, NURSE};
 use houmon_store::{ItemState, Store, StoreKey};
 use houmon_sync::{BatchLimits, SyncClient};
@@ -40,11 +45,18 @@ fn record(
     )
 }
 
-/// A loopback clinic (TLS) trusting the virtual cards' test CA.
-async fn start_clinic(dir: std::path::PathBuf) -> LoopbackClinic {
+/// A loopback clinic (TLS) trusting the virtual cards' test CA, on a
+/// SQLite file in `dir` or as a new clinic in the PostgreSQL database.
+async fn start_clinic(dir: std::path::PathBuf, postgres: Option<&str>) -> LoopbackClinic {
+    let database = postgres.map(|url| {
+        let password = std::env::var("HOUMON_BENCH_DATABASE_PASSWORD").ok();
+        let clinic = format!("bench-{}", houmon_server::secrets::random_hex(8));
+        PgLocation::new(url, password, &clinic, 8).expect("HOUMON_BENCH_DATABASE")
+    });
     let options = Options {
         trust_anchors: vec![TestCa::shared().cert_der.clone()],
         check_timeout: Duration::from_secs(10),
+        database,
         ..Default::default()
     };
     LoopbackClinic::start(dir, options, vec![], vec![]).await.expect("clinic")
@@ -104,40 +116,52 @@ pub fn run() {
     let _ = std::fs::remove_dir_all(&dir);
 
     let only = std::env::var("HOUMON_BENCH_ONLY").unwrap_or_default();
+    let postgres = std::env::var("HOUMON_BENCH_DATABASE").ok().filter(|u| !u.is_empty());
+    let mut engines = vec![("SQLite", None)];
+    if let Some(url) = postgres.as_deref() {
+        engines.push(("PostgreSQL", Some(url)));
+    }
     println!();
     println!(
-        "| path | one phone, 10,000 records | 50 devices × 200 records | peak RSS during the 50 |"
+        "| engine | path | one phone, 10,000 records | 50 devices × 200 records | peak RSS during the 50 |"
     );
-    println!("|---|---:|---:|---:|");
-    for (name, limits) in [
-        ("one record per call (`PUT`, before)", None),
-        ("batched (`POST /v1/visits`, 200 per batch)", Some(BatchLimits::default())),
-    ] {
-        if !only.is_empty() && !name.contains(&only) {
-            continue;
-        }
-        let dir = temp("sync");
-        let (one, fifty, peak) = rt.block_on(async {
-            let one = one_phone(&dir, &cert, limits).await;
-            reset_peak_rss();
-            let fifty = fifty_devices(&dir, &cert, limits).await;
-            (one, fifty, peak_rss_mib())
-        });
-        println!(
-            "| {name} | {:.0} records/s ({:.2} s) | {:.0} records/s ({:.2} s) | {} |",
+    println!("|---|---|---:|---:|---:|");
+    for (engine, url) in engines {
+        for (name, limits) in [
+            ("one record per call (`PUT`, before)", None),
+            ("batched (`POST /v1/visits`, 200 per batch)", Some(BatchLimits::default())),
+        ] {
+            if !only.is_empty() && !format!("{engine} {name}").contains(&only) {
+                continue;
+            }
+            let dir = temp("sync");
+            let (one, fifty, peak) = rt.block_on(async {
+                let one = one_phone(&dir, &cert, limits, url).await;
+                reset_peak_rss();
+                let fifty = fifty_devices(&dir, &cert, limits, url).await;
+                (one, fifty, peak_rss_mib())
+            });
+            println!(
+            "| {engine} | {name} | {:.0} records/s ({:.2} s) | {:.0} records/s ({:.2} s) | {} |",
             10_000.0 / one.as_secs_f64(),
             one.as_secs_f64(),
             10_000.0 / fifty.as_secs_f64(),
             fifty.as_secs_f64(),
             peak.map_or("n/a".to_owned(), |m| format!("{m} MiB")),
         );
-        let _ = std::fs::remove_dir_all(&dir);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
     }
 }
 
 /// One phone with 10,000 queued records: the time to sync them all.
-async fn one_phone(dir: &std::path::Path, cert: &[u8], limits: Option<BatchLimits>) -> Duration {
-    let clinic = start_clinic(dir.join("clinic")).await;
+async fn one_phone(
+    dir: &std::path::Path,
+    cert: &[u8],
+    limits: Option<BatchLimits>,
+    postgres: Option<&str>,
+) -> Duration {
+    let clinic = start_clinic(dir.join("clinic"), postgres).await;
     let store =
         Arc::new(Store::open(dir.join("phone.sqlite"), StoreKey::generate()).expect("store"));
     let (sync, anchor) = phone(&clinic, store.clone(), "phone-0").await;
@@ -161,8 +185,9 @@ async fn fifty_devices(
     dir: &std::path::Path,
     cert: &[u8],
     limits: Option<BatchLimits>,
+    postgres: Option<&str>,
 ) -> Duration {
-    let clinic = start_clinic(dir.join("clinic50")).await;
+    let clinic = start_clinic(dir.join("clinic50"), postgres).await;
     let mut phones = Vec::new();
     for d in 0..50 {
         let device = format!("phone-{d}");

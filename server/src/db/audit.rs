@@ -9,7 +9,7 @@
 //! table also refuses UPDATE and DELETE (triggers in the schema). Rows are
 //! stored as given; anything that prints them escapes them.
 
-use super::engine::Conn;
+use super::engine::{Conn, ToValue};
 use crate::params;
 use chrono::{DateTime, Utc};
 
@@ -124,34 +124,58 @@ fn link(
 
 /// Appends an entry (inside the caller's transaction, with the action).
 pub fn append(c: Conn<'_>, s: &Secrets, e: &Entry, now: DateTime<Utc>) -> DbResult<()> {
+    append_all(c, s, std::slice::from_ref(e), now)
+}
+
+/// Appends entries in their order, each linked to the one before: the
+/// head is read once and the rows go in a few statements (a batch's
+/// records).
+pub fn append_all(c: Conn<'_>, s: &Secrets, entries: &[Entry], now: DateTime<Utc>) -> DbResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
     let last: Option<(i64, String)> =
         c.query_opt("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", params![], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?;
-    let (seq, prev) = match last {
-        Some((n, h)) => (n + 1, h),
-        None => (1, GENESIS.to_owned()),
-    };
+    let (mut seq, mut prev) = last.unwrap_or_else(|| (0, GENESIS.to_owned()));
     let at = ts(now);
-    let actor = e.actor.label();
-    let hash = link(
-        s,
-        &prev,
-        seq,
-        &at,
-        &actor,
-        e.device_id.as_deref(),
-        e.staff_id.as_deref(),
-        e.action,
-        e.target.as_deref(),
-        &e.outcome,
-        &e.detail,
-    );
-    c.execute(
-        "INSERT INTO audit_log (seq, at, actor, device_id, staff_id, action, target, outcome, detail, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-        params![seq, at, actor, e.device_id, e.staff_id, e.action, e.target, e.outcome, e.detail, prev, hash])?;
-    Ok(())
+    let mut rows = Vec::with_capacity(entries.len());
+    for e in entries {
+        seq += 1;
+        let actor = e.actor.label();
+        let hash = link(
+            s,
+            &prev,
+            seq,
+            &at,
+            &actor,
+            e.device_id.as_deref(),
+            e.staff_id.as_deref(),
+            e.action,
+            e.target.as_deref(),
+            &e.outcome,
+            &e.detail,
+        );
+        rows.push(vec![
+            seq.to_value(),
+            at.to_value(),
+            actor.to_value(),
+            e.device_id.to_value(),
+            e.staff_id.to_value(),
+            e.action.to_value(),
+            e.target.to_value(),
+            e.outcome.to_value(),
+            e.detail.to_value(),
+            prev.to_value(),
+            hash.to_value(),
+        ]);
+        prev = hash;
+    }
+    c.insert_rows(
+        "audit_log (seq, at, actor, device_id, staff_id, action, target, outcome, detail, prev_hash, hash)",
+        &rows,
+    )
 }
 
 /// What [`verify`] found.

@@ -131,7 +131,8 @@ pub fn pg_connect(loc: &PgLocation) -> DbResult<PgConn> {
     if let Some(p) = &loc.password {
         config.password(p.as_bytes());
     }
-    config.application_name("houmon-server");
+    // Seen in pg_stat_activity: which clinic's server holds a connection.
+    config.application_name(&format!("houmon-server/{}", loc.clinic_id));
     config.connect_timeout(Duration::from_secs(10));
     // The link is a Unix socket or a private network (docs/security.md).
     let mut client = config.connect(postgres::NoTls)?;
@@ -175,6 +176,9 @@ pub enum Writer {
 pub struct PgWriter {
     conn: Mutex<RefCell<PgConn>>,
     lock_key: i64,
+    /// To connect again when the connection is lost (a database restart,
+    /// a failover, an administrator ending it).
+    location: PgLocation,
 }
 
 /// The writer, locked: one transaction at a time.
@@ -188,18 +192,36 @@ impl Writer {
         Writer::Sqlite(Mutex::new(conn))
     }
 
-    pub fn postgres(conn: PgConn, clinic_id: &str) -> Writer {
+    pub fn postgres(conn: PgConn, location: &PgLocation) -> Writer {
         Writer::Postgres(Box::new(PgWriter {
             conn: Mutex::new(RefCell::new(conn)),
-            lock_key: lock_key(clinic_id),
+            lock_key: lock_key(&location.clinic_id),
+            location: location.clone(),
         }))
     }
 
+    /// The writer for one transaction. A PostgreSQL connection found
+    /// closed (its last use failed on it) is replaced first; if that fails
+    /// too, the transaction fails and its requests are retried later.
     pub fn lock(&self) -> WriterGuard<'_> {
         match self {
             Writer::Sqlite(m) => WriterGuard::Sqlite(m.lock().unwrap_or_else(|e| e.into_inner())),
             Writer::Postgres(w) => {
-                WriterGuard::Postgres(w.conn.lock().unwrap_or_else(|e| e.into_inner()), w.lock_key)
+                let guard = w.conn.lock().unwrap_or_else(|e| e.into_inner());
+                if guard.borrow().client.is_closed() {
+                    match pg_connect(&w.location) {
+                        Ok(fresh) => {
+                            tracing::info!(
+                                "PostgreSQL: the writer's connection was lost; connected again"
+                            );
+                            *guard.borrow_mut() = fresh;
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "PostgreSQL: connecting the writer again failed")
+                        }
+                    }
+                }
+                WriterGuard::Postgres(guard, w.lock_key)
             }
         }
     }

@@ -142,6 +142,10 @@ pub enum EngineKind {
     Postgres,
 }
 
+/// Rows per statement in [`Conn::insert_rows`] (at most 64 shapes of a
+/// statement per table are cached; SQLite allows 32,766 parameters).
+pub const ROWS_PER_INSERT: usize = 64;
+
 /// A PostgreSQL connection with its prepared statements. Transactions are
 /// begun and ended with plain `BEGIN`/`COMMIT` by the caller (`db/mod.rs`),
 /// so that one type serves the pool, the commit thread and migrations.
@@ -199,6 +203,29 @@ impl Conn<'_> {
         }
     }
 
+    /// Inserts `rows` (each a value per column of `into`, e.g.
+    /// `"audit_log (seq, at)"`) with one statement per
+    /// [`ROWS_PER_INSERT`] rows: for PostgreSQL, one round trip instead of
+    /// one a row.
+    pub fn insert_rows(&self, into: &str, rows: &[Vec<Value>]) -> DbResult<()> {
+        for chunk in rows.chunks(ROWS_PER_INSERT) {
+            let mut sql = format!("INSERT INTO {into} VALUES ");
+            let mut n = 0;
+            for (i, row) in chunk.iter().enumerate() {
+                sql.push_str(if i == 0 { "(" } else { ", (" });
+                for j in 0..row.len() {
+                    n += 1;
+                    sql.push_str(&format!("{}?{n}", if j == 0 { "" } else { ", " }));
+                }
+                sql.push(')');
+            }
+            let params: Vec<&dyn ToValue> =
+                chunk.iter().flatten().map(|v| v as &dyn ToValue).collect();
+            self.execute(&sql, &params)?;
+        }
+        Ok(())
+    }
+
     /// Several statements without parameters (SAVEPOINT, schema steps).
     pub fn execute_batch(&self, sql: &str) -> DbResult<()> {
         match self {
@@ -215,6 +242,29 @@ impl Conn<'_> {
         mut f: impl FnMut(&Row) -> DbResult<T>,
     ) -> DbResult<Vec<T>> {
         self.rows(sql, params)?.iter().map(&mut f).collect()
+    }
+
+    /// Like [`query_all`](Self::query_all), but on PostgreSQL planned
+    /// for these values each time, not as a cached statement: a cached
+    /// plan cannot know the clinic (`current_setting`) or the values, and
+    /// for a long `IN (…)` list it picks a scan of the clinic's rows over
+    /// key lookups.
+    pub fn query_all_planned<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn ToValue],
+        mut f: impl FnMut(&Row) -> DbResult<T>,
+    ) -> DbResult<Vec<T>> {
+        match self {
+            Conn::Sqlite(_) => self.query_all(sql, params, f),
+            Conn::Pg(c) => {
+                let mut c = c.borrow_mut();
+                let values = pg::values(params);
+                let refs = pg::refs(&values);
+                let rows = c.client.query(pg::dialect(sql).as_str(), &refs)?;
+                rows.iter().map(|r| pg::row(r).and_then(|r| f(&r))).collect()
+            }
+        }
     }
 
     /// The first row, if any.

@@ -116,7 +116,7 @@ impl Db {
                 let conn = std::cell::RefCell::new(backend::pg_connect(loc)?);
                 backend::pg_migrate(&conn, None)?;
                 DbResult::Ok((
-                    Writer::postgres(conn.into_inner(), &loc.clinic_id),
+                    Writer::postgres(conn.into_inner(), loc),
                     Readers::postgres(loc)?,
                     Some(loc.clinic_id.clone()),
                 ))

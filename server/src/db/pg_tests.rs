@@ -182,3 +182,36 @@ fn a_database_address_with_a_password_is_refused_before_connecting() {
     assert!(err.contains("clinic id"), "{err}");
     assert!(PgLocation::new("host=/var/run/postgresql dbname=houmon", None, "c-1", 2).is_ok());
 }
+
+#[test]
+fn writes_go_on_after_the_database_ends_the_servers_connections() {
+    let Some(url) = address() else { return };
+    let loc = clinic(&url, &format!("clinic-{}", random_hex(6)));
+    let db = Arc::new(open(&loc));
+    let upsert = |db: &Db, id: &str| {
+        db.write_grouped({
+            let id = id.to_owned();
+            move |c, s| patients::upsert(c, s, &id, &person("山田 花子"), None, Utc::now())
+        })
+    };
+    upsert(&db, "p1").unwrap();
+    // An administrator (or a restart) ends every connection of this clinic's server.
+    let mut admin = pg_connect(&clinic(&url, "admin")).unwrap();
+    let ended: i64 = admin
+        .client
+        .query_one(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE application_name = $1) t",
+            &[&format!("houmon-server/{}", loc.clinic_id)],
+        )
+        .unwrap()
+        .get(0);
+    assert!(ended >= 2, "the writer and a pooled connection: {ended}");
+    // At most one write fails on the dead connection; then they go on.
+    let first = upsert(&db, "p2");
+    upsert(&db, "p3").unwrap();
+    let ids: Vec<String> =
+        db.read(patients::all).unwrap().into_iter().map(|p| p.patient_id).collect();
+    let expected: Vec<&str> = if first.is_ok() { vec!["p1", "p2", "p3"] } else { vec!["p1", "p3"] };
+    assert_eq!(ids, expected);
+}

@@ -2,7 +2,7 @@
 //! Visit records as the server stored them: the record sealed, and in clear
 //! what the console and the worker filter on (who, when, how, status).
 
-use super::engine::Conn;
+use super::engine::{Conn, ToValue, Value};
 use crate::params;
 use chrono::{DateTime, Utc};
 
@@ -43,11 +43,27 @@ pub struct NewVisit<'a> {
     /// The canonical record JSON, sealed with [`seal_record`] (outside
     /// the write lock).
     pub record_sealed: &'a [u8],
-    pub warnings: &'a [String],
+    pub warnings: Vec<String>,
 }
 
 pub fn digest(c: Conn<'_>, id: &str) -> DbResult<Option<String>> {
     c.query_opt("SELECT record_sha256 FROM visit WHERE id = ?1", params![id], |r| r.get(0))
+}
+
+/// The stored digests of those of `ids` the clinic has, in one query per
+/// 256 ids.
+pub fn digests(c: Conn<'_>, ids: &[&str]) -> DbResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(256) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+        let params: Vec<&dyn ToValue> = chunk.iter().map(|id| id as &dyn ToValue).collect();
+        out.extend(c.query_all_planned(
+            &format!("SELECT id, record_sha256 FROM visit WHERE id IN ({})", marks.join(", ")),
+            &params,
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?);
+    }
+    Ok(out)
 }
 
 /// Seals a visit's canonical record JSON for its row.
@@ -56,25 +72,36 @@ pub fn seal_record(s: &Secrets, id: &str, record_json: &str) -> Vec<u8> {
 }
 
 pub fn insert(c: Conn<'_>, v: &NewVisit<'_>) -> DbResult<()> {
-    c.execute(
-        "INSERT INTO visit (id, device_id, staff_id, patient_id, received_at, visited_at, mode, status, held_reason,
-         card_fingerprint, record_sha256, record, warnings) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        params![
-        v.id,
-        v.device_id,
-        v.staff_id,
-        v.patient_id,
-        ts(v.received_at),
-        ts(v.visited_at),
-        v.mode,
-        v.status.as_str(),
-        v.held_reason,
-        v.card_fingerprint,
-        v.record_sha256,
-        v.record_sealed,
-        v.warnings.join(","),
-    ])?;
-    Ok(())
+    insert_many(c, std::slice::from_ref(v))
+}
+
+/// Inserts visits a few statements for many rows.
+pub fn insert_many(c: Conn<'_>, visits: &[NewVisit<'_>]) -> DbResult<()> {
+    let rows: Vec<Vec<Value>> = visits
+        .iter()
+        .map(|v| {
+            vec![
+                v.id.to_value(),
+                v.device_id.to_value(),
+                v.staff_id.to_value(),
+                v.patient_id.to_value(),
+                ts(v.received_at).to_value(),
+                ts(v.visited_at).to_value(),
+                v.mode.to_value(),
+                v.status.as_str().to_value(),
+                v.held_reason.to_value(),
+                v.card_fingerprint.to_value(),
+                v.record_sha256.to_value(),
+                v.record_sealed.to_value(),
+                v.warnings.join(",").to_value(),
+            ]
+        })
+        .collect();
+    c.insert_rows(
+        "visit (id, device_id, staff_id, patient_id, received_at, visited_at, mode, status, \
+         held_reason, card_fingerprint, record_sha256, record, warnings)",
+        &rows,
+    )
 }
 
 /// Whether a challenge nonce was used before; records it for `visit_id`.

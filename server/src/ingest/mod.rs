@@ -13,11 +13,15 @@
 //!   kept for older phones);
 //! - [`upload_batch`]: `POST /v1/visits`, up to
 //!   [`BATCH_MAX_RECORDS`] records answered one by one — a refused record
-//!   does not hold back the others; a record the server could not store is
-//!   answered "retry", and the others stay stored.
+//!   does not hold back the others. The batch is stored in one go; if the
+//!   database fails it, nothing of it is kept and it is stored again record
+//!   by record, each in a savepoint: a record the server cannot store is
+//!   answered "retry", and the others are stored.
 
 pub mod prepare;
 pub mod store;
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use houmon_core::protocol::{
@@ -30,6 +34,7 @@ use crate::app::App;
 use crate::db::devices::DeviceAuth;
 use crate::db::DbError;
 use prepare::Prepared;
+use store::Pending;
 pub use store::{Stored, ROUND_MARGIN_DAYS};
 
 /// A refused upload: the HTTP status and the reason.
@@ -99,8 +104,13 @@ pub fn upload(
         }
     };
     let device = device.clone();
-    let outcome =
-        app.db.write_grouped(move |tx, s| store::store(tx, s, &device, &prepared, now))?;
+    let outcome = app.db.write_grouped(move |tx, s| {
+        let one = std::slice::from_ref(&prepared);
+        let mut pending = Pending::begin(tx, one)?;
+        let outcome = store::store(tx, s, &device, &prepared, now, &mut pending)?;
+        pending.write(tx, s, now)?;
+        Ok(outcome)
+    })?;
     outcome.map(Stored::response).map_err(UploadError::Refused)
 }
 
@@ -147,36 +157,75 @@ pub fn upload_batch(
         let _one_batch_at_a_time = app.prepare_gate.lock().unwrap_or_else(|e| e.into_inner());
         prepare::prepare_all(app, device, &bodies, now, cores())
     };
-    let device = device.clone();
-    let (results, prepared) = app.db.write_grouped(move |tx, s| {
-        let mut out = Vec::with_capacity(prepared.len());
-        for p in &prepared {
-            tx.execute("SAVEPOINT record", crate::params![])?;
-            let item = match store::store(tx, s, &device, p, now) {
-                Ok(outcome) => {
-                    tx.execute("RELEASE record", crate::params![])?;
-                    answer(p.id(), outcome)
-                }
-                Err(e) => {
-                    // This record leaves no trace; the others go on.
-                    tx.execute_batch("ROLLBACK TO record; RELEASE record")?;
-                    tracing::error!(visit = ?p.id(), error = %e, "a record of a batch not stored");
-                    BatchItem {
-                        id: p.id().to_owned(),
-                        status: None,
-                        warnings: vec![],
-                        refusal: None,
-                        retry: Some("the server could not store it now".into()),
-                    }
-                }
-            };
-            out.push(item);
+    let prepared = Arc::new(prepared);
+    let device = Arc::new(device.clone());
+    // The whole batch together: its visits and audit entries in a few
+    // statements.
+    let together = {
+        let (prepared, device) = (prepared.clone(), device.clone());
+        app.db.write_grouped(move |tx, s| {
+            let mut pending = Pending::begin(tx, &prepared)?;
+            let mut out = Vec::with_capacity(prepared.len());
+            for p in prepared.iter() {
+                out.push(answer(p.id(), store::store(tx, s, &device, p, now, &mut pending)?));
+            }
+            pending.write(tx, s, now)?;
+            Ok(out)
+        })
+    };
+    let results = match together {
+        Ok(results) => results,
+        Err(e) => {
+            // Nothing of it was kept. Record by record now, so that one
+            // record the database cannot take holds back no other.
+            tracing::warn!(error = %e, "a batch not stored whole; storing it record by record");
+            let prepared = prepared.clone();
+            app.db.write_grouped(move |tx, s| one_by_one(tx, s, &device, &prepared, now))?
         }
-        // Freed by the request's thread, not the commit thread.
-        Ok((out, prepared))
-    })?;
+    };
+    // Freed here, by the request's thread, not the commit thread.
     drop(prepared);
     Ok(BatchResponse { results })
+}
+
+/// A batch's records each in a savepoint of its own: a record that fails
+/// leaves no trace and is answered "retry"; the others are stored.
+fn one_by_one(
+    tx: crate::db::Conn<'_>,
+    s: &crate::secrets::Secrets,
+    device: &DeviceAuth,
+    prepared: &[Prepared],
+    now: DateTime<Utc>,
+) -> crate::db::DbResult<Vec<BatchItem>> {
+    let mut out = Vec::with_capacity(prepared.len());
+    for p in prepared {
+        tx.execute_batch("SAVEPOINT record")?;
+        let one = std::slice::from_ref(p);
+        let stored = Pending::begin(tx, one).and_then(|mut pending| {
+            let outcome = store::store(tx, s, device, p, now, &mut pending)?;
+            pending.write(tx, s, now)?;
+            Ok(outcome)
+        });
+        let item = match stored {
+            Ok(outcome) => {
+                tx.execute_batch("RELEASE record")?;
+                answer(p.id(), outcome)
+            }
+            Err(e) => {
+                tx.execute_batch("ROLLBACK TO record; RELEASE record")?;
+                tracing::error!(visit = ?p.id(), error = %e, "a record of a batch not stored");
+                BatchItem {
+                    id: p.id().to_owned(),
+                    status: None,
+                    warnings: vec![],
+                    refusal: None,
+                    retry: Some("the server could not store it now".into()),
+                }
+            }
+        };
+        out.push(item);
+    }
+    Ok(out)
 }
 
 fn answer(id: &str, outcome: Result<Stored, Refused>) -> BatchItem {

@@ -13,6 +13,13 @@
 //! server's own dates, never taken from the phone — then the visit, the
 //! patient's updates, the eligibility check and the audit entry. Nothing
 //! is half-stored: a refusal writes only its audit entry.
+//!
+//! The visit rows and audit entries of a transaction's records wait in
+//! [`Pending`] and go in together at its end (a few statements for a whole
+//! batch: on PostgreSQL each statement is a round trip); the ids already
+//! stored are looked up once for the batch.
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use houmon_core::cert::jst;
@@ -49,16 +56,50 @@ impl Stored {
     }
 }
 
-/// Stores `prepared` from `device` (or refuses it), with its audit entry.
-pub fn store(
+/// The writes a transaction's records have decided, not yet made.
+pub struct Pending<'a> {
+    /// Ids the clinic has (stored before, or earlier in this batch) and
+    /// their records' digests.
+    digests: HashMap<&'a str, String>,
+    visits: Vec<NewVisit<'a>>,
+    audit: Vec<Entry>,
+}
+
+impl<'a> Pending<'a> {
+    /// Looks up which of `prepared` are stored already (one query per 256).
+    pub fn begin(tx: Conn<'_>, prepared: &'a [Prepared]) -> DbResult<Pending<'a>> {
+        let ids: Vec<&'a str> = prepared
+            .iter()
+            .filter_map(|p| match p {
+                Prepared::Checked(c) => Some(c.record.id.as_str()),
+                Prepared::Refused { .. } => None,
+            })
+            .collect();
+        let stored: HashMap<String, String> = visits::digests(tx, &ids)?.into_iter().collect();
+        let digests =
+            ids.into_iter().filter_map(|id| stored.get(id).map(|d| (id, d.clone()))).collect();
+        Ok(Pending { digests, visits: Vec::new(), audit: Vec::new() })
+    }
+
+    /// Writes the visits, then the audit entries, in the records' order.
+    pub fn write(self, tx: Conn<'_>, s: &Secrets, now: DateTime<Utc>) -> DbResult<()> {
+        visits::insert_many(tx, &self.visits)?;
+        audit::append_all(tx, s, &self.audit, now)
+    }
+}
+
+/// Stores `prepared` from `device` (or refuses it), with its audit entry,
+/// into `pending` (written by [`Pending::write`]).
+pub fn store<'a>(
     tx: Conn<'_>,
     s: &Secrets,
-    device: &DeviceAuth,
-    prepared: &Prepared,
+    device: &'a DeviceAuth,
+    prepared: &'a Prepared,
     now: DateTime<Utc>,
+    pending: &mut Pending<'a>,
 ) -> DbResult<Result<Stored, Refused>> {
     let outcome = match prepared {
-        Prepared::Checked(c) => store_checked(tx, s, device, c, now)?,
+        Prepared::Checked(c) => store_checked(tx, s, device, c, now, pending)?,
         Prepared::Refused { refused, .. } => Err(refused.clone()),
     };
     let id = prepared.id();
@@ -82,22 +123,23 @@ pub fn store(
             .detail(r.refusal.detail.clone().unwrap_or_default())
         }
     };
-    audit::append(tx, s, &entry, now)?;
+    pending.audit.push(entry);
     Ok(outcome)
 }
 
-fn store_checked(
+fn store_checked<'a>(
     tx: Conn<'_>,
     s: &Secrets,
-    device: &DeviceAuth,
-    checked: &Checked,
+    device: &'a DeviceAuth,
+    checked: &'a Checked,
     now: DateTime<Utc>,
+    pending: &mut Pending<'a>,
 ) -> DbResult<Result<Stored, Refused>> {
     let record = &checked.record;
     let id = record.id.as_str();
     // Decide everything before writing anything.
-    match visits::digest(tx, id)? {
-        Some(d) if d == checked.digest => return Ok(Ok(Stored::Duplicate)),
+    match pending.digests.get(id) {
+        Some(d) if *d == checked.digest => return Ok(Ok(Stored::Duplicate)),
         Some(_) => {
             return Ok(Err(Refused::new(409, RefusalCode::Conflict, "another record has this id")))
         }
@@ -178,24 +220,22 @@ fn store_checked(
             warnings.push("consent-validity-recomputed".into());
         }
     }
-    visits::insert(
-        tx,
-        &NewVisit {
-            id,
-            device_id: &device.device_id,
-            staff_id: &device.staff_id,
-            patient_id: record.context.patient_id.as_deref(),
-            received_at: now,
-            visited_at: v.visited_at,
-            mode,
-            status,
-            held_reason,
-            card_fingerprint: &v.fingerprint,
-            record_sha256: &checked.digest,
-            record_sealed: &checked.sealed,
-            warnings: &warnings,
-        },
-    )?;
+    pending.digests.insert(id, checked.digest.clone());
+    pending.visits.push(NewVisit {
+        id,
+        device_id: &device.device_id,
+        staff_id: &device.staff_id,
+        patient_id: record.context.patient_id.as_deref(),
+        received_at: now,
+        visited_at: v.visited_at,
+        mode,
+        status,
+        held_reason,
+        card_fingerprint: &v.fingerprint,
+        record_sha256: &checked.digest,
+        record_sealed: &checked.sealed,
+        warnings: warnings.clone(),
+    });
     if let (Some(p), Status::Accepted) = (&patient, status) {
         if enrol {
             patients::enrol_card(tx, &p.patient_id, &v.fingerprint, id, now)?;
@@ -232,6 +272,6 @@ fn store_checked(
                 record.context.patient_id.as_deref().unwrap_or("-"),
                 warnings.join(",")
             ));
-    audit::append(tx, s, &entry, now)?;
+    pending.audit.push(entry);
     Ok(Ok(Stored::Stored(UploadResponse { status: upload_status, warnings })))
 }
