@@ -45,8 +45,9 @@ cargo test --workspace
 # with every clinic on PostgreSQL.
 if [ -n "$pg_database" ]; then
   export HOUMON_TEST_DATABASE="$pg_database"
-  cargo test -p houmon-server --lib db::pg_tests
-  cargo test -p houmon-tests --test sync_e2e --test batch_sync --test console \
+  # (--workspace: the same features as above, so nothing is built again.)
+  cargo test --workspace --lib -- db::pg_tests
+  cargo test --workspace --test sync_e2e --test batch_sync --test console \
     --test security --test crash --test server_crash
   unset HOUMON_TEST_DATABASE
 elif [ -n "${HOUMON_REQUIRE_TOOLS:-}" ]; then
