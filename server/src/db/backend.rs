@@ -97,13 +97,14 @@ impl PgLocation {
 /// its own small runtime, which must not be entered from an async task: on
 /// a multi-threaded runtime's worker the work moves aside
 /// (`block_in_place`); on the blocking pool or a plain thread it runs as
-/// is. (A current-thread runtime's async task cannot use PostgreSQL; the
-/// server never makes one.)
+/// is. (A current-thread runtime's task runs it as is: fine for SQLite;
+/// PostgreSQL's client refuses to run there, and the server never makes
+/// one.)
 pub fn off_async<T>(f: impl FnOnce() -> T) -> T {
-    if tokio::runtime::Handle::try_current().is_ok() {
-        tokio::task::block_in_place(f)
-    } else {
-        f()
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
     }
 }
 

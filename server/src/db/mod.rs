@@ -243,6 +243,27 @@ mod pg_tests;
 mod tests {
     use super::*;
 
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_sqlite_database_opens_and_writes_inside_a_current_thread_runtime() {
+        let dir = std::env::temp_dir().join(format!("houmon-db-ct-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = Db::open(&dir.join("ct.sqlite"), Arc::new(Secrets::generate())).unwrap();
+        db.write(|c, _| c.execute("INSERT INTO meta (key, value) VALUES ('ct', x'00')", params![]))
+            .unwrap();
+        assert_eq!(
+            db.read(|c, _| c.query_one(
+                "SELECT count(*) FROM meta WHERE key = 'ct'",
+                params![],
+                |r| r.get::<i64>(0)
+            ))
+            .unwrap(),
+            1
+        );
+        drop(db);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn concurrent_writes_commit_together_and_a_failed_one_leaves_no_trace() {
         let dir = std::env::temp_dir().join(format!("houmon-db-group-{}", std::process::id()));

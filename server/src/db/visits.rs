@@ -46,10 +46,6 @@ pub struct NewVisit<'a> {
     pub warnings: Vec<String>,
 }
 
-pub fn digest(c: Conn<'_>, id: &str) -> DbResult<Option<String>> {
-    c.query_opt("SELECT record_sha256 FROM visit WHERE id = ?1", params![id], |r| r.get(0))
-}
-
 /// The stored digests of those of `ids` the clinic has, in one query per
 /// 256 ids.
 pub fn digests(c: Conn<'_>, ids: &[&str]) -> DbResult<Vec<(String, String)>> {
@@ -69,10 +65,6 @@ pub fn digests(c: Conn<'_>, ids: &[&str]) -> DbResult<Vec<(String, String)>> {
 /// Seals a visit's canonical record JSON for its row.
 pub fn seal_record(s: &Secrets, id: &str, record_json: &str) -> Vec<u8> {
     s.seal(record_json.as_bytes(), &format!("visit:{id}"))
-}
-
-pub fn insert(c: Conn<'_>, v: &NewVisit<'_>) -> DbResult<()> {
-    insert_many(c, std::slice::from_ref(v))
 }
 
 /// Inserts visits a few statements for many rows.
