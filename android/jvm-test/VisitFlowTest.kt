@@ -26,17 +26,22 @@ open class Forward(private val card: TestCard) : CardTransport {
     override fun limits(): TransportLimits = card.limits()
 }
 
+// The core calls these from its own threads while the test reads them:
+// readers get a copy taken under the list's lock (iterating the live list
+// threw ConcurrentModificationException in CI).
 class Logs : LogSink {
-    val lines: MutableList<String> = Collections.synchronizedList(mutableListOf())
+    private val buffer: MutableList<String> = Collections.synchronizedList(mutableListOf())
+    val lines: List<String> get() = synchronized(buffer) { buffer.toList() }
     override fun log(level: LogLevel, target: String, message: String) {
-        lines.add("$level $target $message")
+        buffer.add("$level $target $message")
     }
 }
 
 class Progress : ReadProgressListener {
-    val seen: MutableList<ReadProgress> = Collections.synchronizedList(mutableListOf())
+    private val buffer: MutableList<ReadProgress> = Collections.synchronizedList(mutableListOf())
+    val seen: List<ReadProgress> get() = synchronized(buffer) { buffer.toList() }
     override fun onProgress(progress: ReadProgress) {
-        seen.add(progress)
+        buffer.add(progress)
     }
 }
 
