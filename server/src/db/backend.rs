@@ -367,6 +367,44 @@ impl Readers {
     }
 }
 
+/// Refuses a PostgreSQL database where row-level security would not keep
+/// the clinics apart: this server's role is a superuser or may bypass it,
+/// or a table of the schema with a `clinic_id` lacks row-level security
+/// (enabled and forced) or its policy. The policies are the clinic
+/// predicate of every query.
+pub fn pg_check_isolation(conn: &RefCell<PgConn>) -> DbResult<()> {
+    let c = Conn::Pg(conn);
+    let bypass: bool = c.query_one(
+        "SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user",
+        params![],
+        |r| r.get(0),
+    )?;
+    if bypass {
+        return Err(DbError::Isolation(
+            "the database role is a superuser or has BYPASSRLS; give houmon-server a role with neither".into(),
+        ));
+    }
+    let open: Vec<String> = c.query_all(
+        "SELECT CAST(t.relname AS TEXT) FROM pg_class t
+         JOIN pg_namespace n ON n.oid = t.relnamespace
+         WHERE n.nspname = current_schema() AND t.relkind = 'r'
+           AND EXISTS (SELECT 1 FROM pg_attribute a
+                       WHERE a.attrelid = t.oid AND a.attname = 'clinic_id' AND NOT a.attisdropped)
+           AND NOT (t.relrowsecurity AND t.relforcerowsecurity
+                    AND EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = t.oid))
+         ORDER BY 1",
+        params![],
+        |r| r.get(0),
+    )?;
+    if !open.is_empty() {
+        return Err(DbError::Isolation(format!(
+            "row-level security is off or has no policy on: {}",
+            open.join(", ")
+        )));
+    }
+    Ok(())
+}
+
 /// Brings a PostgreSQL database to the current schema (`schema::PG_STEPS`),
 /// one step per transaction under a database-wide advisory lock, so that
 /// servers starting together migrate it once.

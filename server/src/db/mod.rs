@@ -59,11 +59,15 @@ pub enum DbError {
     /// No connection to PostgreSQL (the pool, the address).
     #[error("database connection: {0}")]
     Pool(String),
+    /// PostgreSQL would not keep the clinics apart (a role that bypasses
+    /// row-level security, a table without its policy): the server does
+    /// not start.
+    #[error("clinics are not kept apart in this database: {0}")]
+    Isolation(String),
 }
 
 pub type DbResult<T> = Result<T, DbError>;
 
-/// Times are stored as RFC 3339 UTC with microseconds (they sort as text).
 /// The server's own words for a PostgreSQL error (the driver's `Display`
 /// says only "db error"): the message and its SQLSTATE, never the
 /// statement's parameters.
@@ -74,6 +78,7 @@ fn pg_message(e: &postgres::Error) -> String {
     }
 }
 
+/// Times are stored as RFC 3339 UTC with microseconds (they sort as text).
 pub fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
@@ -115,6 +120,7 @@ impl Db {
             Location::Postgres(loc) => backend::off_async(|| {
                 let conn = std::cell::RefCell::new(backend::pg_connect(loc)?);
                 backend::pg_migrate(&conn, None)?;
+                backend::pg_check_isolation(&conn)?;
                 DbResult::Ok((
                     Writer::postgres(conn.into_inner(), loc),
                     Readers::postgres(loc)?,

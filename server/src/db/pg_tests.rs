@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MPL-2.0
 //! What only PostgreSQL has: many clinics in one database kept apart by
-//! row-level security, the migration from an older schema with rows in
-//! place, and the append-only triggers. Run against the server named by
+//! row-level security (and a database where it is off refused at start),
+//! the migration from an older schema with rows in place, the append-only
+//! triggers, and a writer that connects again. Run against the server named by
 //! `HOUMON_TEST_DATABASE` (scripts/test.sh sets it when PostgreSQL is
 //! installed); skipped without it.
 
@@ -214,4 +215,27 @@ fn writes_go_on_after_the_database_ends_the_servers_connections() {
         db.read(patients::all).unwrap().into_iter().map(|p| p.patient_id).collect();
     let expected: Vec<&str> = if first.is_ok() { vec!["p1", "p2", "p3"] } else { vec!["p1", "p3"] };
     assert_eq!(ids, expected);
+}
+
+#[test]
+fn a_database_where_a_table_is_not_kept_apart_by_its_policy_is_refused_at_start() {
+    let Some(url) = address() else { return };
+    let schema = format!("loose_{}", random_hex(6));
+    let admin = clinic(&url, "setup");
+    let mut setup = pg_connect(&admin).unwrap();
+    setup.client.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
+    let loc = clinic(&format!("{url} options='-c search_path={schema}'"), "clinic-loose");
+    // A complete schema opens.
+    drop(open(&loc));
+    // Someone turns the policy's force off for the table's owner.
+    let conn = std::cell::RefCell::new(pg_connect(&loc).unwrap());
+    Conn::Pg(&conn).execute_batch("ALTER TABLE patient NO FORCE ROW LEVEL SECURITY").unwrap();
+    drop(conn);
+    let refused = Db::open_at(&Location::Postgres(loc), Arc::new(Secrets::generate()));
+    match refused {
+        Err(DbError::Isolation(why)) => assert!(why.contains("patient"), "{why}"),
+        Err(other) => panic!("another error: {other}"),
+        Ok(_) => panic!("a database with a loose table was opened"),
+    }
+    setup.client.batch_execute(&format!("DROP SCHEMA {schema} CASCADE")).unwrap();
 }
