@@ -270,8 +270,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                 })
                 .map_err(|e| e.to_string())?;
             println!("listening on {} ({})", server.addr, server.url);
-            if let Some(pin) = &server.pin {
-                println!("phones pin {pin}");
+            // The TLS fingerprint the enrolment QR carries (not a card PIN).
+            if let Some(fingerprint) = &server.pin {
+                println!("phones pin the TLS certificate fingerprint {fingerprint}");
             }
             println!("console: {}/console/", server.url);
             let _ = tokio::signal::ctrl_c().await;

@@ -175,12 +175,7 @@ impl SyncClient {
             }
         };
         let sent = self
-            .http
-            .post(format!("{}/v1/visits", self.base))
-            .bearer_auth(token)
-            .header("content-type", "application/json")
-            .body(body.to_vec())
-            .send()
+            .send_json(self.http.post(format!("{}/v1/visits", self.base)), token, body.to_vec())
             .await;
         let resp = match sent {
             Ok(r) => r,
@@ -301,6 +296,21 @@ impl SyncClient {
     }
 
     /// Sends the oldest due item alone (`PUT /v1/visits/{id}`).
+    /// Sends a JSON body with the device's token (a batch or one record).
+    async fn send_json(
+        &self,
+        request: reqwest::RequestBuilder,
+        token: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Result<reqwest::Response> {
+        request
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+    }
+
     async fn send_one(&self, token: &str, report: &mut SyncReport) -> Result<Step, SyncError> {
         let Some(item) = self.db(|s| s.next_due(Utc::now())).await? else {
             return Ok(Step::Done);
@@ -316,14 +326,8 @@ impl SyncClient {
             }
             Err(e) => return Err(e),
         };
-        let sent = self
-            .http
-            .put(format!("{}/v1/visits/{}", self.base, item.id))
-            .bearer_auth(token)
-            .header("content-type", "application/json")
-            .body(payload.to_vec())
-            .send()
-            .await;
+        let url = format!("{}/v1/visits/{}", self.base, item.id);
+        let sent = self.send_json(self.http.put(url), token, payload.to_vec()).await;
         let resp = match sent {
             Ok(r) => r,
             Err(e) => {
