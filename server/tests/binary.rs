@@ -31,7 +31,10 @@ fn the_server_starts_with_tls_refuses_plain_http_and_enrols_with_a_one_time_code
         .expect("address line")
         .to_owned();
     let pin_line = lines.next().unwrap().unwrap();
-    assert!(pin_line.starts_with("phones pin sha256:"), "{pin_line}");
+    assert!(
+        pin_line.starts_with("phones pin the TLS certificate fingerprint sha256:"),
+        "{pin_line}"
+    );
     let console_line = lines.next().unwrap().unwrap();
     assert!(
         console_line.starts_with("console: https://") && console_line.ends_with("/console/"),
