@@ -32,7 +32,7 @@ pub(super) fn roll_day(m: &mut Model, ctx: Ctx, out: &mut Vec<Command>) {
 /// Loads what the round screen is built from: the roster, the day's log, the queue.
 pub(super) fn reload(m: &mut Model, out: &mut Vec<Command>) {
     m.round_loading = true;
-    out.push(Command::LoadRoster { day: m.today });
+    out.push(Command::LoadRoster { day: m.today, online: m.online });
     out.push(Command::LoadDayLog { day: m.today });
     out.push(Command::LoadQueue);
 }
