@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MPL-2.0
+import Combine
 import Foundation
 import LocalAuthentication
 
