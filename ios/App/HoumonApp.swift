@@ -32,8 +32,7 @@ struct HoumonApp: App {
         .onChange(of: phase) { now in
             switch now {
             case .active:
-                lock.returned()
-                model.send(.foregrounded)
+                if lock.returned() { model.send(.foregrounded) }
             case .background:
                 lock.left()
                 // The core answers with ScheduleSync at its next time.

@@ -33,7 +33,7 @@ CORE_NEEDS = {
 }
 KEYCHAIN_CLASS = "kSecAttrAccessibleAfterFirstUnlockThisDeviceOnly"
 # Values that may be logged `.public`: none of them can hold personal data.
-PUBLIC_LOG = {"target", "code?.rawValue ?? -1", "String(describing: error)", "other"}
+PUBLIC_LOG = {"target", "identifier", "code?.rawValue ?? -1", "String(describing: error)", "other"}
 # What each package target may import (App/ may import anything the project links).
 IMPORTS = {
     "HoumonAppLogic": {"Foundation", "Combine", "HoumonCore"},

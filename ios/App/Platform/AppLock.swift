@@ -26,10 +26,14 @@ final class AppLock: ObservableObject {
         if leftAt == nil { leftAt = Date() }
     }
 
-    /// The app is in front again.
-    func returned() {
-        if let at = leftAt, Date().timeIntervalSince(at) >= after { locked = true }
+    /// The app is in front again; true if it comes back from the
+    /// background (not from a system sheet such as Face ID's own).
+    @discardableResult
+    func returned() -> Bool {
+        guard let at = leftAt else { return false }
+        if Date().timeIntervalSince(at) >= after { locked = true }
         leftAt = nil
+        return true
     }
 
     /// Asks for Face ID or the passcode (shown once by the lock screen,

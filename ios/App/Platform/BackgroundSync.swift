@@ -16,8 +16,12 @@ enum BackgroundSync {
 
     /// Registers the handler; call before the app finishes launching.
     static func register() {
-        BGTaskScheduler.shared.register(forTaskWithIdentifier: identifier, using: .main) { task in
+        let registered = BGTaskScheduler.shared.register(forTaskWithIdentifier: identifier, using: .main) { task in
             MainActor.assumeIsolated { run(Completion(task)) }
+        }
+        if !registered {
+            // The identifier is not in BGTaskSchedulerPermittedIdentifiers.
+            log.error("BGTaskScheduler.register refused \(identifier, privacy: .public)")
         }
     }
 

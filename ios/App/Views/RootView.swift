@@ -2,6 +2,7 @@
 import HoumonAppLogic
 import HoumonCore
 import SwiftUI
+import UIKit
 
 /// Draws the core's view, whole: the header, the screen, the core's
 /// question (a dialog), its notice. Navigation is the core's: 「戻る」 sends
