@@ -90,5 +90,6 @@ pub fn signed_pin_record(
         card_match: CardMatch::NotChecked,
         certificate_validity: "valid".into(),
         completed_at: Utc::now(),
+        renewal: None,
     }
 }

@@ -47,5 +47,6 @@ pub fn visual_record(
         card_match: CardMatch::NotChecked,
         certificate_validity: "valid".into(),
         completed_at: Utc::now(),
+        renewal: None,
     }
 }

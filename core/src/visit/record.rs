@@ -8,6 +8,7 @@ use super::card_check::CardMatch;
 use super::consent::ConsentRecord;
 use super::context::VisitContext;
 use super::evidence::Evidence;
+use crate::renewal::RenewalAdvice;
 
 /// Schema version of [`VisitRecord`] as sent to the server. 2: the card
 /// check (`card_match`), and a consent for this visit carries its day.
@@ -27,6 +28,10 @@ pub struct VisitRecord {
     /// Certificate validity as the phone saw it ("valid", "expired-in-grace-until-…").
     pub certificate_validity: String,
     pub completed_at: DateTime<Utc>,
+    /// The renewal coach's advice when the certificate expires within 3
+    /// months or is in its grace (`renewal.rs`). Absent in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal: Option<RenewalAdvice>,
 }
 
 impl VisitRecord {
