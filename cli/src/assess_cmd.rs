@@ -157,7 +157,12 @@ fn from_flags(a: &AssessArgs) -> Result<Situation, String> {
                 .map_err(|_| format!("unknown --card {c:?}"))?;
             CardStatus::CannotCheck { reason }
         };
-        documents.push(Document::MynaCard { status, certificate_expiry: a.cert_expiry });
+        documents.push(Document::MynaCard {
+            status,
+            certificate_expiry: a.cert_expiry,
+            card_kind: Default::default(),
+            carrier: Default::default(),
+        });
     }
     if let Some(until) = a.kakuninsho_until {
         documents.push(Document::Kakuninsho {
@@ -231,6 +236,7 @@ fn from_flags(a: &AssessArgs) -> Result<Situation, String> {
         identity: a.identity,
         tried: a.tried.clone(),
         setting: a.setting.unwrap_or_default(),
+        general_purpose_reader: false,
     })
 }
 

@@ -23,7 +23,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::cert::{jst, last_day_of_month_after, months_before, AuthCertificate, GRACE_MONTHS};
+pub use crate::cert::GRACE_MONTHS;
+use crate::cert::{jst, last_day_of_month_after, months_before, AuthCertificate};
 
 /// Months before the expiry from which the certificate can be renewed (and
 /// the reader shows its alert).

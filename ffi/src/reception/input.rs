@@ -121,6 +121,8 @@ impl TryFrom<PresentedDocument> for r::Document {
             PresentedDocument::MynaCard { status, certificate_expiry } => r::Document::MynaCard {
                 status: status.into(),
                 certificate_expiry: opt_date(certificate_expiry)?,
+                card_kind: Default::default(),
+                carrier: Default::default(),
             },
             PresentedDocument::Kakuninsho {
                 insurer_kind,
@@ -331,6 +333,7 @@ impl TryFrom<ReceptionSituation> for r::Situation {
                 CareSetting::Facility => r::Setting::Facility,
                 CareSetting::Consultation => r::Setting::Consultation,
             },
+            general_purpose_reader: false,
         })
     }
 }
