@@ -19,6 +19,7 @@ mod error;
 mod foreign;
 mod reception;
 mod records;
+mod renewal;
 mod runtime;
 mod session;
 #[cfg(feature = "test-card")]
@@ -32,4 +33,5 @@ pub use foreign::{
 };
 pub use reception::*;
 pub use records::*;
+pub use renewal::*;
 pub use session::VisitSession;
