@@ -91,5 +91,7 @@ pub fn signed_pin_record(
         certificate_validity: "valid".into(),
         completed_at: Utc::now(),
         renewal: None,
+        sign_in: None,
+        read_timing: None,
     }
 }

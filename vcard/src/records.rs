@@ -48,5 +48,7 @@ pub fn visual_record(
         certificate_validity: "valid".into(),
         completed_at: Utc::now(),
         renewal: None,
+        sign_in: None,
+        read_timing: None,
     }
 }

@@ -459,6 +459,10 @@ impl VisitSession {
             certificate_validity: self.certificate_validity.clone().unwrap_or_default(),
             completed_at: now,
             renewal: self.renewal.clone(),
+            // The app layer adds these (`ffi/src/app/`): the session knows
+            // neither who is signed in nor the phone.
+            sign_in: None,
+            read_timing: None,
         })
     }
 
