@@ -23,7 +23,7 @@ use houmon_server::db::staff::Role;
 use houmon_store::{Store, StoreKey};
 use houmon_sync::{SyncClient, SyncError};
 use houmon_tests::clinic::*;
-use houmon_vcard::VirtualCard;
+use houmon_vcard::{Variant, VirtualCard};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -198,9 +198,14 @@ async fn a_clinic_day_in_the_console_from_the_first_administrator_to_a_revoked_p
         SyncClient::enrol(store.clone(), &link, "dev-b", "訪問用スマホ").await.expect("enrolled");
     let phone = Phone { store, sync, device_id: "dev-b".into() };
 
-    // The phone's visits, uploaded; the terminal answers k1 and k2.
+    // The phone's visits, uploaded; the terminal answers k1 and k2. k2's
+    // card certificate expired 20 days ago: in its grace.
     for p in ["k1", "k2", "k3"] {
-        phone.pin_visit(VirtualCard::standard(), p, Utc::now()).await;
+        let card = match p {
+            "k2" => VirtualCard::of_variant(Variant::CertificateExpiredInGrace),
+            _ => VirtualCard::standard(),
+        };
+        phone.pin_visit(card, p, Utc::now()).await;
     }
     let report = phone.sync.upload_due().await.unwrap();
     assert_eq!(report.sent.len(), 3, "{report:?}");
@@ -222,6 +227,19 @@ async fn a_clinic_day_in_the_console_from_the_first_administrator_to_a_revoked_p
     c.goto(&url("/console/follow-ups")).await.unwrap();
     let text = page_text(&c).await;
     assert!(text.contains("施設 三郎") && text.contains("被保険者資格申立書の事後確認"), "{text}");
+    // The renewal coach: k2's certificate is in grace (renew at the 市区町村,
+    // a 代理人 may go); k1's and k3's are years from expiry.
+    let renewal = css(&c, "tr:has(input[name=kind][value='certificate-renewal'])").await;
+    let row = renewal.text().await.unwrap();
+    assert!(
+        row.contains("施設 二子") && row.contains("切れています") && row.contains("代理人"),
+        "{row}"
+    );
+    let rows = c
+        .find_all(Locator::Css("tr:has(input[name=kind][value='certificate-renewal'])"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "only k2");
     shots.take(&c, "follow-ups").await;
     css(&c, "form:has(input[name=kind][value='after-check']) textarea")
         .await

@@ -83,6 +83,9 @@ pub struct Header {
     pub blocked: Option<String>,
 }
 
+// The reception variant carries the whole guidance (with the renewal
+// coach); a uniffi enum cannot box a variant's record.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum Screen {
     /// The store is opening.

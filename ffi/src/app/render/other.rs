@@ -200,6 +200,8 @@ fn situation(m: &Model) -> Option<ReceptionSituation> {
         documents: vec![PresentedDocument::MynaCard {
             status: CardStatus::CannotCheck { reason: CannotCheck::DeviceOrCardFault },
             certificate_expiry: None,
+            card_kind: None,
+            carrier: None,
         }],
         identity: r.identity,
         tried: r.tried.clone(),
@@ -208,6 +210,7 @@ fn situation(m: &Model) -> Option<ReceptionSituation> {
             VisitKind::Consultation => CareSetting::Consultation,
             _ => CareSetting::Home,
         },
+        general_purpose_reader: false,
     })
 }
 
