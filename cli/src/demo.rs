@@ -280,7 +280,10 @@ async fn visit(phone: &Phone, v: &Visit) -> Result<Outcome, String> {
                     })
                     .await;
             }
-            VisitScreen::Done { delivery_line, .. } => {
+            VisitScreen::Done { delivery_line, renewal, .. } => {
+                if let Some(r) = renewal {
+                    notes.push(format!("電子証明書: {}", r.title));
+                }
                 phone.send(AppEvent::FinishVisit).await;
                 // A screen's message and its error may say the same thing.
                 notes.dedup();

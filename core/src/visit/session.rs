@@ -121,6 +121,18 @@ impl VisitSession {
         self.last_card_error.as_ref()
     }
 
+    /// The modes this card took away, and why (a 顔認証 card, a locked PIN,
+    /// no photo).
+    pub fn unavailable(&self) -> &[ModeUnavailable] {
+        &self.unavailable
+    }
+
+    /// The renewal coach's advice for the certificate read, when it is due
+    /// (within 3 months of its expiry, in its grace, or past it).
+    pub fn renewal(&self) -> Option<&RenewalAdvice> {
+        self.renewal.as_ref()
+    }
+
     /// The finished record, once the visit is done.
     pub fn record(&self) -> Option<&VisitRecord> {
         self.record.as_ref()

@@ -199,8 +199,8 @@ fn situation(m: &Model) -> Option<ReceptionSituation> {
         online_check: OnlineCheck::Later,
         documents: vec![PresentedDocument::MynaCard {
             status: CardStatus::CannotCheck { reason: CannotCheck::DeviceOrCardFault },
-            certificate_expiry: None,
-            card_kind: None,
+            certificate_expiry: r.certificate_expiry.map(Into::into),
+            card_kind: r.card_kind,
             carrier: None,
         }],
         identity: r.identity,
