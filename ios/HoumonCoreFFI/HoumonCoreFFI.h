@@ -673,6 +673,11 @@ RustBuffer uniffi_houmon_ffi_fn_func_iphone_transport_limits(RustCallStatus *_No
 RustBuffer uniffi_houmon_ffi_fn_func_assess_reception(RustBuffer situation, RustBuffer policy_json, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_RENEWAL_ADVICE
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_RENEWAL_ADVICE
+RustBuffer uniffi_houmon_ffi_fn_func_renewal_advice(RustBuffer expires_on, RustBuffer today, RustBuffer carrier, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_FFI_HOUMON_FFI_RUSTBUFFER_ALLOC
 #define UNIFFI_FFIDEF_FFI_HOUMON_FFI_RUSTBUFFER_ALLOC
 RustBuffer ffi_houmon_ffi_rustbuffer_alloc(uint64_t size, RustCallStatus *_Nonnull out_status
@@ -954,6 +959,12 @@ uint16_t uniffi_houmon_ffi_checksum_func_iphone_transport_limits(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_ASSESS_RECEPTION
 #define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_ASSESS_RECEPTION
 uint16_t uniffi_houmon_ffi_checksum_func_assess_reception(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_RENEWAL_ADVICE
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_RENEWAL_ADVICE
+uint16_t uniffi_houmon_ffi_checksum_func_renewal_advice(void
     
 );
 #endif

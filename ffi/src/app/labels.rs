@@ -56,6 +56,7 @@ pub fn reception_step(s: ReceptionStep) -> &'static str {
     match s {
         ReceptionStep::AskCard => "カード(保険証・資格確認書)の提示を求めた",
         ReceptionStep::VisualCheck => "目視確認を試した",
+        ReceptionStep::FaceRecognition => "顔認証を試した",
         ReceptionStep::FamilyBringsDocument => "家族に書類を持ってきてもらう",
         ReceptionStep::PhoneInsurer => "保険者に電話で確認した",
         ReceptionStep::OnlineQuery => "オンライン資格確認で照会した",

@@ -9,6 +9,7 @@ use crate::records::{
     CalendarDate, ConsentCategory, ConsentTerm, EligibilityView, Enrolment, IdentityMode,
     Prescription, QueueEntry, RefusalReason, UnavailableReason, VisitKind, VisualReason,
 };
+use crate::renewal::RenewalAdvice;
 
 use super::event::NfcState;
 
@@ -83,6 +84,9 @@ pub struct Header {
     pub blocked: Option<String>,
 }
 
+// The reception variant carries the whole guidance (with the renewal
+// coach); a uniffi enum cannot box a variant's record.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum Screen {
     /// The store is opening.
@@ -310,12 +314,17 @@ pub enum VisitScreen {
     Refused {
         reason: RefusalReason,
         message: String,
+        /// The certificate's renewal (an expired one: what to do next).
+        renewal: Option<RenewalAdvice>,
     },
     Done {
         record_id: String,
         term: ConsentTerm,
         delivery: DeliveryState,
         delivery_line: String,
+        /// The renewal coach: the certificate expires within 3 months or
+        /// is in its grace — what to tell the patient and the family.
+        renewal: Option<RenewalAdvice>,
     },
     Cancelled {
         message: String,

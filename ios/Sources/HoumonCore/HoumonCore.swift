@@ -4872,6 +4872,15 @@ public struct ReceptionGuidance: Equatable, Hashable {
      * The whole guidance as plain text.
      */
     public var text: String
+    /**
+     * The renewal coach, when the card's certificate expires within 3
+     * months, is in its grace or past it.
+     */
+    public var renewal: RenewalAdvice?
+    /**
+     * How to take the consent to view the patient's information.
+     */
+    public var consent: [String]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4893,7 +4902,14 @@ public struct ReceptionGuidance: Equatable, Hashable {
          */declarationFields: [String], followUp: [String], claimSteps: [String], tekiyo: String?, warnings: [GuidanceWarning], ruleIds: [String], 
         /**
          * The whole guidance as plain text.
-         */text: String) {
+         */text: String, 
+        /**
+         * The renewal coach, when the card's certificate expires within 3
+         * months, is in its grace or past it.
+         */renewal: RenewalAdvice?, 
+        /**
+         * How to take the consent to view the patient's information.
+         */consent: [String]) {
         self.decision = decision
         self.headline = headline
         self.accepted = accepted
@@ -4909,6 +4925,8 @@ public struct ReceptionGuidance: Equatable, Hashable {
         self.warnings = warnings
         self.ruleIds = ruleIds
         self.text = text
+        self.renewal = renewal
+        self.consent = consent
     }
 
     
@@ -4941,7 +4959,9 @@ public struct FfiConverterTypeReceptionGuidance: FfiConverterRustBuffer {
                 tekiyo: FfiConverterOptionString.read(from: &buf), 
                 warnings: FfiConverterSequenceTypeGuidanceWarning.read(from: &buf), 
                 ruleIds: FfiConverterSequenceString.read(from: &buf), 
-                text: FfiConverterString.read(from: &buf)
+                text: FfiConverterString.read(from: &buf), 
+                renewal: FfiConverterOptionTypeRenewalAdvice.read(from: &buf), 
+                consent: FfiConverterSequenceString.read(from: &buf)
         )
     }
 
@@ -4961,6 +4981,8 @@ public struct FfiConverterTypeReceptionGuidance: FfiConverterRustBuffer {
         FfiConverterSequenceTypeGuidanceWarning.write(value.warnings, into: &buf)
         FfiConverterSequenceString.write(value.ruleIds, into: &buf)
         FfiConverterString.write(value.text, into: &buf)
+        FfiConverterOptionTypeRenewalAdvice.write(value.renewal, into: &buf)
+        FfiConverterSequenceString.write(value.consent, into: &buf)
     }
 }
 
@@ -4994,10 +5016,17 @@ public struct ReceptionSituation: Equatable, Hashable {
     public var identity: IdentityCheck?
     public var tried: [StepTaken]
     public var setting: CareSetting
+    /**
+     * The card was read with a 汎用カードリーダー (consent on paper).
+     */
+    public var generalPurposeReader: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(date: CalendarDate, birthDate: CalendarDate?, age: UInt32?, insurerKind: InsurerKind?, history: VisitHistory, onlineCheck: OnlineCheck, documents: [PresentedDocument], identity: IdentityCheck?, tried: [StepTaken], setting: CareSetting) {
+    public init(date: CalendarDate, birthDate: CalendarDate?, age: UInt32?, insurerKind: InsurerKind?, history: VisitHistory, onlineCheck: OnlineCheck, documents: [PresentedDocument], identity: IdentityCheck?, tried: [StepTaken], setting: CareSetting, 
+        /**
+         * The card was read with a 汎用カードリーダー (consent on paper).
+         */generalPurposeReader: Bool = false) {
         self.date = date
         self.birthDate = birthDate
         self.age = age
@@ -5008,6 +5037,7 @@ public struct ReceptionSituation: Equatable, Hashable {
         self.identity = identity
         self.tried = tried
         self.setting = setting
+        self.generalPurposeReader = generalPurposeReader
     }
 
     
@@ -5035,7 +5065,8 @@ public struct FfiConverterTypeReceptionSituation: FfiConverterRustBuffer {
                 documents: FfiConverterSequenceTypePresentedDocument.read(from: &buf), 
                 identity: FfiConverterOptionTypeIdentityCheck.read(from: &buf), 
                 tried: FfiConverterSequenceTypeStepTaken.read(from: &buf), 
-                setting: FfiConverterTypeCareSetting.read(from: &buf)
+                setting: FfiConverterTypeCareSetting.read(from: &buf), 
+                generalPurposeReader: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -5050,6 +5081,7 @@ public struct FfiConverterTypeReceptionSituation: FfiConverterRustBuffer {
         FfiConverterOptionTypeIdentityCheck.write(value.identity, into: &buf)
         FfiConverterSequenceTypeStepTaken.write(value.tried, into: &buf)
         FfiConverterTypeCareSetting.write(value.setting, into: &buf)
+        FfiConverterBool.write(value.generalPurposeReader, into: &buf)
     }
 }
 
@@ -5288,6 +5320,111 @@ public func FfiConverterTypeRecoveryView_lift(_ buf: RustBuffer) throws -> Recov
 #endif
 public func FfiConverterTypeRecoveryView_lower(_ value: RecoveryView) -> RustBuffer {
     return FfiConverterTypeRecoveryView.lower(value)
+}
+
+
+/**
+ * The renewal coach's advice, ready to render (Japanese).
+ */
+public struct RenewalAdvice: Equatable, Hashable {
+    public var kind: RenewalKind
+    public var carrier: CertificateCarrier
+    public var asOf: CalendarDate
+    /**
+     * The certificate's last valid day.
+     */
+    public var expiresOn: CalendarDate
+    /**
+     * Renewal at the 市区町村 is possible from this day.
+     */
+    public var renewFrom: CalendarDate
+    /**
+     * The last day the マイナ保険証 works with this certificate.
+     */
+    public var usableUntil: CalendarDate
+    public var title: String
+    /**
+     * In order: renewal, a 代理人, what follows the grace.
+     */
+    public var steps: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: RenewalKind, carrier: CertificateCarrier, asOf: CalendarDate, 
+        /**
+         * The certificate's last valid day.
+         */expiresOn: CalendarDate, 
+        /**
+         * Renewal at the 市区町村 is possible from this day.
+         */renewFrom: CalendarDate, 
+        /**
+         * The last day the マイナ保険証 works with this certificate.
+         */usableUntil: CalendarDate, title: String, 
+        /**
+         * In order: renewal, a 代理人, what follows the grace.
+         */steps: [String]) {
+        self.kind = kind
+        self.carrier = carrier
+        self.asOf = asOf
+        self.expiresOn = expiresOn
+        self.renewFrom = renewFrom
+        self.usableUntil = usableUntil
+        self.title = title
+        self.steps = steps
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RenewalAdvice: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRenewalAdvice: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RenewalAdvice {
+        return
+            try RenewalAdvice(
+                kind: FfiConverterTypeRenewalKind.read(from: &buf), 
+                carrier: FfiConverterTypeCertificateCarrier.read(from: &buf), 
+                asOf: FfiConverterTypeCalendarDate.read(from: &buf), 
+                expiresOn: FfiConverterTypeCalendarDate.read(from: &buf), 
+                renewFrom: FfiConverterTypeCalendarDate.read(from: &buf), 
+                usableUntil: FfiConverterTypeCalendarDate.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                steps: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RenewalAdvice, into buf: inout [UInt8]) {
+        FfiConverterTypeRenewalKind.write(value.kind, into: &buf)
+        FfiConverterTypeCertificateCarrier.write(value.carrier, into: &buf)
+        FfiConverterTypeCalendarDate.write(value.asOf, into: &buf)
+        FfiConverterTypeCalendarDate.write(value.expiresOn, into: &buf)
+        FfiConverterTypeCalendarDate.write(value.renewFrom, into: &buf)
+        FfiConverterTypeCalendarDate.write(value.usableUntil, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterSequenceString.write(value.steps, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRenewalAdvice_lift(_ buf: RustBuffer) throws -> RenewalAdvice {
+    return try FfiConverterTypeRenewalAdvice.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRenewalAdvice_lower(_ value: RenewalAdvice) -> RustBuffer {
+    return FfiConverterTypeRenewalAdvice.lower(value)
 }
 
 
@@ -6203,7 +6340,8 @@ public func FfiConverterTypeVisitView_lower(_ value: VisitView) -> RustBuffer {
 
 /**
  * What the shell reports. Each is applied at once; the new view comes
- * through `AppShell::render`.
+ * through `AppShell::render`. (Its `Debug` never shows a PIN, a
+ * 照合番号B or a sign-in code.)
  */
 
 public enum AppEvent: Equatable, Hashable {
@@ -6933,6 +7071,81 @@ public func FfiConverterTypeCareSetting_lift(_ buf: RustBuffer) throws -> CareSe
 #endif
 public func FfiConverterTypeCareSetting_lower(_ value: CareSetting) -> RustBuffer {
     return FfiConverterTypeCareSetting.lower(value)
+}
+
+
+
+/**
+ * Where the certificate lives.
+ */
+
+public enum CertificateCarrier: Equatable, Hashable {
+    
+    /**
+     * The マイナンバーカード's own 利用者証明用電子証明書.
+     */
+    case card
+    /**
+     * A スマホ用電子証明書: no grace after its expiry.
+     */
+    case smartphone
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CertificateCarrier: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCertificateCarrier: FfiConverterRustBuffer {
+    typealias SwiftType = CertificateCarrier
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CertificateCarrier {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .card
+        
+        case 2: return .smartphone
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CertificateCarrier, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .card:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .smartphone:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCertificateCarrier_lift(_ buf: RustBuffer) throws -> CertificateCarrier {
+    return try FfiConverterTypeCertificateCarrier.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCertificateCarrier_lower(_ value: CertificateCarrier) -> RustBuffer {
+    return FfiConverterTypeCertificateCarrier.lower(value)
 }
 
 
@@ -8109,6 +8322,91 @@ public func FfiConverterTypeLogLevel_lower(_ value: LogLevel) -> RustBuffer {
 
 
 /**
+ * The kind of マイナンバーカード.
+ */
+
+public enum MynaCardKind: Equatable, Hashable {
+    
+    /**
+     * 顔写真付き, with a PIN.
+     */
+    case standard
+    /**
+     * 「顔認証」と記載されたカード: no PIN; 顔認証 or 目視.
+     */
+    case faceRecognition
+    /**
+     * 顔写真なし: PIN only, never 目視.
+     */
+    case noPhoto
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension MynaCardKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMynaCardKind: FfiConverterRustBuffer {
+    typealias SwiftType = MynaCardKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MynaCardKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .standard
+        
+        case 2: return .faceRecognition
+        
+        case 3: return .noPhoto
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: MynaCardKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .standard:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .faceRecognition:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .noPhoto:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMynaCardKind_lift(_ buf: RustBuffer) throws -> MynaCardKind {
+    return try FfiConverterTypeMynaCardKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMynaCardKind_lower(_ value: MynaCardKind) -> RustBuffer {
+    return FfiConverterTypeMynaCardKind.lower(value)
+}
+
+
+
+/**
  * Whether this phone can read cards now.
  */
 
@@ -8502,9 +8800,10 @@ public func FfiConverterTypePrescription_lower(_ value: Prescription) -> RustBuf
 public enum PresentedDocument: Equatable, Hashable {
     
     /**
-     * マイナ保険証.
+     * マイナ保険証; `card_kind` (none: a standard card) and `carrier` (none:
+     * the card itself; a smartphone's certificate has no grace).
      */
-    case mynaCard(status: CardStatus, certificateExpiry: CalendarDate?
+    case mynaCard(status: CardStatus, certificateExpiry: CalendarDate?, cardKind: MynaCardKind? = nil, carrier: CertificateCarrier? = nil
     )
     /**
      * 資格確認書.
@@ -8571,7 +8870,7 @@ public struct FfiConverterTypePresentedDocument: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .mynaCard(status: try FfiConverterTypeCardStatus.read(from: &buf), certificateExpiry: try FfiConverterOptionTypeCalendarDate.read(from: &buf)
+        case 1: return .mynaCard(status: try FfiConverterTypeCardStatus.read(from: &buf), certificateExpiry: try FfiConverterOptionTypeCalendarDate.read(from: &buf), cardKind: try FfiConverterOptionTypeMynaCardKind.read(from: &buf), carrier: try FfiConverterOptionTypeCertificateCarrier.read(from: &buf)
         )
         
         case 2: return .kakuninsho(insurerKind: try FfiConverterTypeInsurerKind.read(from: &buf), validUntil: try FfiConverterTypeCalendarDate.read(from: &buf), issuedOn: try FfiConverterOptionTypeCalendarDate.read(from: &buf), sharePrinted: try FfiConverterOptionUInt8.read(from: &buf)
@@ -8608,10 +8907,12 @@ public struct FfiConverterTypePresentedDocument: FfiConverterRustBuffer {
         switch value {
         
         
-        case let .mynaCard(status,certificateExpiry):
+        case let .mynaCard(status,certificateExpiry,cardKind,carrier):
             writeInt(&buf, Int32(1))
             FfiConverterTypeCardStatus.write(status, into: &buf)
             FfiConverterOptionTypeCalendarDate.write(certificateExpiry, into: &buf)
+            FfiConverterOptionTypeMynaCardKind.write(cardKind, into: &buf)
+            FfiConverterOptionTypeCertificateCarrier.write(carrier, into: &buf)
             
         
         case let .kakuninsho(insurerKind,validUntil,issuedOn,sharePrinted):
@@ -8944,6 +9245,10 @@ public enum ReceptionStep: Equatable, Hashable {
     
     case askCard
     case visualCheck
+    /**
+     * 顔認証 at the clinic's 顔認証付きカードリーダー (at a desk only).
+     */
+    case faceRecognition
     case familyBringsDocument
     case phoneInsurer
     case onlineQuery
@@ -8973,13 +9278,15 @@ public struct FfiConverterTypeReceptionStep: FfiConverterRustBuffer {
         
         case 2: return .visualCheck
         
-        case 3: return .familyBringsDocument
+        case 3: return .faceRecognition
         
-        case 4: return .phoneInsurer
+        case 4: return .familyBringsDocument
         
-        case 5: return .onlineQuery
+        case 5: return .phoneInsurer
         
-        case 6: return .welfareOffice
+        case 6: return .onlineQuery
+        
+        case 7: return .welfareOffice
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -8997,20 +9304,24 @@ public struct FfiConverterTypeReceptionStep: FfiConverterRustBuffer {
             writeInt(&buf, Int32(2))
         
         
-        case .familyBringsDocument:
+        case .faceRecognition:
             writeInt(&buf, Int32(3))
         
         
-        case .phoneInsurer:
+        case .familyBringsDocument:
             writeInt(&buf, Int32(4))
         
         
-        case .onlineQuery:
+        case .phoneInsurer:
             writeInt(&buf, Int32(5))
         
         
-        case .welfareOffice:
+        case .onlineQuery:
             writeInt(&buf, Int32(6))
+        
+        
+        case .welfareOffice:
+            writeInt(&buf, Int32(7))
         
         }
     }
@@ -9122,6 +9433,102 @@ public func FfiConverterTypeRefusalReason_lift(_ buf: RustBuffer) throws -> Refu
 #endif
 public func FfiConverterTypeRefusalReason_lower(_ value: RefusalReason) -> RustBuffer {
     return FfiConverterTypeRefusalReason.lower(value)
+}
+
+
+
+/**
+ * What the advice is about.
+ */
+
+public enum RenewalKind: Equatable, Hashable {
+    
+    /**
+     * More than 3 months to the expiry: nothing to say.
+     */
+    case notDue
+    /**
+     * Expires within 3 months: renew now.
+     */
+    case expiringSoon
+    /**
+     * Expired, still usable as a 保険証 until `usable_until` (cards only).
+     */
+    case inGrace
+    /**
+     * Past the grace (a smartphone: past the expiry): the マイナ保険証 no
+     * longer works with this certificate.
+     */
+    case expired
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RenewalKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRenewalKind: FfiConverterRustBuffer {
+    typealias SwiftType = RenewalKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RenewalKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .notDue
+        
+        case 2: return .expiringSoon
+        
+        case 3: return .inGrace
+        
+        case 4: return .expired
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RenewalKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .notDue:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .expiringSoon:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .inGrace:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .expired:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRenewalKind_lift(_ buf: RustBuffer) throws -> RenewalKind {
+    return try FfiConverterTypeRenewalKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRenewalKind_lower(_ value: RenewalKind) -> RustBuffer {
+    return FfiConverterTypeRenewalKind.lower(value)
 }
 
 
@@ -9959,9 +10366,16 @@ public enum VisitScreen: Equatable, Hashable {
     )
     case consent(mode: IdentityMode, term: ConsentTerm, categories: [CategoryOption], prescriptions: [PrescriptionOption], storing: Bool
     )
-    case refused(reason: RefusalReason, message: String
+    case refused(reason: RefusalReason, message: String, 
+        /**
+         * The certificate's renewal (an expired one: what to do next).
+         */renewal: RenewalAdvice?
     )
-    case done(recordId: String, term: ConsentTerm, delivery: DeliveryState, deliveryLine: String
+    case done(recordId: String, term: ConsentTerm, delivery: DeliveryState, deliveryLine: String, 
+        /**
+         * The renewal coach: the certificate expires within 3 months or
+         * is in its grace — what to tell the patient and the family.
+         */renewal: RenewalAdvice?
     )
     case cancelled(message: String
     )
@@ -10015,10 +10429,10 @@ public struct FfiConverterTypeVisitScreen: FfiConverterRustBuffer {
         case 10: return .consent(mode: try FfiConverterTypeIdentityMode.read(from: &buf), term: try FfiConverterTypeConsentTerm.read(from: &buf), categories: try FfiConverterSequenceTypeCategoryOption.read(from: &buf), prescriptions: try FfiConverterSequenceTypePrescriptionOption.read(from: &buf), storing: try FfiConverterBool.read(from: &buf)
         )
         
-        case 11: return .refused(reason: try FfiConverterTypeRefusalReason.read(from: &buf), message: try FfiConverterString.read(from: &buf)
+        case 11: return .refused(reason: try FfiConverterTypeRefusalReason.read(from: &buf), message: try FfiConverterString.read(from: &buf), renewal: try FfiConverterOptionTypeRenewalAdvice.read(from: &buf)
         )
         
-        case 12: return .done(recordId: try FfiConverterString.read(from: &buf), term: try FfiConverterTypeConsentTerm.read(from: &buf), delivery: try FfiConverterTypeDeliveryState.read(from: &buf), deliveryLine: try FfiConverterString.read(from: &buf)
+        case 12: return .done(recordId: try FfiConverterString.read(from: &buf), term: try FfiConverterTypeConsentTerm.read(from: &buf), delivery: try FfiConverterTypeDeliveryState.read(from: &buf), deliveryLine: try FfiConverterString.read(from: &buf), renewal: try FfiConverterOptionTypeRenewalAdvice.read(from: &buf)
         )
         
         case 13: return .cancelled(message: try FfiConverterString.read(from: &buf)
@@ -10101,18 +10515,20 @@ public struct FfiConverterTypeVisitScreen: FfiConverterRustBuffer {
             FfiConverterBool.write(storing, into: &buf)
             
         
-        case let .refused(reason,message):
+        case let .refused(reason,message,renewal):
             writeInt(&buf, Int32(11))
             FfiConverterTypeRefusalReason.write(reason, into: &buf)
             FfiConverterString.write(message, into: &buf)
+            FfiConverterOptionTypeRenewalAdvice.write(renewal, into: &buf)
             
         
-        case let .done(recordId,term,delivery,deliveryLine):
+        case let .done(recordId,term,delivery,deliveryLine,renewal):
             writeInt(&buf, Int32(12))
             FfiConverterString.write(recordId, into: &buf)
             FfiConverterTypeConsentTerm.write(term, into: &buf)
             FfiConverterTypeDeliveryState.write(delivery, into: &buf)
             FfiConverterString.write(deliveryLine, into: &buf)
+            FfiConverterOptionTypeRenewalAdvice.write(renewal, into: &buf)
             
         
         case let .cancelled(message):
@@ -10686,6 +11102,54 @@ fileprivate struct FfiConverterOptionTypeReceptionGuidance: FfiConverterRustBuff
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeRenewalAdvice: FfiConverterRustBuffer {
+    typealias SwiftType = RenewalAdvice?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRenewalAdvice.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRenewalAdvice.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeCertificateCarrier: FfiConverterRustBuffer {
+    typealias SwiftType = CertificateCarrier?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCertificateCarrier.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCertificateCarrier.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeIdentityCheck: FfiConverterRustBuffer {
     typealias SwiftType = IdentityCheck?
 
@@ -10726,6 +11190,30 @@ fileprivate struct FfiConverterOptionTypeInsurerKind: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeInsurerKind.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeMynaCardKind: FfiConverterRustBuffer {
+    typealias SwiftType = MynaCardKind?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMynaCardKind.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMynaCardKind.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -11411,6 +11899,20 @@ public func assessReception(situation: ReceptionSituation, policyJson: String?)t
     )
 })
 }
+/**
+ * The advice for a certificate expiring on `expires_on`, on `today` (both
+ * in Japan).
+ */
+public func renewalAdvice(expiresOn: CalendarDate, today: CalendarDate, carrier: CertificateCarrier)throws  -> RenewalAdvice  {
+    return try  FfiConverterTypeRenewalAdvice_lift(try rustCallWithError(FfiConverterTypeHoumonError_lift) {
+        uniffiCallStatus in
+    uniffi_houmon_ffi_fn_func_renewal_advice(
+        FfiConverterTypeCalendarDate_lower(expiresOn),
+        FfiConverterTypeCalendarDate_lower(today),
+        FfiConverterTypeCertificateCarrier_lower(carrier),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -11437,6 +11939,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_houmon_ffi_checksum_func_assess_reception() != 25715) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_houmon_ffi_checksum_func_renewal_advice() != 43161) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_houmon_ffi_checksum_method_appcore_card_tapped() != 44598) {

@@ -199,7 +199,9 @@ fn situation(m: &Model) -> Option<ReceptionSituation> {
         online_check: OnlineCheck::Later,
         documents: vec![PresentedDocument::MynaCard {
             status: CardStatus::CannotCheck { reason: CannotCheck::DeviceOrCardFault },
-            certificate_expiry: None,
+            certificate_expiry: r.certificate_expiry.map(Into::into),
+            card_kind: r.card_kind,
+            carrier: None,
         }],
         identity: r.identity,
         tried: r.tried.clone(),
@@ -208,6 +210,7 @@ fn situation(m: &Model) -> Option<ReceptionSituation> {
             VisitKind::Consultation => CareSetting::Consultation,
             _ => CareSetting::Home,
         },
+        general_purpose_reader: false,
     })
 }
 

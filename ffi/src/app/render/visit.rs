@@ -158,6 +158,7 @@ fn screen(m: &Model, visit: &VisitModel, s: &v::VisitSession) -> VisitScreen {
         v::Step::IdentityRefused { reason } => VisitScreen::Refused {
             reason: RefusalReason::from(reason),
             message: reason.message_ja(),
+            renewal: s.renewal().map(Into::into),
         },
         v::Step::Done { record_id } => {
             let (delivery, delivery_line) = delivery(m, record_id);
@@ -172,6 +173,7 @@ fn screen(m: &Model, visit: &VisitModel, s: &v::VisitSession) -> VisitScreen {
                 ),
                 delivery,
                 delivery_line,
+                renewal: s.renewal().map(Into::into),
             }
         }
         v::Step::Cancelled => VisitScreen::Cancelled {
