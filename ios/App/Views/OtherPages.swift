@@ -152,6 +152,14 @@ struct ReceptionPage: View {
                         Text(line).font(.footnote)
                     }
                 }
+                if !guidance.consent.isEmpty {
+                    Section("同意の取り方") {
+                        ForEach(guidance.consent, id: \.self) { line in Text(line) }
+                    }
+                }
+                if let renewal = guidance.renewal {
+                    Section { RenewalCoach(renewal: renewal) }
+                }
             }
             Section("試した手順") {
                 ForEach(reception.steps, id: \.label) { option in

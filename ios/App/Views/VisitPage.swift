@@ -108,19 +108,39 @@ struct VisitPage: View {
                 mode: mode, term: term, categories: categories,
                 prescriptions: prescriptions, storing: storing, model: model
             )
-        case let .refused(_, message):
+        case let .refused(_, message, renewal):
             Text(message).font(.headline)
+            if let renewal { RenewalCoach(renewal: renewal) }
             Button("訪問一覧に戻る") { model.send(.finishVisit) }.frame(minHeight: touchTarget)
-        case let .done(_, term, _, deliveryLine):
+        case let .done(_, term, _, deliveryLine, renewal):
             Text("確認が終わりました").font(.title2).accessibilityAddTraits(.isHeader)
             Text(term.description)
             Text(deliveryLine)
+            if let renewal { RenewalCoach(renewal: renewal) }
             Button("訪問一覧に戻る") { model.send(.finishVisit) }
                 .buttonStyle(.borderedProminent).frame(minHeight: touchTarget)
         case let .cancelled(message):
             Text(message)
             Button("訪問一覧に戻る") { model.send(.finishVisit) }.frame(minHeight: touchTarget)
         }
+    }
+}
+
+/// The renewal coach: the card's certificate expires soon, is in its grace
+/// or past it; what to tell the patient and the family, as the core says.
+struct RenewalCoach: View {
+    let renewal: RenewalAdvice
+
+    var body: some View {
+        VStack(alignment: .leading, spacing: 6) {
+            Text(renewal.title).font(.headline).accessibilityAddTraits(.isHeader)
+            ForEach(Array(renewal.steps.enumerated()), id: \.offset) { item in
+                Text("\(item.offset + 1). \(item.element)")
+            }
+        }
+        .padding()
+        .frame(maxWidth: .infinity, alignment: .leading)
+        .overlay(RoundedRectangle(cornerRadius: 8).stroke(.orange))
     }
 }
 

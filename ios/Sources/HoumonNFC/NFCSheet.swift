@@ -82,7 +82,7 @@ public final class NFCSheet: NSObject {
             end(s, error: nil, message: SheetWords.readDone)
         case let .confirmLastTry(_, message), let .confirmNewCard(message), let .cancelled(message):
             end(s, error: nil, message: message)
-        case let .wrongCard(_, _, message), let .refused(_, message):
+        case let .wrongCard(_, _, message), let .refused(_, message, _):
             end(s, error: visit.error ?? message, message: nil)
         case .starting, .chooseMode, .enterPin, .enterCollation:
             end(s, error: visit.error ?? SheetWords.seeScreen, message: nil)
