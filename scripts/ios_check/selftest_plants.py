@@ -45,6 +45,8 @@ PLANTS = [
         MAIN, "model.send(.nfcChanged(", "model.sendd(.nfcChanged("),
     one("method on a static's inferred value", "member", "AppModel has no method settel",
         BG, "await model.settle()", "await model.settel()"),
+    one("method of an app protocol", "labels", "PlatformGlue.feedback(kind:) matches no declaration",
+        APP, "glue.feedback(kind)", "glue.feedback(kind: kind)"),
     # Misspelled enum cases, in a switch and in a multi-case pattern, and an implicit member.
     one("case in a switch pattern", "pattern", "Screen has no case .signin",
         ROOT, "case let .signIn(signIn):", "case let .signin(signIn):"),

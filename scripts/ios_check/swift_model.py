@@ -98,6 +98,7 @@ class Case:
     name: str
     labels: tuple       # "_" for an unlabelled associated value
     types: tuple
+    defaults: tuple = ()  # whether each value has a default (`cardKind: MynaCardKind? = nil`)
 
 
 @dataclass
@@ -178,11 +179,20 @@ def func_of(src, node):
 
 
 def case_params(src, params):
-    """`(mode: IdentityMode, /** doc */ line: String, _ x: Int)`: labels and types."""
-    labels, types = [], []
+    """`(mode: IdentityMode, /** doc */ line: String, _ x: Int = 0)`: labels,
+    types and which have defaults."""
+    labels, types, defaults = [], [], []
     pending = None
+    after_eq = False
     for k in params.children:
-        if k.type in ("(", ")", ",", ":") or "comment" in k.type:
+        if k.type == "=":
+            if defaults:
+                defaults[-1] = True
+            after_eq = True
+            continue
+        if k.type == ",":
+            after_eq = False
+        if after_eq or k.type in ("(", ")", ",", ":") or "comment" in k.type:
             continue
         if k.type == "simple_identifier":
             pending = ident(text(src, k))
@@ -190,8 +200,9 @@ def case_params(src, params):
         if k.type in TYPE_NODES:
             labels.append(pending if pending is not None else "_")
             types.append(norm_type(text(src, k)))
+            defaults.append(False)
             pending = None
-    return tuple(labels), tuple(types)
+    return tuple(labels), tuple(types), tuple(defaults)
 
 
 def kind_of(src, node):
@@ -292,8 +303,8 @@ class Model:
                             t.cases.setdefault(name, Case(name, (), ()))
                         name = ident(text(src, c))
                     elif c.type == "enum_type_parameters" and name is not None:
-                        labels, types = case_params(src, c)
-                        t.cases[name] = Case(name, labels, types)
+                        labels, types, defaults = case_params(src, c)
+                        t.cases[name] = Case(name, labels, types, defaults)
                         name = None
                 if name is not None:
                     t.cases.setdefault(name, Case(name, (), ()))

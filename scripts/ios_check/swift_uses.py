@@ -71,7 +71,7 @@ class Types:
         own = self.own.types.get(name)
         if name in self.core_names:
             return self.core.types[name], own
-        if own is not None and own.kind in ("class", "struct", "enum") and self.closed(own):
+        if own is not None and own.kind in ("class", "struct", "enum", "protocol") and self.closed(own):
             return own, None
         return None
 
@@ -793,11 +793,14 @@ class Checker:
 
     def case_args(self, where, tname, case, labels, values, lambdas, env):
         self.checked += 1
-        if labels != case.labels or lambdas:
+        required = tuple(l for l, d in zip(case.labels, case.defaults or (False,) * len(case.labels)) if not d)
+        given_ok = all(l in case.labels for l in labels) and list(labels) == [l for l in case.labels if l in labels]
+        if not given_ok or not set(required) <= set(labels) or lambdas:
             self.report(where, "labels", f".{case.name}({''.join(l + ':' for l in labels)}) is not a case of {tname}: "
                                          f".{case.name}({''.join(l + ':' for l in case.labels)})")
-        for v, ty in zip(values, case.types):
-            self.type_of(v, env, ty)
+        types = dict(zip(case.labels, case.types))
+        for lab, v in zip(labels, values):
+            self.type_of(v, env, types.get(lab) if lab != "_" else None)
 
     def implicit_member(self, node, name, call, env, expected):
         """`.name` or `.name(args)` where the type is `expected`."""
