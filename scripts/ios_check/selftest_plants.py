@@ -102,6 +102,10 @@ PLANTS = [
         APP, "    public func send(_ event: AppEvent)", "    func send(_ event: AppEvent)"),
     one("NFC sheet's begin made internal", "access", "NFCSheet.begin is used in App but is not public",
         NFC, "    public func begin(line: String)", "    func begin(line: String)"),
+    one("a private state without an initial value", "access", "SignInPage's memberwise initialiser is private",
+        "ios/App/Views/OtherPages.swift", "@State private var chosen: String? = nil", "@State private var chosen: String?"),
+    one("a private var in a view built elsewhere", "access", "RoundPage's memberwise initialiser is private",
+        ROUND, "    let model: AppModel\n", "    let model: AppModel\n    private var shown = false\n"),
     one("core value declared as another type", "type", "AppView is declared as Int",
         APP, "        view = core.view()\n", "        let first: Int = core.view()\n        view = core.view()\n"),
     # An app type named like a core type.

@@ -116,6 +116,8 @@ class TypeDecl:
     files: set = field(default_factory=set)
     public: bool = False
     public_members: set = field(default_factory=set)
+    # Stored instance properties: (name, access, is_let, has_initial_value, wrapped).
+    stored: list = field(default_factory=list)
 
 
 def modifiers(src, node):
@@ -291,6 +293,16 @@ class Model:
                 if not member_public(m):
                     continue
                 static = bool(re.search(r"\b(static|class)\b", modifiers(src, m)))
+                if not static and m.type == "property_declaration" and not any(
+                        c.type == "computed_property" for c in m.children):
+                    mods = modifiers(src, m)
+                    access = next((a for a in ("private", "fileprivate", "public", "open") if re.search(
+                        rf"(?<![\w(]){a}(?![\w(])", mods)), "internal")
+                    wrapper = re.search(r"@(?!MainActor|objc|nonobjc|available|discardableResult)\w+(\([^)]*\))?", mods)
+                    has_init = any(c.type == "=" for c in m.children) or bool(wrapper and wrapper.group(1))
+                    is_let = any(text(src, c) == "let" for c in m.children if c.type == "value_binding_pattern")
+                    for name in property_names(src, m):
+                        t.stored.append((name, access, is_let, has_init, bool(wrapper)))
                 ann = next((c for c in m.children if c.type == "type_annotation"), None)
                 ty = type_child(src, ann) if ann is not None else None
                 for name in property_names(src, m):

@@ -712,6 +712,7 @@ class Checker:
             own_type = self.t.own.types.get(name)
             if own_type is not None and own_type.kind != "extension":
                 self.access(callee, name, "init" if own_type.inits else None)
+                self.memberwise_access(callee, own_type, env)
             funcs = self.t.function(name)
             if funcs:
                 f = self.pick(callee, funcs, labels, lambdas, name)
@@ -728,6 +729,25 @@ class Checker:
         self.type_of(callee, env)
         self.args(None, labels, values, lambdas, env)
         return None
+
+    def memberwise_access(self, node, t, env):
+        """Swift 5's memberwise initialiser is as visible as its least visible
+        parameter: a `private var` (or a `@State private var` without an
+        initial value) makes it private to the struct, a `fileprivate` one to
+        its file, and a view built from elsewhere then does not compile."""
+        if t.kind != "struct" or t.inits:
+            return
+        levels = {"private": 0, "fileprivate": 1, "internal": 2, "public": 2, "open": 2}
+        params = [(n, a) for n, a, is_let, has_init, wrapped in t.stored
+                  if not (is_let and has_init) and not (wrapped and has_init and levels[a] < 2)]
+        if not params:
+            return
+        name, access = min(params, key=lambda p: levels[p[1]])
+        inside = unopt(env.get("self") or "") == t.name
+        same_file = self.rel in t.files
+        if (access == "private" and not inside) or (access == "fileprivate" and not same_file):
+            self.report(node, "access", f"{t.name}'s memberwise initialiser is {access} because of `{name}`: give it "
+                                        "an initial value (or write an init)")
 
     @staticmethod
     def memberwise(t: TypeDecl):

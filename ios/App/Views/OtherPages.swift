@@ -77,7 +77,7 @@ private struct EnrolmentInput: View {
 struct SignInPage: View {
     let signIn: SignInView
     let model: AppModel
-    @State private var chosen: String?
+    @State private var chosen: String? = nil
 
     var body: some View {
         Form {

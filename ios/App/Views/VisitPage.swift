@@ -151,7 +151,7 @@ private struct PhotoCompare: View {
     let reasons: [ReasonOption]
     let checker: String
     let model: AppModel
-    @State private var chosen: VisualReason?
+    @State private var chosen: VisualReason? = nil
     @State private var memo = ""
 
     var body: some View {
