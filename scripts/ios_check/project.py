@@ -309,7 +309,7 @@ def check_plists(files, aids, swift_by_file):
     return out
 
 
-def check_privacy(files, swift_by_file, project):
+def check_privacy(files, swift_by_file):
     out = []
     rel = "ios/App/PrivacyInfo.xcprivacy"
     manifest = load_plist(files, rel, out)

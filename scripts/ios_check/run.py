@@ -7,7 +7,7 @@ import re
 from collections import Counter
 
 from . import project
-from .swift_model import Model, bindings_model, parse
+from .swift_model import Model, bindings_model
 from .swift_uses import Checker, Types, register_prop_inits, shadowing
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -112,7 +112,7 @@ def run(files):
     yml_findings, proj = project.check_project_yml(files, pkg)
     findings += pkg_findings + yml_findings
     findings += project.check_plists(files, allow_listed_aids(), swift_by_file)
-    findings += project.check_privacy(files, swift_by_file, proj)
+    findings += project.check_privacy(files, swift_by_file)
     findings += project.check_keychain({r: s for r, s in swift_by_file.items() if r.startswith("ios/App/")})
     findings += project.check_logging(swift_by_file)
     findings += project.check_imports(own, pkg, proj, lambda r: r)
