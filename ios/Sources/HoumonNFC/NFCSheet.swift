@@ -6,8 +6,9 @@ import HoumonCore
 import os
 
 /// The NFC sheet: an `NFCTagReaderSession` polling ISO 14443, opened by
-/// 「カードを読み取る」. The OS selects only the two applications in
-/// Info.plist's select-identifiers (JPKI-AP, 券面事項確認AP).
+/// 「カードを読み取る」. At discovery iOS selects the first application of
+/// Info.plist's select-identifiers the card has (JPKI-AP, 券面事項確認AP);
+/// the core's allow-list guards every later SELECT.
 ///
 /// A card found is handed to the core (`tap`); while it reads, the sheet
 /// shows the core's line for the visit. The sheet ends when the core's view
