@@ -651,6 +651,11 @@ RustBuffer uniffi_houmon_ffi_fn_method_visitsession_step(uint64_t ptr, RustCallS
 RustBuffer uniffi_houmon_ffi_fn_method_visitsession_visit_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_IS_ENROLMENT_LINK
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_IS_ENROLMENT_LINK
+int8_t uniffi_houmon_ffi_fn_func_is_enrolment_link(RustBuffer text, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_DEFAULT_CLINIC_POLICY
 #define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_DEFAULT_CLINIC_POLICY
 RustBuffer uniffi_houmon_ffi_fn_func_default_clinic_policy(RustCallStatus *_Nonnull out_status
@@ -936,6 +941,12 @@ void ffi_houmon_ffi_rust_future_free_void(uint64_t handle
 #ifndef UNIFFI_FFIDEF_FFI_HOUMON_FFI_RUST_FUTURE_COMPLETE_VOID
 #define UNIFFI_FFIDEF_FFI_HOUMON_FFI_RUST_FUTURE_COMPLETE_VOID
 void ffi_houmon_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_IS_ENROLMENT_LINK
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_IS_ENROLMENT_LINK
+uint16_t uniffi_houmon_ffi_checksum_func_is_enrolment_link(void
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_DEFAULT_CLINIC_POLICY

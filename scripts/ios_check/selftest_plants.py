@@ -58,8 +58,6 @@ PLANTS = [
         NFC, "case let .holdCard(_, line, _, done, expected, _):", "case let .holdCard(_, line, _, done, expected):"),
     one("implicit member assigned", "member", ".whenshared is not a case",
         MDM, "policy.signIn = .whenShared", "policy.signIn = .whenshared"),
-    one("implicit member in an array literal", "member", ".housecall is not a case",
-        ROUND, "[.houseCall, .consultation", "[.housecall, .consultation"),
     one("implicit member in a comparison", "member", ".onn is not a case",
         VISIT, "nfc.state != .on", "nfc.state != .onn"),
     # Non-exhaustive switches over core enums.

@@ -39,6 +39,10 @@ pub enum AppEvent {
     },
     /// The OS woke the app for the sync the core scheduled (or a timer).
     SyncDue,
+    /// The clinic's device management changed its settings while the app ran.
+    PolicyChanged {
+        policy: super::config::ClinicPolicy,
+    },
     /// A QR code (or its text, typed in): an enrolment link.
     EnrolmentScanned {
         text: String,
@@ -142,6 +146,7 @@ impl AppEvent {
             AppEvent::NfcChanged { .. } => "NfcChanged",
             AppEvent::SyncDue => "SyncDue",
             AppEvent::EnrolmentScanned { .. } => "EnrolmentScanned",
+            AppEvent::PolicyChanged { .. } => "PolicyChanged",
             AppEvent::OpenSignIn => "OpenSignIn",
             AppEvent::SignIn { .. } => "SignIn",
             AppEvent::SignOut => "SignOut",

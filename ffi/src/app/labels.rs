@@ -5,7 +5,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use houmon_core::cert::jst;
 
-use crate::reception::ReceptionStep;
+use crate::reception::{ReceptionStep, StepResult};
 use crate::records::{ConsentCategory, IdentityMode, Prescription, VisitKind, VisualReason};
 
 pub fn mode(m: IdentityMode) -> &'static str {
@@ -63,6 +63,24 @@ pub fn reception_step(s: ReceptionStep) -> &'static str {
         ReceptionStep::WelfareOffice => "福祉事務所に確認した",
     }
 }
+
+pub fn step_result(r: StepResult) -> &'static str {
+    match r {
+        StepResult::Confirmed => "確認できた",
+        StepResult::Failed => "できなかった",
+        StepResult::Pending => "対応中",
+    }
+}
+
+pub fn confirmed_by(m: IdentityMode) -> &'static str {
+    match m {
+        IdentityMode::Pin => "暗証番号で本人確認しました",
+        IdentityMode::Visual => "目視で本人確認しました",
+    }
+}
+
+/// The visit's cancel button, as the core's messages name it.
+pub const CANCEL_VISIT: &str = "この訪問をやめる";
 
 pub const HOLD_CARD: &str = "カードをスマートフォンに当て、動かさずにお待ちください";
 pub const CARD_AGAIN: &str = "もう一度カードを当ててください(暗証番号の再入力は不要です)";

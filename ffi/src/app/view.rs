@@ -217,6 +217,14 @@ pub struct RoundView {
     pub empty_line: Option<String>,
     /// Sign in before the first visit (a shared phone).
     pub sign_in_needed: bool,
+    /// Visits to someone not on today's round (往診, 対診, …), with their words.
+    pub unplanned: Vec<KindOption>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct KindOption {
+    pub kind: VisitKind,
+    pub label: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -306,6 +314,8 @@ pub enum VisitScreen {
     },
     Consent {
         mode: IdentityMode,
+        /// 「暗証番号で本人確認しました」.
+        headline: String,
         term: ConsentTerm,
         categories: Vec<CategoryOption>,
         prescriptions: Vec<PrescriptionOption>,
@@ -344,6 +354,8 @@ pub struct VisitView {
     pub guidance_offered: bool,
     /// The visit can be cancelled from here.
     pub can_cancel: bool,
+    /// The cancel button's words (the core's messages name it so).
+    pub cancel_label: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -358,8 +370,16 @@ pub struct ReceptionView {
     pub patient_line: String,
     pub guidance: Option<ReceptionGuidance>,
     pub steps: Vec<ReceptionStepOption>,
+    /// What staff can record for a step, with its words.
+    pub result_options: Vec<ResultOption>,
     pub tried: Vec<StepTaken>,
     pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ResultOption {
+    pub result: StepResult,
+    pub label: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]

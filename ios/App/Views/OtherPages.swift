@@ -166,27 +166,17 @@ struct ReceptionPage: View {
                     VStack(alignment: .leading, spacing: 8) {
                         Text(option.label)
                         HStack {
-                            ForEach(stepResults, id: \.self) { result in
-                                Button(resultLabel(result)) {
-                                    model.send(.recordReceptionStep(step: option.step, result: result, shareWari: nil))
+                            ForEach(reception.resultOptions, id: \.label) { choice in
+                                Button(choice.label) {
+                                    model.send(.recordReceptionStep(step: option.step, result: choice.result, shareWari: nil))
                                 }
                                 .buttonStyle(.bordered)
-                                .accessibilityAddTraits(option.result == result ? [.isSelected] : [])
+                                .accessibilityAddTraits(option.result == choice.result ? [.isSelected] : [])
                             }
                         }
                     }
                 }
             }
-        }
-    }
-
-    private let stepResults: [StepResult] = [.confirmed, .failed, .pending]
-
-    private func resultLabel(_ result: StepResult) -> String {
-        switch result {
-        case .confirmed: return "確認できた"
-        case .failed: return "できなかった"
-        case .pending: return "対応中"
         }
     }
 }

@@ -122,10 +122,10 @@ final class ScannerHost: UIViewController, DataScannerViewControllerDelegate {
 
     func dataScanner(_ dataScanner: DataScannerViewController, didAdd addedItems: [RecognizedItem], allItems: [RecognizedItem]) {
         for item in addedItems {
-            // Only an enrolment link closes the scanner (the core checks it
-            // whole); another QR code in view is passed over.
+            // Only an enrolment link closes the scanner (the core says what
+            // one is, and checks it again); another QR code in view is passed over.
             if case let .barcode(code) = item, let text = code.payloadStringValue,
-               text.hasPrefix("houmon://enrol?"), !done {
+               isEnrolmentLink(text: text), !done {
                 done = true
                 dataScanner.stopScanning()
                 found(text)

@@ -48,26 +48,13 @@ struct RoundPage: View {
         .toolbar {
             ToolbarItemGroup(placement: .bottomBar) {
                 Menu("予定外の訪問") {
-                    ForEach(unplannedKinds, id: \.self) { kind in
-                        Button(kindLabel(kind)) { model.send(.openUnplannedVisit(kind: kind)) }
+                    ForEach(round.unplanned, id: \.label) { option in
+                        Button(option.label) { model.send(.openUnplannedVisit(kind: option.kind)) }
                     }
                 }
                 Button("未送信") { model.send(.openQueue) }
                 Button("設定") { model.send(.openSettings) }
             }
-        }
-    }
-
-    /// A visit to someone not on today's round.
-    private let unplannedKinds: [VisitKind] = [.houseCall, .consultation, .homeCare, .homeNursing]
-
-    private func kindLabel(_ kind: VisitKind) -> String {
-        switch kind {
-        case .homeCare: return "訪問診療"
-        case .houseCall: return "往診"
-        case .homeNursing: return "訪問看護"
-        case .consultation: return "対診"
-        case .facility: return "施設"
         }
     }
 }

@@ -27,7 +27,7 @@ struct VisitPage: View {
                         .frame(minHeight: touchTarget)
                 }
                 if visit.canCancel {
-                    Button("この訪問をやめる", role: .destructive) { model.send(.cancelVisit) }
+                    Button(visit.cancelLabel, role: .destructive) { model.send(.cancelVisit) }
                         .frame(minHeight: touchTarget)
                 }
             }
@@ -103,9 +103,9 @@ struct VisitPage: View {
             Button("別のカードを当てる") { model.send(.holdAnotherCard) }.frame(minHeight: touchTarget)
         case let .comparePhoto(png, _, _, note, reasons, checker):
             PhotoCompare(png: png, note: note, reasons: reasons, checker: checker, model: model)
-        case let .consent(mode, term, categories, prescriptions, storing):
+        case let .consent(_, headline, term, categories, prescriptions, storing):
             ConsentForm(
-                mode: mode, term: term, categories: categories,
+                headline: headline, term: term, categories: categories,
                 prescriptions: prescriptions, storing: storing, model: model
             )
         case let .refused(_, message, renewal):
@@ -187,7 +187,7 @@ private struct PhotoCompare: View {
 
 /// Consent to share the patient's information, and the prescription form.
 private struct ConsentForm: View {
-    let mode: IdentityMode
+    let headline: String
     let term: ConsentTerm
     let categories: [CategoryOption]
     let prescriptions: [PrescriptionOption]
@@ -199,7 +199,7 @@ private struct ConsentForm: View {
 
     var body: some View {
         VStack(alignment: .leading, spacing: 12) {
-            Text(confirmedBy).font(.headline).accessibilityAddTraits(.isHeader)
+            Text(headline).font(.headline).accessibilityAddTraits(.isHeader)
             Toggle("包括同意(すべての情報)", isOn: $comprehensive).frame(minHeight: touchTarget)
             if !comprehensive {
                 ForEach(categories, id: \.label) { option in
@@ -230,13 +230,6 @@ private struct ConsentForm: View {
             }
             .buttonStyle(.borderedProminent)
             .disabled(storing)
-        }
-    }
-
-    private var confirmedBy: String {
-        switch mode {
-        case .pin: return "暗証番号で本人確認しました"
-        case .visual: return "目視で本人確認しました"
         }
     }
 }

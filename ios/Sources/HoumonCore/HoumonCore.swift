@@ -3883,6 +3883,60 @@ public func FfiConverterTypeHeader_lower(_ value: Header) -> RustBuffer {
 }
 
 
+public struct KindOption: Equatable, Hashable {
+    public var kind: VisitKind
+    public var label: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: VisitKind, label: String) {
+        self.kind = kind
+        self.label = label
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension KindOption: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKindOption: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KindOption {
+        return
+            try KindOption(
+                kind: FfiConverterTypeVisitKind.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: KindOption, into buf: inout [UInt8]) {
+        FfiConverterTypeVisitKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKindOption_lift(_ buf: RustBuffer) throws -> KindOption {
+    return try FfiConverterTypeKindOption.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKindOption_lower(_ value: KindOption) -> RustBuffer {
+    return FfiConverterTypeKindOption.lower(value)
+}
+
+
 public struct ModeOption: Equatable, Hashable {
     public var mode: IdentityMode
     public var label: String
@@ -5163,15 +5217,23 @@ public struct ReceptionView: Equatable, Hashable {
     public var patientLine: String
     public var guidance: ReceptionGuidance?
     public var steps: [ReceptionStepOption]
+    /**
+     * What staff can record for a step, with its words.
+     */
+    public var resultOptions: [ResultOption]
     public var tried: [StepTaken]
     public var error: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(patientLine: String, guidance: ReceptionGuidance?, steps: [ReceptionStepOption], tried: [StepTaken], error: String?) {
+    public init(patientLine: String, guidance: ReceptionGuidance?, steps: [ReceptionStepOption], 
+        /**
+         * What staff can record for a step, with its words.
+         */resultOptions: [ResultOption], tried: [StepTaken], error: String?) {
         self.patientLine = patientLine
         self.guidance = guidance
         self.steps = steps
+        self.resultOptions = resultOptions
         self.tried = tried
         self.error = error
     }
@@ -5195,6 +5257,7 @@ public struct FfiConverterTypeReceptionView: FfiConverterRustBuffer {
                 patientLine: FfiConverterString.read(from: &buf), 
                 guidance: FfiConverterOptionTypeReceptionGuidance.read(from: &buf), 
                 steps: FfiConverterSequenceTypeReceptionStepOption.read(from: &buf), 
+                resultOptions: FfiConverterSequenceTypeResultOption.read(from: &buf), 
                 tried: FfiConverterSequenceTypeStepTaken.read(from: &buf), 
                 error: FfiConverterOptionString.read(from: &buf)
         )
@@ -5204,6 +5267,7 @@ public struct FfiConverterTypeReceptionView: FfiConverterRustBuffer {
         FfiConverterString.write(value.patientLine, into: &buf)
         FfiConverterOptionTypeReceptionGuidance.write(value.guidance, into: &buf)
         FfiConverterSequenceTypeReceptionStepOption.write(value.steps, into: &buf)
+        FfiConverterSequenceTypeResultOption.write(value.resultOptions, into: &buf)
         FfiConverterSequenceTypeStepTaken.write(value.tried, into: &buf)
         FfiConverterOptionString.write(value.error, into: &buf)
     }
@@ -5428,6 +5492,60 @@ public func FfiConverterTypeRenewalAdvice_lower(_ value: RenewalAdvice) -> RustB
 }
 
 
+public struct ResultOption: Equatable, Hashable {
+    public var result: StepResult
+    public var label: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(result: StepResult, label: String) {
+        self.result = result
+        self.label = label
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ResultOption: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeResultOption: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ResultOption {
+        return
+            try ResultOption(
+                result: FfiConverterTypeStepResult.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ResultOption, into buf: inout [UInt8]) {
+        FfiConverterTypeStepResult.write(value.result, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResultOption_lift(_ buf: RustBuffer) throws -> ResultOption {
+    return try FfiConverterTypeResultOption.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResultOption_lower(_ value: ResultOption) -> RustBuffer {
+    return FfiConverterTypeResultOption.lower(value)
+}
+
+
 /**
  * A patient on the day's round, as the app lists them.
  */
@@ -5616,6 +5734,10 @@ public struct RoundView: Equatable, Hashable {
      * Sign in before the first visit (a shared phone).
      */
     public var signInNeeded: Bool
+    /**
+     * Visits to someone not on today's round (往診, 対診, …), with their words.
+     */
+    public var unplanned: [KindOption]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5631,7 +5753,10 @@ public struct RoundView: Equatable, Hashable {
          */cardsOut: UInt32, emptyLine: String?, 
         /**
          * Sign in before the first visit (a shared phone).
-         */signInNeeded: Bool) {
+         */signInNeeded: Bool, 
+        /**
+         * Visits to someone not on today's round (往診, 対診, …), with their words.
+         */unplanned: [KindOption]) {
         self.day = day
         self.title = title
         self.loading = loading
@@ -5642,6 +5767,7 @@ public struct RoundView: Equatable, Hashable {
         self.cardsOut = cardsOut
         self.emptyLine = emptyLine
         self.signInNeeded = signInNeeded
+        self.unplanned = unplanned
     }
 
     
@@ -5669,7 +5795,8 @@ public struct FfiConverterTypeRoundView: FfiConverterRustBuffer {
                 error: FfiConverterOptionString.read(from: &buf), 
                 cardsOut: FfiConverterUInt32.read(from: &buf), 
                 emptyLine: FfiConverterOptionString.read(from: &buf), 
-                signInNeeded: FfiConverterBool.read(from: &buf)
+                signInNeeded: FfiConverterBool.read(from: &buf), 
+                unplanned: FfiConverterSequenceTypeKindOption.read(from: &buf)
         )
     }
 
@@ -5684,6 +5811,7 @@ public struct FfiConverterTypeRoundView: FfiConverterRustBuffer {
         FfiConverterUInt32.write(value.cardsOut, into: &buf)
         FfiConverterOptionString.write(value.emptyLine, into: &buf)
         FfiConverterBool.write(value.signInNeeded, into: &buf)
+        FfiConverterSequenceTypeKindOption.write(value.unplanned, into: &buf)
     }
 }
 
@@ -6260,6 +6388,10 @@ public struct VisitView: Equatable, Hashable {
      * The visit can be cancelled from here.
      */
     public var canCancel: Bool
+    /**
+     * The cancel button's words (the core's messages name it so).
+     */
+    public var cancelLabel: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -6272,7 +6404,10 @@ public struct VisitView: Equatable, Hashable {
          */guidanceOffered: Bool, 
         /**
          * The visit can be cancelled from here.
-         */canCancel: Bool) {
+         */canCancel: Bool, 
+        /**
+         * The cancel button's words (the core's messages name it so).
+         */cancelLabel: String) {
         self.patientId = patientId
         self.patientLine = patientLine
         self.kind = kind
@@ -6281,6 +6416,7 @@ public struct VisitView: Equatable, Hashable {
         self.error = error
         self.guidanceOffered = guidanceOffered
         self.canCancel = canCancel
+        self.cancelLabel = cancelLabel
     }
 
     
@@ -6306,7 +6442,8 @@ public struct FfiConverterTypeVisitView: FfiConverterRustBuffer {
                 screen: FfiConverterTypeVisitScreen.read(from: &buf), 
                 error: FfiConverterOptionString.read(from: &buf), 
                 guidanceOffered: FfiConverterBool.read(from: &buf), 
-                canCancel: FfiConverterBool.read(from: &buf)
+                canCancel: FfiConverterBool.read(from: &buf), 
+                cancelLabel: FfiConverterString.read(from: &buf)
         )
     }
 
@@ -6319,6 +6456,7 @@ public struct FfiConverterTypeVisitView: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.error, into: &buf)
         FfiConverterBool.write(value.guidanceOffered, into: &buf)
         FfiConverterBool.write(value.canCancel, into: &buf)
+        FfiConverterString.write(value.cancelLabel, into: &buf)
     }
 }
 
@@ -6362,6 +6500,11 @@ public enum AppEvent: Equatable, Hashable {
      * The OS woke the app for the sync the core scheduled (or a timer).
      */
     case syncDue
+    /**
+     * The clinic's device management changed its settings while the app ran.
+     */
+    case policyChanged(policy: ClinicPolicy
+    )
     /**
      * A QR code (or its text, typed in): an enrolment link.
      */
@@ -6469,86 +6612,89 @@ public struct FfiConverterTypeAppEvent: FfiConverterRustBuffer {
         
         case 5: return .syncDue
         
-        case 6: return .enrolmentScanned(text: try FfiConverterString.read(from: &buf)
+        case 6: return .policyChanged(policy: try FfiConverterTypeClinicPolicy.read(from: &buf)
         )
         
-        case 7: return .openSignIn
-        
-        case 8: return .signIn(staffId: try FfiConverterString.read(from: &buf), code: try FfiConverterString.read(from: &buf)
+        case 7: return .enrolmentScanned(text: try FfiConverterString.read(from: &buf)
         )
         
-        case 9: return .signOut
+        case 8: return .openSignIn
         
-        case 10: return .refresh
-        
-        case 11: return .openPatient(patientId: try FfiConverterString.read(from: &buf)
+        case 9: return .signIn(staffId: try FfiConverterString.read(from: &buf), code: try FfiConverterString.read(from: &buf)
         )
         
-        case 12: return .openUnplannedVisit(kind: try FfiConverterTypeVisitKind.read(from: &buf)
+        case 10: return .signOut
+        
+        case 11: return .refresh
+        
+        case 12: return .openPatient(patientId: try FfiConverterString.read(from: &buf)
         )
         
-        case 13: return .takeCard(patientId: try FfiConverterString.read(from: &buf)
+        case 13: return .openUnplannedVisit(kind: try FfiConverterTypeVisitKind.read(from: &buf)
         )
         
-        case 14: return .returnCard(patientId: try FfiConverterString.read(from: &buf)
+        case 14: return .takeCard(patientId: try FfiConverterString.read(from: &buf)
         )
         
-        case 15: return .chooseMode(mode: try FfiConverterTypeIdentityMode.read(from: &buf)
+        case 15: return .returnCard(patientId: try FfiConverterString.read(from: &buf)
         )
         
-        case 16: return .submitPin(pin: try FfiConverterString.read(from: &buf)
+        case 16: return .chooseMode(mode: try FfiConverterTypeIdentityMode.read(from: &buf)
         )
         
-        case 17: return .submitCollation(value: try FfiConverterString.read(from: &buf)
+        case 17: return .submitPin(pin: try FfiConverterString.read(from: &buf)
         )
         
-        case 18: return .confirmLastTry
-        
-        case 19: return .holdAnotherCard
-        
-        case 20: return .confirmNewCard
-        
-        case 21: return .photoMatches(reason: try FfiConverterTypeVisualReason.read(from: &buf), note: try FfiConverterString.read(from: &buf)
+        case 18: return .submitCollation(value: try FfiConverterString.read(from: &buf)
         )
         
-        case 22: return .photoDoesNotMatch
+        case 19: return .confirmLastTry
         
-        case 23: return .giveConsent(consent: try FfiConverterTypeConsentInput.read(from: &buf)
+        case 20: return .holdAnotherCard
+        
+        case 21: return .confirmNewCard
+        
+        case 22: return .photoMatches(reason: try FfiConverterTypeVisualReason.read(from: &buf), note: try FfiConverterString.read(from: &buf)
         )
         
-        case 24: return .cancelVisit
+        case 23: return .photoDoesNotMatch
         
-        case 25: return .finishVisit
-        
-        case 26: return .openReception
-        
-        case 27: return .recordReceptionStep(step: try FfiConverterTypeReceptionStep.read(from: &buf), result: try FfiConverterTypeStepResult.read(from: &buf), shareWari: try FfiConverterOptionUInt8.read(from: &buf)
+        case 24: return .giveConsent(consent: try FfiConverterTypeConsentInput.read(from: &buf)
         )
         
-        case 28: return .openQueue
+        case 25: return .cancelVisit
         
-        case 29: return .retryRecord(id: try FfiConverterString.read(from: &buf)
+        case 26: return .finishVisit
+        
+        case 27: return .openReception
+        
+        case 28: return .recordReceptionStep(step: try FfiConverterTypeReceptionStep.read(from: &buf), result: try FfiConverterTypeStepResult.read(from: &buf), shareWari: try FfiConverterOptionUInt8.read(from: &buf)
         )
         
-        case 30: return .discardRecord(id: try FfiConverterString.read(from: &buf)
+        case 29: return .openQueue
+        
+        case 30: return .retryRecord(id: try FfiConverterString.read(from: &buf)
         )
         
-        case 31: return .openSettings
-        
-        case 32: return .setCarefulReading(on: try FfiConverterBool.read(from: &buf)
+        case 31: return .discardRecord(id: try FfiConverterString.read(from: &buf)
         )
         
-        case 33: return .openNfcSettings
+        case 32: return .openSettings
         
-        case 34: return .back
+        case 33: return .setCarefulReading(on: try FfiConverterBool.read(from: &buf)
+        )
         
-        case 35: return .confirm
+        case 34: return .openNfcSettings
         
-        case 36: return .dismiss
+        case 35: return .back
         
-        case 37: return .retryOpen
+        case 36: return .confirm
         
-        case 38: return .startReset
+        case 37: return .dismiss
+        
+        case 38: return .retryOpen
+        
+        case 39: return .startReset
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -6580,155 +6726,160 @@ public struct FfiConverterTypeAppEvent: FfiConverterRustBuffer {
             writeInt(&buf, Int32(5))
         
         
-        case let .enrolmentScanned(text):
+        case let .policyChanged(policy):
             writeInt(&buf, Int32(6))
+            FfiConverterTypeClinicPolicy.write(policy, into: &buf)
+            
+        
+        case let .enrolmentScanned(text):
+            writeInt(&buf, Int32(7))
             FfiConverterString.write(text, into: &buf)
             
         
         case .openSignIn:
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(8))
         
         
         case let .signIn(staffId,code):
-            writeInt(&buf, Int32(8))
+            writeInt(&buf, Int32(9))
             FfiConverterString.write(staffId, into: &buf)
             FfiConverterString.write(code, into: &buf)
             
         
         case .signOut:
-            writeInt(&buf, Int32(9))
-        
-        
-        case .refresh:
             writeInt(&buf, Int32(10))
         
         
-        case let .openPatient(patientId):
+        case .refresh:
             writeInt(&buf, Int32(11))
+        
+        
+        case let .openPatient(patientId):
+            writeInt(&buf, Int32(12))
             FfiConverterString.write(patientId, into: &buf)
             
         
         case let .openUnplannedVisit(kind):
-            writeInt(&buf, Int32(12))
+            writeInt(&buf, Int32(13))
             FfiConverterTypeVisitKind.write(kind, into: &buf)
             
         
         case let .takeCard(patientId):
-            writeInt(&buf, Int32(13))
-            FfiConverterString.write(patientId, into: &buf)
-            
-        
-        case let .returnCard(patientId):
             writeInt(&buf, Int32(14))
             FfiConverterString.write(patientId, into: &buf)
             
         
-        case let .chooseMode(mode):
+        case let .returnCard(patientId):
             writeInt(&buf, Int32(15))
+            FfiConverterString.write(patientId, into: &buf)
+            
+        
+        case let .chooseMode(mode):
+            writeInt(&buf, Int32(16))
             FfiConverterTypeIdentityMode.write(mode, into: &buf)
             
         
         case let .submitPin(pin):
-            writeInt(&buf, Int32(16))
+            writeInt(&buf, Int32(17))
             FfiConverterString.write(pin, into: &buf)
             
         
         case let .submitCollation(value):
-            writeInt(&buf, Int32(17))
+            writeInt(&buf, Int32(18))
             FfiConverterString.write(value, into: &buf)
             
         
         case .confirmLastTry:
-            writeInt(&buf, Int32(18))
-        
-        
-        case .holdAnotherCard:
             writeInt(&buf, Int32(19))
         
         
-        case .confirmNewCard:
+        case .holdAnotherCard:
             writeInt(&buf, Int32(20))
         
         
-        case let .photoMatches(reason,note):
+        case .confirmNewCard:
             writeInt(&buf, Int32(21))
+        
+        
+        case let .photoMatches(reason,note):
+            writeInt(&buf, Int32(22))
             FfiConverterTypeVisualReason.write(reason, into: &buf)
             FfiConverterString.write(note, into: &buf)
             
         
         case .photoDoesNotMatch:
-            writeInt(&buf, Int32(22))
+            writeInt(&buf, Int32(23))
         
         
         case let .giveConsent(consent):
-            writeInt(&buf, Int32(23))
+            writeInt(&buf, Int32(24))
             FfiConverterTypeConsentInput.write(consent, into: &buf)
             
         
         case .cancelVisit:
-            writeInt(&buf, Int32(24))
-        
-        
-        case .finishVisit:
             writeInt(&buf, Int32(25))
         
         
-        case .openReception:
+        case .finishVisit:
             writeInt(&buf, Int32(26))
         
         
-        case let .recordReceptionStep(step,result,shareWari):
+        case .openReception:
             writeInt(&buf, Int32(27))
+        
+        
+        case let .recordReceptionStep(step,result,shareWari):
+            writeInt(&buf, Int32(28))
             FfiConverterTypeReceptionStep.write(step, into: &buf)
             FfiConverterTypeStepResult.write(result, into: &buf)
             FfiConverterOptionUInt8.write(shareWari, into: &buf)
             
         
         case .openQueue:
-            writeInt(&buf, Int32(28))
+            writeInt(&buf, Int32(29))
         
         
         case let .retryRecord(id):
-            writeInt(&buf, Int32(29))
-            FfiConverterString.write(id, into: &buf)
-            
-        
-        case let .discardRecord(id):
             writeInt(&buf, Int32(30))
             FfiConverterString.write(id, into: &buf)
             
         
-        case .openSettings:
+        case let .discardRecord(id):
             writeInt(&buf, Int32(31))
+            FfiConverterString.write(id, into: &buf)
+            
+        
+        case .openSettings:
+            writeInt(&buf, Int32(32))
         
         
         case let .setCarefulReading(on):
-            writeInt(&buf, Int32(32))
+            writeInt(&buf, Int32(33))
             FfiConverterBool.write(on, into: &buf)
             
         
         case .openNfcSettings:
-            writeInt(&buf, Int32(33))
-        
-        
-        case .back:
             writeInt(&buf, Int32(34))
         
         
-        case .confirm:
+        case .back:
             writeInt(&buf, Int32(35))
         
         
-        case .dismiss:
+        case .confirm:
             writeInt(&buf, Int32(36))
         
         
-        case .retryOpen:
+        case .dismiss:
             writeInt(&buf, Int32(37))
         
         
-        case .startReset:
+        case .retryOpen:
             writeInt(&buf, Int32(38))
+        
+        
+        case .startReset:
+            writeInt(&buf, Int32(39))
         
         }
     }
@@ -10364,7 +10515,10 @@ public enum VisitScreen: Equatable, Hashable {
          * Who compares (the signed-in staff member), in words.
          */checker: String
     )
-    case consent(mode: IdentityMode, term: ConsentTerm, categories: [CategoryOption], prescriptions: [PrescriptionOption], storing: Bool
+    case consent(mode: IdentityMode, 
+        /**
+         * 「暗証番号で本人確認しました」.
+         */headline: String, term: ConsentTerm, categories: [CategoryOption], prescriptions: [PrescriptionOption], storing: Bool
     )
     case refused(reason: RefusalReason, message: String, 
         /**
@@ -10426,7 +10580,7 @@ public struct FfiConverterTypeVisitScreen: FfiConverterRustBuffer {
         case 9: return .comparePhoto(png: try FfiConverterData.read(from: &buf), width: try FfiConverterUInt32.read(from: &buf), height: try FfiConverterUInt32.read(from: &buf), note: try FfiConverterString.read(from: &buf), reasons: try FfiConverterSequenceTypeReasonOption.read(from: &buf), checker: try FfiConverterString.read(from: &buf)
         )
         
-        case 10: return .consent(mode: try FfiConverterTypeIdentityMode.read(from: &buf), term: try FfiConverterTypeConsentTerm.read(from: &buf), categories: try FfiConverterSequenceTypeCategoryOption.read(from: &buf), prescriptions: try FfiConverterSequenceTypePrescriptionOption.read(from: &buf), storing: try FfiConverterBool.read(from: &buf)
+        case 10: return .consent(mode: try FfiConverterTypeIdentityMode.read(from: &buf), headline: try FfiConverterString.read(from: &buf), term: try FfiConverterTypeConsentTerm.read(from: &buf), categories: try FfiConverterSequenceTypeCategoryOption.read(from: &buf), prescriptions: try FfiConverterSequenceTypePrescriptionOption.read(from: &buf), storing: try FfiConverterBool.read(from: &buf)
         )
         
         case 11: return .refused(reason: try FfiConverterTypeRefusalReason.read(from: &buf), message: try FfiConverterString.read(from: &buf), renewal: try FfiConverterOptionTypeRenewalAdvice.read(from: &buf)
@@ -10506,9 +10660,10 @@ public struct FfiConverterTypeVisitScreen: FfiConverterRustBuffer {
             FfiConverterString.write(checker, into: &buf)
             
         
-        case let .consent(mode,term,categories,prescriptions,storing):
+        case let .consent(mode,headline,term,categories,prescriptions,storing):
             writeInt(&buf, Int32(10))
             FfiConverterTypeIdentityMode.write(mode, into: &buf)
+            FfiConverterString.write(headline, into: &buf)
             FfiConverterTypeConsentTerm.write(term, into: &buf)
             FfiConverterSequenceTypeCategoryOption.write(categories, into: &buf)
             FfiConverterSequenceTypePrescriptionOption.write(prescriptions, into: &buf)
@@ -11345,6 +11500,31 @@ fileprivate struct FfiConverterSequenceTypeGuidanceWarning: FfiConverterRustBuff
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeKindOption: FfiConverterRustBuffer {
+    typealias SwiftType = [KindOption]
+
+    public static func write(_ value: [KindOption], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeKindOption.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [KindOption] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [KindOption]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeKindOption.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeModeOption: FfiConverterRustBuffer {
     typealias SwiftType = [ModeOption]
 
@@ -11562,6 +11742,31 @@ fileprivate struct FfiConverterSequenceTypeReceptionStepOption: FfiConverterRust
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeReceptionStepOption.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeResultOption: FfiConverterRustBuffer {
+    typealias SwiftType = [ResultOption]
+
+    public static func write(_ value: [ResultOption], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeResultOption.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ResultOption] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ResultOption]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeResultOption.read(from: &buf))
         }
         return seq
     }
@@ -11855,6 +12060,18 @@ public func uniffiForeignFutureHandleCountHoumon() -> Int {
     UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.count
 }
 /**
+ * Whether a scanned text is the clinic's enrolment link (the QR scanner
+ * stops at the first one; the core checks it again when it is sent).
+ */
+public func isEnrolmentLink(text: String) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_houmon_ffi_fn_func_is_enrolment_link(
+        FfiConverterString.lower(text),uniffiCallStatus
+    )
+})
+}
+/**
  * The settings a phone without device management uses.
  */
 public func defaultClinicPolicy() -> ClinicPolicy  {
@@ -11928,6 +12145,9 @@ private let initializationResult: InitializationResult = {
     let scaffolding_contract_version = ffi_houmon_ffi_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
+    }
+    if (uniffi_houmon_ffi_checksum_func_is_enrolment_link() != 7791) {
+        return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_houmon_ffi_checksum_func_default_clinic_policy() != 23951) {
         return InitializationResult.apiChecksumMismatch

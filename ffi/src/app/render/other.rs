@@ -8,11 +8,11 @@ use crate::app::model::{EnrolState, Model, Pending, Phase, Recovery, ResetStage,
 use crate::app::update::{current_staff, sign_in_required};
 use crate::app::view::{
     Confirmation, EnrolView, Header, NfcLine, QueueRow, QueueView, ReceptionStepOption,
-    ReceptionView, RecoveryView, Screen, SettingsView, SignInView, StaffChoice,
+    ReceptionView, RecoveryView, ResultOption, Screen, SettingsView, SignInView, StaffChoice,
 };
 use crate::reception::{
     assess_reception, CannotCheck, CardStatus, CareSetting, OnlineCheck, PresentedDocument,
-    ReceptionSituation, ReceptionStep, VisitHistory,
+    ReceptionSituation, ReceptionStep, StepResult, VisitHistory,
 };
 use crate::records::{QueueEntry, VisitKind};
 
@@ -244,6 +244,10 @@ pub(super) fn reception(m: &Model) -> ReceptionView {
             result: tried.iter().find(|t| t.step == step).map(|t| t.result),
         })
         .collect(),
+        result_options: [StepResult::Confirmed, StepResult::Failed, StepResult::Pending]
+            .into_iter()
+            .map(|result| ResultOption { result, label: labels::step_result(result).into() })
+            .collect(),
         tried,
         error,
     }
