@@ -202,17 +202,18 @@ async fn register(
         let hash = app.db.secrets().code_hash(&req.enrollment_code);
         let redeemed = app.db.write(|tx, s| {
             let r = devices::redeem(tx, &hash, &req.device_id, &req.device_name, &token, now)?;
-            if let Ok(staff) = &r {
+            if let Ok(done) = &r {
+                let again = if done.again { ", enrolled again after its revocation" } else { "" };
                 let entry = Entry::new(Actor::Device(req.device_id.clone()), "device.enrol", "ok")
-                    .staff(staff)
+                    .staff(&done.staff_id)
                     .target(&req.device_id)
-                    .detail(format!("from {}", peer.ip()));
+                    .detail(format!("from {}{again}", peer.ip()));
                 audit::append(tx, s, &entry, now)?;
             }
             Ok(r)
         });
         match redeemed {
-            Ok(Ok(staff_id)) => {
+            Ok(Ok(devices::Redeemed { staff_id, .. })) => {
                 app.limiter.success(peer.ip());
                 tracing::info!(device = ?req.device_id, "device enrolled");
                 let body = RegisterResponse {

@@ -4,7 +4,7 @@
 //! ```text
 //! houmon-server serve --data-dir DIR --listen ADDR [--hostname NAME]… [--oqs-dir DIR] [--crl-dir DIR]
 //! houmon-server staff add --id ID --name NAME --role admin --password-stdin   # the console's first administrator
-//! houmon-server enrol --staff ID            # a one-time code (QR text) for one phone
+//! houmon-server enrol --staff ID [--minutes 1–60] [--device ID]   # a one-time code (QR text) for one phone
 //! houmon-server devices list | devices revoke ID
 //! houmon-server patients --import FILE.json
 //! houmon-server rounds --day YYYY-MM-DD --device ID --staff ID PATIENT…
@@ -134,8 +134,12 @@ enum Cmd {
         /// The staff member who will carry the phone.
         #[arg(long)]
         staff: String,
+        /// Minutes the code is valid (1 to 60).
         #[arg(long, default_value_t = 15)]
         minutes: i64,
+        /// A revoked device to enrol again (only that device id may use the code).
+        #[arg(long)]
+        device: Option<String>,
     },
     /// Devices: list, or revoke one at once (a lost phone).
     Devices {
@@ -296,12 +300,14 @@ async fn run(cli: Cli) -> Result<(), String> {
                 println!("staff {id} saved");
             }
         }
-        Cmd::Enrol { data, staff, minutes } => {
+        Cmd::Enrol { data, staff, minutes, device } => {
             let app = admin_app(&data)?;
             if app.public_url.is_empty() {
                 return Err("start the server once first (it records its address and pin)".into());
             }
-            let link = app.issue_enrolment(&staff, &me, minutes).map_err(|e| e.to_string())?;
+            let link = app
+                .issue_enrolment_for(&staff, device.as_deref(), &me, minutes)
+                .map_err(|e| e.to_string())?;
             println!("enrolment code (valid {minutes} minutes, once): {}", link.code);
             println!("QR text: {}", link.to_uri());
         }
