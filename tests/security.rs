@@ -863,5 +863,7 @@ fn base64_of(bytes: &[u8]) -> String {
 // ---------------------------------------------------------------------------
 // The outside attack run (issue 22): one module per area.
 
+#[path = "security/console.rs"]
+mod console;
 #[path = "security/enrolment.rs"]
 mod enrolment;

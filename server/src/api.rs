@@ -62,12 +62,23 @@ pub fn router(app: Arc<App>, limits: crate::listener::Limits) -> Router {
         .route("/v1/roster", get(roster))
         .route("/v1/results", get(results))
         .merge(crate::console::router())
+        .layer(axum::middleware::map_response(no_store))
         .layer(axum::extract::DefaultBodyLimit::max(limits.max_body))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
         .with_state(app)
+}
+
+/// Every answer, the phones' and the console's: rosters, results and
+/// console pages carry personal data, so no cache (the browser's, a
+/// proxy's) keeps any of them, and no content is sniffed into another type.
+async fn no_store(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(axum::http::header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    resp
 }
 
 fn refusal(status: u16, r: Refusal) -> Response {

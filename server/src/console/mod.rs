@@ -6,6 +6,7 @@
 //! - [`auth`]: logins (argon2id, lockout), sessions, CSRF, roles;
 //! - [`layout`]: the page shell and forms;
 //! - [`data`]: a visit put in words; [`followups`]: the follow-up list;
+//! - [`spreadsheet`]: the CSV it writes (no cell a spreadsheet runs);
 //! - [`pages`]: one file per area (today, visits, follow-ups, rounds,
 //!   patients, devices, staff, audit, export).
 //!
@@ -22,6 +23,7 @@ pub mod followups;
 pub mod layout;
 pub mod pages;
 pub mod password;
+pub mod spreadsheet;
 
 use std::sync::Arc;
 
@@ -52,6 +54,23 @@ pub fn router() -> Router<Arc<App>> {
         .route("/console/devices/revoke", post(pages::devices::revoke))
         .route("/console/staff", get(pages::staff::page).post(pages::staff::save))
         .route("/console/audit", get(pages::audit::page))
+        .layer(axum::middleware::map_response(page_headers))
+}
+
+/// What a browser may do with a console page: no script at all, nothing
+/// loaded from elsewhere, never framed (clickjacking), forms only to the
+/// console, no `Referer` carrying a patient's URL away. (Styles are inline
+/// in the page.) Caching is refused on every answer (`api::no_store`).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
+     img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+async fn page_headers(mut resp: Response) -> Response {
+    use axum::http::{header, HeaderValue};
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    resp
 }
 
 /// Runs database work on the blocking pool; a failure is a 500 page.

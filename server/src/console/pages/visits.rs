@@ -15,6 +15,7 @@ use crate::app::App;
 use crate::console::auth::{Perm, Session};
 use crate::console::data::VisitView;
 use crate::console::layout::{render, when};
+use crate::console::spreadsheet::Sheet;
 use crate::console::{audit_view, blocking, data};
 use crate::db::patients;
 
@@ -205,8 +206,7 @@ pub async fn export(
         Ok(r) => r,
         Err(r) => return r,
     };
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-    let _ = w.write_record(CSV_COLUMNS);
+    let mut sheet = Sheet::new(&CSV_COLUMNS);
     for (v, p) in &rows {
         let (answer, at, _) = v.eligibility();
         let share = match v.result.as_ref().map(|r| &r.outcome) {
@@ -216,7 +216,7 @@ pub async fn export(
             _ => String::new(),
         };
         let ins = p.as_ref().and_then(|p| p.personal.insurance.clone());
-        let _ = w.write_record([
+        let cells = [
             v.row.visited_at.with_timezone(&houmon_core::cert::jst()).date_naive().to_string(),
             v.row.id.clone(),
             v.row.patient_id.clone().unwrap_or_default(),
@@ -232,9 +232,10 @@ pub async fn export(
             share,
             at.map(when).unwrap_or_default(),
             status_label(v).to_owned(),
-        ]);
+        ];
+        sheet.row(cells.iter().map(String::as_str));
     }
-    let text = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
+    let text = sheet.finish();
     let (bytes, charset) = if utf8 {
         (format!("\u{feff}{text}").into_bytes(), "utf-8")
     } else {
