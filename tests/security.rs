@@ -867,3 +867,5 @@ fn base64_of(bytes: &[u8]) -> String {
 mod console;
 #[path = "security/enrolment.rs"]
 mod enrolment;
+#[path = "security/evidence.rs"]
+mod evidence;

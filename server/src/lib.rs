@@ -6,7 +6,8 @@
 //! - [`api`]: the phones' HTTP API; [`listener`]: accepting connections
 //!   (TLS, a connection cap, time-outs); [`tls`]: the server's certificate
 //!   (files, or a clinic CA it makes).
-//! - [`ingest`]: the rules for a visit record; [`verify`]: its evidence;
+//! - [`ingest`]: the rules for a visit record; [`verify`]: its evidence
+//!   ([`photo`]: a 目視 record's photo);
 //!   [`time_anchor`]: time the server can stand behind; [`crl`]:
 //!   revocation lists; [`validate`]: what ids and names may look like.
 //! - [`db`]: the database (one file per table group, the schema, the
@@ -32,6 +33,7 @@ pub mod limiter;
 pub mod listener;
 pub mod loopback;
 pub mod oqs;
+pub mod photo;
 pub mod secrets;
 pub mod terminal;
 pub mod time_anchor;

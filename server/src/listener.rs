@@ -29,7 +29,7 @@ pub struct Limits {
     pub handshake_timeout: Duration,
     pub header_timeout: Duration,
     pub request_timeout: Duration,
-    /// The largest request body (a visit record with a kept photo is ~100 KB).
+    /// The largest request body (a batch of visit records).
     pub max_body: usize,
 }
 
