@@ -869,3 +869,5 @@ mod console;
 mod enrolment;
 #[path = "security/evidence.rs"]
 mod evidence;
+#[path = "security/files.rs"]
+mod files;

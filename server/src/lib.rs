@@ -11,7 +11,8 @@
 //!   [`time_anchor`]: time the server can stand behind; [`crl`]:
 //!   revocation lists; [`validate`]: what ids and names may look like.
 //! - [`db`]: the database (one file per table group, the schema, the
-//!   audit trail); [`secrets`]: the server key and what derives from it.
+//!   audit trail); [`secrets`]: the server key and what derives from it;
+//!   [`files`]: the files on disk, owner-only.
 //! - [`worker`]: eligibility checks through the 資格確認端末 ([`oqs`]: its
 //!   file interface; [`terminal`]: a simulated one).
 //! - [`console`]: the clinic's web pages (`/console`).
@@ -28,6 +29,7 @@ pub mod app;
 pub mod console;
 pub mod crl;
 pub mod db;
+pub mod files;
 pub mod ingest;
 pub mod limiter;
 pub mod listener;
@@ -144,8 +146,7 @@ pub fn open_app(
     public_url: String,
     pin: Option<String>,
 ) -> Result<Arc<App>, String> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
+    files::secure_data_dir(&config.data_dir)?;
     let secrets = match &config.key {
         KeyFrom::Given(s) => s.clone(),
         KeyFrom::Default(file) => {
@@ -160,6 +161,12 @@ pub fn open_app(
             Arc::new(s)
         }
     };
+    if config.database.is_none() {
+        // Made owner-only before SQLite creates it (its -wal and -shm
+        // take its mode).
+        files::create_private_file(&config.db_path())
+            .map_err(|e| format!("{}: {e}", config.db_path().display()))?;
+    }
     let db = Db::open_at(&config.location(), secrets).map_err(|e| format!("database: {e}"))?;
     let anchors = if config.trust_anchors.is_empty() {
         verify::jlis_roots()
@@ -211,6 +218,7 @@ impl Server {
 
 /// Starts the server (and its eligibility worker) on `config.listen`.
 pub async fn start(config: Config) -> Result<Server, String> {
+    files::secure_data_dir(&config.data_dir)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("listen on {}: {e}", config.listen))?;

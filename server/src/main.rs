@@ -68,7 +68,10 @@ impl Data {
         config.key = KeyFrom::Default(self.key_file.clone());
         if let Some(url) = &self.database {
             let password = match &self.database_password_file {
-                Some(f) => Some(read(f)?.trim_end().to_owned()),
+                Some(f) => {
+                    houmon_server::files::refuse_loose(f)?;
+                    Some(read(f)?.trim_end().to_owned())
+                }
                 None => std::env::var("HOUMON_DATABASE_PASSWORD").ok(),
             };
             config.database = Some(houmon_server::db::PgLocation::new(
