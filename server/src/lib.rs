@@ -4,8 +4,9 @@
 //! One concern per module:
 //!
 //! - [`api`]: the phones' HTTP API; [`listener`]: accepting connections
-//!   (TLS, a connection cap, time-outs); [`tls`]: the server's certificate
-//!   (files, or a clinic CA it makes).
+//!   (TLS, caps per source and in all, time-outs; [`peer`]: what a source
+//!   is); [`tls`]: the server's certificate (files, or a clinic CA it
+//!   makes).
 //! - [`ingest`]: the rules for a visit record; [`verify`]: its evidence
 //!   ([`photo`]: a 目視 record's photo);
 //!   [`time_anchor`]: time the server can stand behind; [`crl`]:
@@ -35,6 +36,7 @@ pub mod limiter;
 pub mod listener;
 pub mod loopback;
 pub mod oqs;
+pub mod peer;
 pub mod photo;
 pub mod secrets;
 pub mod terminal;
