@@ -214,8 +214,12 @@ async fn plain_http_is_refused_by_the_phone_and_the_server_and_a_wrong_pin_sends
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn enrolment_codes_work_once_expire_and_failures_are_rate_limited_and_audited() {
     let mut options = options(false);
-    options.enrol_limits =
-        houmon_server::limiter::Limits { per_peer: 3, total: 50, window: Duration::from_secs(60) };
+    // Three wrong codes from an address, then it waits.
+    options.enrol_limits = houmon_server::limiter::Limits {
+        free: 2,
+        first_wait: Duration::from_secs(60),
+        longest_wait: Duration::from_secs(900),
+    };
     let clinic = start_clinic_with(options, vec![patient("p0", None)], vec![]).await;
     let http = pinned_client(&clinic);
     // Codes are long and not digits only.
@@ -877,3 +881,5 @@ mod evidence;
 mod files;
 #[path = "security/network.rs"]
 mod network;
+#[path = "security/throttle.rs"]
+mod throttle;

@@ -153,6 +153,8 @@ pub fn set_password(
     if !found {
         return Err(invalid(format!("no staff member {staff_id}")));
     }
+    // A new password: the waits wrong ones put on the account are lifted.
+    app.logins.release(staff_id);
     Ok(())
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MPL-2.0
 //! The phones' API (`docs/sync-protocol.md`):
 //!
-//! - `POST /v1/devices` — enrol with a one-time code (rate-limited);
+//! - `POST /v1/devices` — enrol with a one-time code (wrong ones slowed
+//!   per address: `limiter.rs`);
 //! - `POST /v1/devices/self/token` — rotate the token;
 //! - `POST /v1/devices/self/report` — the phone's queue after a sync
 //!   (pending count, refused records) for the console's follow-ups;
@@ -40,6 +41,7 @@ use crate::db::audit::{self, Actor, Entry};
 use crate::db::devices::{self, DeviceAuth, RedeemRefusal};
 use crate::db::{eligibility, patients, rounds};
 use crate::ingest::{self, UploadError};
+use crate::peer::Source;
 use crate::secrets::random_hex;
 use crate::time_anchor;
 use crate::validate::{is_id, is_name};
@@ -176,17 +178,20 @@ async fn register(
     blocking(move || {
         let now = Utc::now();
         let actor = Actor::Anonymous(peer.ip().to_string());
+        let source = Source::of(peer.ip());
         let fail = |code: RefusalCode, status: u16, detail: &str, count: bool| {
-            if count {
-                app.limiter.failure(peer.ip());
-            }
+            let wait = if count { app.enrolments.failure(source) } else { None };
+            let detail = match wait {
+                Some(w) => format!("{detail}; {source} waits {} s now", w.as_secs()),
+                None => detail.to_owned(),
+            };
             let outcome = format!("refused:{}", code.as_wire());
-            let entry = Entry::new(actor.clone(), "device.enrol", outcome).detail(detail);
+            let entry = Entry::new(actor.clone(), "device.enrol", outcome).detail(&detail);
             let _ = app.db.write(|tx, s| audit::append(tx, s, &entry, now));
             tracing::info!(peer = %peer, code = ?code, "enrolment refused");
             refusal(status, Refusal::with_detail(code, detail))
         };
-        if let Err(wait) = app.limiter.check(peer.ip()) {
+        if let Some(wait) = app.enrolments.wait(&source) {
             let mut r =
                 fail(RefusalCode::TooManyAttempts, 429, "too many failed enrolments", false);
             if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
@@ -225,7 +230,7 @@ async fn register(
         });
         match redeemed {
             Ok(Ok(devices::Redeemed { staff_id, .. })) => {
-                app.limiter.success(peer.ip());
+                app.enrolments.clear(&source);
                 tracing::info!(device = ?req.device_id, "device enrolled");
                 let body = RegisterResponse {
                     token,

@@ -10,8 +10,9 @@ use houmon_core::protocol::EnrolmentLink;
 use crate::crl::CrlStore;
 use crate::db::audit::{self, Actor, Entry};
 use crate::db::{devices, staff, Db, DbError, DbResult};
-use crate::limiter::Limiter;
+use crate::limiter::{Logins, Throttle};
 use crate::oqs::OqsDirs;
+use crate::peer::Source;
 use crate::secrets::random_hex;
 
 pub struct App {
@@ -23,7 +24,10 @@ pub struct App {
     pub institution_code: String,
     /// How long to wait for the terminal before reporting a time-out.
     pub check_timeout: Duration,
-    pub limiter: Limiter,
+    /// Wrong enrolment codes, per source address.
+    pub enrolments: Throttle<Source>,
+    /// Wrong console passwords (`limiter::Logins`).
+    pub logins: Logins,
     /// The address phones use, and the fingerprint they pin (from `tls.rs`).
     pub public_url: String,
     pub pin: Option<String>,

@@ -17,8 +17,8 @@
 //! - [`worker`]: eligibility checks through the 資格確認端末 ([`oqs`]: its
 //!   file interface; [`terminal`]: a simulated one).
 //! - [`console`]: the clinic's web pages (`/console`).
-//! - [`admin`]: staff actions (CLI, console); [`limiter`]: failed
-//!   enrolments; [`app`]: the shared state; [`loopback`]: a whole clinic
+//! - [`admin`]: staff actions (CLI, console); [`limiter`]: waits after
+//!   wrong enrolment codes and passwords; [`app`]: the shared state; [`loopback`]: a whole clinic
 //!   in one process for tests and the demo.
 //!
 //! The wire types are `houmon_core::protocol`; `docs/sync-protocol.md`
@@ -101,7 +101,10 @@ pub struct Config {
     pub check_timeout: Duration,
     pub poll_interval: Duration,
     pub limits: listener::Limits,
+    /// Wrong enrolment codes: the waits per address.
     pub enrol_limits: limiter::Limits,
+    /// Wrong console passwords: the waits per address and account.
+    pub login_limits: limiter::LoginLimits,
     /// PostgreSQL (a server hosting many clinics); `None`: SQLite in
     /// `data_dir`.
     pub database: Option<db::PgLocation>,
@@ -123,7 +126,8 @@ impl Config {
             check_timeout: Duration::from_secs(60),
             poll_interval: Duration::from_millis(200),
             limits: listener::Limits::default(),
-            enrol_limits: limiter::Limits::default(),
+            enrol_limits: limiter::Limits::ENROLMENT,
+            login_limits: limiter::LoginLimits::default(),
             database: None,
         }
     }
@@ -187,7 +191,8 @@ pub fn open_app(
         oqs,
         institution_code: config.institution_code.clone(),
         check_timeout: config.check_timeout,
-        limiter: limiter::Limiter::new(config.enrol_limits),
+        enrolments: limiter::Throttle::new(config.enrol_limits),
+        logins: limiter::Logins::new(config.login_limits),
         public_url,
         pin,
         prepare_gate: std::sync::Mutex::new(()),
