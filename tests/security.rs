@@ -153,6 +153,25 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
+/// Runs `sql` on the audit table around its guard, as someone with the
+/// database file (or the database's owner) could.
+fn unguarded(clinic: &Clinic, sql: &str) {
+    with_raw(&clinic.config, |db| {
+        if is_postgres(&clinic.config) {
+            // Only for this statement: other clinics share the table.
+            db.execute_batch(&format!(
+                "BEGIN; ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update_or_delete;
+                 {sql}; ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update_or_delete; COMMIT;"
+            ))
+        } else {
+            db.execute_batch(&format!(
+                "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; {sql};"
+            ))
+        }
+    })
+    .unwrap()
+}
+
 /// A 目視 record from `phone` for `patient` carrying `certificate`.
 async fn visual(phone: &Phone, id: &str, patient: &str, certificate: &[u8]) -> VisitRecord {
     let anchor = phone.sync.time_anchor().await.unwrap();
@@ -809,22 +828,7 @@ async fn the_audit_trail_is_append_only_and_an_edit_or_a_removal_is_detected() {
     });
     // Someone with the file (or the database's owner) drops the guard and
     // edits an entry: detected.
-    let unguarded = |sql: &str| {
-        with_raw(&clinic.config, |db| {
-            if is_postgres(&clinic.config) {
-                // Only for this statement: other clinics share the table.
-                db.execute_batch(&format!(
-                    "BEGIN; ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update_or_delete;
-                     {sql}; ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update_or_delete; COMMIT;"
-                ))
-            } else {
-                db.execute_batch(&format!(
-                    "DROP TRIGGER IF EXISTS audit_log_no_update; DROP TRIGGER IF EXISTS audit_log_no_delete; {sql};"
-                ))
-            }
-        })
-        .unwrap()
-    };
+    let unguarded = |sql: &str| unguarded(&clinic, sql);
     unguarded("UPDATE audit_log SET detail = 'nothing happened' WHERE seq = 3");
     assert_eq!(
         houmon_server::admin::verify_audit(clinic.app()).unwrap(),
@@ -871,6 +875,8 @@ fn base64_of(bytes: &[u8]) -> String {
 // ---------------------------------------------------------------------------
 // The outside attack run (issue 22): one module per area.
 
+#[path = "security/audit_tail.rs"]
+mod audit_tail;
 #[path = "security/console.rs"]
 mod console;
 #[path = "security/enrolment.rs"]

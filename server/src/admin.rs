@@ -126,9 +126,34 @@ pub fn unassign(
     Ok(done)
 }
 
-/// Checks the audit trail's chain.
+/// Checks the audit trail: its chain, and that it still holds the head
+/// anchored outside the database (`audit_head.rs`).
 pub fn verify_audit(app: &App) -> DbResult<audit::Chain> {
-    app.db.read(audit::verify)
+    let chain = app.db.read(audit::verify)?;
+    if let audit::Chain::Intact { entries, .. } = chain {
+        if let Some(a) = app.audit_head.missing(&app.db)? {
+            return Ok(audit::Chain::TailMissing { entries, anchored: a.seq });
+        }
+    }
+    Ok(chain)
+}
+
+/// Writes the trail's head to the head file now (the server does so at
+/// most a second after each entry, and when it stops).
+pub fn anchor_audit(app: &App) -> DbResult<()> {
+    app.audit_head.sync(&app.db)
+}
+
+/// Anchors the trail's head as it is now, even if the trail lost entries
+/// the head file recorded: an administrator's decision after looking into
+/// it (`houmon-server audit --reanchor`), audited.
+pub fn reanchor_audit(app: &App, by: &Actor) -> DbResult<()> {
+    let was = app.audit_head.anchored().map(|h| h.seq);
+    let entry = Entry::new(by.clone(), "audit.reanchor", "ok")
+        .detail(format!("the head file named entry {}", was.map_or("-".into(), |s| s.to_string())));
+    app.db.write(|tx, s| audit::append(tx, s, &entry, Utc::now()))?;
+    app.audit_head.reanchor(&app.db)?;
+    Ok(())
 }
 
 /// Sets a staff member's console password (hashed with argon2id); ends

@@ -17,6 +17,8 @@ use crate::secrets::random_hex;
 
 pub struct App {
     pub db: Db,
+    /// The audit trail's head, kept outside the database.
+    pub audit_head: crate::audit_head::AuditHead,
     pub anchors: Vec<AuthCertificate>,
     pub crl: CrlStore,
     pub oqs: OqsDirs,

@@ -12,7 +12,8 @@
 //!   [`time_anchor`]: time the server can stand behind; [`crl`]:
 //!   revocation lists; [`validate`]: what ids and names may look like.
 //! - [`db`]: the database (one file per table group, the schema, the
-//!   audit trail); [`secrets`]: the server key and what derives from it;
+//!   audit trail; [`audit_head`]: its head, kept outside); [`secrets`]: the
+//!   server key and what derives from it;
 //!   [`files`]: the files on disk, owner-only.
 //! - [`worker`]: eligibility checks through the 資格確認端末 ([`oqs`]: its
 //!   file interface; [`terminal`]: a simulated one).
@@ -27,6 +28,7 @@
 pub mod admin;
 pub mod api;
 pub mod app;
+pub mod audit_head;
 pub mod console;
 pub mod crl;
 pub mod db;
@@ -184,7 +186,9 @@ pub fn open_app(
             .collect::<Result<_, _>>()?
     };
     let oqs = OqsDirs::under(&config.oqs_dir).map_err(|e| format!("OQS folder: {e}"))?;
+    let audit_head = audit_head::AuditHead::new(&config.data_dir, db.clinic_id());
     Ok(Arc::new(App {
+        audit_head,
         db,
         crl: CrlStore::new(config.crl_dir.clone(), anchors.clone()),
         anchors,
@@ -197,6 +201,28 @@ pub fn open_app(
         pin,
         prepare_gate: std::sync::Mutex::new(()),
     }))
+}
+
+/// At start: says loudly, and in the trail, if the audit trail lost the
+/// entries its head file recorded.
+fn check_audit_tail(app: &App) {
+    match app.audit_head.missing(&app.db) {
+        Ok(Some(anchored)) => {
+            let now = app.db.read(|c, _| db::audit::head(c)).ok().flatten().map_or(0, |h| h.0);
+            tracing::error!(
+                anchored = anchored.seq,
+                newest = now,
+                file = ?app.audit_head.path(),
+                "the audit trail no longer holds the entry its head file recorded: its newest entries were removed; compare with a backup (houmon-server audit)"
+            );
+            let entry =
+                db::audit::Entry::new(db::audit::Actor::System, "audit.tail-missing", "failed")
+                    .detail(format!("head file: entry {}; the trail ends at {now}", anchored.seq));
+            let _ = app.db.write(|tx, s| db::audit::append(tx, s, &entry, chrono::Utc::now()));
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "the audit head could not be checked"),
+    }
 }
 
 pub struct Server {
@@ -220,6 +246,8 @@ impl Server {
         let _ = self.task.await;
         self.worker.abort();
         let _ = self.worker.await;
+        let app = self.app.clone();
+        let _ = tokio::task::spawn_blocking(move || admin::anchor_audit(&app)).await;
     }
 }
 
@@ -250,6 +278,7 @@ pub async fn start(config: Config) -> Result<Server, String> {
     });
     let pin = tls.as_ref().map(|t| t.pin.clone());
     let app = open_app(&config, url.clone(), pin.clone())?;
+    check_audit_tail(&app);
     let router = api::router(app.clone(), config.limits);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task =
@@ -262,6 +291,9 @@ pub async fn start(config: Config) -> Result<Server, String> {
             let a = worker_app.clone();
             let _ = tokio::task::spawn_blocking(move || {
                 worker::pass(&a);
+                if let Err(e) = a.audit_head.sync_now_and_then(&a.db) {
+                    tracing::error!(error = %e, "the audit head");
+                }
                 // Revocation lists: look for new files about once a minute.
                 if passes.is_multiple_of((60_000 / poll.as_millis().max(1) as u64).max(1)) {
                     a.crl.refresh();

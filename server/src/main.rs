@@ -8,7 +8,7 @@
 //! houmon-server devices list | devices revoke ID
 //! houmon-server patients --import FILE.json
 //! houmon-server rounds --day YYYY-MM-DD --device ID --staff ID PATIENT…
-//! houmon-server audit                       # checks the chain, prints its head
+//! houmon-server audit [--reanchor]          # checks the chain and its anchored head, prints the head
 //! houmon-server terminal --oqs-dir DIR [--data FILE]   # the simulated 資格確認端末
 //! ```
 //!
@@ -168,10 +168,15 @@ enum Cmd {
         staff: String,
         patients: Vec<String>,
     },
-    /// The audit trail: check its chain.
+    /// The audit trail: check its chain and that it still holds the head
+    /// the server wrote down outside the database.
     Audit {
         #[command(flatten)]
         data: Data,
+        /// After looking into a finding: write down the trail's head as it
+        /// is now (audited).
+        #[arg(long)]
+        reanchor: bool,
     },
     /// Runs the simulated 資格確認端末 on a folder.
     Terminal {
@@ -228,6 +233,11 @@ fn admin_app(data: &Data) -> Result<Arc<houmon_server::App>, String> {
         .map_err(|e| e.to_string())?;
     drop(probe);
     houmon_server::open_app(&config, url.unwrap_or_default(), pin)
+}
+
+/// Writes the audit trail's head down after an admin command's entries.
+fn anchored(app: &houmon_server::App) -> Result<(), String> {
+    admin::anchor_audit(app).map_err(|e| e.to_string())
 }
 
 fn read(p: &PathBuf) -> Result<String, String> {
@@ -302,6 +312,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             } else {
                 println!("staff {id} saved");
             }
+            anchored(&app)?;
         }
         Cmd::Enrol { data, staff, minutes, device } => {
             let app = admin_app(&data)?;
@@ -313,6 +324,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             println!("enrolment code (valid {minutes} minutes, once): {}", link.code);
             println!("QR text: {}", link.to_uri());
+            anchored(&app)?;
         }
         Cmd::Devices { command: DevicesCmd::List { data } } => {
             let app = admin_app(&data)?;
@@ -328,9 +340,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
         }
         Cmd::Devices { command: DevicesCmd::Revoke { data, device_id } } => {
-            let done =
-                admin_app(&data)?.revoke_device(&device_id, &me).map_err(|e| e.to_string())?;
+            let app = admin_app(&data)?;
+            let done = app.revoke_device(&device_id, &me).map_err(|e| e.to_string())?;
             println!("{}", if done { "revoked" } else { "no such active device" });
+            anchored(&app)?;
         }
         Cmd::Patients { data, import } => {
             let app = admin_app(&data)?;
@@ -340,6 +353,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 admin::add_patient(&app, &me, p).map_err(|e| e.to_string())?;
             }
             println!("{} patients saved", patients.len());
+            anchored(&app)?;
         }
         Cmd::Rounds { data, day, device, staff, patients } => {
             let app = admin_app(&data)?;
@@ -354,15 +368,26 @@ async fn run(cli: Cli) -> Result<(), String> {
                 admin::assign(&app, &me, &stop).map_err(|e| e.to_string())?;
             }
             println!("{} stops on {device}'s round of {day}", patients.len());
+            anchored(&app)?;
         }
-        Cmd::Audit { data } => {
+        Cmd::Audit { data, reanchor } => {
             let app = admin_app(&data)?;
+            if reanchor {
+                admin::reanchor_audit(&app, &me).map_err(|e| e.to_string())?;
+                println!("the audit trail's head is written down as it is now");
+            }
             match admin::verify_audit(&app).map_err(|e| e.to_string())? {
                 Chain::Intact { entries, head } => {
                     println!("audit trail intact: {entries} entries, head {head}")
                 }
                 Chain::BrokenAt { seq } => {
                     return Err(format!("audit trail broken at entry {seq}"))
+                }
+                Chain::TailMissing { entries, anchored } => {
+                    return Err(format!(
+                        "the audit trail's newest entries are missing: it ends at entry {entries}, but entry {anchored} was written down ({}); compare with a backup, then `audit --reanchor`",
+                        app.audit_head.path().display()
+                    ))
                 }
             }
         }

@@ -116,6 +116,21 @@ fn the_server_starts_with_tls_refuses_plain_http_and_enrols_with_a_one_time_code
     }
     let audit = bin().args(["audit", "--data-dir", data]).output().unwrap();
     assert!(String::from_utf8_lossy(&audit.stdout).contains("audit trail intact"));
+    // Someone with the database file removes the newest entry (the code's
+    // issue, which the command wrote down): the command says so and fails.
+    let db = rusqlite::Connection::open(dir.join("clinic.sqlite")).unwrap();
+    db.execute_batch(
+        "DROP TRIGGER audit_log_no_delete;
+         DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log);",
+    )
+    .unwrap();
+    drop(db);
+    let audit = bin().args(["audit", "--data-dir", data]).output().unwrap();
+    assert!(!audit.status.success());
+    assert!(
+        String::from_utf8_lossy(&audit.stderr).contains("newest entries are missing"),
+        "{audit:?}"
+    );
     // Plain HTTP on a non-loopback address is refused at start.
     let refused = bin()
         .args(["serve", "--data-dir", data, "--listen", "0.0.0.0:0", "--plain-http"])
