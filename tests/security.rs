@@ -887,5 +887,7 @@ mod evidence;
 mod files;
 #[path = "security/network.rs"]
 mod network;
+#[path = "security/reach.rs"]
+mod reach;
 #[path = "security/throttle.rs"]
 mod throttle;

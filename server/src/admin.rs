@@ -2,6 +2,8 @@
 //! Staff actions on the server's data, shared by the command line, the
 //! console and the tests. Each one is audited with who did it.
 
+use std::collections::BTreeSet;
+
 use chrono::{NaiveDate, Utc};
 use houmon_core::protocol::InsuranceNumbers;
 use serde::{Deserialize, Serialize};
@@ -10,8 +12,9 @@ use crate::app::App;
 use crate::db::audit::{self, Actor, Entry};
 use crate::db::patients::{self, PersonalData};
 use crate::db::rounds::{self, Stop};
-use crate::db::staff::{self, Role};
-use crate::db::DbResult;
+use crate::db::staff::{self, Role, Staff};
+use crate::db::{care_team, DbResult};
+use crate::reach::Reach;
 use crate::validate::{is_id, is_name};
 
 /// A patient as the clinic's systems give them (the demo, tests, imports).
@@ -48,6 +51,9 @@ impl PatientSeed {
 pub enum AdminError {
     #[error("{0}")]
     Invalid(String),
+    /// Outside what this staff member may act on (`reach.rs`); audited.
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
 }
@@ -107,6 +113,106 @@ pub fn assign(app: &App, by: &Actor, stop: &Stop) -> Result<(), AdminError> {
         .target(format!("{} {} {}", stop.day, stop.device_id, stop.patient_id))
         .detail(format!("staff={}", stop.staff_id));
     audited(app, entry, |tx, _| rounds::assign(tx, stop))
+}
+
+/// Puts a stop on a round for `planner` (the console): within what they
+/// may act on (`reach.rs` — a nurse only for herself, on her phones, with
+/// her patients). A refusal is an audit entry.
+pub fn plan_stop(app: &App, planner: &Staff, stop: &Stop) -> Result<(), AdminError> {
+    let device_ok = stop.device_id == rounds::ANY_DEVICE || is_id(&stop.device_id);
+    if !device_ok || ![&stop.staff_id, &stop.patient_id].iter().all(|s| is_id(s)) {
+        return Err(invalid("device, staff or patient id"));
+    }
+    let by = Actor::Staff(planner.staff_id.clone());
+    let target = format!("{} {} {}", stop.day, stop.device_id, stop.patient_id);
+    let now = Utc::now();
+    let refused = app.db.write(|tx, s| {
+        if let Err(why) = Reach::of(tx, planner)?.may_plan(tx, stop)? {
+            let entry = Entry::new(by.clone(), "round.assign", "refused:forbidden")
+                .target(&target)
+                .detail(format!("staff={}: {why}", stop.staff_id));
+            audit::append(tx, s, &entry, now)?;
+            return Ok(Some(why));
+        }
+        rounds::assign(tx, stop)?;
+        let entry = Entry::new(by.clone(), "round.assign", "ok")
+            .target(&target)
+            .detail(format!("staff={}", stop.staff_id));
+        audit::append(tx, s, &entry, now)?;
+        Ok(None)
+    })?;
+    match refused {
+        Some(why) => Err(AdminError::Forbidden(why.into())),
+        None => Ok(()),
+    }
+}
+
+/// Takes a stop off a round for `planner`: a nurse only her own. Returns
+/// whether there was one.
+pub fn unplan_stop(
+    app: &App,
+    planner: &Staff,
+    day: NaiveDate,
+    device_id: &str,
+    patient_id: &str,
+) -> Result<bool, AdminError> {
+    let by = Actor::Staff(planner.staff_id.clone());
+    let target = format!("{day} {device_id} {patient_id}");
+    let now = Utc::now();
+    let outcome = app.db.write(|tx, s| {
+        let reach = Reach::of(tx, planner)?;
+        let stop = rounds::of_day(tx, day)?
+            .into_iter()
+            .find(|st| st.device_id == device_id && st.patient_id == patient_id);
+        if stop.as_ref().is_some_and(|st| !reach.stop(st)) {
+            let entry = Entry::new(by.clone(), "round.unassign", "refused:forbidden")
+                .target(&target)
+                .detail("another staff member's stop");
+            audit::append(tx, s, &entry, now)?;
+            return Ok(None);
+        }
+        let done = rounds::unassign(tx, day, device_id, patient_id)?;
+        let entry = Entry::new(by.clone(), "round.unassign", "ok").target(&target);
+        audit::append(tx, s, &entry, now)?;
+        Ok(Some(done))
+    })?;
+    outcome.ok_or_else(|| AdminError::Forbidden("ほかの職員の予定は外せません。".into()))
+}
+
+/// Gives `patient_id` to the staff members `staff_ids` (its care team:
+/// the nurses who may plan rounds with the patient).
+pub fn set_care_team(
+    app: &App,
+    by: &Actor,
+    patient_id: &str,
+    staff_ids: &BTreeSet<String>,
+) -> Result<(), AdminError> {
+    if !is_id(patient_id) || !staff_ids.iter().all(|s| is_id(s)) {
+        return Err(invalid("patient or staff id"));
+    }
+    let who = match by {
+        Actor::Staff(s) => s.clone(),
+        other => format!("{other:?}"),
+    };
+    let now = Utc::now();
+    let unknown = app.db.write(|tx, s| {
+        if !patients::exists(tx, patient_id)? {
+            return Ok(Some(format!("患者 {patient_id} は登録されていません")));
+        }
+        for id in staff_ids {
+            if staff::get(tx, id)?.is_none_or(|st| st.disabled) {
+                return Ok(Some(format!("職員 {id} は登録されていないか、無効です")));
+            }
+        }
+        care_team::set(tx, patient_id, staff_ids, &who, now)?;
+        let team = staff_ids.iter().cloned().collect::<Vec<_>>().join(",");
+        let entry = Entry::new(by.clone(), "patient.care-team", "ok")
+            .target(patient_id)
+            .detail(format!("staff={team}"));
+        audit::append(tx, s, &entry, now)?;
+        Ok(None)
+    })?;
+    unknown.map_or(Ok(()), |m| Err(invalid(m)))
 }
 
 pub fn unassign(

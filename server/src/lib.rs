@@ -18,7 +18,8 @@
 //! - [`worker`]: eligibility checks through the 資格確認端末 ([`oqs`]: its
 //!   file interface; [`terminal`]: a simulated one).
 //! - [`console`]: the clinic's web pages (`/console`).
-//! - [`admin`]: staff actions (CLI, console); [`limiter`]: waits after
+//! - [`admin`]: staff actions (CLI, console); [`reach`]: which patients a
+//!   staff member may act on; [`limiter`]: waits after
 //!   wrong enrolment codes and passwords; [`app`]: the shared state; [`loopback`]: a whole clinic
 //!   in one process for tests and the demo.
 //!
@@ -40,6 +41,7 @@ pub mod loopback;
 pub mod oqs;
 pub mod peer;
 pub mod photo;
+pub mod reach;
 pub mod secrets;
 pub mod terminal;
 pub mod time_anchor;

@@ -49,6 +49,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/console/patients", get(pages::patients::list))
         .route("/console/patients/import", post(pages::patients::import))
         .route("/console/patients/{id}", get(pages::patients::detail).post(pages::patients::save))
+        .route("/console/patients/{id}/team", post(pages::patients::team))
         .route("/console/devices", get(pages::devices::page))
         .route("/console/devices/enrol", post(pages::devices::enrol))
         .route("/console/devices/revoke", post(pages::devices::revoke))
@@ -82,6 +83,30 @@ pub async fn blocking<T: Send + 'static>(
         Ok(Err(e)) => Err(layout::server_error(e)),
         Err(e) => Err(layout::server_error(e)),
     }
+}
+
+/// What the logged-in staff member may act on (`reach.rs`).
+pub fn reach_of(
+    app: &App,
+    session: &auth::Session,
+) -> Result<crate::reach::Reach, crate::db::DbError> {
+    app.db.read(|c, _| crate::reach::Reach::of(c, &session.staff))
+}
+
+/// Writes an audit entry for something refused to a staff member.
+pub fn audit_refusal(
+    app: &App,
+    session: &auth::Session,
+    what: &'static str,
+    target: String,
+    why: &str,
+) -> Result<(), crate::db::DbError> {
+    let now = chrono::Utc::now();
+    let entry = crate::db::audit::Entry::new(session.actor(), what, "refused:forbidden")
+        .staff(&session.staff.staff_id)
+        .target(target)
+        .detail(why);
+    app.db.write(|tx, s| crate::db::audit::append(tx, s, &entry, now))
 }
 
 /// Writes an audit entry for a page that shows personal data.

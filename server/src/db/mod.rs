@@ -9,11 +9,13 @@
 //!
 //! One file per concern: [`schema`] (migrations), [`patients`], [`devices`]
 //! (enrolment codes, tokens, revocation), [`rounds`] (who visits whom:
-//! what each device may see), [`visits`], [`eligibility`] (checks and
-//! results), [`audit`] (the hash-chained trail), [`staff`].
+//! what each device may see), [`care_team`] (which patients a staff
+//! member was given), [`visits`], [`eligibility`] (checks and results),
+//! [`audit`] (the hash-chained trail), [`staff`].
 
 pub mod audit;
 pub mod backend;
+pub mod care_team;
 pub mod console;
 pub mod devices;
 pub mod eligibility;
