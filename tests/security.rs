@@ -885,6 +885,8 @@ mod enrolment;
 mod evidence;
 #[path = "security/files.rs"]
 mod files;
+#[path = "security/followups.rs"]
+mod followups;
 #[path = "security/network.rs"]
 mod network;
 #[path = "security/reach.rs"]

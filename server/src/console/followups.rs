@@ -4,7 +4,7 @@
 //! check of a 被保険者資格申立書, claims that need the ②/③ path (and the
 //! month's 不詳 count), cards held for review, records a phone could not
 //! deliver, consents about to lapse. Each can be resolved with a note
-//! (`admin::resolve_follow_up`, audited).
+//! (`console/resolve.rs`: checked against the open item, audited).
 
 use std::collections::{BTreeMap, HashSet};
 

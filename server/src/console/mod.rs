@@ -6,6 +6,7 @@
 //! - [`auth`]: logins (argon2id, lockout), sessions, CSRF, roles;
 //! - [`layout`]: the page shell and forms;
 //! - [`data`]: a visit put in words; [`followups`]: the follow-up list;
+//!   [`resolve`]: resolving one, checked against the open item;
 //! - [`spreadsheet`]: the CSV it writes (no cell a spreadsheet runs);
 //! - [`pages`]: one file per area (today, visits, follow-ups, rounds,
 //!   patients, devices, staff, audit, export).
@@ -23,6 +24,7 @@ pub mod followups;
 pub mod layout;
 pub mod pages;
 pub mod password;
+pub mod resolve;
 pub mod spreadsheet;
 
 use std::sync::Arc;
