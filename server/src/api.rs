@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MPL-2.0
 //! The phones' API (`docs/sync-protocol.md`):
 //!
-//! - `POST /v1/devices` — enrol with a one-time code (rate-limited);
+//! - `POST /v1/devices` — enrol with a one-time code (wrong ones slowed
+//!   per address: `limiter.rs`);
 //! - `POST /v1/devices/self/token` — rotate the token;
 //! - `POST /v1/devices/self/report` — the phone's queue after a sync
 //!   (pending count, refused records) for the console's follow-ups;
@@ -42,6 +43,7 @@ use crate::db::audit::{self, Actor, Entry};
 use crate::db::devices::{self, DeviceAuth, RedeemRefusal};
 use crate::db::{eligibility, patients, rounds, signin};
 use crate::ingest::{self, UploadError};
+use crate::peer::Source;
 use crate::secrets::random_hex;
 use crate::time_anchor;
 use crate::validate::{is_id, is_name};
@@ -65,12 +67,23 @@ pub fn router(app: Arc<App>, limits: crate::listener::Limits) -> Router {
         .route("/v1/roster", get(roster))
         .route("/v1/results", get(results))
         .merge(crate::console::router())
+        .layer(axum::middleware::map_response(no_store))
         .layer(axum::extract::DefaultBodyLimit::max(limits.max_body))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             limits.request_timeout,
         ))
         .with_state(app)
+}
+
+/// Every answer, the phones' and the console's: rosters, results and
+/// console pages carry personal data, so no cache (the browser's, a
+/// proxy's) keeps any of them, and no content is sniffed into another type.
+async fn no_store(mut resp: Response) -> Response {
+    let h = resp.headers_mut();
+    h.insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(axum::http::header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    resp
 }
 
 fn refusal(status: u16, r: Refusal) -> Response {
@@ -168,17 +181,20 @@ async fn register(
     blocking(move || {
         let now = Utc::now();
         let actor = Actor::Anonymous(peer.ip().to_string());
+        let source = Source::of(peer.ip());
         let fail = |code: RefusalCode, status: u16, detail: &str, count: bool| {
-            if count {
-                app.limiter.failure(peer.ip());
-            }
+            let wait = if count { app.enrolments.failure(source) } else { None };
+            let detail = match wait {
+                Some(w) => format!("{detail}; {source} waits {} s now", w.as_secs()),
+                None => detail.to_owned(),
+            };
             let outcome = format!("refused:{}", code.as_wire());
-            let entry = Entry::new(actor.clone(), "device.enrol", outcome).detail(detail);
+            let entry = Entry::new(actor.clone(), "device.enrol", outcome).detail(&detail);
             let _ = app.db.write(|tx, s| audit::append(tx, s, &entry, now));
             tracing::info!(peer = %peer, code = ?code, "enrolment refused");
             refusal(status, Refusal::with_detail(code, detail))
         };
-        if let Err(wait) = app.limiter.check(peer.ip()) {
+        if let Some(wait) = app.enrolments.wait(&source) {
             let mut r =
                 fail(RefusalCode::TooManyAttempts, 429, "too many failed enrolments", false);
             if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
@@ -205,18 +221,19 @@ async fn register(
         let hash = app.db.secrets().code_hash(&req.enrollment_code);
         let redeemed = app.db.write(|tx, s| {
             let r = devices::redeem(tx, &hash, &req.device_id, &req.device_name, &token, now)?;
-            if let Ok(staff) = &r {
+            if let Ok(done) = &r {
+                let again = if done.again { ", enrolled again after its revocation" } else { "" };
                 let entry = Entry::new(Actor::Device(req.device_id.clone()), "device.enrol", "ok")
-                    .staff(staff)
+                    .staff(&done.staff_id)
                     .target(&req.device_id)
-                    .detail(format!("from {}", peer.ip()));
+                    .detail(format!("from {}{again}", peer.ip()));
                 audit::append(tx, s, &entry, now)?;
             }
             Ok(r)
         });
         match redeemed {
-            Ok(Ok(staff_id)) => {
-                app.limiter.success(peer.ip());
+            Ok(Ok(devices::Redeemed { staff_id, .. })) => {
+                app.enrolments.clear(&source);
                 tracing::info!(device = ?req.device_id, "device enrolled");
                 let body = RegisterResponse {
                     token,

@@ -76,8 +76,8 @@ fn send_queued(app: &App) -> DbResult<()> {
         let xml =
             oqs::request_xml(&check.id, &app.institution_code, &check.numbers, check.birth_date);
         let path = app.oqs.request_path(&check.id);
-        let tmp = path.with_extension("tmp");
-        let written = std::fs::write(&tmp, xml).and_then(|_| std::fs::rename(&tmp, &path));
+        // Owner-only: the request carries the patient's numbers and birth date.
+        let written = crate::files::replace_private(&path, xml.as_bytes());
         match written {
             Ok(()) => app.db.write(|tx, _| eligibility::mark_sent(tx, &check.id, Utc::now()))?,
             Err(e) => tracing::warn!(check = ?check.id, error = %e, "request file not written"),
@@ -107,12 +107,13 @@ fn read_file(path: &Path) -> Result<Vec<u8>, Rejected> {
 
 fn reject(app: &App, path: &Path, why: &Rejected) {
     let dir = app.oqs.results.with_file_name("rejected");
-    let moved = std::fs::create_dir_all(&dir).and_then(|_| {
+    let moved = crate::files::create_private_dir(&dir).and_then(|_| {
         let name = path.file_name().map(PathBuf::from).unwrap_or_else(|| "answer".into());
-        std::fs::rename(
-            path,
-            dir.join(format!("{}-{}", Utc::now().format("%Y%m%d%H%M%S%f"), name.display())),
-        )
+        let kept = dir.join(format!("{}-{}", Utc::now().format("%Y%m%d%H%M%S%f"), name.display()));
+        std::fs::rename(path, &kept)?;
+        // An answer holds personal data: kept owner-only.
+        let _ = crate::files::tighten_tree(&kept);
+        Ok(())
     });
     if moved.is_err() {
         let _ = std::fs::remove_file(path);

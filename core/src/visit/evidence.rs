@@ -81,9 +81,11 @@ pub struct VisualEvidence {
     pub note: String,
     /// SHA-256 of the photo as read from the chip (JPEG 2000), hex.
     pub photo_sha256: String,
-    /// The photo itself (PNG), only if the clinic turned that on.
+    /// The photo itself, only if the clinic turned that on: the chip's own
+    /// JPEG 2000 bytes, the very bytes `photo_sha256` covers (smaller than
+    /// a PNG; the server checks the hash and decodes them).
     #[serde(default, with = "b64_opt", skip_serializing_if = "Option::is_none")]
-    pub photo_png: Option<Vec<u8>>,
+    pub photo_jp2: Option<Vec<u8>>,
     pub collation_tries_before: u8,
 }
 

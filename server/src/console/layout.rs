@@ -162,7 +162,7 @@ pub fn bad_request(session: &Session, message: &str) -> Response {
         "入力を確認してください",
         html! {
             p.error { (message) }
-            p { a href="javascript:history.back()" { "前の画面に戻る" } }
+            p { "ブラウザの「戻る」で前の画面に戻り、直してからもう一度送ってください。" a href="/console/" { "本日の画面へ" } }
         },
     );
     *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

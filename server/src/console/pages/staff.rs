@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MPL-2.0
 //! 職員 (管理者のみ): accounts and roles, a password set by the
-//! administrator (at least 12 characters), unlocking a locked account.
+//! administrator (at least 12 characters), lifting the waits that wrong
+//! passwords put on an account (ロック解除).
 
 use std::sync::Arc;
 
@@ -78,6 +79,7 @@ pub async fn save(State(app): State<Arc<App>>, session: Session, body: Bytes) ->
             tokio::task::spawn_blocking(move || {
                 let now = chrono::Utc::now();
                 let entry = Entry::new(actor2, "staff.unlock", "ok").target(&staff_id);
+                app2.logins.release(&staff_id);
                 app2.db
                     .write(|tx, s| {
                         crate::db::console::unlock(tx, &staff_id)?;
