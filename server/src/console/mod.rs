@@ -20,12 +20,14 @@
 
 pub mod auth;
 pub mod data;
+pub mod dates;
 pub mod followups;
 pub mod layout;
 pub mod pages;
 pub mod password;
 pub mod resolve;
 pub mod spreadsheet;
+pub mod words;
 
 use std::sync::Arc;
 
@@ -37,6 +39,7 @@ use crate::app::App;
 
 pub fn router() -> Router<Arc<App>> {
     Router::new()
+        .route("/", get(|| async { layout::redirect("/console/") }))
         .route("/console/login", get(auth::login_page).post(auth::login))
         .route("/console/logout", post(auth::logout))
         .route("/console", get(pages::home::page))
@@ -60,7 +63,19 @@ pub fn router() -> Router<Arc<App>> {
         .route("/console/custody", get(pages::custody::page))
         .route("/console/readings", get(pages::readings::page))
         .route("/console/staff/signin-code", get(pages::signin::page).post(pages::signin::save))
+        .fallback(not_found)
         .layer(axum::middleware::map_response(page_headers))
+}
+
+/// A path nobody serves: the console's own (and `/`'s) in Japanese with
+/// the way back; the phones' API answers a bare 404 as before.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/console") {
+        layout::not_found()
+    } else {
+        axum::http::StatusCode::NOT_FOUND.into_response()
+    }
 }
 
 /// What a browser may do with a console page: no script at all, nothing

@@ -50,9 +50,10 @@ pub fn may(role: Role, kind: Kind, decision: Decision) -> bool {
         (Kind::HeldCard, Decision::Resolved) => false,
         (_, Decision::AcceptAsReissued | Decision::Reject) => false,
         (Kind::AfterCheck | Kind::ClaimPath, Decision::Resolved) => desk,
-        (Kind::Undelivered | Kind::ConsentLapsing | Kind::CertificateRenewal, Decision::Resolved) => {
-            desk || role == Role::Doctor
-        }
+        (
+            Kind::Undelivered | Kind::ConsentLapsing | Kind::CertificateRenewal,
+            Decision::Resolved,
+        ) => desk || role == Role::Doctor,
     }
 }
 

@@ -34,7 +34,10 @@ pub async fn page(
     if let Err(r) = session.require(Perm::ViewVisits) {
         return r;
     }
-    let day = super::day_of(&q);
+    let day = match super::day_of(&session, &q, "/console/custody") {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let loaded = blocking(move || {
         app.db.read(|c, s| {
             let phones = devices::list(c)?;

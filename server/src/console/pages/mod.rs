@@ -15,9 +15,26 @@ pub mod visits;
 
 use std::collections::HashMap;
 
+use axum::response::Response;
 use chrono::NaiveDate;
 
-/// `?day=YYYY-MM-DD`, else today in Japan.
-pub fn day_of(q: &HashMap<String, String>) -> NaiveDate {
-    q.get("day").and_then(|d| d.parse().ok()).unwrap_or_else(super::layout::today)
+use super::auth::Session;
+
+/// `?day=` (any way staff write a date: `dates.rs`), else today in Japan;
+/// a day that cannot be read is refused with what is wrong and a link
+/// back to `back` — never silently today.
+pub fn day_of(
+    session: &Session,
+    q: &HashMap<String, String>,
+    back: &str,
+) -> Result<NaiveDate, Response> {
+    match super::dates::parse_day(q.get("day").map(String::as_str)) {
+        Ok(d) => Ok(d.unwrap_or_else(super::layout::today)),
+        Err(why) => Err(super::layout::bad_request_back(
+            session,
+            &format!("表示する日付が正しくありません: {why}"),
+            back,
+            "今日の分",
+        )),
+    }
 }

@@ -32,7 +32,10 @@ pub async fn page(
     if let Err(r) = session.require(Perm::PlanRounds) {
         return r;
     }
-    let day = day_of(&q);
+    let day = match day_of(&session, &q, "/console/rounds") {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let me = session.staff.clone();
     // Each role sees what it may act on (`reach.rs`): a nurse, her own
     // stops and phones, and the patients the clinic gave her.

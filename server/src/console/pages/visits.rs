@@ -35,7 +35,10 @@ pub async fn list(
     if let Err(r) = session.require(Perm::ViewVisits) {
         return r;
     }
-    let day = day_of(&q);
+    let day = match day_of(&session, &q, "/console/visits") {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let (app2, s2) = (app.clone(), session.clone());
     let visits = match blocking(move || {
         audit_view(&app2, &s2, "console.visits", day.to_string())?;
@@ -197,7 +200,10 @@ pub async fn export(
     if let Err(r) = session.require(Perm::Export) {
         return r;
     }
-    let day = day_of(&q);
+    let day = match day_of(&session, &q, "/console/visits") {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let utf8 = q.get("encoding").is_some_and(|e| e.eq_ignore_ascii_case("utf-8"));
     let (app2, s2) = (app.clone(), session.clone());
     let rows = match blocking(move || {
