@@ -15,6 +15,7 @@ use crate::db::{eligibility, patients, visits, DbResult};
 pub struct VisitView {
     pub row: visits::Row,
     pub patient_name: Option<String>,
+    pub birth_date: Option<NaiveDate>,
     pub facility: Option<String>,
     pub record: Option<VisitRecord>,
     pub result: Option<EligibilityResult>,
@@ -22,7 +23,62 @@ pub struct VisitView {
     pub checked: bool,
 }
 
+/// How a visit's answer stands, for how it is shown: 有効 plainly, an
+/// answer that is not 有効 so that it stands out, and waiting neutral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    Valid,
+    /// 無効, 該当資格なし, 複数該当, or the terminal's error.
+    NotValid,
+    /// No answer yet, or no check (no numbers on file).
+    Waiting,
+}
+
+impl Standing {
+    /// The badge's class.
+    pub fn class(self) -> &'static str {
+        match self {
+            Standing::Valid => "badge ok",
+            Standing::NotValid => "badge bad",
+            Standing::Waiting => "badge caution",
+        }
+    }
+}
+
 impl VisitView {
+    pub fn standing(&self) -> Standing {
+        match self.result.as_ref().map(|r| &r.outcome) {
+            Some(CheckOutcome::Answered { eligibility, .. }) => match eligibility {
+                houmon_core::protocol::Eligibility::Valid
+                | houmon_core::protocol::Eligibility::ValidUnregistered => Standing::Valid,
+                _ => Standing::NotValid,
+            },
+            Some(CheckOutcome::Error { .. }) => Standing::NotValid,
+            _ => Standing::Waiting,
+        }
+    }
+
+    /// Whether the row needs the desk's attention (held, or not 有効).
+    pub fn needs_attention(&self) -> bool {
+        self.row.status == "held" || self.standing() == Standing::NotValid
+    }
+
+    /// The patient's age on the day of the visit.
+    pub fn age(&self) -> Option<i32> {
+        let day = self.row.visited_at.with_timezone(&jst()).date_naive();
+        self.birth_date.map(|b| super::dates::age(b, day))
+    }
+
+    /// 「在宅 一郎(k1・80歳)」
+    pub fn patient_label(&self) -> String {
+        let name = self.patient_name.clone().unwrap_or_else(|| "(患者未登録)".into());
+        match (&self.row.patient_id, self.age()) {
+            (Some(id), Some(a)) => format!("{name}({id}・{a}歳)"),
+            (Some(id), None) => format!("{name}({id})"),
+            (None, _) => name,
+        }
+    }
+
     pub fn identity(&self) -> String {
         match self.record.as_ref().map(|r| &r.evidence) {
             Some(Evidence::Pin(_)) => "暗証番号(カードの署名を検証済み)".into(),
@@ -34,6 +90,15 @@ impl VisitView {
                 };
                 format!("目視({} が確認。理由: {}{note})", v.checked_by, v.reason.label_ja())
             }
+            None => "-".into(),
+        }
+    }
+
+    /// The identity method in a few words (for lists).
+    pub fn identity_short(&self) -> String {
+        match self.record.as_ref().map(|r| &r.evidence) {
+            Some(Evidence::Pin(_)) => "暗証番号".into(),
+            Some(Evidence::Visual(v)) => format!("目視({})", v.checked_by),
             None => "-".into(),
         }
     }
@@ -107,6 +172,7 @@ pub fn view(app: &App, row: visits::Row) -> DbResult<VisitView> {
             .and_then(|json| serde_json::from_str::<VisitRecord>(&json).ok());
         Ok(VisitView {
             patient_name: patient.as_ref().map(|p| p.personal.name.clone()),
+            birth_date: patient.as_ref().map(|p| p.personal.birth_date),
             facility: patient.and_then(|p| p.facility),
             record,
             result: eligibility::for_visit(c, s, &row.id)?,

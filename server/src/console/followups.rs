@@ -53,6 +53,18 @@ impl Kind {
         }
     }
 
+    /// The few words 本日 counts it under.
+    pub fn short(self) -> &'static str {
+        match self {
+            Kind::HeldCard => "カード保留",
+            Kind::AfterCheck => "申立書の事後確認",
+            Kind::ClaimPath => "資格が有効でない",
+            Kind::Undelivered => "送れなかった記録",
+            Kind::ConsentLapsing => "同意の期限",
+            Kind::CertificateRenewal => "証明書の更新",
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Kind::HeldCard => "登録と違うカード(確認待ち)",
@@ -91,9 +103,11 @@ pub struct FollowUps {
 }
 
 fn name(v: &VisitView) -> String {
-    v.patient_name
-        .clone()
-        .unwrap_or_else(|| v.row.patient_id.clone().unwrap_or_else(|| "(患者未指定)".into()))
+    match (&v.patient_name, &v.row.patient_id) {
+        (Some(_), _) => v.patient_label(),
+        (None, Some(id)) => id.clone(),
+        (None, None) => "(患者未指定)".into(),
+    }
 }
 
 pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
@@ -199,7 +213,12 @@ pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
                 kind: Kind::ConsentLapsing,
                 key: format!("{}:{until}", p.patient_id),
                 when: None,
-                who: p.personal.name.clone(),
+                who: format!(
+                    "{}({}・{}歳)",
+                    p.personal.name,
+                    p.patient_id,
+                    super::dates::age(p.personal.birth_date, today)
+                ),
                 what: format!("情報提供の同意は {until} まで"),
                 todo: "次の訪問で同意を取り直す(毎月の訪問が続く場合は継続)".into(),
                 visit_id: None,

@@ -18,6 +18,7 @@
 // their error: built once per request and answered as is.
 #![allow(clippy::result_large_err)]
 
+pub mod answer;
 pub mod auth;
 pub mod data;
 pub mod dates;
@@ -46,6 +47,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/console/", get(pages::home::page))
         .route("/console/visits", get(pages::visits::list))
         .route("/console/visits/{id}", get(pages::visits::detail))
+        .route("/console/visits/{id}/update-patient", post(pages::visits::update_patient))
         .route("/console/export.csv", get(pages::visits::export))
         .route("/console/follow-ups", get(pages::followups::page))
         .route("/console/follow-ups/resolve", post(pages::followups::resolve))

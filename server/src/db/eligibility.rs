@@ -174,3 +174,22 @@ pub fn has_check(c: Conn<'_>, visit_id: &str) -> DbResult<bool> {
     )?
     .is_some())
 }
+
+/// The terminal's answer file for the newest answered check of a visit,
+/// as it was read (unsealed): the console shows the whole answer.
+pub fn raw_for_visit(
+    c: Conn<'_>,
+    s: &Secrets,
+    visit_id: &str,
+) -> DbResult<Option<zeroize::Zeroizing<Vec<u8>>>> {
+    let row: Option<(String, Vec<u8>)> = c.query_opt(
+        "SELECT id, raw_result FROM eligibility_check WHERE visit_id = ?1 AND raw_result IS NOT NULL
+         ORDER BY answered_at DESC LIMIT 1",
+        params![visit_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    match row {
+        Some((id, sealed)) => Ok(Some(open_sealed(s, &sealed, &format!("check:{id}"))?)),
+        None => Ok(None),
+    }
+}

@@ -13,12 +13,12 @@ use maud::html;
 
 use super::day_of;
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
-use crate::console::data::VisitView;
-use crate::console::layout::{render, when};
+use crate::console::auth::{allowed, Perm, Session};
+use crate::console::data::{Standing, VisitView};
+use crate::console::layout::{bad_request_back, csrf, notice, redirect, render, when, FormData};
 use crate::console::spreadsheet::Sheet;
-use crate::console::{audit_refusal, audit_view, blocking, data, reach_of};
-use crate::db::patients;
+use crate::console::{answer, audit_refusal, audit_view, blocking, data, reach_of, words};
+use crate::db::{patients, staff};
 
 fn status_label(v: &VisitView) -> &'static str {
     match v.row.status.as_str() {
@@ -40,13 +40,15 @@ pub async fn list(
         Err(r) => return r,
     };
     let (app2, s2) = (app.clone(), session.clone());
-    let visits = match blocking(move || {
+    let (visits, names) = match blocking(move || {
         audit_view(&app2, &s2, "console.visits", day.to_string())?;
         // A nurse: her own visits and her patients' (`reach.rs`).
         let reach = reach_of(&app2, &s2)?;
         let mut visits = data::visits_of_day(&app2, day)?;
         visits.retain(|v| reach.visit(&v.row));
-        Ok(visits)
+        let names: HashMap<String, String> =
+            app2.db.read(|c, _| staff::all(c))?.into_iter().map(|s| (s.staff_id, s.name)).collect();
+        Ok((visits, names))
     })
     .await
     {
@@ -62,8 +64,9 @@ pub async fn list(
         .filter(|v| facility_filter.is_none_or(|f| v.facility.as_deref() == Some(f.as_str())))
         .filter(|v| match status_filter.map(String::as_str) {
             Some("held") => v.row.status == "held",
-            Some("valid") => v.eligibility().2,
-            Some("attention") => !v.eligibility().2,
+            Some("valid") => v.standing() == Standing::Valid,
+            Some("attention") => v.needs_attention(),
+            Some("waiting") => v.result.is_none(),
             _ => true,
         })
         .collect();
@@ -71,43 +74,50 @@ pub async fn list(
         visits.iter().map(|v| v.row.staff_id.as_str()).collect();
     let facilities: std::collections::BTreeSet<&str> =
         visits.iter().filter_map(|v| v.facility.as_deref()).collect();
+    let name_of = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_owned());
+    let selected = |key: &str, value: &str| q.get(key).is_some_and(|v| v == value);
     render(
         &session,
         "/console/visits",
         &format!("訪問結果 {day}"),
         html! {
-            form method="get" action="/console/visits" {
+            form.no-print method="get" action="/console/visits" {
                 label style="display:inline-block" { "日付 " input type="date" name="day" value=(day); }
                 label style="display:inline-block" { " 職員 " select name="staff" {
                     option value="" { "すべて" }
-                    @for s in &staff { option value=(s) selected[staff_filter.is_some_and(|f| f == s)] { (s) } }
+                    @for s in &staff { option value=(s) selected[selected("staff", s)] { (name_of(s)) } }
                 } }
                 label style="display:inline-block" { " 施設 " select name="facility" {
                     option value="" { "すべて" }
-                    @for f in &facilities { option value=(f) selected[facility_filter.is_some_and(|x| x == f)] { (f) } }
+                    @for f in &facilities { option value=(f) selected[selected("facility", f)] { (f) } }
                 } }
                 label style="display:inline-block" { " 状態 " select name="status" {
                     option value="" { "すべて" }
-                    option value="valid" selected[status_filter.is_some_and(|s| s == "valid")] { "資格 有効" }
-                    option value="attention" selected[status_filter.is_some_and(|s| s == "attention")] { "要確認" }
-                    option value="held" selected[status_filter.is_some_and(|s| s == "held")] { "別のカード(確認待ち)" }
+                    option value="valid" selected[selected("status", "valid")] { "資格 有効" }
+                    option value="attention" selected[selected("status", "attention")] { "要確認(有効でない・カード確認待ち)" }
+                    option value="waiting" selected[selected("status", "waiting")] { "照会待ち・照会なし" }
+                    option value="held" selected[selected("status", "held")] { "別のカード(確認待ち)" }
                 } }
                 " " button type="submit" { "表示" }
             }
-            p { (shown.len()) " 件 ・ " a href={ "/console/export.csv?day=" (day) } { "CSV(Shift_JIS)" } " ・ " a href={ "/console/export.csv?encoding=utf-8&day=" (day) } { "CSV(UTF-8)" } }
+            p { (shown.len()) " 件"
+                span.no-print { " ・ " a href={ "/console/export.csv?day=" (day) } { "CSV(Shift_JIS)" } " ・ " a href={ "/console/export.csv?encoding=utf-8&day=" (day) } { "CSV(UTF-8)" }
+                " ・ 印刷するとA4の一覧になります" } }
             table {
-                tr { th { "時刻" } th { "患者" } th { "職員・端末" } th { "本人確認" } th { "同意" } th { "資格確認の結果" } th { "状態" } }
-                @for v in &shown {
-                    @let (answer, at, ok) = v.eligibility();
-                    tr {
-                        td { a href={ "/console/visits/" (v.row.id) } { (when(v.row.visited_at)) } }
-                        td { (v.patient_name.clone().unwrap_or_else(|| "-".into())) @if let Some(f) = &v.facility { br; span.muted { (f) } } }
-                        td { (v.row.staff_id) br; span.muted { (v.row.device_id) } }
-                        td { (v.identity()) }
-                        td { (v.consent()) }
-                        td { span.badge.ok[ok] { (answer) } @if let Some(t) = at { br; span.muted { (when(t)) " 確認" } } }
-                        td { span.badge.warn[v.row.status == "held"] { (status_label(v)) }
-                             @for w in &v.row.warnings { br; span.muted { (w) } } }
+                thead { tr { th { "時刻" } th { "患者(番号・年齢)" } th { "職員・端末" } th { "本人確認" } th { "同意" } th { "資格確認の結果" } th { "状態" } } }
+                tbody {
+                    @for v in &shown {
+                        @let (answer, at, _) = v.eligibility();
+                        tr.attention[v.needs_attention()] {
+                            td { a href={ "/console/visits/" (v.row.id) } { (when(v.row.visited_at)) } }
+                            td { (v.patient_label()) @if let Some(f) = &v.facility { br; span.muted { (f) } } }
+                            td { (name_of(&v.row.staff_id)) br; span.muted { "端末 " (v.row.device_id) } }
+                            td { (v.identity()) }
+                            td { (v.consent()) }
+                            td { span class=(v.standing().class()) { (answer) } @if let Some(t) = at { br; span.muted { (when(t)) " 確認" } } }
+                            td { span.badge.bad[v.row.status == "held"] title=(v.row.held_reason.clone().unwrap_or_default()) { (status_label(v)) }
+                                 @for w in &v.row.warnings { br; span.muted title=(w) { (words::warning(w)) } } }
+                        }
                     }
                 }
             }
@@ -119,12 +129,14 @@ pub async fn detail(
     State(app): State<Arc<App>>,
     session: Session,
     Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     if let Err(r) = session.require(Perm::ViewVisits) {
         return r;
     }
     let (app2, s2, id2) = (app.clone(), session.clone(), id.clone());
-    let v = match blocking(move || {
+    let may_update = allowed(session.staff.role, Perm::ManagePatients);
+    let found = blocking(move || {
         let reach = reach_of(&app2, &s2)?;
         let found = data::visit(&app2, &id2)?;
         if found.as_ref().is_some_and(|v| !reach.visit(&v.row)) {
@@ -132,13 +144,19 @@ pub async fn detail(
             return Ok(Err(()));
         }
         audit_view(&app2, &s2, "console.visit", id2.clone())?;
-        Ok(Ok(found))
+        let answer = answer::of_visit(&app2, &id2)?;
+        Ok(Ok(found.map(|v| (v, answer))))
     })
-    .await
-    {
+    .await;
+    let (v, answer) = match found {
         Ok(Ok(Some(v))) => v,
         Ok(Ok(None)) => {
-            return crate::console::layout::bad_request(&session, "この訪問記録はありません。")
+            return bad_request_back(
+                &session,
+                "この訪問記録はありません。",
+                "/console/visits",
+                "訪問結果",
+            )
         }
         Ok(Err(())) => {
             return crate::console::layout::forbidden(
@@ -148,29 +166,121 @@ pub async fn detail(
         }
         Err(r) => return r,
     };
-    let (answer, at, ok) = v.eligibility();
+    let (answer_text, at, _) = v.eligibility();
+    let day = v.row.visited_at.with_timezone(&houmon_core::cert::jst()).date_naive();
     render(
         &session,
         "/console/visits",
         "訪問の詳細",
         html! {
+            (notice(&q))
             table {
-                tr { th { "訪問ID" } td { (v.row.id) } }
                 tr { th { "訪問日時(サーバーが確認した時刻)" } td { (when(v.row.visited_at)) } }
                 tr { th { "受信" } td { (when(v.row.received_at)) } }
-                tr { th { "患者" } td { (v.patient_name.clone().unwrap_or_else(|| "-".into())) " " span.muted { (v.row.patient_id.clone().unwrap_or_default()) } } }
-                tr { th { "職員・端末" } td { (v.row.staff_id) " / " (v.row.device_id) } }
+                tr { th { "患者(番号・年齢)" } td { (v.patient_label())
+                    @if let (Some(pid), true) = (&v.row.patient_id, may_update) { " " a href={ "/console/patients/" (pid) } { "患者の画面" } } } }
+                tr { th { "職員・端末" } td { (v.row.staff_id) " / 端末 " (v.row.device_id) } }
                 tr { th { "本人確認" } td { (v.identity()) } }
-                tr { th { "カード(電子証明書のSHA-256)" } td { code { (v.row.card_fingerprint) } } }
                 tr { th { "提示された書類" } td { "マイナ保険証(ICチップ読み取り)" } }
                 tr { th { "同意" } td { (v.consent()) } }
-                tr { th { "資格確認の結果" } td { span.badge.ok[ok] { (answer) } @if let Some(t) = at { " " span.muted { (when(t)) } } } }
-                tr { th { "状態" } td { (status_label(&v)) @if let Some(h) = &v.row.held_reason { " (" (h) ")" } } }
-                tr { th { "注意" } td { @for w in &v.row.warnings { div { (w) } } } }
+                tr.attention[v.needs_attention()] { th { "資格確認の結果" } td { span class=(v.standing().class()) { (answer_text) } @if let Some(t) = at { " " span.muted { (when(t)) } } } }
+                tr { th { "状態" } td { (status_label(&v)) @if let Some(h) = &v.row.held_reason { "(" span title=(h) { (words::held_reason(h)) } ")" } } }
+                tr { th { "注意" } td { @if v.row.warnings.is_empty() { "なし" } @for w in &v.row.warnings { div title=(w) { (words::warning(w)) } } } }
             }
-            p { a href={ "/console/visits?day=" (v.row.visited_at.with_timezone(&houmon_core::cert::jst()).date_naive()) } { "一覧に戻る" } }
+            @if let Some((patient, a)) = &answer {
+                (answer_section(&session, &v, patient, a, may_update))
+            }
+            details.no-print {
+                summary { "技術情報(問い合わせのとき)" }
+                table {
+                    tr { th { "記録番号" } td { code { (v.row.id) } } }
+                    tr { th { "カード(電子証明書のSHA-256)" } td { code { (v.row.card_fingerprint) } } }
+                }
+            }
+            p { a href={ "/console/visits?day=" (day) } { "一覧に戻る" } }
         },
     )
+}
+
+fn wari(w: Option<u8>) -> String {
+    w.map_or_else(|| "回答なし".into(), |w| format!("{w}割"))
+}
+
+/// The terminal's whole answer beside the registration, the differences
+/// marked, and the one step that updates the registration from it.
+fn answer_section(
+    session: &Session,
+    v: &VisitView,
+    patient: &patients::Patient,
+    a: &answer::Answer,
+    may_update: bool,
+) -> maud::Markup {
+    let rows = answer::compare(patient, a);
+    let differs = rows.iter().filter(|r| r.differs).count();
+    html! {
+        h2 { "資格確認端末の回答" }
+        table.answer {
+            tr { th { "保険者名" } td { (a.insurer_name.clone().unwrap_or_else(|| "回答なし".into())) } }
+            tr { th { "負担割合" } td { (wari(a.share_wari)) } }
+            tr { th { "高齢受給者の負担割合" } td { @if a.elderly_share_wari.is_some() { (wari(a.elderly_share_wari)) } @else { "該当なし(回答なし)" } } }
+            tr { th { "限度額適用区分" } td { (a.limit_category.clone().unwrap_or_else(|| "回答なし".into())) } }
+            tr { th { "情報提供の同意" } td {
+                @if a.consent_flags.is_empty() { "回答なし" }
+                @for f in &a.consent_flags { div title=(f.name) { (words::consent_flag(&f.name)) ": " (f.label_ja()) } }
+            } }
+            tr { th { "端末からのお知らせ" } td { (a.notice.clone().unwrap_or_else(|| "なし".into())) } }
+        }
+        h2 { "登録内容との比較" }
+        @if differs == 0 {
+            p.ok { "登録内容は資格確認端末の回答と一致しています。" }
+        } @else {
+            p.error { (differs) "か所が登録内容と違います(色のついた行)。" }
+        }
+        table.compare {
+            thead { tr { th { "項目" } th { "登録内容" } th { "資格確認端末の回答" } th { "" } } }
+            tbody {
+                @for r in &rows {
+                    tr.diff[r.differs] {
+                        th { (r.label) }
+                        td { (r.registered) }
+                        td { @match &r.answered { Some(x) => (x), None => span.muted { "回答に含まれていません" } } }
+                        td { @if r.differs { span.badge.bad { "違い" } } }
+                    }
+                }
+            }
+        }
+        @if may_update && differs > 0 {
+            form.no-print method="post" action={ "/console/visits/" (v.row.id) "/update-patient" } {
+                (csrf(session))
+                p.muted { "登録内容を端末の回答に合わせます(監査ログに残ります。元に戻すには患者の画面で編集してください)。" }
+                button type="submit" { "この内容で患者情報を更新" }
+            }
+        }
+    }
+}
+
+/// 「この内容で患者情報を更新」: the patient's registration from the
+/// terminal's answer to this visit's check (`answer.rs`, audited).
+pub async fn update_patient(
+    State(app): State<Arc<App>>,
+    session: Session,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    if let Err(r) = session.require(Perm::ManagePatients) {
+        return r;
+    }
+    if let Err(r) = session.check_csrf(&FormData::parse(&body)) {
+        return r;
+    }
+    let (staff, id2) = (session.staff.clone(), id.clone());
+    match blocking(move || answer::update_patient(&app, &staff, &id2)).await {
+        Ok(Ok(_)) => redirect(&format!("/console/visits/{id}?done=updated-from-answer")),
+        Ok(Err(why)) => {
+            bad_request_back(&session, why, &format!("/console/visits/{id}"), "訪問の詳細")
+        }
+        Err(r) => r,
+    }
 }
 
 /// The columns of the export, in order (documented in docs/console.md).
