@@ -69,6 +69,11 @@ impl Session {
         Actor::Staff(self.staff.staff_id.clone())
     }
 
+    /// What tells this session from another (the hash of its token).
+    pub fn key(&self) -> &str {
+        &self.token_hash
+    }
+
     /// 403 unless the role may.
     pub fn require(&self, perm: Perm) -> Result<(), Response> {
         if allowed(self.staff.role, perm) {
@@ -130,8 +135,11 @@ impl FromRequestParts<Arc<App>> for Session {
         let found = tokio::task::spawn_blocking(move || {
             let now = Utc::now();
             let s = app.db.read(|c, _| {
-                let Some((staff_id, csrf)) = cdb::session(c, &hash, now)? else { return Ok(None) };
-                Ok(staff::get(c, &staff_id)?.filter(|s| !s.disabled).map(|s| (s, csrf)))
+                let Some(live) = cdb::session(c, &hash, now)? else { return Ok(None) };
+                if live.pending.is_some() {
+                    return Ok(None);
+                }
+                Ok(staff::get(c, &live.staff_id)?.filter(|s| !s.disabled).map(|s| (s, live.csrf)))
             })?;
             if s.is_some() {
                 app.db.write(|tx, _| cdb::touch_session(tx, &hash, now))?;
@@ -312,7 +320,15 @@ fn authenticate(
     let staff = app.db.read(|c, _| staff::get(c, staff_id))?;
     let Some(staff) = staff else { return Ok(Err(bad())) };
     app.db.write(|tx, s| {
-        cdb::create_session(tx, &token_hash(&token), staff_id, &csrf, &from.to_string(), now)?;
+        cdb::create_session(
+            tx,
+            &token_hash(&token),
+            staff_id,
+            &csrf,
+            &from.to_string(),
+            None,
+            now,
+        )?;
         let entry = Entry::new(Actor::Staff(staff_id.into()), "console.login", "ok")
             .staff(staff_id)
             .detail(format!("from {}", peer.ip()));

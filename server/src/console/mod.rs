@@ -28,6 +28,7 @@ pub mod pages;
 pub mod password;
 pub mod resolve;
 pub mod spreadsheet;
+pub mod totp;
 pub mod words;
 
 use std::sync::Arc;
@@ -51,6 +52,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/console/export.csv", get(pages::visits::export))
         .route("/console/follow-ups", get(pages::followups::page))
         .route("/console/follow-ups/resolve", post(pages::followups::resolve))
+        .route("/console/follow-ups/confirm-reject", post(pages::followups::confirm_reject))
         .route("/console/rounds", get(pages::rounds::page).post(pages::rounds::assign))
         .route("/console/rounds/remove", post(pages::rounds::remove))
         .route("/console/patients", get(pages::patients::list))
@@ -60,6 +62,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/console/devices", get(pages::devices::page))
         .route("/console/devices/enrol", post(pages::devices::enrol))
         .route("/console/devices/revoke", post(pages::devices::revoke))
+        .route("/console/devices/confirm-revoke", post(pages::devices::confirm_revoke))
         .route("/console/staff", get(pages::staff::page).post(pages::staff::save))
         .route("/console/audit", get(pages::audit::page))
         .route("/console/custody", get(pages::custody::page))

@@ -66,39 +66,114 @@ pub fn known_address(
 }
 
 /// A new session of `staff_id`, opened from `address` (a source as
-/// `peer.rs` writes it).
+/// `peer.rs` writes it); `pending`: the second-factor step it must take
+/// before it opens any page (`code` or `setup`), if any.
 pub fn create_session(
     c: Conn<'_>,
     token_hash: &str,
     staff_id: &str,
     csrf: &str,
     address: &str,
+    pending: Option<&str>,
     now: DateTime<Utc>,
 ) -> DbResult<()> {
     c.execute(
-        "INSERT INTO console_session (token_hash, staff_id, csrf, created_at, expires_at, last_seen_at, address)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?6)",
-        params![token_hash, staff_id, csrf, ts(now), ts(now + SESSION_MAX), address],
+        "INSERT INTO console_session (token_hash, staff_id, csrf, created_at, expires_at, last_seen_at, address, pending)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?6, ?7)",
+        params![token_hash, staff_id, csrf, ts(now), ts(now + SESSION_MAX), address, pending],
     )?;
     Ok(())
 }
 
-/// A live session: the staff id and its CSRF token.
-pub fn session(
-    c: Conn<'_>,
-    token_hash: &str,
-    now: DateTime<Utc>,
-) -> DbResult<Option<(String, String)>> {
-    let row: Option<(String, String, String, String)> = c.query_opt(
-        "SELECT staff_id, csrf, expires_at, last_seen_at FROM console_session
+/// A live session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Live {
+    pub staff_id: String,
+    pub csrf: String,
+    pub pending: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A session by its token's hash: `Ok(Some)` live, `Ok(None)` unknown or
+/// ended. A session that outlived its idle time or its working day is
+/// ended here (and [`sweep`] records it).
+pub fn session(c: Conn<'_>, token_hash: &str, now: DateTime<Utc>) -> DbResult<Option<Live>> {
+    let row: Option<(String, String, String, String, Option<String>, String)> = c.query_opt(
+        "SELECT staff_id, csrf, expires_at, last_seen_at, pending, created_at FROM console_session
              WHERE token_hash = ?1 AND ended_at IS NULL",
         params![token_hash],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
     )?;
-    let Some((staff, csrf, expires, seen)) = row else { return Ok(None) };
+    let Some((staff_id, csrf, expires, seen, pending, created)) = row else { return Ok(None) };
+    let idle = if pending.is_some() { PENDING_IDLE } else { SESSION_IDLE };
     let live = parse_ts(&expires).is_some_and(|e| now < e)
-        && parse_ts(&seen).is_some_and(|s| now - s < SESSION_IDLE);
-    Ok(live.then_some((staff, csrf)))
+        && parse_ts(&seen).is_some_and(|s| now - s < idle);
+    Ok(live.then(|| Live {
+        staff_id,
+        csrf,
+        pending,
+        created_at: parse_ts(&created).unwrap_or(now),
+    }))
+}
+
+/// How long a session waits for its second factor.
+pub const PENDING_IDLE: Duration = Duration::minutes(5);
+
+/// The second factor was given: the session opens pages from now on.
+pub fn clear_pending(c: Conn<'_>, token_hash: &str) -> DbResult<()> {
+    c.execute(
+        "UPDATE console_session SET pending = NULL WHERE token_hash = ?1",
+        params![token_hash],
+    )?;
+    Ok(())
+}
+
+/// A session that ended by itself (idle, or its day was over): whose,
+/// when it began and when it was last used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimedOut {
+    pub staff_id: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// It never got past its second factor.
+    pub pending: bool,
+}
+
+/// Ends the sessions that timed out (no use for their idle time, or past
+/// their working day) and returns them, each once, for the audit trail.
+pub fn sweep(c: Conn<'_>, now: DateTime<Utc>) -> DbResult<Vec<TimedOut>> {
+    let rows: Vec<(String, String, String, String, String, Option<String>)> = c.query_all(
+        "SELECT token_hash, staff_id, created_at, last_seen_at, expires_at, pending
+         FROM console_session WHERE ended_at IS NULL",
+        params![],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+    )?;
+    let mut out = Vec::new();
+    for (hash, staff_id, created, seen, expires, pending) in rows {
+        let (Some(created), Some(seen), Some(expires)) =
+            (parse_ts(&created), parse_ts(&seen), parse_ts(&expires))
+        else {
+            continue;
+        };
+        let idle = if pending.is_some() { PENDING_IDLE } else { SESSION_IDLE };
+        if now < expires && now - seen < idle {
+            continue;
+        }
+        let ended = (seen + idle).min(expires);
+        let n = c.execute(
+            "UPDATE console_session SET ended_at = ?2 WHERE token_hash = ?1 AND ended_at IS NULL",
+            params![hash, ts(ended)],
+        )?;
+        if n == 1 {
+            out.push(TimedOut {
+                staff_id,
+                created_at: created,
+                last_seen_at: seen,
+                pending: pending.is_some(),
+            });
+        }
+    }
+    Ok(out)
 }
 
 pub fn touch_session(c: Conn<'_>, token_hash: &str, now: DateTime<Utc>) -> DbResult<()> {

@@ -13,7 +13,8 @@
 //! member was given), [`visits`], [`eligibility`] (checks and results),
 //! [`audit`] (the hash-chained trail), [`staff`], [`signin`] (staff sign-in
 //! codes for shared phones), [`custody`] (a facility's card custody log),
-//! [`readings`] (how card reads go on each phone model).
+//! [`readings`] (how card reads go on each phone model), [`totp`] (the
+//! second factor of console logins).
 
 pub mod audit;
 pub mod backend;
@@ -32,6 +33,7 @@ pub mod rounds;
 pub mod schema;
 pub mod signin;
 pub mod staff;
+pub mod totp;
 pub mod visits;
 
 use std::path::Path;

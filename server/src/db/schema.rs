@@ -226,6 +226,26 @@ const STEPS: &[&str] = &[
      CREATE INDEX care_team_by_staff ON care_team (staff_id, patient_id);
      ALTER TABLE enrolment_code ADD COLUMN for_device TEXT;
      ALTER TABLE console_session ADD COLUMN address TEXT;",
+    // 7 (issue 21): the second factor of console logins (RFC 6238 TOTP):
+    //    each staff member's secret (sealed), confirmed once a code from
+    //    it was typed, and the last time step a code was accepted for (a
+    //    code is accepted once); one-time recovery codes (hashed); a
+    //    session's step still to do before it opens any page.
+    "CREATE TABLE staff_totp (
+         staff_id TEXT PRIMARY KEY,
+         secret BLOB NOT NULL,               -- sealed
+         confirmed_at TEXT,                  -- NULL while being set up
+         last_step INTEGER NOT NULL DEFAULT 0,
+         created_at TEXT NOT NULL
+     );
+     CREATE TABLE staff_recovery_code (
+         staff_id TEXT NOT NULL,
+         code_hash TEXT NOT NULL,            -- SHA-256 of the code
+         created_at TEXT NOT NULL,
+         used_at TEXT,
+         PRIMARY KEY (staff_id, code_hash)
+     );
+     ALTER TABLE console_session ADD COLUMN pending TEXT;   -- 'code' or 'setup' until the second factor is given",
 ];
 
 /// The same schema on PostgreSQL, where one database holds many clinics
@@ -546,6 +566,35 @@ pub const PG_STEPS: &[&str] = &[
      ALTER TABLE care_team ENABLE ROW LEVEL SECURITY;
      ALTER TABLE care_team FORCE ROW LEVEL SECURITY;
      CREATE POLICY clinic_only ON care_team
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));",
+    // 7 (as SQLite's step 7).
+    "     CREATE TABLE staff_totp (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         staff_id TEXT COLLATE \"C\" NOT NULL,
+         secret BYTEA NOT NULL,
+         confirmed_at TEXT COLLATE \"C\",
+         last_step BIGINT NOT NULL DEFAULT 0,
+         created_at TEXT COLLATE \"C\" NOT NULL,
+         PRIMARY KEY (clinic_id, staff_id)
+     );
+     CREATE TABLE staff_recovery_code (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         staff_id TEXT COLLATE \"C\" NOT NULL,
+         code_hash TEXT COLLATE \"C\" NOT NULL,
+         created_at TEXT COLLATE \"C\" NOT NULL,
+         used_at TEXT COLLATE \"C\",
+         PRIMARY KEY (clinic_id, staff_id, code_hash)
+     );
+     ALTER TABLE console_session ADD COLUMN pending TEXT COLLATE \"C\";
+     ALTER TABLE staff_totp ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE staff_totp FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON staff_totp
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));
+     ALTER TABLE staff_recovery_code ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE staff_recovery_code FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON staff_recovery_code
          USING (clinic_id = current_setting('houmon.clinic_id'))
          WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));",
 ];
