@@ -5,21 +5,21 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
 use maud::{html, PreEscaped};
 
 use crate::app::{App, EnrolmentError, ENROLMENT_MINUTES};
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::{Can, Posted};
 use crate::console::blocking;
-use crate::console::layout::{bad_request, csrf, redirect, render, server_error, when, FormData};
+use crate::console::layout::{bad_request, csrf, redirect, render, server_error, when};
 use crate::db::{console as cdb, devices, staff};
 
-pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
-    if let Err(r) = session.require(Perm::ManageDevices) {
-        return r;
-    }
+pub async fn page(
+    State(app): State<Arc<App>>,
+    Can(session, _): Can<perm::ManageDevices>,
+) -> Response {
     let loaded = blocking(move || {
         app.db.read(|c, _| Ok((devices::list(c)?, cdb::device_reports(c)?, staff::all(c)?)))
     })
@@ -79,14 +79,10 @@ pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
     )
 }
 
-pub async fn enrol(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
-    if let Err(r) = session.require(Perm::ManageDevices) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
+pub async fn enrol(
+    State(app): State<Arc<App>>,
+    Posted(session, form, _): Posted<perm::ManageDevices>,
+) -> Response {
     let staff_id = form.get("staff").unwrap_or_default().to_owned();
     let minutes: i64 = match form.get("minutes").map(str::trim).filter(|m| !m.is_empty()) {
         None => 15,
@@ -134,14 +130,10 @@ pub async fn enrol(State(app): State<Arc<App>>, session: Session, body: Bytes) -
     )
 }
 
-pub async fn revoke(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
-    if let Err(r) = session.require(Perm::ManageDevices) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
+pub async fn revoke(
+    State(app): State<Arc<App>>,
+    Posted(session, form, _): Posted<perm::ManageDevices>,
+) -> Response {
     let device = form.get("device").unwrap_or_default().to_owned();
     let actor = session.actor();
     match blocking(move || app.revoke_device(&device, &actor)).await {

@@ -6,23 +6,20 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
 use chrono::Utc;
 use maud::html;
 
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::{Can, Posted};
 use crate::console::followups::{self, Kind};
-use crate::console::layout::{bad_request, csrf, forbidden, redirect, render, when, FormData};
+use crate::console::layout::{bad_request, csrf, forbidden, redirect, render, when};
 use crate::console::resolve::{self, Decision};
 use crate::console::{audit_view, blocking};
 
-pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
-    if let Err(r) = session.require(Perm::FollowUps) {
-        return r;
-    }
+pub async fn page(State(app): State<Arc<App>>, Can(session, _): Can<perm::FollowUps>) -> Response {
     let (app2, s2) = (app.clone(), session.clone());
     let (f, choices) = match blocking(move || {
         audit_view(&app2, &s2, "console.follow-ups", String::new())?;
@@ -112,14 +109,10 @@ pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
     )
 }
 
-pub async fn resolve(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
-    if let Err(r) = session.require(Perm::FollowUps) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
+pub async fn resolve(
+    State(app): State<Arc<App>>,
+    Posted(session, form, _): Posted<perm::FollowUps>,
+) -> Response {
     let Some(kind) = form.get("kind").and_then(followups::kind_of) else {
         return bad_request(&session, "対応する項目の種類が分かりません。");
     };

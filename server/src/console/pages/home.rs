@@ -9,14 +9,12 @@ use chrono::Utc;
 use maud::html;
 
 use crate::app::App;
-use crate::console::auth::{allowed, Perm, Session};
+use crate::console::access::{allowed, perm, Perm};
+use crate::console::auth::Can;
 use crate::console::layout::{render, today};
 use crate::console::{blocking, data, followups, reach_of};
 
-pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
-    if let Err(r) = session.require(Perm::ViewVisits) {
-        return r;
-    }
+pub async fn page(State(app): State<Arc<App>>, Can(session, _): Can<perm::ViewVisits>) -> Response {
     let day = today();
     let s2 = session.clone();
     let loaded = blocking(move || {

@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
 use chrono::NaiveDate;
@@ -14,7 +13,8 @@ use maud::html;
 
 use crate::admin::{self, PatientSeed};
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::{Can, Posted};
 use crate::console::layout::{bad_request, csrf, redirect, render, when, FormData};
 use crate::console::{audit_view, blocking};
 use crate::db::staff::{self, Role};
@@ -123,10 +123,10 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<PatientSeed>, String> {
     Ok(out)
 }
 
-pub async fn list(State(app): State<Arc<App>>, session: Session) -> Response {
-    if let Err(r) = session.require(Perm::ManagePatients) {
-        return r;
-    }
+pub async fn list(
+    State(app): State<Arc<App>>,
+    Can(session, _): Can<perm::ManagePatients>,
+) -> Response {
     let (app2, s2) = (app.clone(), session.clone());
     let all = match blocking(move || {
         audit_view(&app2, &s2, "console.patients", String::new())?;
@@ -172,12 +172,9 @@ pub async fn list(State(app): State<Arc<App>>, session: Session) -> Response {
 
 pub async fn import(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ManagePatients>,
     mut multipart: Multipart,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ManagePatients) {
-        return r;
-    }
     let mut fields = Vec::new();
     let mut file = None;
     while let Ok(Some(field)) = multipart.next_field().await {
@@ -214,12 +211,9 @@ pub async fn import(
 
 pub async fn detail(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ManagePatients>,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ManagePatients) {
-        return r;
-    }
     let (app2, s2, id2) = (app.clone(), session.clone(), id.clone());
     let (p, team, nurses) = match blocking(move || {
         audit_view(&app2, &s2, "console.patient", id2.clone())?;
@@ -281,17 +275,9 @@ pub async fn detail(
 
 pub async fn save(
     State(app): State<Arc<App>>,
-    session: Session,
     Path(id): Path<String>,
-    body: Bytes,
+    Posted(session, form, _): Posted<perm::ManagePatients>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ManagePatients) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
     let f = |k: &str| form.get(k).unwrap_or_default().trim().to_owned();
     let mut csv = String::from(
         "patient_id,name,kana,birth_date,address,insurer_number,symbol,number,branch,facility\n",
@@ -326,17 +312,9 @@ pub async fn save(
 /// The nurses the clinic gives this patient to (the care team).
 pub async fn team(
     State(app): State<Arc<App>>,
-    session: Session,
     Path(id): Path<String>,
-    body: Bytes,
+    Posted(session, form, _): Posted<perm::ManagePatients>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ManagePatients) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
     let team: std::collections::BTreeSet<String> =
         form.all("staff").into_iter().map(str::to_owned).collect();
     let actor = session.actor();

@@ -13,7 +13,8 @@ use maud::html;
 
 use super::day_of;
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::Can;
 use crate::console::data::VisitView;
 use crate::console::layout::{render, when};
 use crate::console::spreadsheet::Sheet;
@@ -29,12 +30,9 @@ fn status_label(v: &VisitView) -> &'static str {
 
 pub async fn list(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ViewVisits>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ViewVisits) {
-        return r;
-    }
     let day = day_of(&q);
     let (app2, s2) = (app.clone(), session.clone());
     let visits = match blocking(move || {
@@ -114,12 +112,9 @@ pub async fn list(
 
 pub async fn detail(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ViewVisits>,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ViewVisits) {
-        return r;
-    }
     let (app2, s2, id2) = (app.clone(), session.clone(), id.clone());
     let v = match blocking(move || {
         let reach = reach_of(&app2, &s2)?;
@@ -191,12 +186,9 @@ pub const CSV_COLUMNS: [&str; 15] = [
 
 pub async fn export(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::Export>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::Export) {
-        return r;
-    }
     let day = day_of(&q);
     let utf8 = q.get("encoding").is_some_and(|e| e.eq_ignore_ascii_case("utf-8"));
     let (app2, s2) = (app.clone(), session.clone());
