@@ -7,32 +7,51 @@
 
 use crate::db::staff::Role;
 
-/// What a part of the console needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Perm {
-    ViewVisits,
-    PlanRounds,
-    ManagePatients,
-    FollowUps,
-    Export,
-    ManageDevices,
-    ViewAudit,
-    ManageStaff,
+/// A permission as a type.
+pub trait Permission: Send + Sync + 'static {
+    const PERM: Perm;
 }
 
-impl Perm {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Perm::ViewVisits => "view-visits",
-            Perm::PlanRounds => "plan-rounds",
-            Perm::ManagePatients => "manage-patients",
-            Perm::FollowUps => "follow-ups",
-            Perm::Export => "export",
-            Perm::ManageDevices => "manage-devices",
-            Perm::ViewAudit => "view-audit",
-            Perm::ManageStaff => "manage-staff",
+/// Declares [`Perm`] and, in [`perm`], a type for each of its values.
+macro_rules! permissions {
+    ($($name:ident => $wire:literal),* $(,)?) => {
+        /// What a part of the console needs.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Perm {
+            $($name),*
         }
-    }
+
+        impl Perm {
+            /// As the audit trail names it.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Perm::$name => $wire),*
+                }
+            }
+        }
+
+        /// The permissions as types, for [`Can`](super::auth::Can).
+        pub mod perm {
+            $(
+                #[derive(Debug)]
+                pub struct $name;
+                impl super::Permission for $name {
+                    const PERM: super::Perm = super::Perm::$name;
+                }
+            )*
+        }
+    };
+}
+
+permissions! {
+    ViewVisits => "view-visits",
+    PlanRounds => "plan-rounds",
+    ManagePatients => "manage-patients",
+    FollowUps => "follow-ups",
+    Export => "export",
+    ManageDevices => "manage-devices",
+    ViewAudit => "view-audit",
+    ManageStaff => "manage-staff",
 }
 
 /// Which role may do what: 管理者 everything; 事務 the desk's work;
@@ -48,36 +67,6 @@ pub fn allowed(role: Role, perm: Perm) -> bool {
         Role::Doctor => matches!(perm, ViewVisits | PlanRounds | ManagePatients | FollowUps),
         Role::Nurse => matches!(perm, ViewVisits | PlanRounds),
     }
-}
-
-/// A permission as a type.
-pub trait Permission: Send + Sync + 'static {
-    const PERM: Perm;
-}
-
-/// The permissions as types, for [`Can`](super::auth::Can).
-pub mod perm {
-    use super::{Perm, Permission};
-
-    macro_rules! perms {
-        ($($name:ident),*) => { $(
-            #[derive(Debug)]
-            pub struct $name;
-            impl Permission for $name {
-                const PERM: Perm = Perm::$name;
-            }
-        )* };
-    }
-    perms!(
-        ViewVisits,
-        PlanRounds,
-        ManagePatients,
-        FollowUps,
-        Export,
-        ManageDevices,
-        ViewAudit,
-        ManageStaff
-    );
 }
 
 #[cfg(test)]
