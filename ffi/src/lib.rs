@@ -14,16 +14,19 @@
 
 uniffi::setup_scaffolding!("houmon");
 
+mod app;
 mod core_handle;
 mod error;
 mod foreign;
 mod reception;
 mod records;
+mod renewal;
 mod runtime;
 mod session;
 #[cfg(feature = "test-card")]
 mod testing;
 
+pub use app::*;
 pub use core_handle::HoumonCore;
 pub use error::HoumonError;
 pub use foreign::{
@@ -32,4 +35,5 @@ pub use foreign::{
 };
 pub use reception::*;
 pub use records::*;
+pub use renewal::*;
 pub use session::VisitSession;

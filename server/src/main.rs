@@ -4,6 +4,7 @@
 //! ```text
 //! houmon-server serve --data-dir DIR --listen ADDR [--hostname NAME]… [--oqs-dir DIR] [--crl-dir DIR]
 //! houmon-server staff add --id ID --name NAME --role admin --password-stdin   # the console's first administrator
+//! houmon-server staff signin-code --id ID    # the sign-in code for shared phones, from stdin
 //! houmon-server enrol --staff ID [--minutes 1–60] [--device ID]   # a one-time code (QR text) for one phone
 //! houmon-server devices list | devices revoke ID
 //! houmon-server patients --import FILE.json
@@ -206,6 +207,14 @@ enum StaffCmd {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Sets a staff member's sign-in code for shared phones (6–12 digits),
+    /// read from standard input — never from an argument.
+    SigninCode {
+        #[command(flatten)]
+        data: Data,
+        #[arg(long)]
+        id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -313,6 +322,14 @@ async fn run(cli: Cli) -> Result<(), String> {
                 println!("staff {id} saved");
             }
             anchored(&app)?;
+        }
+        Cmd::Staff { command: StaffCmd::SigninCode { data, id } } => {
+            let mut line = zeroize::Zeroizing::new(String::new());
+            std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+            let app = admin_app(&data)?;
+            admin::set_signin_code(&app, &me, &id, line.trim_end_matches(['\r', '\n']))
+                .map_err(|e| e.to_string())?;
+            println!("staff {id}: sign-in code set (phones get it with their next roster)");
         }
         Cmd::Enrol { data, staff, minutes, device } => {
             let app = admin_app(&data)?;

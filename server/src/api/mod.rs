@@ -10,6 +10,8 @@
 //! - `POST /v1/visits` — upload a batch of visit records, answered one
 //!   by one (`ingest/`);
 //! - `PUT /v1/visits/{id}` — upload one visit record (older phones);
+//! - `POST /v1/custody` — a facility's card custody entries, answered one
+//!   by one (`ingest/custody.rs`);
 //! - `GET /v1/roster?day=` — the patients of this device's round that day;
 //! - `GET /v1/results?since=` — results for the patients of its rounds.
 //!
@@ -46,7 +48,7 @@ use extract::{AnswerFor, JsonBody, QueryShape, StrictQuery};
 use crate::app::App;
 use crate::db::audit::{self, Actor, Entry};
 use crate::db::devices::{self, DeviceAuth, RedeemRefusal};
-use crate::db::{eligibility, patients, rounds};
+use crate::db::{eligibility, patients, rounds, signin};
 use crate::ingest;
 use crate::peer::Source;
 use crate::secrets::random_hex;
@@ -67,6 +69,7 @@ pub fn router(app: Arc<App>, limits: crate::listener::Limits) -> Router {
         .route("/v1/time", get(time))
         .route("/v1/visits", post(upload_batch))
         .route("/v1/visits/{id}", put(upload))
+        .route("/v1/custody", post(upload_custody))
         .route("/v1/roster", get(roster))
         .route("/v1/results", get(results))
         .route_layer(axum::middleware::from_fn_with_state(app.clone(), extract::time_header));
@@ -313,6 +316,26 @@ async fn upload_batch(
     .await
 }
 
+async fn upload_custody(
+    State(app): State<Arc<App>>,
+    Device(d): Device,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<BatchResponse>, ApiError> {
+    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok());
+    if !extract::is_json(content_type) {
+        return Err(ApiError::Refused(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Refusal::new(RefusalCode::UnsupportedMediaType),
+        ));
+    }
+    blocking(move || match ingest::custody::ingest(&app, &d, &body, Utc::now())? {
+        Ok(r) => Ok(Json(r)),
+        Err(r) => Err(ApiError::from_refusal(r.status, r.refusal)),
+    })
+    .await
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DayQuery {
@@ -338,6 +361,7 @@ async fn roster(
                     name: p.personal.name,
                     address: p.personal.address,
                     birth_date: p.personal.birth_date,
+                    unit: p.facility.as_ref().and(p.personal.unit),
                     facility: p.facility,
                     insurance: p.personal.insurance,
                     last_eligibility: eligibility::latest(c, s, &pid)?,
@@ -345,11 +369,14 @@ async fn roster(
                     enrolled_certificate: p.enrolled_cert,
                 });
             }
-            Ok(entries)
+            // Who may sign in on this phone that day (a shared phone).
+            let staff = signin::roster_staff(c, &d.device_id, &d.staff_id, q.day)?;
+            Ok((entries, staff))
         })?;
+        let (entries, staff) = entries;
         let detail = format!("{} patients", entries.len());
         audit_device(&app, &d, "roster.read", q.day.to_string(), detail)?;
-        Ok(Json(Roster { day: q.day, entries }))
+        Ok(Json(Roster { day: q.day, entries, staff }))
     })
     .await
 }

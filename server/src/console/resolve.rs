@@ -50,9 +50,10 @@ pub fn may(role: Role, kind: Kind, decision: Decision) -> bool {
         (Kind::HeldCard, Decision::Resolved) => false,
         (_, Decision::AcceptAsReissued | Decision::Reject) => false,
         (Kind::AfterCheck | Kind::ClaimPath, Decision::Resolved) => desk,
-        (Kind::Undelivered | Kind::ConsentLapsing, Decision::Resolved) => {
-            desk || role == Role::Doctor
-        }
+        (
+            Kind::Undelivered | Kind::ConsentLapsing | Kind::CertificateRenewal,
+            Decision::Resolved,
+        ) => desk || role == Role::Doctor,
     }
 }
 
@@ -252,7 +253,7 @@ mod tests {
             assert!(!may(Role::Doctor, kind, Decision::Resolved));
             assert!(!may(Role::Admin, kind, Decision::AcceptAsReissued));
         }
-        for kind in [Kind::Undelivered, Kind::ConsentLapsing] {
+        for kind in [Kind::Undelivered, Kind::ConsentLapsing, Kind::CertificateRenewal] {
             assert!(may(Role::Doctor, kind, Decision::Resolved));
             assert!(!may(Role::Nurse, kind, Decision::Resolved));
         }

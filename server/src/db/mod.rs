@@ -11,12 +11,15 @@
 //! (enrolment codes, tokens, revocation), [`rounds`] (who visits whom:
 //! what each device may see), [`care_team`] (which patients a staff
 //! member was given), [`visits`], [`eligibility`] (checks and results),
-//! [`audit`] (the hash-chained trail), [`staff`].
+//! [`audit`] (the hash-chained trail), [`staff`], [`signin`] (staff
+//! sign-in codes for shared phones), [`custody`] (a facility's card
+//! custody log), [`readings`] (how card reads go on each phone model).
 
 pub mod audit;
 pub mod backend;
 pub mod care_team;
 pub mod console;
+pub mod custody;
 pub mod devices;
 pub mod eligibility;
 pub mod engine;
@@ -24,8 +27,10 @@ mod group;
 mod legacy;
 pub mod meta;
 pub mod patients;
+pub mod readings;
 pub mod rounds;
 pub mod schema;
+pub mod signin;
 pub mod staff;
 pub mod visits;
 

@@ -37,13 +37,7 @@ pub async fn page(State(app): State<Arc<App>>, Can(session, _): Can<perm::Follow
         Ok(v) => v,
         Err(r) => return r,
     };
-    let kinds = [
-        Kind::HeldCard,
-        Kind::AfterCheck,
-        Kind::ClaimPath,
-        Kind::Undelivered,
-        Kind::ConsentLapsing,
-    ];
+    let kinds = Kind::ALL;
     render(
         &session,
         "/console/follow-ups",
