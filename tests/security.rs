@@ -891,5 +891,7 @@ mod followups;
 mod network;
 #[path = "security/reach.rs"]
 mod reach;
+#[path = "security/tenants.rs"]
+mod tenants;
 #[path = "security/throttle.rs"]
 mod throttle;

@@ -19,7 +19,7 @@
 //!   one account from many addresses stays slow, while its owner, at an
 //!   address she logged in from, waits only for her own typing errors.
 //!
-//! Every refusal and every wait that starts is an audit entry (`api.rs`,
+//! Every refusal and every wait that starts is an audit entry (`api/`,
 //! `console/auth.rs`).
 
 use std::collections::HashMap;

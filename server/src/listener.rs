@@ -14,7 +14,7 @@
 //!   If every one is serving, the new one waits in the kernel's queue.
 //! - The TLS handshake and a request's headers must arrive within their
 //!   time-outs; a request as a whole (its body included) within
-//!   [`Limits::request_timeout`] (`api.rs`).
+//!   [`Limits::request_timeout`] (`api/`).
 //! - Plain HTTP only on a loopback address (tests, the demo); anything else
 //!   is TLS (`tls.rs`).
 

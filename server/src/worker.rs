@@ -106,6 +106,13 @@ fn read_file(path: &Path) -> Result<Vec<u8>, Rejected> {
 }
 
 fn reject(app: &App, path: &Path, why: &Rejected) {
+    // Audited first: once the file is gone from the result folder, the
+    // trail already says why.
+    tracing::warn!(file = ?path, reason = ?why, "terminal answer rejected");
+    let entry = Entry::new(Actor::System, "eligibility.answer", "rejected")
+        .target(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+        .detail(format!("{why:?}"));
+    let _ = app.db.write(|tx, s| audit::append(tx, s, &entry, Utc::now()));
     let dir = app.oqs.results.with_file_name("rejected");
     let moved = crate::files::create_private_dir(&dir).and_then(|_| {
         let name = path.file_name().map(PathBuf::from).unwrap_or_else(|| "answer".into());
@@ -118,11 +125,6 @@ fn reject(app: &App, path: &Path, why: &Rejected) {
     if moved.is_err() {
         let _ = std::fs::remove_file(path);
     }
-    tracing::warn!(file = ?path, reason = ?why, "terminal answer rejected");
-    let entry = Entry::new(Actor::System, "eligibility.answer", "rejected")
-        .target(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
-        .detail(format!("{why:?}"));
-    let _ = app.db.write(|tx, s| audit::append(tx, s, &entry, Utc::now()));
 }
 
 fn read_answers(app: &App) -> DbResult<()> {

@@ -116,6 +116,9 @@ async fn a_nurse_plans_rounds_only_for_herself_from_her_patients_and_sees_only_t
     );
     assert!(!nurse.get("/console/").await.body.contains("患者 p1"));
     assert_eq!(nurse.get(&format!("/console/visits/{}", theirs.id)).await.status, 403);
+    // The pages her role does not open at all: refused, and audited too.
+    assert_eq!(nurse.get("/console/patients").await.status, 403);
+    assert_eq!(nurse.get("/console/patients/p1").await.status, 403);
     // The administrator sees everyone's.
     assert!(admin.get("/console/visits").await.body.contains("患者 p1"));
 
@@ -127,5 +130,10 @@ async fn a_nurse_plans_rounds_only_for_herself_from_her_patients_and_sees_only_t
     assert!(refused.len() >= 7, "{refused:#?}");
     assert!(refused.iter().any(|e| e.action == "round.assign"), "{refused:#?}");
     assert!(refused.iter().any(|e| e.action == "console.visit"), "{refused:#?}");
+    let pages: Vec<_> = refused.iter().filter(|e| e.action == "console.access").collect();
+    assert!(
+        pages.iter().any(|e| e.target.as_deref() == Some("/console/patients/p1")),
+        "{pages:#?}"
+    );
     clinic.shutdown().await;
 }

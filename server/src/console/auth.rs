@@ -4,21 +4,24 @@
 //! lock on the account (`limiter.rs`); a session lives in a Secure, HttpOnly,
 //! SameSite=Strict cookie whose token the server keeps only hashed; every
 //! form carries the session's CSRF token (the login form a double-submit
-//! token); what a role may do is [`allowed`]. Logins, failures and logouts
-//! are audit entries.
+//! token); a handler asks for what its role must be allowed ([`Can`], or
+//! [`Posted`] for a form: `access.rs`). Logins, failures, logouts and
+//! refusals are audit entries.
 
+use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use maud::html;
 
-use super::layout::{self, FormData};
+use super::access::{allowed, Permission};
+use super::layout::{self, FormData, Viewer};
 use crate::app::App;
 use crate::db::audit::{self, Actor, Entry};
 use crate::db::console as cdb;
@@ -28,33 +31,6 @@ use crate::secrets::{random_hex, token_hash};
 
 pub const COOKIE: &str = "houmon_console";
 pub const LOGIN_COOKIE: &str = "houmon_login";
-
-/// What a part of the console needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Perm {
-    ViewVisits,
-    PlanRounds,
-    ManagePatients,
-    FollowUps,
-    Export,
-    ManageDevices,
-    ViewAudit,
-    ManageStaff,
-}
-
-/// Which role may do what: 管理者 everything; 事務 the desk's work;
-/// 医師 planning and follow-ups; 看護師 the rounds and visits.
-pub fn allowed(role: Role, perm: Perm) -> bool {
-    use Perm::*;
-    match role {
-        Role::Admin => true,
-        Role::Clerk => {
-            matches!(perm, ViewVisits | PlanRounds | ManagePatients | FollowUps | Export)
-        }
-        Role::Doctor => matches!(perm, ViewVisits | PlanRounds | ManagePatients | FollowUps),
-        Role::Nurse => matches!(perm, ViewVisits | PlanRounds),
-    }
-}
 
 /// A logged-in staff member.
 #[derive(Debug, Clone)]
@@ -74,18 +50,6 @@ impl Session {
         &self.token_hash
     }
 
-    /// 403 unless the role may.
-    pub fn require(&self, perm: Perm) -> Result<(), Response> {
-        if allowed(self.staff.role, perm) {
-            Ok(())
-        } else {
-            Err(layout::forbidden(
-                self,
-                "この操作を行う権限がありません。管理者に依頼してください。",
-            ))
-        }
-    }
-
     /// 403 unless the form carries this session's CSRF token.
     pub fn check_csrf(&self, form: &FormData) -> Result<(), Response> {
         if form.get("csrf").is_some_and(|t| constant_eq(t, &self.csrf)) {
@@ -96,6 +60,69 @@ impl Session {
                 "フォームの有効期限が切れました。ページを開き直してからもう一度操作してください。",
             ))
         }
+    }
+}
+
+impl Viewer for Session {
+    fn name(&self) -> &str {
+        &self.staff.name
+    }
+
+    fn role(&self) -> Role {
+        self.staff.role
+    }
+
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// A logged-in staff member whose role may `P` (`access::allowed`): what
+/// a handler asks for. Anyone else gets a 403 page, and the refusal is an
+/// audit entry (`console.access`, the path and the permission).
+pub struct Can<P>(pub Session, pub PhantomData<P>);
+
+impl<P: Permission> FromRequestParts<Arc<App>> for Can<P> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
+        let session = Session::from_request_parts(parts, app).await?;
+        if allowed(session.staff.role, P::PERM) {
+            return Ok(Can(session, PhantomData));
+        }
+        let path: String = parts.uri.path().chars().take(200).collect();
+        let entry = Entry::new(session.actor(), "console.access", "refused:forbidden")
+            .staff(&session.staff.staff_id)
+            .target(path)
+            .detail(P::PERM.as_str());
+        let app = app.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            app.db.write(|tx, s| audit::append(tx, s, &entry, Utc::now()))
+        })
+        .await;
+        Err(layout::forbidden(
+            &session,
+            "この操作を行う権限がありません。管理者に依頼してください。",
+        ))
+    }
+}
+
+/// A form posted by a staff member whose role may `P`, carrying this
+/// session's CSRF token (else 403: another site's form changes nothing).
+pub struct Posted<P>(pub Session, pub FormData, pub PhantomData<P>);
+
+impl<P: Permission> FromRequest<Arc<App>> for Posted<P> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Can(session, _) = Can::<P>::from_request_parts(&mut parts, app).await?;
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let form = FormData::parse(&bytes);
+        session.check_csrf(&form)?;
+        Ok(Posted(session, form, PhantomData))
     }
 }
 
@@ -370,17 +397,6 @@ pub async fn logout(State(app): State<Arc<App>>, session: Session, body: Bytes) 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn roles_can_do_only_their_part() {
-        assert!(Perm::ManageStaff != Perm::ManageDevices);
-        for perm in [Perm::ManageDevices, Perm::ViewAudit, Perm::ManageStaff] {
-            assert!(allowed(Role::Admin, perm));
-            assert!(!allowed(Role::Clerk, perm), "{perm:?}");
-            assert!(!allowed(Role::Nurse, perm), "{perm:?}");
-        }
-        assert!(allowed(Role::Clerk, Perm::Export) && !allowed(Role::Nurse, Perm::Export));
-    }
 
     #[test]
     fn cookies_are_read_by_name() {

@@ -3,7 +3,8 @@
 //! `/console` — server-rendered (maud), no front-end build, in Japanese,
 //! for a desktop or a tablet.
 //!
-//! - [`auth`]: logins (argon2id, lockout), sessions, CSRF, roles;
+//! - [`access`]: what each role may open; [`auth`]: logins (argon2id,
+//!   growing waits), sessions, CSRF, the permission extractors;
 //! - [`layout`]: the page shell and forms;
 //! - [`data`]: a visit put in words; [`followups`]: the follow-up list;
 //!   [`resolve`]: resolving one, checked against the open item;
@@ -18,6 +19,7 @@
 // their error: built once per request and answered as is.
 #![allow(clippy::result_large_err)]
 
+pub mod access;
 pub mod answer;
 pub mod auth;
 pub mod data;

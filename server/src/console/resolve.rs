@@ -253,7 +253,7 @@ mod tests {
             assert!(!may(Role::Doctor, kind, Decision::Resolved));
             assert!(!may(Role::Admin, kind, Decision::AcceptAsReissued));
         }
-        for kind in [Kind::Undelivered, Kind::ConsentLapsing] {
+        for kind in [Kind::Undelivered, Kind::ConsentLapsing, Kind::CertificateRenewal] {
             assert!(may(Role::Doctor, kind, Decision::Resolved));
             assert!(!may(Role::Nurse, kind, Decision::Resolved));
         }

@@ -10,19 +10,17 @@ use axum::response::Response;
 use maud::html;
 
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::Can;
 use crate::console::layout::{render, when};
 use crate::console::{audit_view, blocking};
 use crate::db::audit::{self, Chain, Filter};
 
 pub async fn page(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ViewAudit>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ViewAudit) {
-        return r;
-    }
     let action = q.get("action").cloned().unwrap_or_default();
     let actor = q.get("actor").cloned().unwrap_or_default();
     let f = Filter {

@@ -7,16 +7,16 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use houmon_core::protocol::EnrolmentLink;
 use maud::{html, PreEscaped};
 
 use crate::app::{App, EnrolmentError, ENROLMENT_MINUTES};
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::{Can, Posted, Session};
 use crate::console::layout::{
-    bad_request_back, csrf, notice, redirect, render, server_error, when, FormData,
+    bad_request_back, csrf, notice, redirect, render, server_error, when,
 };
 use crate::console::{blocking, dates};
 use crate::db::staff::Role;
@@ -25,12 +25,9 @@ use crate::secrets::random_hex;
 
 pub async fn page(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ManageDevices>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ManageDevices) {
-        return r;
-    }
     let loaded = blocking(move || {
         app.db.read(|c, _| Ok((devices::list(c)?, cdb::device_reports(c)?, staff::all(c)?)))
     })
@@ -140,14 +137,10 @@ fn already_issued(nonce: &str, session: &str) -> Option<(EnrolmentLink, i64, Opt
         .map(|i| (i.link.clone(), i.minutes, i.device.clone()))
 }
 
-pub async fn enrol(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
-    if let Err(r) = session.require(Perm::ManageDevices) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
+pub async fn enrol(
+    State(app): State<Arc<App>>,
+    Posted(session, form, _): Posted<perm::ManageDevices>,
+) -> Response {
     let nonce = form.get("issue").filter(|n| n.len() == 32).map(str::to_owned);
     if let Some((link, minutes, device)) =
         nonce.as_deref().and_then(|n| already_issued(n, session.key()))
@@ -238,16 +231,9 @@ fn code_page(
 /// the button opens this confirmation step (a page, no script).
 pub async fn confirm_revoke(
     State(app): State<Arc<App>>,
-    session: Session,
-    body: Bytes,
+
+    Posted(session, form, _): Posted<perm::ManageDevices>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ManageDevices) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
     let device = form.get("device").unwrap_or_default().to_owned();
     let d2 = device.clone();
     let found = match blocking(move || {
@@ -283,14 +269,10 @@ pub async fn confirm_revoke(
     )
 }
 
-pub async fn revoke(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
-    if let Err(r) = session.require(Perm::ManageDevices) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
+pub async fn revoke(
+    State(app): State<Arc<App>>,
+    Posted(session, form, _): Posted<perm::ManageDevices>,
+) -> Response {
     let device = form.get("device").unwrap_or_default().to_owned();
     let actor = session.actor();
     match blocking(move || app.revoke_device(&device, &actor)).await {

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use std::collections::HashMap;
 
 use axum::extract::{Query, State};
@@ -15,22 +14,18 @@ use chrono::Utc;
 use maud::html;
 
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::{Can, Posted};
 use crate::console::followups::{self, Kind};
-use crate::console::layout::{
-    bad_request_back, csrf, forbidden, notice, redirect, render, when, FormData,
-};
+use crate::console::layout::{bad_request_back, csrf, forbidden, notice, redirect, render, when};
 use crate::console::resolve::{self, Decision};
 use crate::console::{audit_view, blocking, words};
 
 pub async fn page(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::FollowUps>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::FollowUps) {
-        return r;
-    }
     let only = q.get("kind").and_then(|k| followups::kind_of(k));
     let (app2, s2) = (app.clone(), session.clone());
     let (f, choices, names) = match blocking(move || {
@@ -136,14 +131,10 @@ pub async fn page(
     )
 }
 
-pub async fn resolve(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
-    if let Err(r) = session.require(Perm::FollowUps) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
+pub async fn resolve(
+    State(app): State<Arc<App>>,
+    Posted(session, form, _): Posted<perm::FollowUps>,
+) -> Response {
     let Some(kind) = form.get("kind").and_then(followups::kind_of) else {
         return bad_request_back(
             &session,
@@ -205,14 +196,7 @@ const BACK: &str = "/console/follow-ups";
 /// Rejecting a card cannot be undone: the 却下 button opens this
 /// confirmation step (a page, no script), which keeps the note and posts
 /// the rejection only when staff confirm.
-pub async fn confirm_reject(session: Session, body: Bytes) -> Response {
-    if let Err(r) = session.require(Perm::FollowUps) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
+pub async fn confirm_reject(Posted(session, form, _): Posted<perm::FollowUps>) -> Response {
     let item = form.get("item").unwrap_or_default();
     let note = form.get("note").unwrap_or_default().trim();
     if note.is_empty() {

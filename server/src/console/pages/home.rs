@@ -12,16 +12,14 @@ use chrono::Utc;
 use maud::{html, Markup};
 
 use crate::app::App;
-use crate::console::auth::{allowed, Perm, Session};
+use crate::console::access::{allowed, perm, Perm};
+use crate::console::auth::Can;
 use crate::console::data::VisitView;
 use crate::console::followups::Kind;
 use crate::console::layout::{render, today, when};
 use crate::console::{audit_view, blocking, data, followups, reach_of, words};
 
-pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
-    if let Err(r) = session.require(Perm::ViewVisits) {
-        return r;
-    }
+pub async fn page(State(app): State<Arc<App>>, Can(session, _): Can<perm::ViewVisits>) -> Response {
     let day = today();
     let s2 = session.clone();
     let loaded = blocking(move || {

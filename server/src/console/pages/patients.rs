@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use std::collections::HashMap;
 
 use axum::extract::{Multipart, Path, Query, State};
@@ -15,7 +14,8 @@ use maud::html;
 
 use crate::admin::{self, PatientSeed};
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::{Can, Posted, Session};
 use crate::console::layout::{
     bad_request_back, csrf, notice, redirect, render, today, when, FormData,
 };
@@ -193,12 +193,9 @@ pub fn matches(p: &patients::Patient, query: &str) -> bool {
 
 pub async fn list(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ManagePatients>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ManagePatients) {
-        return r;
-    }
     let (app2, s2) = (app.clone(), session.clone());
     let all = match blocking(move || {
         audit_view(&app2, &s2, "console.patients", String::new())?;
@@ -275,12 +272,9 @@ fn list_page(
 
 pub async fn import(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ManagePatients>,
     mut multipart: Multipart,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ManagePatients) {
-        return r;
-    }
     let mut fields = Vec::new();
     let mut file = None;
     while let Ok(Some(field)) = multipart.next_field().await {
@@ -387,13 +381,10 @@ const FIELDS: [&str; 9] = [
 
 pub async fn detail(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ManagePatients>,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ManagePatients) {
-        return r;
-    }
     patient_page(app, session, id, q, None).await
 }
 
@@ -486,17 +477,10 @@ async fn patient_page(
 
 pub async fn save(
     State(app): State<Arc<App>>,
-    session: Session,
+
     Path(id): Path<String>,
-    body: Bytes,
+    Posted(session, form, _): Posted<perm::ManagePatients>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ManagePatients) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
     let typed = Typed::from_form(&form);
     let columns = [
         "",
@@ -532,17 +516,10 @@ pub async fn save(
 /// The nurses the clinic gives this patient to (the care team).
 pub async fn team(
     State(app): State<Arc<App>>,
-    session: Session,
+
     Path(id): Path<String>,
-    body: Bytes,
+    Posted(session, form, _): Posted<perm::ManagePatients>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ManagePatients) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
     let team: std::collections::BTreeSet<String> =
         form.all("staff").into_iter().map(str::to_owned).collect();
     let actor = session.actor();

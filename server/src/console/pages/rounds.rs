@@ -8,7 +8,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::NaiveDate;
@@ -17,21 +16,19 @@ use maud::html;
 use super::day_of;
 use crate::admin;
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::{Can, Posted};
 use crate::console::blocking;
-use crate::console::layout::{bad_request, csrf, forbidden, redirect, render, FormData};
+use crate::console::layout::{bad_request, csrf, forbidden, redirect, render};
 use crate::db::rounds::{self, Stop, ANY_DEVICE};
 use crate::db::{devices, patients, staff};
 use crate::reach::Reach;
 
 pub async fn page(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::PlanRounds>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::PlanRounds) {
-        return r;
-    }
     let day = match day_of(&session, &q, "/console/rounds") {
         Ok(d) => d,
         Err(r) => return r,
@@ -125,14 +122,10 @@ pub async fn page(
     )
 }
 
-pub async fn assign(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
-    if let Err(r) = session.require(Perm::PlanRounds) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
+pub async fn assign(
+    State(app): State<Arc<App>>,
+    Posted(session, form, _): Posted<perm::PlanRounds>,
+) -> Response {
     let Some(day) = form.get("day").and_then(|d| d.parse::<NaiveDate>().ok()) else {
         return bad_request(&session, "日付を選んでください。");
     };
@@ -197,14 +190,10 @@ pub async fn assign(State(app): State<Arc<App>>, session: Session, body: Bytes) 
     }
 }
 
-pub async fn remove(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
-    if let Err(r) = session.require(Perm::PlanRounds) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
+pub async fn remove(
+    State(app): State<Arc<App>>,
+    Posted(session, form, _): Posted<perm::PlanRounds>,
+) -> Response {
     let Some(day) = form.get("day").and_then(|d| d.parse::<NaiveDate>().ok()) else {
         return bad_request(&session, "日付が正しくありません。");
     };

@@ -13,9 +13,10 @@ use maud::html;
 
 use super::day_of;
 use crate::app::App;
-use crate::console::auth::{allowed, Perm, Session};
+use crate::console::access::{allowed, perm, Perm};
+use crate::console::auth::{Can, Posted, Session};
 use crate::console::data::{Standing, VisitView};
-use crate::console::layout::{bad_request_back, csrf, notice, redirect, render, when, FormData};
+use crate::console::layout::{bad_request_back, csrf, notice, redirect, render, when};
 use crate::console::spreadsheet::Sheet;
 use crate::console::{answer, audit_refusal, audit_view, blocking, data, reach_of, words};
 use crate::db::{patients, staff};
@@ -29,12 +30,9 @@ fn status_label(v: &VisitView) -> &'static str {
 
 pub async fn list(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ViewVisits>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ViewVisits) {
-        return r;
-    }
     let day = match day_of(&session, &q, "/console/visits") {
         Ok(d) => d,
         Err(r) => return r,
@@ -127,13 +125,10 @@ pub async fn list(
 
 pub async fn detail(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ViewVisits>,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ViewVisits) {
-        return r;
-    }
     let (app2, s2, id2) = (app.clone(), session.clone(), id.clone());
     let may_update = allowed(session.staff.role, Perm::ManagePatients);
     let found = blocking(move || {
@@ -263,16 +258,10 @@ fn answer_section(
 /// terminal's answer to this visit's check (`answer.rs`, audited).
 pub async fn update_patient(
     State(app): State<Arc<App>>,
-    session: Session,
+
     Path(id): Path<String>,
-    body: axum::body::Bytes,
+    Posted(session, _form, _): Posted<perm::ManagePatients>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ManagePatients) {
-        return r;
-    }
-    if let Err(r) = session.check_csrf(&FormData::parse(&body)) {
-        return r;
-    }
     let (staff, id2) = (session.staff.clone(), id.clone());
     match blocking(move || answer::update_patient(&app, &staff, &id2)).await {
         Ok(Ok(_)) => redirect(&format!("/console/visits/{id}?done=updated-from-answer")),
@@ -304,12 +293,9 @@ pub const CSV_COLUMNS: [&str; 15] = [
 
 pub async fn export(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::Export>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::Export) {
-        return r;
-    }
     let day = match day_of(&session, &q, "/console/visits") {
         Ok(d) => d,
         Err(r) => return r,
