@@ -38,6 +38,8 @@ pub struct Session {
     pub staff: Staff,
     pub csrf: String,
     token_hash: String,
+    /// When the login began (the logout's audit entry says how long).
+    pub since: chrono::DateTime<Utc>,
 }
 
 impl Session {
@@ -116,7 +118,12 @@ impl<P: Permission> FromRequest<Arc<App>> for Posted<P> {
 
     async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Response> {
         let (mut parts, body) = req.into_parts();
-        let Can(session, _) = Can::<P>::from_request_parts(&mut parts, app).await?;
+        let session = match Can::<P>::from_request_parts(&mut parts, app).await {
+            Ok(Can(session, _)) => session,
+            // The session ended while the form was being filled in: what
+            // was typed is carried through the login (`resume.rs`).
+            Err(r) => return Err(super::resume::stale_post(app, parts, body, r).await),
+        };
         let bytes = Bytes::from_request(Request::from_parts(parts, body), app)
             .await
             .map_err(IntoResponse::into_response)?;
@@ -126,7 +133,7 @@ impl<P: Permission> FromRequest<Arc<App>> for Posted<P> {
     }
 }
 
-fn constant_eq(a: &str, b: &str) -> bool {
+pub fn constant_eq(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
@@ -142,7 +149,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-fn set_cookie(app: &App, name: &str, value: &str, max_age: i64) -> HeaderValue {
+pub fn set_cookie(app: &App, name: &str, value: &str, max_age: i64) -> HeaderValue {
     let secure = if app.public_url.starts_with("https://") { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{name}={value}; Path=/console; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
@@ -154,8 +161,15 @@ impl FromRequestParts<Arc<App>> for Session {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
+        // Without a session, a page sends the person to the login and,
+        // once logged in, back to where they were (`?next=`).
+        let next = {
+            let to = parts.uri.path_and_query().map_or("/console/", |p| p.as_str());
+            let next = if parts.method == axum::http::Method::GET { to } else { "/console/" };
+            url::form_urlencoded::Serializer::new(String::new()).append_pair("next", next).finish()
+        };
         let Some(token) = cookie(&parts.headers, COOKIE).filter(|t| t.len() == 64) else {
-            return Err(layout::redirect("/console/login"));
+            return Err(layout::redirect(&format!("/console/login?{next}")));
         };
         let hash = token_hash(token);
         let app = app.clone();
@@ -163,45 +177,146 @@ impl FromRequestParts<Arc<App>> for Session {
             let now = Utc::now();
             let s = app.db.read(|c, _| {
                 let Some(live) = cdb::session(c, &hash, now)? else { return Ok(None) };
-                if live.pending.is_some() {
-                    return Ok(None);
-                }
-                Ok(staff::get(c, &live.staff_id)?.filter(|s| !s.disabled).map(|s| (s, live.csrf)))
+                Ok(staff::get(c, &live.staff_id)?.filter(|s| !s.disabled).map(|s| (s, live)))
             })?;
-            if s.is_some() {
-                app.db.write(|tx, _| cdb::touch_session(tx, &hash, now))?;
+            match s {
+                Some((staff, live)) if live.pending.is_none() => {
+                    app.db.write(|tx, _| cdb::touch_session(tx, &hash, now))?;
+                    let since = live.created_at;
+                    Ok::<_, crate::db::DbError>(Ok(Session {
+                        staff,
+                        csrf: live.csrf,
+                        token_hash: hash,
+                        since,
+                    }))
+                }
+                // Half logged in: the second factor first.
+                Some((_, live)) => Ok(Err(live.pending)),
+                None => {
+                    // A session that timed out: its end goes in the trail.
+                    record_timeouts(&app)?;
+                    Ok(Err(None))
+                }
             }
-            Ok::<_, crate::db::DbError>(s.map(|(staff, csrf)| Session {
-                staff,
-                csrf,
-                token_hash: hash,
-            }))
         })
         .await;
         match found {
-            Ok(Ok(Some(s))) => Ok(s),
-            Ok(Ok(None)) => Err(layout::redirect("/console/login")),
+            Ok(Ok(Ok(s))) => Ok(s),
+            Ok(Ok(Err(Some(step)))) => Err(layout::redirect(&format!("/console/login/{step}"))),
+            Ok(Ok(Err(None))) => Err(layout::redirect(&format!("/console/login?expired=1&{next}"))),
             Ok(Err(e)) => Err(layout::server_error(e)),
             Err(e) => Err(layout::server_error(e)),
         }
     }
 }
 
-pub async fn login_page(State(app): State<Arc<App>>) -> Response {
+/// Ends the sessions that timed out and writes each one's end in the
+/// audit trail (`console.timeout`, with how long it was used).
+pub fn record_timeouts(app: &App) -> crate::db::DbResult<()> {
+    let now = Utc::now();
+    app.db.write(|tx, s| {
+        for t in cdb::sweep(tx, now)? {
+            let used = (t.last_seen_at - t.created_at).num_seconds().max(0);
+            let entry = Entry::new(Actor::Staff(t.staff_id.clone()), "console.timeout", "ok")
+                .staff(&t.staff_id)
+                .detail(format!(
+                    "duration_s={used}{}",
+                    if t.pending { " second factor not given" } else { "" }
+                ));
+            audit::append(tx, s, &entry, now)?;
+        }
+        Ok(())
+    })
+}
+
+/// Where to go after logging in: a page of this console, never elsewhere
+/// (an open redirect), never the login itself.
+pub fn safe_next(next: Option<&str>) -> String {
+    next.filter(|n| {
+        n.starts_with("/console")
+            && !n.starts_with("/console/login")
+            && !n.starts_with("/console/logout")
+            && !n.contains("//")
+            && !n.contains('\\')
+            && n.chars().all(|c| c.is_ascii_graphic())
+    })
+    .map_or_else(|| "/console/".to_owned(), str::to_owned)
+}
+
+pub async fn login_page(
+    State(app): State<Arc<App>>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let app2 = app.clone();
+    let _ = tokio::task::spawn_blocking(move || record_timeouts(&app2)).await;
     let token = random_hex(16);
-    let body = login_form(&token, None);
+    let next = safe_next(q.get("next").map(String::as_str));
+    let note = if q.contains_key("expired") {
+        Some(EXPIRED)
+    } else if q.get("done").is_some_and(|d| d == "logout") {
+        Some("ログアウトしました。")
+    } else {
+        None
+    };
+    let body = login_form(&token, None, note, "", &next, &Carry::default());
     let mut resp = layout::bare("ログイン", body).into_response();
     resp.headers_mut().append(header::SET_COOKIE, set_cookie(&app, LOGIN_COOKIE, &token, 900));
     resp
 }
 
-fn login_form(token: &str, error: Option<&str>) -> maud::Markup {
+const EXPIRED: &str = "一定時間操作がなかったため、ログアウトしました。もう一度ログインすると、表示していた画面に戻ります。";
+
+/// A form that was posted after the session had ended: kept (its fields
+/// as hidden inputs of the login form) so that, once logged in, the
+/// person can send it with one click instead of typing it again.
+#[derive(Debug, Clone, Default)]
+pub struct Carry {
+    pub action: Option<String>,
+    pub fields: Vec<(String, String)>,
+}
+
+impl Carry {
+    /// What the login form carried (`carry_action`, `c.<name>` fields).
+    pub fn from_login(form: &FormData, pairs: &[(String, String)]) -> Carry {
+        let action =
+            form.get("carry_action").map(|a| safe_next(Some(a))).filter(|a| a != "/console/");
+        let fields = pairs
+            .iter()
+            .filter_map(|(k, v)| k.strip_prefix("c.").map(|k| (k.to_owned(), v.clone())))
+            .filter(|(k, _)| k != "csrf")
+            .take(200)
+            .collect();
+        Carry { action, fields }
+    }
+
+    fn hidden(&self) -> maud::Markup {
+        html! {
+            @if let Some(a) = &self.action {
+                input type="hidden" name="carry_action" value=(a);
+                @for (k, v) in &self.fields { input type="hidden" name={ "c." (k) } value=(v); }
+            }
+        }
+    }
+}
+
+pub fn login_form(
+    token: &str,
+    error: Option<&str>,
+    note: Option<&str>,
+    staff_id: &str,
+    next: &str,
+    carry: &Carry,
+) -> maud::Markup {
     html! {
         h1 { "訪問 資格確認 — クリニック管理画面" }
+        @if let Some(n) = note { p.notice role="status" { (n) } }
+        @if carry.action.is_some() { p.notice role="status" { "ログインの有効期限が切れていたため、送信した内容はまだ保存されていません。ログインすると、入力した内容をそのまま送信できます。" } }
         @if let Some(e) = error { p.error role="alert" { (e) } }
         form method="post" action="/console/login" {
             input type="hidden" name="login_csrf" value=(token);
-            label { "職員ID" input name="staff_id" autocomplete="username" required; }
+            input type="hidden" name="next" value=(next);
+            (carry.hidden())
+            label { "職員ID" input name="staff_id" value=(staff_id) autocomplete="username" required; }
             label { "パスワード" input type="password" name="password" autocomplete="current-password" required; }
             button type="submit" { "ログイン" }
         }
@@ -215,6 +330,9 @@ pub async fn login(
     body: Bytes,
 ) -> Response {
     let form = FormData::parse(&body);
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let carry = Carry::from_login(&form, &pairs);
+    let next = safe_next(form.get("next"));
     let double_submit = cookie(&headers, LOGIN_COOKIE).map(str::to_owned);
     let ok_token = match (form.get("login_csrf"), double_submit.as_deref()) {
         (Some(a), Some(b)) => constant_eq(a, b),
@@ -232,12 +350,18 @@ pub async fn login(
     let staff_id = form.get("staff_id").unwrap_or_default().trim().to_owned();
     let password = form.get("password").unwrap_or_default().to_owned();
     let app2 = app.clone();
+    let typed_id = staff_id.clone();
     let outcome =
         tokio::task::spawn_blocking(move || authenticate(&app2, &staff_id, &password, peer)).await;
     let token = double_submit.unwrap_or_default();
     match outcome {
-        Ok(Ok(Ok((session_token, _staff)))) => {
-            let mut resp = layout::redirect("/console/");
+        Ok(Ok(Ok((session_token, _staff, pending)))) => {
+            super::resume::keep(&token_hash(&session_token), &next, carry);
+            let to = match pending {
+                Some(step) => format!("/console/login/{step}"),
+                None => "/console/login/continue".to_owned(),
+            };
+            let mut resp = layout::redirect(&to);
             resp.headers_mut().append(
                 header::SET_COOKIE,
                 set_cookie(&app, COOKIE, &session_token, cdb::SESSION_MAX.num_seconds()),
@@ -246,8 +370,8 @@ pub async fn login(
             resp
         }
         Ok(Ok(Err(refusal))) => {
-            let mut resp =
-                layout::bare_status(401, "ログイン", login_form(&token, Some(&refusal.message)));
+            let form = login_form(&token, Some(&refusal.message), None, &typed_id, &next, &carry);
+            let mut resp = layout::bare_status(401, "ログイン", form);
             if let Some(wait) = refusal.retry_after {
                 if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
                     resp.headers_mut().insert(header::RETRY_AFTER, v);
@@ -266,7 +390,7 @@ pub struct LoginRefused {
     pub retry_after: Option<std::time::Duration>,
 }
 
-fn local_time(at: chrono::DateTime<Utc>) -> String {
+pub fn local_time(at: chrono::DateTime<Utc>) -> String {
     at.with_timezone(&houmon_core::cert::jst()).format("%H:%M").to_string()
 }
 
@@ -279,7 +403,7 @@ fn authenticate(
     staff_id: &str,
     password: &str,
     peer: SocketAddr,
-) -> crate::db::DbResult<Result<(String, Staff), LoginRefused>> {
+) -> crate::db::DbResult<Result<(String, Staff, Option<&'static str>), LoginRefused>> {
     let now = Utc::now();
     let from = Source::of(peer.ip());
     let refused = |outcome: &str, detail: String| {
@@ -346,22 +470,27 @@ fn authenticate(
     let csrf = random_hex(32);
     let staff = app.db.read(|c, _| staff::get(c, staff_id))?;
     let Some(staff) = staff else { return Ok(Err(bad())) };
+    // The second factor: asked when it is set up, set up first when the
+    // role or the clinic's policy requires it (`totp.rs`).
+    let pending = match super::totp::state(app, staff_id)? {
+        super::totp::State::On => Some("code"),
+        super::totp::State::Off if app.db.read(|c, _| super::totp::required(c, staff.role))? => {
+            Some("setup")
+        }
+        super::totp::State::Off => None,
+    };
     app.db.write(|tx, s| {
-        cdb::create_session(
-            tx,
-            &token_hash(&token),
-            staff_id,
-            &csrf,
-            &from.to_string(),
-            None,
-            now,
-        )?;
+        let hash = token_hash(&token);
+        cdb::create_session(tx, &hash, staff_id, &csrf, &from.to_string(), pending, now)?;
+        if pending.is_some() {
+            return Ok(());
+        }
         let entry = Entry::new(Actor::Staff(staff_id.into()), "console.login", "ok")
             .staff(staff_id)
             .detail(format!("from {}", peer.ip()));
         audit::append(tx, s, &entry, now)
     })?;
-    Ok(Ok((token, staff)))
+    Ok(Ok((token, staff, pending)))
 }
 
 /// An audit detail, with the wait a failure started.
@@ -384,12 +513,15 @@ pub async fn logout(State(app): State<Arc<App>>, session: Session, body: Bytes) 
         let now = Utc::now();
         app2.db.write(|tx, sec| {
             cdb::end_session(tx, &s.token_hash, now)?;
-            let entry = Entry::new(s.actor(), "console.logout", "ok").staff(&s.staff.staff_id);
+            let used = (now - s.since).num_seconds().max(0);
+            let entry = Entry::new(s.actor(), "console.logout", "ok")
+                .staff(&s.staff.staff_id)
+                .detail(format!("duration_s={used}"));
             audit::append(tx, sec, &entry, now)
         })
     })
     .await;
-    let mut resp = layout::redirect("/console/login");
+    let mut resp = layout::redirect("/console/login?done=logout");
     resp.headers_mut().append(header::SET_COOKIE, set_cookie(&app, COOKIE, "", 0));
     resp
 }

@@ -29,6 +29,7 @@ pub mod layout;
 pub mod pages;
 pub mod password;
 pub mod resolve;
+pub mod resume;
 pub mod spreadsheet;
 pub mod totp;
 pub mod words;
@@ -46,6 +47,18 @@ pub fn router() -> Router<Arc<App>> {
         .route("/", get(|| async { layout::redirect("/console/") }))
         .route("/console/login", get(auth::login_page).post(auth::login))
         .route("/console/logout", post(auth::logout))
+        .route(
+            "/console/login/code",
+            get(pages::second_factor::code_page).post(pages::second_factor::code),
+        )
+        .route(
+            "/console/login/setup",
+            get(pages::second_factor::setup_page).post(pages::second_factor::setup),
+        )
+        .route("/console/login/continue", get(resume::continue_page))
+        .route("/console/account", get(pages::second_factor::account))
+        .route("/console/account/totp", post(pages::second_factor::account_totp))
+        .route("/console/account/recovery-codes", post(pages::second_factor::account_recovery))
         .route("/console", get(pages::home::page))
         .route("/console/", get(pages::home::page))
         .route("/console/visits", get(pages::visits::list))

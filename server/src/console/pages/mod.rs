@@ -9,6 +9,7 @@ pub mod home;
 pub mod patients;
 pub mod readings;
 pub mod rounds;
+pub mod second_factor;
 pub mod signin;
 pub mod staff;
 pub mod visits;
