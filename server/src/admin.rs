@@ -341,3 +341,141 @@ pub fn import_patients(app: &App, by: &Actor, seeds: &[PatientSeed]) -> Result<u
     })?;
     Ok(seeds.len())
 }
+
+/// Adds (or updates) a staff member and, if given, sets their password —
+/// both or neither: a refused password (under 12 characters) leaves no
+/// account behind. One transaction, two audit entries.
+pub fn save_staff(
+    app: &App,
+    by: &Actor,
+    staff_id: &str,
+    name: &str,
+    role: Role,
+    password: Option<&str>,
+) -> Result<(), AdminError> {
+    if !is_id(staff_id) {
+        return Err(invalid("職員IDは英数字で始め、英数字と - _ . だけで64文字までにしてください"));
+    }
+    if !is_name(name) {
+        return Err(invalid("氏名を64文字までで入力してください"));
+    }
+    let hash = match password {
+        Some(p) if p.chars().count() < 12 => {
+            return Err(invalid("パスワードは12文字以上にしてください"));
+        }
+        Some(p) => Some(crate::console::password::hash(p).map_err(invalid)?),
+        None => None,
+    };
+    let now = Utc::now();
+    app.db.write(|tx, s| {
+        staff::upsert(tx, staff_id, name, role, now)?;
+        let entry =
+            Entry::new(by.clone(), "staff.upsert", "ok").target(staff_id).detail(role.as_str());
+        audit::append(tx, s, &entry, now)?;
+        if let Some(h) = &hash {
+            crate::db::console::set_password(tx, staff_id, h)?;
+            crate::db::console::end_sessions_of(tx, staff_id, now)?;
+            audit::append(
+                tx,
+                s,
+                &Entry::new(by.clone(), "staff.password", "ok").target(staff_id),
+                now,
+            )?;
+        }
+        Ok(())
+    })?;
+    if hash.is_some() {
+        app.logins.release(staff_id);
+    }
+    Ok(())
+}
+
+/// Puts several stops on rounds for `planner`, all of them or none: each
+/// is checked against what the planner may act on (`reach.rs`) inside the
+/// one transaction before any is written; stops already planned are left
+/// as they are. Returns how many were added. The first refusal is an
+/// audit entry; each stop added is one too.
+pub fn plan_stops(app: &App, planner: &Staff, stops: &[Stop]) -> Result<usize, AdminError> {
+    for stop in stops {
+        let device_ok = stop.device_id == rounds::ANY_DEVICE || is_id(&stop.device_id);
+        if !device_ok || ![&stop.staff_id, &stop.patient_id].iter().all(|s| is_id(s)) {
+            return Err(invalid("device, staff or patient id"));
+        }
+    }
+    let by = Actor::Staff(planner.staff_id.clone());
+    let now = Utc::now();
+    let outcome = app.db.write(|tx, s| {
+        let reach = Reach::of(tx, planner)?;
+        for stop in stops {
+            if let Err(why) = reach.may_plan(tx, stop)? {
+                let entry = Entry::new(by.clone(), "round.assign", "refused:forbidden")
+                    .target(format!("{} {} {}", stop.day, stop.device_id, stop.patient_id))
+                    .detail(format!("staff={}: {why}", stop.staff_id));
+                audit::append(tx, s, &entry, now)?;
+                return Ok(Err(why));
+            }
+        }
+        let mut added = 0;
+        let mut by_day: std::collections::HashMap<NaiveDate, Vec<Stop>> = Default::default();
+        for stop in stops {
+            let existing = match by_day.get(&stop.day) {
+                Some(e) => e.clone(),
+                None => {
+                    let e = rounds::of_day(tx, stop.day)?;
+                    by_day.insert(stop.day, e.clone());
+                    e
+                }
+            };
+            if existing
+                .iter()
+                .any(|e| e.device_id == stop.device_id && e.patient_id == stop.patient_id)
+            {
+                continue;
+            }
+            rounds::assign(tx, stop)?;
+            by_day.entry(stop.day).or_default().push(stop.clone());
+            let entry = Entry::new(by.clone(), "round.assign", "ok")
+                .target(format!("{} {} {}", stop.day, stop.device_id, stop.patient_id))
+                .detail(format!("staff={}", stop.staff_id));
+            audit::append(tx, s, &entry, now)?;
+            added += 1;
+        }
+        Ok(Ok(added))
+    })?;
+    outcome.map_err(|why| AdminError::Forbidden(why.into()))
+}
+
+/// Sets the order of a day's stops (`(device, patient, position)`), each
+/// within the planner's reach (a nurse only hers), in one transaction.
+pub fn reorder_stops(
+    app: &App,
+    planner: &Staff,
+    day: NaiveDate,
+    order: &[(String, String, i64)],
+) -> Result<(), AdminError> {
+    let by = Actor::Staff(planner.staff_id.clone());
+    let now = Utc::now();
+    let refused = app.db.write(|tx, s| {
+        let reach = Reach::of(tx, planner)?;
+        let stops = rounds::of_day(tx, day)?;
+        for (device, patient, _) in order {
+            let found =
+                stops.iter().find(|st| &st.device_id == device && &st.patient_id == patient);
+            if found.is_some_and(|st| !reach.stop(st)) {
+                return Ok(true);
+            }
+        }
+        for (device, patient, position) in order {
+            rounds::set_position(tx, day, device, patient, *position)?;
+        }
+        let entry = Entry::new(by.clone(), "round.reorder", "ok")
+            .target(day.to_string())
+            .detail(format!("{} stops", order.len()));
+        audit::append(tx, s, &entry, now)?;
+        Ok(false)
+    })?;
+    if refused {
+        return Err(AdminError::Forbidden("ほかの職員の予定の順番は変えられません。".into()));
+    }
+    Ok(())
+}

@@ -110,3 +110,17 @@ pub fn of_day(c: Conn<'_>, day: NaiveDate) -> DbResult<Vec<Stop>> {
         },
     )
 }
+
+/// Moves a stop to `position` within its day (the order staff set).
+pub fn set_position(
+    c: Conn<'_>,
+    day: NaiveDate,
+    device_id: &str,
+    patient_id: &str,
+    position: i64,
+) -> DbResult<bool> {
+    Ok(c.execute(
+        "UPDATE round_stop SET position = ?4 WHERE day = ?1 AND device_id = ?2 AND patient_id = ?3",
+        params![day.to_string(), device_id, patient_id, position],
+    )? == 1)
+}
