@@ -85,6 +85,7 @@ pub fn router() -> Router<Arc<App>> {
         .route("/console/staff/totp-policy", post(pages::staff::policy))
         .route("/console/staff/totp-reset", post(pages::staff::totp_reset))
         .route("/console/audit", get(pages::audit::page))
+        .route("/console/audit.csv", get(pages::audit::export))
         .route("/console/custody", get(pages::custody::page))
         .route("/console/readings", get(pages::readings::page))
         .route("/console/staff/signin-code", get(pages::signin::page).post(pages::signin::save))

@@ -54,6 +54,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("console.custody", "カード預かりの閲覧"),
     ("console.export", "訪問結果のCSV出力"),
     ("console.audit", "監査ログの閲覧"),
+    ("console.access", "権限のない画面・操作"),
     ("console.audit-export", "監査ログのCSV出力"),
     ("patient.import", "患者の取り込み"),
     ("patient.upsert", "患者情報の保存"),

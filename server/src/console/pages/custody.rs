@@ -36,7 +36,9 @@ pub async fn page(
         Ok(d) => d,
         Err(r) => return r,
     };
+    let s2 = session.clone();
     let loaded = blocking(move || {
+        crate::console::audit_view(&app, &s2, "console.custody", day.to_string())?;
         app.db.read(|c, s| {
             let phones = devices::list(c)?;
             let mut lines = Vec::new();
