@@ -1,128 +1,37 @@
 // SPDX-License-Identifier: MPL-2.0
 //! The clinic console over HTTP (no browser): sessions and their cookie,
-//! CSRF on every form, lockout after wrong passwords, what a 事務 account
-//! may not do, the CSV import (all rows or none) and export, the phone's
-//! queue report as a follow-up. `console_browser.rs` drives the same pages
-//! in Chromium.
+//! CSRF on every form, waits after wrong passwords, what a 事務 account
+//! may not do, the CSV import (all rows or none, every bad line reported,
+//! 和暦 and full-width digits) and export, the phone's queue report as a
+//! follow-up; the second factor (set up at an administrator's first login,
+//! a code accepted once, recovery codes, the clinic's policy); a login
+//! that returns to the page and carries a form posted after the session
+//! ended; logout and time-out with their duration in the audit trail; the
+//! 資格確認端末's answer updating the patient; errors in Japanese; no
+//! partial save; planning rounds. `console_browser.rs` drives the same
+//! pages in Chromium. Runs on PostgreSQL too (HOUMON_TEST_DATABASE).
 
 use std::time::Duration;
 
 use chrono::Utc;
 use houmon_server::admin;
-use houmon_server::db::audit::{self, Actor, Filter};
+use houmon_server::db::audit::Actor;
 use houmon_server::db::staff::Role;
-use houmon_sync::ServerPin;
 use houmon_tests::clinic::*;
+use houmon_tests::console::*;
 use houmon_vcard::VirtualCard;
 
-const PASSWORD: &str = "correct horse battery staple";
-
-struct Console {
-    http: reqwest::Client,
-    url: String,
-    cookie: Option<String>,
-    csrf: Option<String>,
-}
-
-fn client(clinic: &Clinic) -> reqwest::Client {
-    let pin = ServerPin::parse(clinic.pin.as_deref().expect("TLS")).expect("pin");
-    reqwest::Client::builder()
-        .use_preconfigured_tls(houmon_sync::tls::client_config(pin))
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(30))
-        .build()
-        .unwrap()
-}
-
-fn set_cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
-    resp.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(str::to_owned)
-}
-
-fn csrf_of(html: &str) -> Option<String> {
-    let at = html.find(r#"name="csrf" value=""#)? + r#"name="csrf" value=""#.len();
-    Some(html[at..at + 64].to_owned())
-}
-
-impl Console {
-    fn new(clinic: &Clinic) -> Console {
-        Console { http: client(clinic), url: clinic.url.clone(), cookie: None, csrf: None }
+/// A form posted without the session's CSRF token (another site's form).
+async fn post_without_token(c: &Console, path: &str, fields: &[(&str, &str)]) -> u16 {
+    let mut req = c.http.post(format!("{}{path}", c.url)).form(fields);
+    if let Some(k) = &c.cookie {
+        req = req.header("cookie", k);
     }
-
-    /// Logs in; returns the status and the page (a 303 on success).
-    async fn login(&mut self, staff: &str, password: &str) -> (u16, String, Option<String>) {
-        let page = self.http.get(format!("{}/console/login", self.url)).send().await.unwrap();
-        let login_cookie = set_cookie(&page, "houmon_login").unwrap();
-        let token = login_cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
-        let resp = self
-            .http
-            .post(format!("{}/console/login", self.url))
-            .header("cookie", format!("houmon_login={token}"))
-            .form(&[("login_csrf", token.as_str()), ("staff_id", staff), ("password", password)])
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        let session = set_cookie(&resp, "houmon_console");
-        if let Some(c) = &session {
-            self.cookie = Some(c.split(';').next().unwrap().to_owned());
-            let (_, home) = self.get("/console/").await;
-            self.csrf = csrf_of(&home);
-        }
-        (status, resp.text().await.unwrap(), session)
-    }
-
-    async fn get(&self, path: &str) -> (u16, String) {
-        let mut req = self.http.get(format!("{}{path}", self.url));
-        if let Some(c) = &self.cookie {
-            req = req.header("cookie", c);
-        }
-        let resp = req.send().await.unwrap();
-        (resp.status().as_u16(), resp.text().await.unwrap_or_default())
-    }
-
-    async fn post(&self, path: &str, fields: &[(&str, &str)], with_csrf: bool) -> (u16, String) {
-        let mut form: Vec<(&str, &str)> = fields.to_vec();
-        if with_csrf {
-            form.push(("csrf", self.csrf.as_deref().unwrap()));
-        }
-        let mut req = self.http.post(format!("{}{path}", self.url)).form(&form);
-        if let Some(c) = &self.cookie {
-            req = req.header("cookie", c);
-        }
-        let resp = req.send().await.unwrap();
-        (resp.status().as_u16(), resp.text().await.unwrap_or_default())
-    }
-
-    async fn upload(&self, path: &str, csv: Vec<u8>) -> (u16, String) {
-        let form = reqwest::multipart::Form::new()
-            .text("csrf", self.csrf.clone().unwrap())
-            .part("file", reqwest::multipart::Part::bytes(csv).file_name("patients.csv"));
-        let resp = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .header("cookie", self.cookie.clone().unwrap())
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        (resp.status().as_u16(), resp.text().await.unwrap_or_default())
-    }
+    req.send().await.unwrap().status().as_u16()
 }
 
-/// The audit entries whose action starts with `prefix`, newest first.
-fn audit_of(clinic: &Clinic, prefix: &str) -> Vec<audit::Row> {
-    let f = Filter { action_prefix: Some(prefix.into()), limit: 1000, ..Default::default() };
-    clinic.app().db.read(|conn, _| audit::list(conn, &f)).unwrap()
-}
-
-fn staff_with_password(clinic: &Clinic, id: &str, role: Role) {
-    admin::add_staff(clinic.app(), &Actor::System, id, id, role).unwrap();
-    admin::set_password(clinic.app(), &Actor::System, id, PASSWORD).unwrap();
+fn location(p: &Page) -> String {
+    p.headers.get("location").and_then(|l| l.to_str().ok()).unwrap_or_default().to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,9 +39,10 @@ async fn a_session_lives_in_a_strict_cookie_and_every_form_needs_its_csrf_token(
     let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
     staff_with_password(&clinic, "admin", Role::Admin);
     let mut c = Console::new(&clinic);
-    // No session: the login page.
-    let (status, _) = c.get("/console/").await;
-    assert_eq!(status, 303);
+    // No session: the login page, which will return to the page asked for.
+    let page = c.get("/console/patients?q=p0").await;
+    assert_eq!(page.status, 303);
+    assert_eq!(location(&page), "/console/login?next=%2Fconsole%2Fpatients%3Fq%3Dp0");
     // A login form posted without its double-submit token is refused.
     let resp = c
         .http
@@ -142,107 +52,283 @@ async fn a_session_lives_in_a_strict_cookie_and_every_form_needs_its_csrf_token(
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 403);
-    let (status, _, cookie) = c.login("admin", PASSWORD).await;
+    let (status, _) = c.login("admin", PASSWORD).await;
     assert_eq!(status, 303);
-    let cookie = cookie.unwrap();
+    let cookie = c.cookie.clone().unwrap();
+    assert!(cookie.starts_with("houmon_console="));
+    let raw = c.http.get(format!("{}/console/login", c.url)).send().await.unwrap();
+    let flags = raw.headers()["set-cookie"].to_str().unwrap().to_owned();
     for flag in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/console"] {
-        assert!(cookie.contains(flag), "{flag} in {cookie}");
+        assert!(flags.contains(flag), "{flag} in {flags}");
     }
     assert!(c.csrf.is_some());
     let phone = Phone::new(&clinic, "dev-1").await;
     // A form without the token (another site's POST) changes nothing.
-    let (status, body) = c.post("/console/devices/revoke", &[("device", "dev-1")], false).await;
-    assert_eq!(status, 403, "{body}");
-    let (status, _) = c
-        .post(
-            "/console/devices/revoke",
-            &[("device", "dev-1"), ("csrf", "0".repeat(64).as_str())],
-            false,
-        )
-        .await;
-    assert_eq!(status, 403);
+    assert_eq!(
+        post_without_token(&c, "/console/devices/revoke", &[("device", "dev-1")]).await,
+        403
+    );
+    let zeros = "0".repeat(64);
+    let forged = [("device", "dev-1"), ("csrf", zeros.as_str())];
+    assert_eq!(post_without_token(&c, "/console/devices/revoke", &forged).await, 403);
     phone.pin_visit(VirtualCard::standard(), "p0", Utc::now()).await;
     assert!(phone.sync.upload_due().await.is_ok(), "still enrolled");
-    // With it: revoked at once.
-    let (status, _) = c.post("/console/devices/revoke", &[("device", "dev-1")], true).await;
-    assert_eq!(status, 303);
+    // The page's button asks first (nothing is revoked yet)…
+    let confirm = c.post("/console/devices/confirm-revoke", &[("device", "dev-1")]).await;
+    assert_eq!(confirm.status, 200);
+    assert!(confirm.body.contains("元に戻すことはできません"), "{}", confirm.body);
+    phone.pin_visit(VirtualCard::standard(), "p0", Utc::now()).await;
+    assert!(phone.sync.upload_due().await.is_ok(), "asking revokes nothing");
+    // …and the confirmation revokes it at once, with a message.
+    let done = c.post("/console/devices/revoke", &[("device", "dev-1")]).await;
+    assert_eq!((done.status, location(&done).as_str()), (303, "/console/devices?done=revoked"));
+    assert!(c.get("/console/devices?done=revoked").await.body.contains("端末を取り消しました"));
     phone.pin_visit(VirtualCard::standard(), "p0", Utc::now()).await;
     assert!(matches!(phone.sync.upload_due().await, Err(houmon_sync::SyncError::Unauthorized)));
     // Logout ends the session on the server: the old cookie opens nothing.
-    let (status, _) = c.post("/console/logout", &[], true).await;
-    assert_eq!(status, 303);
-    let (status, _) = c.get("/console/").await;
-    assert_eq!(status, 303);
+    let out = c.post("/console/logout", &[]).await;
+    assert_eq!(out.status, 303);
+    assert_eq!(c.get("/console/").await.status, 303);
     let entries = audit_of(&clinic, "console.");
     assert!(entries.iter().any(|e| e.action == "console.login" && e.outcome == "ok"));
-    assert!(entries.iter().any(|e| e.action == "console.logout"));
+    let logout = entries.iter().find(|e| e.action == "console.logout").expect("logout audited");
+    assert!(logout.detail.starts_with("duration_s="), "with its duration: {logout:?}");
     let revoke = audit_of(&clinic, "device.revoke");
     assert_eq!(revoke[0].actor, "staff:admin", "attributed to the staff member");
     clinic.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn five_wrong_passwords_lock_the_account_until_an_administrator_unlocks_it() {
+async fn an_administrator_sets_up_a_second_factor_at_the_first_login_and_gives_a_code_at_each() {
+    let clinic = start_clinic(vec![], vec![], false).await;
+    staff_with_password(&clinic, "admin", Role::Admin);
+    staff_with_password(&clinic, "clerk", Role::Clerk);
+    // The password alone opens nothing: the setup first.
+    let mut raw = Console::new(&clinic);
+    let page = raw.http.get(format!("{}/console/login", raw.url)).send().await.unwrap();
+    let token = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap()
+        ["houmon_login=".len()..]
+        .to_owned();
+    let resp = raw
+        .http
+        .post(format!("{}/console/login", raw.url))
+        .header("cookie", format!("houmon_login={token}"))
+        .form(&[("login_csrf", token.as_str()), ("staff_id", "admin"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["location"], "/console/login/setup");
+    let session =
+        resp.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    raw.cookie = Some(session);
+    let home = raw.get("/console/").await;
+    assert_eq!(location(&home), "/console/login/setup", "no page before the second factor");
+    let setup = raw.get("/console/login/setup").await;
+    assert!(setup.body.contains("<svg") && setup.body.contains(r#"id="totp-secret""#));
+    // A wrong code is refused and audited.
+    let csrf = setup.body.split(r#"name="csrf" value=""#).nth(1).unwrap()[..64].to_owned();
+    let wrong = raw.post("/console/login/setup", &[("csrf", &csrf), ("code", "000000")]).await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("確認コードが違う"));
+    assert!(audit_of(&clinic, "staff.totp").iter().any(|e| e.outcome == "refused:bad-code"));
+    // With the app's code: set up, ten recovery codes shown once.
+    let at = setup.body.find(r#"id="totp-secret">"#).unwrap() + 17;
+    let secret = setup.body[at..].split('<').next().unwrap().to_owned();
+    let ok =
+        raw.post("/console/login/setup", &[("csrf", &csrf), ("code", &code_now(&secret))]).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let codes: Vec<String> = ok
+        .body
+        .split("<li><code>")
+        .skip(1)
+        .map(|s| s.split('<').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10, "{}", ok.body);
+    assert_eq!(raw.get("/console/login/continue").await.status, 303);
+    assert_eq!(raw.get("/console/").await.status, 200, "logged in");
+    // The same code is not accepted twice (RFC 6238 §5.2).
+    let mut again = Console::new(&clinic);
+    let (status, _) = again.login_password_only("admin", PASSWORD).await;
+    assert_eq!(status, 303);
+    let page = again.get("/console/login/code").await;
+    let csrf = page.body.split(r#"name="csrf" value=""#).nth(1).unwrap()[..64].to_owned();
+    let replay =
+        again.post("/console/login/code", &[("csrf", &csrf), ("code", &code_now(&secret))]).await;
+    assert_eq!(replay.status, 401, "a code already used");
+    // A recovery code works, once.
+    let rec = again
+        .post("/console/login/code", &[("csrf", &csrf), ("code", &codes[0].to_lowercase())])
+        .await;
+    assert_eq!((rec.status, location(&rec).as_str()), (303, "/console/login/continue"));
+    let mut third = Console::new(&clinic);
+    third.login_password_only("admin", PASSWORD).await;
+    let page = third.get("/console/login/code").await;
+    let csrf = page.body.split(r#"name="csrf" value=""#).nth(1).unwrap()[..64].to_owned();
+    let used = third.post("/console/login/code", &[("csrf", &csrf), ("code", &codes[0])]).await;
+    assert_eq!(used.status, 401, "a recovery code is used once");
+    assert!(audit_of(&clinic, "console.second-factor")
+        .iter()
+        .all(|e| e.outcome == "refused:bad-code"));
+    raw.remember_totp("admin", &secret);
+    // A clerk needs none until the clinic asks every staff member for one.
+    let mut clerk = Console::new(&clinic);
+    assert_eq!(clerk.login_password_only("clerk", PASSWORD).await.1, "/console/login/continue");
+    let admin = Console::logged_in(&clinic, "admin").await;
+    assert_eq!(admin.post("/console/staff/totp-policy", &[("all", "1")]).await.status, 303);
+    let mut clerk = Console::new(&clinic);
+    assert_eq!(clerk.login_password_only("clerk", PASSWORD).await.1, "/console/login/setup");
+    let policy = audit_of(&clinic, "clinic.totp-policy");
+    assert_eq!(policy[0].actor, "staff:admin");
+    // An administrator resets a lost phone's second factor: asked first.
+    let ask = admin.post("/console/staff/totp-reset", &[("staff_id", "admin")]).await;
+    assert!(ask.body.contains("リセットしますか"));
+    let reset =
+        admin.post("/console/staff/totp-reset", &[("staff_id", "admin"), ("confirm", "yes")]).await;
+    assert_eq!(reset.status, 303);
+    let mut after = Console::new(&clinic);
+    assert_eq!(after.login_password_only("admin", PASSWORD).await.1, "/console/login/setup");
+    clinic.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_returns_to_the_page_and_a_form_posted_after_the_session_ended_is_not_lost() {
+    let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
+    staff_with_password(&clinic, "clerk", Role::Clerk);
+    let phone = Phone::enrol_only(&clinic, "dev-1").await;
+    let r = phone.pin_visit(VirtualCard::standard(), "p0", Utc::now()).await;
+    phone.sync.upload_due().await.unwrap();
+    phone.sync.report_queue().await.unwrap();
+    let mut c = Console::logged_in(&clinic, "clerk").await;
+    let item = format!("dev-1/{}", r.id);
+    // The phone's refused record is a follow-up; a note is required.
+    let list = c.get("/console/follow-ups?kind=undelivered").await;
+    assert!(list.body.contains("訪問予定"), "the phone's reason: {}", list.body);
+    let empty = [("kind", "undelivered"), ("item", item.as_str()), ("note", "")];
+    assert_eq!(c.post("/console/follow-ups/resolve", &empty).await.status, 422);
+    // The session times out while the clerk writes her note.
+    clinic
+        .app()
+        .db
+        .write(|tx, _| {
+            tx.execute("UPDATE console_session SET last_seen_at = '2000-01-01T00:00:00Z'", &[])
+                .map(|_| ())
+        })
+        .unwrap();
+    let note = "予定に追加して再送を依頼(電話で確認済み)";
+    let stale = c
+        .post(
+            "/console/follow-ups/resolve",
+            &[("kind", "undelivered"), ("item", &item), ("note", note)],
+        )
+        .await;
+    assert_eq!(stale.status, 401, "the login page");
+    assert!(stale.body.contains(note), "what was typed is carried: {}", stale.body);
+    assert!(stale.body.contains("送信した内容はまだ保存されていません"));
+    // The time-out is in the audit trail, with how long the session was used.
+    let timeout = audit_of(&clinic, "console.timeout");
+    assert!(timeout
+        .iter()
+        .any(|e| e.actor == "staff:clerk" && e.detail.starts_with("duration_s=")));
+    // Logging in from that page: the form, ready to send.
+    let token = stale.body.split(r#"name="login_csrf" value=""#).nth(1).unwrap()[..32].to_owned();
+    let mut fields: Vec<(String, String)> = stale
+        .body
+        .split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|s| {
+            let name = s.split('"').next()?.to_owned();
+            let value = s.split("value=\"").nth(1)?.split('"').next()?.to_owned();
+            Some((name, value))
+        })
+        .collect();
+    fields.retain(|(k, _)| k != "login_csrf");
+    fields.push(("login_csrf".into(), token.clone()));
+    fields.push(("staff_id".into(), "clerk".into()));
+    fields.push(("password".into(), PASSWORD.into()));
+    let resp = c
+        .http
+        .post(format!("{}/console/login", c.url))
+        .header("cookie", format!("houmon_login={token}"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["location"], "/console/login/continue");
+    let session =
+        resp.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    c.cookie = Some(session);
+    let resume = c.get("/console/login/continue").await;
+    assert_eq!(resume.status, 200);
+    assert!(resume.body.contains(note) && resume.body.contains("この内容で送信する"));
+    c.csrf = resume.body.split(r#"name="csrf" value=""#).nth(1).map(|s| s[..64].to_owned());
+    let sent = c
+        .post(
+            "/console/follow-ups/resolve",
+            &[("kind", "undelivered"), ("item", &item), ("note", note)],
+        )
+        .await;
+    assert_eq!((sent.status, location(&sent).as_str()), (303, "/console/follow-ups?done=resolved"));
+    // A page opened without a session returns there after the login.
+    let mut other = Console::new(&clinic);
+    let (_, next) = other.login_to("clerk", PASSWORD, "/console/visits?day=2026-01-05").await;
+    assert_eq!(next, "/console/visits?day=2026-01-05");
+    // Never to another site.
+    let (_, next) = other.login_to("clerk", PASSWORD, "//evil.example/x").await;
+    assert_eq!(next, "/console/");
+    clinic.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_passwords_slow_the_account_until_an_administrator_lifts_the_wait() {
     let clinic = start_clinic(vec![], vec![], false).await;
     staff_with_password(&clinic, "admin", Role::Admin);
     staff_with_password(&clinic, "clerk", Role::Clerk);
     let mut c = Console::new(&clinic);
     for i in 1..=5 {
-        let (status, body, _) = c.login("clerk", "wrong password here").await;
+        let (status, body) = c.login("clerk", "wrong password here").await;
         assert_eq!(status, 401, "try {i}");
         if i < 5 {
             assert!(body.contains("職員IDまたはパスワードが違います"), "{body}");
+            assert!(body.contains(r#"value="clerk""#), "the staff id typed is kept");
         } else {
             assert!(body.contains("ロックしました"), "{body}");
         }
     }
-    let (status, body, _) = c.login("clerk", PASSWORD).await;
-    assert_eq!(status, 401, "locked even with the right password");
+    let (status, body) = c.login("clerk", PASSWORD).await;
+    assert_eq!(status, 401, "waits even with the right password");
     assert!(body.contains("ロックされています"), "{body}");
-    // An unknown id answers like a wrong password.
-    let (_, body, _) = c.login("nobody", PASSWORD).await;
+    let (_, body) = c.login("nobody", PASSWORD).await;
     assert!(body.contains("職員IDまたはパスワードが違います"));
     let refused = audit_of(&clinic, "console.login");
     assert!(refused.iter().filter(|e| e.outcome.starts_with("refused:")).count() >= 7);
-    // The administrator unlocks it.
-    let mut admin = Console::new(&clinic);
-    admin.login("admin", PASSWORD).await;
-    let (status, _) =
-        admin.post("/console/staff", &[("action", "unlock"), ("staff_id", "clerk")], true).await;
-    assert_eq!(status, 303);
-    let (status, _, _) = c.login("clerk", PASSWORD).await;
-    assert_eq!(status, 303);
+    let admin = Console::logged_in(&clinic, "admin").await;
+    let page = admin.post("/console/staff", &[("action", "unlock"), ("staff_id", "clerk")]).await;
+    assert_eq!(page.status, 303);
+    assert!(admin.get(&location(&page)).await.body.contains("ログインの制限を解除しました"));
+    assert_eq!(c.login("clerk", PASSWORD).await.0, 303);
     clinic.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_clerk_cannot_do_an_administrators_action() {
+async fn a_clerk_cannot_do_an_administrators_action_and_a_refused_staff_form_saves_nothing() {
     let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
     staff_with_password(&clinic, "clerk", Role::Clerk);
-    let mut c = Console::new(&clinic);
-    c.login("clerk", PASSWORD).await;
-    for path in ["/console/devices", "/console/audit", "/console/staff"] {
-        let (status, body) = c.get(path).await;
-        assert_eq!(status, 403, "{path}");
-        assert!(body.contains("権限がありません"));
+    staff_with_password(&clinic, "admin", Role::Admin);
+    let c = Console::logged_in(&clinic, "clerk").await;
+    for path in ["/console/devices", "/console/audit", "/console/staff", "/console/audit.csv"] {
+        let page = c.get(path).await;
+        assert_eq!(page.status, 403, "{path}");
+        assert!(page.body.contains("権限がありません"));
     }
-    let (status, _) = c.post("/console/devices/enrol", &[("staff", "nurse-7")], true).await;
-    assert_eq!(status, 403);
-    let (status, _) = c
-        .post(
-            "/console/staff",
-            &[
-                ("action", "save"),
-                ("staff_id", "evil"),
-                ("name", "x"),
-                ("role", "admin"),
-                ("password", "0123456789abcdef"),
-            ],
-            true,
-        )
-        .await;
-    assert_eq!(status, 403);
-    // The desk's own work is allowed.
+    assert_eq!(c.post("/console/devices/enrol", &[("staff", "nurse-7")]).await.status, 403);
+    let evil = [
+        ("action", "save"),
+        ("staff_id", "evil"),
+        ("name", "x"),
+        ("role", "admin"),
+        ("password", "0123456789abcdef"),
+    ];
+    assert_eq!(c.post("/console/staff", &evil).await.status, 403);
     for path in [
         "/console/",
         "/console/visits",
@@ -251,100 +337,282 @@ async fn a_clerk_cannot_do_an_administrators_action() {
         "/console/patients",
         "/console/export.csv",
     ] {
-        let (status, _) = c.get(path).await;
-        assert_eq!(status, 200, "{path}");
+        assert_eq!(c.get(path).await.status, 200, "{path}");
     }
-    // The navigation shows only what the role may open.
-    let (_, home) = c.get("/console/").await;
-    assert!(!home.contains("/console/devices") && home.contains("/console/patients"));
+    let home = c.get("/console/").await;
+    assert!(!home.body.contains("/console/devices") && home.body.contains("/console/patients"));
+    // An administrator's refused password creates no account.
+    let admin = Console::logged_in(&clinic, "admin").await;
+    let short = [
+        ("action", "save"),
+        ("staff_id", "nurse-sato"),
+        ("name", "佐藤 看護"),
+        ("role", "nurse"),
+        ("password", "short"),
+    ];
+    let page = admin.post("/console/staff", &short).await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("12文字以上") && page.body.contains(r#"value="nurse-sato""#));
+    let staff =
+        clinic.app().db.read(|c, _| houmon_server::db::staff::get(c, "nurse-sato")).unwrap();
+    assert!(staff.is_none(), "no partial save");
     clinic.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn patients_import_from_csv_all_or_nothing_and_the_day_exports_in_shift_jis() {
+async fn patients_import_all_or_nothing_with_every_bad_line_and_the_day_exports_in_shift_jis() {
     let clinic = start_clinic(vec![], vec![answer(1, "1")], false).await;
-    staff_with_password(&clinic, "admin", Role::Admin);
-    let mut c = Console::new(&clinic);
-    c.login("admin", PASSWORD).await;
+    staff_with_password(&clinic, "clerk", Role::Clerk);
+    let c = Console::logged_in(&clinic, "clerk").await;
     let bad = "患者ID,氏名,カナ,生年月日,住所,保険者番号,記号,番号,枝番,施設\n\
-               k1,訪問 一郎,ホウモン イチロウ,1940-04-01,東京都,06130012,あいう,000001,00,\n\
-               k2,訪問 二郎,,1940/13/01,東京都,,,,,\n";
-    let (status, body) = c.upload("/console/patients/import", bad.as_bytes().to_vec()).await;
-    assert_eq!(status, 422);
-    assert!(body.contains("3行目") && body.contains("生年月日"), "{body}");
+               k1,訪問 一郎,ホウモン イチロウ,昭和15年4月1日,東京都,０６１３００１２,あいう,000001,00,\n\
+               k2,訪問 二郎,,1940-02-30,東京都,,,,,\n\
+               k3,,,1941/03/02,東京都,123,,,,\n\
+               k4,訪問 四郎,,平成32年1月1日,東京都,,,,,\n";
+    let page = c.upload("/console/patients/import", bad.as_bytes().to_vec()).await;
+    assert_eq!(page.status, 422);
+    for expected in [
+        "3行目: 生年月日: 1940-02-30 は存在しない日付です",
+        "4行目: 氏名がありません",
+        "4行目: 保険者番号「123」は6桁か8桁の数字です",
+        "5行目: 生年月日: 平成は31年4月30日までです",
+    ] {
+        assert!(page.body.contains(expected), "{expected}: {}", page.body);
+    }
+    assert!(!page.body.contains("2行目"), "the good line is not reported");
     assert!(
         clinic.app().db.read(houmon_server::db::patients::all).unwrap().is_empty(),
         "nothing half-imported"
     );
-    let good = bad.replace("1940/13/01", "1941/03/02");
+    let good = bad.lines().take(2).collect::<Vec<_>>().join("\n")
+        + "\nk2,訪問 二郎,,１９４１年３月２日,東京都,,,,,\n";
     let sjis = encoding_rs::SHIFT_JIS.encode(&good).0.into_owned();
-    let (status, body) = c.upload("/console/patients/import", sjis).await;
-    assert_eq!(status, 303, "{body}");
+    let page = c.upload("/console/patients/import", sjis).await;
+    assert_eq!(
+        (page.status, location(&page).as_str()),
+        (303, "/console/patients?done=imported&n=2")
+    );
+    assert!(c.get(&location(&page)).await.body.contains("2名の患者を取り込みました"));
     let all = clinic.app().db.read(houmon_server::db::patients::all).unwrap();
     assert_eq!(all.len(), 2);
-    assert_eq!(all[0].personal.name, "訪問 一郎");
+    assert_eq!(all[0].personal.birth_date.to_string(), "1940-04-01", "昭和15年4月1日");
+    assert_eq!(all[0].personal.insurance.as_ref().unwrap().insurer_number, "06130012");
     assert_eq!(all[1].personal.birth_date.to_string(), "1941-03-02");
+    // Editing: a date that does not exist is named, and what was typed stays.
+    let page = c
+        .post(
+            "/console/patients/k2",
+            &[("name", "訪問 二郎"), ("birth_date", "1940-02-30"), ("address", "東京都港区")],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.body.contains("1940-02-30 は存在しない日付です") && page.body.contains("東京都港区")
+    );
     // A visit, then the CSV in Shift_JIS for the レセコン.
     let phone = Phone::new(&clinic, "dev-1").await;
     phone.pin_visit(VirtualCard::standard(), "k1", Utc::now()).await;
     phone.sync.upload_due().await.unwrap();
     phone.wait_result("k1", Duration::from_secs(10)).await.expect("a result");
-    let resp = c
-        .http
-        .get(format!("{}/console/export.csv", c.url))
-        .header("cookie", c.cookie.clone().unwrap())
-        .send()
-        .await
-        .unwrap();
-    assert!(resp.headers()["content-type"].to_str().unwrap().contains("Shift_JIS"));
-    let bytes = resp.bytes().await.unwrap();
+    let (status, bytes) = c.bytes("/console/export.csv").await;
+    assert_eq!(status, 200);
     let (text, _, bad_chars) = encoding_rs::SHIFT_JIS.decode(&bytes);
     assert!(!bad_chars);
     assert!(text.starts_with("受診日,訪問ID,患者ID,氏名"), "{text}");
-    assert!(
-        text.contains("訪問 一郎") && text.contains("有効(3割)") && text.contains("3割"),
-        "{text}"
-    );
-    let (status, utf8) = c.get("/console/export.csv?encoding=utf-8").await;
+    assert!(text.contains("訪問 一郎") && text.contains("有効(3割)"), "{text}");
+    let (status, utf8) = c.bytes("/console/export.csv?encoding=utf-8").await;
     assert_eq!(status, 200);
-    assert!(utf8.contains("訪問 一郎"));
+    assert!(String::from_utf8(utf8).unwrap().contains("訪問 一郎"));
+    assert!(audit_of(&clinic, "console.export").len() >= 2, "every export is audited");
     clinic.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_record_a_phone_could_not_deliver_becomes_a_follow_up_that_is_resolved_with_a_note() {
+async fn errors_are_japanese_pages_a_person_can_act_on() {
     let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
-    staff_with_password(&clinic, "admin", Role::Admin);
-    let phone = Phone::enrol_only(&clinic, "dev-1").await;
-    // Not on the round: refused, wedged on the phone, reported.
-    let r = phone.pin_visit(VirtualCard::standard(), "p0", Utc::now()).await;
+    staff_with_password(&clinic, "clerk", Role::Clerk);
+    let c = Console::logged_in(&clinic, "clerk").await;
+    let root = c.get("/").await;
+    assert_eq!((root.status, location(&root).as_str()), (303, "/console/"));
+    let missing = c.get("/console/no-such-page").await;
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.body.starts_with("<!DOCTYPE html>")
+            && missing.body.contains("ページが見つかりません")
+    );
+    let api = c.get("/v1/no-such-thing").await;
+    assert_eq!(api.status, 404);
+    assert!(!api.body.contains("<html"), "the phones' API answers as before");
+    for path in [
+        "/console/visits?day=2026-13-01",
+        "/console/rounds?day=きのう",
+        "/console/custody?day=2026-02-30",
+    ] {
+        let page = c.get(path).await;
+        assert_eq!(page.status, 422, "{path}: refused, not today");
+        assert!(page.body.contains("表示する日付が正しくありません"), "{path}");
+        assert!(page.body.contains("前の画面に戻る"), "{path}: a link back");
+    }
+    // 和暦 and full-width digits in ?day= too.
+    assert_eq!(c.get("/console/visits?day=令和8年1月5日").await.status, 200);
+    assert!(c.get("/console/visits?day=２０２６-０１-０５").await.body.contains("2026-01-05"));
+    for path in ["/console/", "/console/visits", "/console/patients", "/console/login"] {
+        let page = c.get(path).await;
+        assert!(
+            page.body.starts_with("<!DOCTYPE html><html lang=\"ja\">"),
+            "{path}: {}",
+            &page.body[..60]
+        );
+    }
+    clinic.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_terminals_answer_is_shown_beside_the_registration_and_updates_it_in_one_audited_step()
+{
+    let clinic = start_clinic(vec![patient("k1", Some(1))], vec![answer(1, "1")], false).await;
+    staff_with_password(&clinic, "clerk", Role::Clerk);
+    let phone = Phone::new(&clinic, "dev-1").await;
+    let r = phone.pin_visit(VirtualCard::standard(), "k1", Utc::now()).await;
     phone.sync.upload_due().await.unwrap();
-    phone.sync.report_queue().await.unwrap();
-    let mut c = Console::new(&clinic);
-    c.login("admin", PASSWORD).await;
-    let (_, page) = c.get("/console/follow-ups").await;
-    assert!(page.contains(&r.id) && page.contains("訪問予定"), "{page}");
-    let item = format!("dev-1/{}", r.id);
-    let (status, _) = c
+    phone.wait_result("k1", Duration::from_secs(10)).await.expect("a result");
+    let c = Console::logged_in(&clinic, "clerk").await;
+    let page = c.get(&format!("/console/visits/{}", r.id)).await;
+    for expected in [
+        "全国健康保険協会",
+        "06130012",
+        "000001",
+        "3割",
+        "登録内容は資格確認端末の回答と一致しています",
+    ] {
+        assert!(page.body.contains(expected), "{expected}");
+    }
+    assert!(!page.body.contains("この内容で患者情報を更新"), "nothing to update");
+    // The clerk mistypes the number while editing the patient.
+    let edit = [
+        ("name", "患者 k1"),
+        ("birth_date", "1940-04-01"),
+        ("address", "東京都千代田区1-1"),
+        ("insurer_number", "06130012"),
+        ("symbol", "あいう"),
+        ("number", "000010"),
+        ("branch", "00"),
+    ];
+    assert_eq!(c.post("/console/patients/k1", &edit).await.status, 303);
+    let page = c.get(&format!("/console/visits/{}", r.id)).await;
+    assert!(page.body.contains("1か所が登録内容と違います"), "{}", page.body);
+    assert!(
+        page.body.contains(r#"<tr class="diff"><th>番号</th><td>000010</td><td>000001</td>"#),
+        "{}",
+        page.body
+    );
+    let done = c.post(&format!("/console/visits/{}/update-patient", r.id), &[]).await;
+    assert_eq!(done.status, 303);
+    assert!(c.get(&location(&done)).await.body.contains("患者情報を更新しました"));
+    let p =
+        clinic.app().db.read(|c, s| houmon_server::db::patients::get(c, s, "k1")).unwrap().unwrap();
+    assert_eq!(p.personal.insurance.unwrap().number, "000001");
+    let audited = audit_of(&clinic, "patient.from-answer");
+    assert_eq!(audited.len(), 1);
+    assert!(audited[0].actor == "staff:clerk" && audited[0].detail.contains("番号"), "{audited:?}");
+    assert!(audit_of(&clinic, "console.visit")
+        .iter()
+        .any(|e| e.target.as_deref() == Some(r.id.as_str())));
+    clinic.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reloading_the_enrolment_page_shows_the_same_code_instead_of_issuing_another() {
+    let clinic = start_clinic(vec![], vec![], false).await;
+    staff_with_password(&clinic, "admin", Role::Admin);
+    let c = Console::logged_in(&clinic, "admin").await;
+    let devices = c.get("/console/devices").await;
+    let issue = devices.body.split(r#"name="issue" value=""#).nth(1).unwrap()[..32].to_owned();
+    let form = [("staff", STAFF), ("minutes", "１５"), ("issue", issue.as_str())];
+    let first = c.post("/console/devices/enrol", &form).await;
+    let second = c.post("/console/devices/enrol", &form).await;
+    let code = |p: &Page| p.body.split(r#"id="enrolment-code">"#).nth(1).unwrap()[..14].to_owned();
+    assert_eq!(code(&first), code(&second));
+    assert!(second.body.contains("新しいコードは発行していません"));
+    assert_eq!(audit_of(&clinic, "device.enrolment-issued").len(), 1, "one code issued");
+    clinic.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nurse_plans_tomorrow_copies_last_week_and_sets_the_order_without_script() {
+    use chrono::Duration as Days;
+    let clinic = start_clinic(
+        vec![patient("p1", None), patient("p2", None), patient("p3", None)],
+        vec![],
+        false,
+    )
+    .await;
+    staff_with_password(&clinic, STAFF, Role::Nurse);
+    let ids = ["p1", "p2", "p3"].map(String::from).into_iter().collect();
+    admin::set_care_team(clinic.app(), &Actor::System, "p1", &ids).ok();
+    for p in ["p1", "p2", "p3"] {
+        admin::set_care_team(
+            clinic.app(),
+            &Actor::System,
+            p,
+            &[STAFF.to_owned()].into_iter().collect(),
+        )
+        .unwrap();
+    }
+    let tomorrow = today() + Days::days(1);
+    let nurse = Console::logged_in(&clinic, STAFF).await;
+    let day = tomorrow.to_string();
+    let planned = nurse
         .post(
-            "/console/follow-ups/resolve",
-            &[("kind", "undelivered"), ("item", &item), ("note", "")],
-            true,
+            "/console/rounds",
+            &[
+                ("day", &day),
+                ("staff", STAFF),
+                ("device", "*"),
+                ("patient", "p1"),
+                ("patient", "p2"),
+            ],
         )
         .await;
-    assert_eq!(status, 422, "a note is required");
-    let (status, _) = c
+    assert_eq!(planned.status, 303, "{}", planned.body);
+    assert!(nurse.get(&location(&planned)).await.body.contains("2件を訪問予定に加えました"));
+    // The order, by number: p2 first.
+    let order = nurse
         .post(
-            "/console/follow-ups/resolve",
-            &[("kind", "undelivered"), ("item", &item), ("note", "予定に追加して再送を依頼")],
-            true,
+            "/console/rounds/order",
+            &[
+                ("day", &day),
+                ("stop", "*|p1"),
+                ("position", "2"),
+                ("stop", "*|p2"),
+                ("position", "1"),
+            ],
         )
         .await;
-    assert_eq!(status, 303);
-    let (_, page) = c.get("/console/follow-ups").await;
-    assert!(page.contains("予定に追加して再送を依頼"), "listed as resolved");
-    let (_, devices) = c.get("/console/devices").await;
-    assert!(devices.contains("0 件"), "the pending count the phone reported is shown");
+    assert_eq!(order.status, 303);
+    let stops =
+        clinic.app().db.read(|c, _| houmon_server::db::rounds::of_day(c, tomorrow)).unwrap();
+    let first = stops.iter().min_by_key(|s| s.position).unwrap();
+    assert_eq!(first.patient_id, "p2");
+    // Repeat weekly: four more weeks; and next week's copy of this one
+    // adds nothing twice.
+    let rep = nurse.post("/console/rounds/repeat", &[("day", &day), ("weeks", "4")]).await;
+    assert!(nurse.get(&location(&rep)).await.body.contains("8件の予定をくり返し加えました"));
+    let next_week = (tomorrow + Days::days(7)).to_string();
+    let copy = nurse.post("/console/rounds/copy", &[("day", &next_week)]).await;
+    assert!(nurse.get(&location(&copy)).await.body.contains("0件の予定をコピーしました"));
+    for w in 1..=4 {
+        let d = tomorrow + Days::days(7 * w);
+        assert_eq!(
+            clinic.app().db.read(|c, _| houmon_server::db::rounds::of_day(c, d)).unwrap().len(),
+            2
+        );
+    }
+    // Search instead of one long list.
+    let page = nurse.get(&format!("/console/rounds?day={day}&q=p3")).await;
+    assert!(
+        page.body.contains(r#"value="p3""#) && !page.body.contains(r#"name="patient" value="p1""#)
+    );
     clinic.shutdown().await;
 }
 
@@ -360,14 +628,11 @@ async fn patients_whose_certificate_is_in_grace_are_a_follow_up_from_the_certifi
         false,
     )
     .await;
-    staff_with_password(&clinic, "admin", Role::Admin);
+    staff_with_password(&clinic, "clerk", Role::Clerk);
     let phone = Phone::new(&clinic, "dev-1").await;
-    // k1: expired 20 days ago, in the grace; the phone's advice says so.
     let grace = VirtualCard::of_variant(Variant::CertificateExpiredInGrace);
     let k1 = phone.pin_visit(grace, "k1", Utc::now()).await;
     assert_eq!(k1.renewal.as_ref().map(|a| a.kind), Some(RenewalKind::InGrace));
-    // k2: a certificate four years from its expiry, but its phone claims an
-    // advice; k3: in grace, but its phone sends none.
     let mut k2 = phone.pin_record(VirtualCard::standard(), "k2", Utc::now()).await;
     k2.renewal = Some(renewal::advise(today(), today(), CertificateCarrier::Card));
     phone.enqueue(&k2);
@@ -377,43 +642,48 @@ async fn patients_whose_certificate_is_in_grace_are_a_follow_up_from_the_certifi
     k3.renewal = None;
     phone.enqueue(&k3);
     assert_eq!(phone.sync.upload_due().await.unwrap().sent.len(), 3);
-    // The ingest keeps the phone's advice and notes the one that lies.
     let warnings =
         |id: &str| clinic.app().db.read(|c, _| visits::get(c, id)).unwrap().unwrap().warnings;
     assert!(warnings(&k2.id).iter().any(|w| w == "renewal-advice-recomputed"));
     assert!(!warnings(&k1.id).iter().any(|w| w == "renewal-advice-recomputed"));
-    let mut c = Console::new(&clinic);
-    c.login("admin", PASSWORD).await;
-    let (_, page) = c.get("/console/follow-ups").await;
-    let section = page
-        .split("電子証明書の更新が必要な患者")
-        .nth(1)
-        .expect("the renewal follow-up")
-        .split("<h2")
-        .next()
-        .unwrap();
+    let c = Console::logged_in(&clinic, "clerk").await;
+    // 本日 counts it, and links to the list of that kind alone.
+    let home = c.get("/console/").await;
+    assert!(
+        home.body.contains(r#"href="/console/follow-ups?kind=certificate-renewal">2 件"#),
+        "{}",
+        home.body
+    );
+    let page = c.get("/console/follow-ups?kind=certificate-renewal").await;
+    assert!(!page.body.contains("端末から送れなかった記録</h2>"), "only that kind");
+    let section =
+        page.body.split("電子証明書の更新が必要な患者").nth(1).expect("the renewal follow-up");
     assert!(section.contains("患者 k1") && section.contains("患者 k3"), "{section}");
     assert!(!section.contains("患者 k2"), "from the certificate, not the phone: {section}");
     assert!(section.contains("代理人") && section.contains("市区町村"), "{section}");
-    // Resolved with a note, it leaves the list.
     let item = section
         .split(r#"name="item" value=""#)
         .nth(1)
         .and_then(|s| s.split('"').next())
         .unwrap()
         .to_owned();
-    assert!(item.starts_with("k1:") || item.starts_with("k3:"), "{item}");
-    let (status, _) = c
+    let done = c
         .post(
             "/console/follow-ups/resolve",
             &[("kind", "certificate-renewal"), ("item", &item), ("note", "家族に更新を依頼")],
-            true,
         )
         .await;
-    assert_eq!(status, 303);
-    let (_, page) = c.get("/console/follow-ups").await;
-    let open =
-        page.split("電子証明書の更新が必要な患者").nth(1).unwrap().split("<h2").next().unwrap();
+    assert_eq!(done.status, 303);
+    let page = c.get(&location(&done)).await;
+    assert!(page.body.contains("対応済みにしました"));
+    let open = page
+        .body
+        .split("電子証明書の更新が必要な患者")
+        .nth(1)
+        .unwrap()
+        .split("<h2")
+        .next()
+        .unwrap();
     assert!(!open.contains(&format!(r#"value="{item}""#)), "{open}");
     clinic.shutdown().await;
 }

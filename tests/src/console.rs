@@ -132,7 +132,10 @@ impl Console {
         if step == "/console/login/setup" {
             let at = page.body.find(r#"id="totp-secret">"#).expect("the setup key") + 17;
             let secret = page.body[at..].split('<').next().unwrap().to_owned();
-            totp_secrets().lock().unwrap().insert(key.clone(), (secret, 0));
+            totp_secrets()
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key.clone(), (secret, 0));
         }
         let code = next_code(&key).await;
         let form_csrf = csrf_of(&page.body).expect("the form's token");
@@ -147,6 +150,78 @@ impl Console {
         assert!(done.status == 200 || done.status == 303, "{step}: {}", done.body);
         let cont = self.get("/console/login/continue").await;
         assert_eq!(cont.status, 303, "logged in: {}", cont.body);
+    }
+
+    /// The password step alone: the status and where it sends the browser
+    /// (`/console/login/code`, `/console/login/setup` or the page).
+    pub async fn login_password_only(&mut self, staff: &str, password: &str) -> (u16, String) {
+        self.login_form(staff, password, None).await
+    }
+
+    /// Logs in from a login page that was to return to `next`; the page it
+    /// returns to.
+    pub async fn login_to(&mut self, staff: &str, password: &str, next: &str) -> (u16, String) {
+        let (status, _) = self.login_form(staff, password, Some(next)).await;
+        let cont = self.get("/console/login/continue").await;
+        let to = cont.headers.get("location").and_then(|l| l.to_str().ok()).unwrap_or_default();
+        (status, to.to_owned())
+    }
+
+    async fn login_form(
+        &mut self,
+        staff: &str,
+        password: &str,
+        next: Option<&str>,
+    ) -> (u16, String) {
+        let page = self.http.get(format!("{}/console/login", self.url)).send().await.unwrap();
+        let login_cookie = set_cookie(&page, "houmon_login").expect("the login cookie");
+        let token = login_cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
+        let mut form =
+            vec![("login_csrf", token.as_str()), ("staff_id", staff), ("password", password)];
+        if let Some(n) = next {
+            form.push(("next", n));
+        }
+        let resp = self
+            .http
+            .post(format!("{}/console/login", self.url))
+            .header("cookie", format!("houmon_login={token}"))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let to = resp
+            .headers()
+            .get("location")
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if let Some(c) = set_cookie(&resp, "houmon_console") {
+            self.cookie = Some(c.split(';').next().unwrap().to_owned());
+        }
+        (status, to)
+    }
+
+    /// A multipart upload (the patient CSV) with this session's token.
+    pub async fn upload(&self, path: &str, file: Vec<u8>) -> Page {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", self.csrf.clone().unwrap_or_default())
+            .part("file", reqwest::multipart::Part::bytes(file).file_name("patients.csv"));
+        let mut req = self.http.post(format!("{}{path}", self.url)).multipart(form);
+        if let Some(c) = &self.cookie {
+            req = req.header("cookie", c);
+        }
+        page(req.send().await.unwrap()).await
+    }
+
+    /// Tells later logins of `staff` at this clinic the setup key a test
+    /// set up by hand, and the time step it used last.
+    pub fn remember_totp(&self, staff: &str, secret: &str) {
+        let step = chrono::Utc::now().timestamp() as u64 / 30;
+        totp_secrets()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((self.url.clone(), staff.to_owned()), (secret.to_owned(), step));
     }
 
     /// Logs in and insists it worked.
@@ -205,10 +280,18 @@ fn totp_secrets(
 async fn next_code(key: &(String, String)) -> String {
     loop {
         let now = chrono::Utc::now().timestamp() as u64 / 30;
-        let (secret, last) = totp_secrets().lock().unwrap().get(key).cloned().expect("set up");
+        let (secret, last) = totp_secrets()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .cloned()
+            .expect("set up");
         let step = (now.saturating_sub(1)).max(last + 1);
         if step <= now + 1 {
-            totp_secrets().lock().unwrap().insert(key.clone(), (secret.clone(), step));
+            totp_secrets()
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key.clone(), (secret.clone(), step));
             return houmon_server::console::totp::code_at(&secret, step * 30);
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
