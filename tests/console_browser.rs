@@ -525,7 +525,9 @@ async fn a_receptionists_day_finds_what_needs_action_updates_a_patient_prints_an
         assert!(text.contains(expected), "{expected}: {text}");
     }
     assert_eq!(c.find_all(Locator::Css("table.compare tr.diff")).await.unwrap().len(), 1);
+    c.set_window_size(1280, 2000).await.unwrap();
     shots.take(&c, "visit-answer").await;
+    c.set_window_size(1280, 1200).await.unwrap();
     css(&c, "form[action$='/update-patient'] button").await.click().await.unwrap();
     let text = shows(&c, "患者情報を更新しました").await;
     assert!(text.contains("登録内容は資格確認端末の回答と一致しています"), "{text}");
