@@ -135,7 +135,10 @@ pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
                         "新しい資格を聞き取れれば ①、分からなければ ② 旧資格の被保険者番号等で請求",
                     )),
                     Eligibility::NoRecord => {
-                        let month = format!("{:04}-{:02}", v.row.visited_at.year(), v.row.visited_at.month());
+                        // The month in Japan: a visit before 09:00 JST on the 1st
+                        // is in that month, though still the previous one in UTC.
+                        let local = v.row.visited_at.with_timezone(&houmon_core::cert::jst());
+                        let month = format!("{:04}-{:02}", local.year(), local.month());
                         *fushou_by_month.entry(month).or_insert(0) += 1;
                         Some((
                             "該当資格なし",
