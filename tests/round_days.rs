@@ -25,7 +25,11 @@ async fn a_visit_counts_for_a_round_one_japanese_day_either_side_and_no_further(
         (jst(d(-1), 0, 1), "stored", "the day before, just after midnight (UTC: two days before)"),
         (jst(d(0), 8, 59), "stored", "the day itself, before 09:00 (UTC: the day before)"),
         (jst(d(1), 23, 59), "stored", "the day after, a minute before midnight"),
-        (jst(d(2), 0, 1), "not-assigned", "two days after, just after midnight (UTC: the day after)"),
+        (
+            jst(d(2), 0, 1),
+            "not-assigned",
+            "two days after, just after midnight (UTC: the day after)",
+        ),
     ] {
         let card = VirtualCard::standard();
         let record = pin_record_at(app, &phone, &card, "p0", at).await;

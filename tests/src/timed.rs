@@ -54,8 +54,10 @@ pub async fn pin_record_at<T: CardTransport>(
     s.enter_pin("1234").expect("pin");
     let step = s.read_card(card, at).await.expect("read").clone();
     assert!(matches!(step, Step::IdentityConfirmed { .. }), "{step:?}");
-    let choice =
-        ConsentChoice { scope: ConsentScope::Comprehensive, prescription: Prescription::Electronic };
+    let choice = ConsentChoice {
+        scope: ConsentScope::Comprehensive,
+        prescription: Prescription::Electronic,
+    };
     s.record_for_consent(choice, at).expect("record")
 }
 
