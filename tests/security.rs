@@ -713,11 +713,16 @@ async fn a_fifo_or_a_huge_file_among_the_terminals_answers_neither_hangs_nor_sta
     for i in 0..4 {
         phone.pin_visit(VirtualCard::standard(), &format!("p{i}"), Utc::now()).await;
     }
+    // A stalled server would hold the uploads for ever: they must get
+    // through before a generous deadline (a bound of a few seconds would
+    // only measure how loaded the machine is).
     let started = Instant::now();
-    let report = phone.sync.upload_due().await.unwrap();
-    let took = started.elapsed();
+    let report = tokio::time::timeout(Duration::from_secs(60), phone.sync.upload_due())
+        .await
+        .expect("the uploads were not held up by the files the worker set aside")
+        .unwrap();
+    println!("4 uploads beside a FIFO and an 8 MiB file: {:?}", started.elapsed());
     assert_eq!(report.sent.len(), 4);
-    assert!(took < Duration::from_secs(3), "4 uploads took {took:?}");
     // The worker is alive: real answers still arrive.
     for i in 0..4 {
         let r = phone.wait_result(&format!("p{i}"), WAIT).await.expect("a result");
