@@ -206,3 +206,36 @@ pub fn month_label(m: &str) -> String {
         .map(|d| format!("{}年{}月", d.year(), d.month()))
         .unwrap_or_else(|_| m.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_is_read_back_from_its_id_and_the_list_shows_them_in_order() {
+        let kinds = [
+            Kind::HeldCard,
+            Kind::AfterCheck,
+            Kind::ClaimPath,
+            Kind::Undelivered,
+            Kind::ConsentLapsing,
+        ];
+        for k in kinds {
+            assert_eq!(kind_of(k.id()), Some(k));
+            assert!(!k.title().is_empty());
+        }
+        assert_eq!(kind_of("held-card"), Some(Kind::HeldCard));
+        assert_eq!(kind_of("resolved"), None);
+        assert_eq!(kind_of(""), None);
+        let mut sorted = kinds;
+        sorted.sort();
+        assert_eq!(sorted, kinds, "held cards first, lapsing consents last");
+    }
+
+    #[test]
+    fn a_month_is_labelled_in_japanese() {
+        assert_eq!(month_label("2026-11"), "2026年11月");
+        assert_eq!(month_label("2027-01"), "2027年1月");
+        assert_eq!(month_label("not a month"), "not a month");
+    }
+}
