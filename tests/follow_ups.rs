@@ -4,7 +4,8 @@
 //! kind of visit puts on the list, with its words; a held card accepted as
 //! reissued (enrolled, the visit accepted, its check run) or rejected
 //! (nothing changes but the list); the month's ③ 不詳 count in Japanese
-//! months; consents about to lapse.
+//! months; consents about to lapse; and the desk's actions refusing bad
+//! ids, names and notes without writing anything.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -321,5 +322,73 @@ async fn the_fushou_count_goes_by_the_month_in_japan_not_in_utc() {
         BTreeMap::from([(label(eve), 1), (label(first), 1)]),
         "08:30 JST on the 1st is in that month (23:30 UTC the day before)"
     );
+    clinic.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desks_actions_refuse_bad_ids_names_and_notes_and_write_nothing() {
+    use houmon_server::admin::AdminError;
+    use houmon_server::db::rounds::{Stop, ANY_DEVICE};
+    use houmon_server::db::staff::Role;
+    let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
+    let app = clinic.app();
+    let me = by("admin");
+    let invalid = |r: Result<(), AdminError>| matches!(r, Err(AdminError::Invalid(_)));
+    // Staff: the id and the name must both be good.
+    assert!(invalid(admin::add_staff(app, &me, "bad id", "名前", Role::Nurse)));
+    assert!(invalid(admin::add_staff(app, &me, "n-1", "two\nlines", Role::Nurse)));
+    assert!(invalid(admin::add_staff(app, &me, "n-1", " padded", Role::Nurse)));
+    admin::add_staff(app, &me, "n-1", "看護 一", Role::Nurse).unwrap();
+    // A password: 12 characters at least, for a known staff member.
+    assert!(invalid(admin::set_password(app, &me, "n-1", "elevenchars")));
+    assert!(invalid(admin::set_password(app, &me, "nobody", "twelve chars!")));
+    // Patients: the id, and a name that is neither blank nor two lines.
+    let mut p = patient("p1", None);
+    p.name = "  ".into();
+    assert!(invalid(admin::add_patient(app, &me, &p)));
+    p.name = "山田\n花子".into();
+    assert!(invalid(admin::add_patient(app, &me, &p)));
+    let bad_id = patient("../p", None);
+    assert!(invalid(admin::add_patient(app, &me, &bad_id)));
+    let mut rows = vec![patient("p2", None), patient("p3", None)];
+    rows[1].name = "a\u{7}".into();
+    assert!(matches!(admin::import_patients(app, &me, &rows), Err(AdminError::Invalid(_))));
+    let ids: Vec<String> =
+        app.db.read(patients::all).unwrap().into_iter().map(|p| p.patient_id).collect();
+    assert_eq!(ids, ["p0"], "nothing written by a refused action");
+    // Rounds: every id checked; any device of a staff member is allowed.
+    let stop = |device: &str, staff: &str, patient: &str| Stop {
+        day: today(),
+        device_id: device.into(),
+        staff_id: staff.into(),
+        patient_id: patient.into(),
+        position: 0,
+    };
+    for (d, s, p) in
+        [("bad device", "n-1", "p0"), ("d1", "bad staff", "p0"), ("d1", "n-1", "bad/p")]
+    {
+        assert!(invalid(admin::assign(app, &me, &stop(d, s, p))), "{d} {s} {p}");
+    }
+    admin::assign(app, &me, &stop(ANY_DEVICE, "n-1", "p0")).unwrap();
+    assert!(admin::unassign(app, &me, today(), ANY_DEVICE, "p0").unwrap());
+    assert!(!admin::unassign(app, &me, today(), ANY_DEVICE, "p0").unwrap(), "already gone");
+    // Follow-ups: the kind, the item, the note's length and characters.
+    let resolve = |kind: &str, item: &str, note: &str| {
+        admin::resolve_follow_up(app, &me, kind, item, note, None)
+    };
+    for (kind, item, note) in [
+        ("bad kind", "v1", ""),
+        ("claim-path", "", ""),
+        ("claim-path", &"x".repeat(201), ""),
+        ("claim-path", "v\u{0}1", ""),
+        ("claim-path", "v1", &"メ".repeat(1001)),
+        ("claim-path", "v1", "a\u{7}b"),
+    ] {
+        assert!(matches!(resolve(kind, item, note), Err(AdminError::Invalid(_))), "{kind} {note}");
+    }
+    assert!(resolve("claim-path", &"x".repeat(200), &"メ".repeat(1000)).unwrap());
+    assert!(resolve("claim-path", "v2", "二行の\nメモ").unwrap(), "a new line is allowed");
+    let done = compute(app, Utc::now()).unwrap().resolved;
+    assert_eq!(done.len(), 2);
     clinic.shutdown().await;
 }
