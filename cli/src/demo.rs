@@ -190,7 +190,7 @@ fn visit(
             }
             Step::ComparePhoto { width, height, .. } => {
                 notes.push(format!("顔写真 {width}×{height} を表示、職員が照合"));
-                s.photo_matches("nurse-07", VisualReason::FaceFailedAndPinUnavailable, "", now)
+                s.photo_matches(NURSE, VisualReason::FaceFailedAndPinUnavailable, "", now)
                     .map_err(|e| e.staff_message())?;
             }
             Step::IdentityRefused { reason } => return Err(reason.message_ja()),
@@ -232,6 +232,7 @@ async fn round() -> Result<(), String> {
             birth_date: NaiveDate::from_ymd_opt(1945 + i as i32, 4, 1).unwrap_or_default(),
             insurance: Some(numbers(i)),
             facility: (v.kind == VisitKind::Facility).then(|| "グループホームさくら".into()),
+            unit: (v.kind == VisitKind::Facility).then(|| "2階".into()),
         })
         .collect();
     let data: Vec<TerminalEntry> = ROUND

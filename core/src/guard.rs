@@ -71,12 +71,29 @@ const ALLOWED: [AllowedApp; 2] = [
     },
 ];
 
-/// Round trips and bytes, for benchmarks and the read progress.
+/// Round trips and bytes, for benchmarks and the read progress, and what
+/// became of the secret (so that a read cut short can say whether it cost
+/// the patient a try).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Stats {
     pub round_trips: u32,
     pub bytes_out: u64,
     pub bytes_in: u64,
+    pub secret: SecretUse,
+}
+
+/// What the last VERIFY carrying a secret did, as far as the phone knows.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub enum SecretUse {
+    /// No VERIFY with a secret was sent: no try was used.
+    #[default]
+    NotSent,
+    /// The card accepted it (a right secret resets the counter).
+    Accepted,
+    /// The card answered that it was wrong (or locked): a try was used.
+    Rejected,
+    /// Sent, but no answer came back: a try may have been used.
+    Unanswered,
 }
 
 /// Wraps a transport; see the module docs.
@@ -298,6 +315,9 @@ impl<T: CardTransport> Guard<T> {
         self.stats.bytes_out += raw.len() as u64;
         let answer = self.transport.transceive(&raw).await;
         self.progress.tick(self.stats.round_trips);
+        if is_verify_with_data {
+            self.stats.secret = SecretUse::Unanswered;
+        }
         let raw_response = match answer {
             Ok(r) => r,
             Err(e) => {
@@ -311,6 +331,10 @@ impl<T: CardTransport> Guard<T> {
         };
         self.stats.bytes_in += raw_response.len() as u64;
         let resp = Response::parse(raw_response)?;
+        if is_verify_with_data {
+            self.stats.secret =
+                if resp.sw.is_ok() { SecretUse::Accepted } else { SecretUse::Rejected };
+        }
         trace!(
             ins = cmd.ins,
             p1 = cmd.p1,

@@ -223,6 +223,11 @@ pub enum RefusalCode {
     EnrolmentRefused,
     /// The device id is registered already: re-enrolment needs staff.
     DeviceExists,
+    /// The staff member who made the record is on none of this device's
+    /// rounds that day (a shared phone).
+    StaffNotOnRound,
+    /// The staff member's sign-in on the phone does not verify.
+    SignInInvalid,
 }
 
 impl RefusalCode {
@@ -258,6 +263,8 @@ impl RefusalCode {
             RefusalCode::TooManyAttempts => "失敗が続いたため、しばらく受け付けません。時間をおいてからお試しください。",
             RefusalCode::EnrolmentRefused => "登録コードが正しくないか、有効期限切れ・使用済みです。クリニックで新しい登録用QRコードを発行してもらってください。",
             RefusalCode::DeviceExists => "この端末はすでに登録されています。登録し直す場合はクリニックの管理者が現在の登録を取り消してください。",
+            RefusalCode::StaffNotOnRound => "記録した職員は、この端末のこの日の訪問予定に入っていません。クリニックで訪問予定を確認してから再送してください。",
+            RefusalCode::SignInInvalid => "職員のサインインを確認できませんでした(サインインコードが変更されたか、職員の登録が無効です)。クリニックに確認してください。",
         }
     }
 }
@@ -411,6 +418,10 @@ pub struct RosterEntry {
     /// The care facility, for a 施設 round (the app groups by it).
     #[serde(default)]
     pub facility: Option<String>,
+    /// The floor or unit within the facility (「2階」「さくらユニット」), as
+    /// the clinic recorded it: the app groups a facility's residents by it.
+    #[serde(default)]
+    pub unit: Option<String>,
     pub insurance: Option<InsuranceNumbers>,
     /// The last result the server has, with its date (shown as such offline).
     pub last_eligibility: Option<EligibilityResult>,
@@ -424,6 +435,65 @@ pub struct RosterEntry {
 pub struct Roster {
     pub day: NaiveDate,
     pub entries: Vec<RosterEntry>,
+    /// The staff on this phone's rounds that day, who may sign in on it
+    /// (a shared phone), each with the verifier of their sign-in code.
+    #[serde(default)]
+    pub staff: Vec<RosterStaff>,
+}
+
+/// A staff member who may sign in on this phone on the roster's day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterStaff {
+    pub staff_id: String,
+    pub name: String,
+    /// Absent until the clinic sets the staff member's sign-in code.
+    pub sign_in: Option<crate::visit::SignInVerifier>,
+}
+
+/// A resident's card taken from, or put back into, the facility's
+/// safekeeping (施設での預かり). Who, when, which resident — never the
+/// card's numbers. Queued on the phone and sent like a visit
+/// (`POST /v1/custody`); the server keeps it in the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustodyEvent {
+    /// Client-generated: the idempotency key.
+    pub id: String,
+    pub device_id: String,
+    pub staff_id: String,
+    pub patient_id: String,
+    pub action: CustodyAction,
+    /// The phone's clock, bounded by the server with `time_anchor`.
+    pub at: DateTime<Utc>,
+    pub time_anchor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in: Option<crate::visit::SignIn>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CustodyAction {
+    /// Taken from the facility's safekeeping for the visit.
+    Taken,
+    /// Put back.
+    Returned,
+}
+
+impl CustodyAction {
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            CustodyAction::Taken => "預かり",
+            CustodyAction::Returned => "返却",
+        }
+    }
+}
+
+/// `POST /v1/custody`: events answered one by one, in order, with the
+/// visits' [`BatchResponse`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustodyBatch {
+    pub events: Vec<CustodyEvent>,
 }
 
 impl Roster {

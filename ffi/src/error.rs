@@ -112,30 +112,31 @@ impl HoumonError {
         Self::make(Kind::InvalidInput, code, staff_message, detail)
     }
 
-    pub(crate) fn cancelled() -> Self {
-        Self::make(
-            Kind::Cancelled,
-            "visit.cancelled",
-            "確認を中止しました。".into(),
-            "cancelled by the app".into(),
-        )
+    /// Cancelled during a read: `note` says whether a try was used.
+    pub(crate) fn cancelled_with(note: String) -> Self {
+        Self::make(Kind::Cancelled, "visit.cancelled", note, "cancelled by the app".into())
+    }
+
+    /// The stable code and the Japanese message of any variant.
+    pub fn code_and_message(&self) -> (&str, &str) {
+        match self {
+            HoumonError::WrongSecret { code, staff_message, .. }
+            | HoumonError::CardRemoved { code, staff_message, .. }
+            | HoumonError::CardProblem { code, staff_message, .. }
+            | HoumonError::Cancelled { code, staff_message, .. }
+            | HoumonError::WrongStep { code, staff_message, .. }
+            | HoumonError::InvalidInput { code, staff_message, .. }
+            | HoumonError::WrongKey { code, staff_message, .. }
+            | HoumonError::Storage { code, staff_message, .. }
+            | HoumonError::Network { code, staff_message, .. }
+            | HoumonError::NotRegistered { code, staff_message, .. }
+            | HoumonError::Internal { code, staff_message, .. } => (code, staff_message),
+        }
     }
 
     /// The stable code of any variant.
     pub fn code(&self) -> &str {
-        match self {
-            HoumonError::WrongSecret { code, .. }
-            | HoumonError::CardRemoved { code, .. }
-            | HoumonError::CardProblem { code, .. }
-            | HoumonError::Cancelled { code, .. }
-            | HoumonError::WrongStep { code, .. }
-            | HoumonError::InvalidInput { code, .. }
-            | HoumonError::WrongKey { code, .. }
-            | HoumonError::Storage { code, .. }
-            | HoumonError::Network { code, .. }
-            | HoumonError::NotRegistered { code, .. }
-            | HoumonError::Internal { code, .. } => code,
-        }
+        self.code_and_message().0
     }
 }
 

@@ -89,7 +89,11 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for KeyProviderFailure {
 
 #[uniffi::export(with_foreign)]
 pub trait KeyProvider: Send + Sync {
+    /// The 32-byte key (made on first use, kept by the platform's key store).
     fn database_key(&self) -> Result<Vec<u8>, KeyProviderFailure>;
+    /// Forget the key (the store it opened was wiped, after an
+    /// administrator confirmed): the next `database_key` makes a new one.
+    fn reset_database_key(&self) -> Result<(), KeyProviderFailure>;
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -175,6 +179,13 @@ impl ForeignTransport {
     pub fn new(inner: Arc<dyn CardTransport>, cancel: Arc<Cancel>) -> Self {
         let limits = inner.limits().into();
         ForeignTransport { inner, limits, cancel }
+    }
+
+    /// Plans every READ for answers of at most `max` bytes (careful
+    /// reading, for phones that drop the card on long answers).
+    pub fn with_response_cap(mut self, max: usize) -> Self {
+        self.limits.max_response = self.limits.max_response.min(max);
+        self
     }
 }
 

@@ -14,6 +14,7 @@
 
 uniffi::setup_scaffolding!("houmon");
 
+mod app;
 mod core_handle;
 mod error;
 mod foreign;
@@ -24,6 +25,7 @@ mod session;
 #[cfg(feature = "test-card")]
 mod testing;
 
+pub use app::*;
 pub use core_handle::HoumonCore;
 pub use error::HoumonError;
 pub use foreign::{

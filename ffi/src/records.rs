@@ -159,7 +159,7 @@ pub enum Prescription {
 }
 
 /// Consent as chosen on screen: `comprehensive` (包括) or these categories (個別).
-#[derive(Debug, Clone, uniffi::Record)]
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ConsentInput {
     pub comprehensive: bool,
     pub categories: Vec<ConsentCategory>,

@@ -8,7 +8,7 @@ use tokio::runtime::Runtime;
 
 use crate::HoumonError;
 
-static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
+pub(crate) static RUNTIME: LazyLock<Runtime> = LazyLock::new(|| {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("houmon-core")

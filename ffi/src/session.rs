@@ -51,6 +51,26 @@ impl VisitSession {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn finish(&self, outcome: v::ReadOutcome) -> Result<VisitStep, HoumonError> {
+        let note = outcome.cancel_note_ja();
+        let mut s = self.lock();
+        s.finish_read(outcome, Utc::now());
+        if self.cancel.is_cancelled() {
+            s.cancel();
+            return Err(HoumonError::cancelled_with(note));
+        }
+        let step = VisitStep::from_session(&s);
+        match (s.step(), s.last_card_error()) {
+            (
+                v::Step::HoldCard { .. }
+                | v::Step::EnterPin { .. }
+                | v::Step::EnterCollation { .. },
+                Some(e),
+            ) => Err(e.clone().into()),
+            _ => Ok(step),
+        }
+    }
+
     fn with<F>(&self, f: F) -> Result<VisitStep, HoumonError>
     where
         F: FnOnce(&mut v::VisitSession) -> Result<(), v::VisitError>,
@@ -58,6 +78,21 @@ impl VisitSession {
         let mut s = self.lock();
         f(&mut s)?;
         Ok(VisitStep::from_session(&s))
+    }
+}
+
+/// Gives the session a "lost" outcome if the read's task ends without
+/// one (it panicked, or the runtime shut down).
+struct FinishGuard {
+    session: Option<Arc<VisitSession>>,
+    mode: v::IdentityMode,
+}
+
+impl Drop for FinishGuard {
+    fn drop(&mut self) {
+        if let Some(s) = self.session.take() {
+            let _ = s.finish(v::ReadOutcome::lost(self.mode));
+        }
     }
 }
 
@@ -114,35 +149,31 @@ impl VisitSession {
         self.with(|s| s.confirm_new_card().map(|_| ()))
     }
 
-    /// The card is at the phone. The read runs on the core's runtime,
-    /// awaiting the shell's async `transceive`; the session is not held
-    /// meanwhile.
+    /// The card is at the phone. The read and its outcome run as one task
+    /// on the core's runtime, awaiting the shell's async `transceive`; the
+    /// session is not held meanwhile. The caller's future may be dropped
+    /// (an activity recreated, an app sent to the background): the read
+    /// still finishes and its outcome reaches the session, so the session
+    /// is never left "reading". A cancelled read answers `Cancelled` with
+    /// what became of the PIN (whether a try was used).
     pub async fn read_card(
         self: Arc<Self>,
         transport: Arc<dyn CardTransport>,
         progress: Option<Arc<dyn ReadProgressListener>>,
     ) -> Result<VisitStep, HoumonError> {
         let read = self.lock().begin_read(Utc::now())?;
+        let mode = read.mode();
         let transport = ForeignTransport::new(transport, self.cancel.clone());
         let progress = progress
             .map(|l| Arc::new(ForeignProgress(l)) as Arc<dyn houmon_core::progress::ReadProgress>);
-        let outcome = spawn(async move { Ok(read.run(transport, progress).await) }).await?;
-        let mut s = self.lock();
-        s.finish_read(outcome, Utc::now());
-        if self.cancel.is_cancelled() {
-            s.cancel();
-            return Err(HoumonError::cancelled());
-        }
-        let step = VisitStep::from_session(&s);
-        match (s.step(), s.last_card_error()) {
-            (
-                v::Step::HoldCard { .. }
-                | v::Step::EnterPin { .. }
-                | v::Step::EnterCollation { .. },
-                Some(e),
-            ) => Err(e.clone().into()),
-            _ => Ok(step),
-        }
+        let this = self.clone();
+        spawn(async move {
+            let mut guard = FinishGuard { session: Some(this.clone()), mode };
+            let outcome = read.run(transport, progress).await;
+            guard.session = None;
+            Ok(this.finish(outcome))
+        })
+        .await?
     }
 
     /// Staff compared the patient with the photo: they match.

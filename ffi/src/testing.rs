@@ -140,6 +140,8 @@ impl TestClinic {
                     insurance: Some(numbers(i)),
                     // p3–p5 live in a care facility (a 施設 round).
                     facility: (i >= 3).then(|| "グループホームさくら".to_owned()),
+                    // p3 on the 1st floor, p4–p5 on the 2nd.
+                    unit: (i >= 3).then(|| if i == 3 { "1階" } else { "2階" }.to_owned()),
                 })
                 .collect();
             let data = (0..6)

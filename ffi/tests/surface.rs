@@ -18,6 +18,9 @@ impl KeyProvider for Keys {
     fn database_key(&self) -> Result<Vec<u8>, KeyProviderFailure> {
         Ok(self.0.to_vec())
     }
+    fn reset_database_key(&self) -> Result<(), KeyProviderFailure> {
+        Ok(())
+    }
 }
 
 /// The shell's transport over a virtual card; `gate`: the APDU number at
@@ -177,6 +180,100 @@ fn step_and_cancel_answer_at_once_while_a_read_waits_on_the_card() {
     assert!(matches!(result, Err(HoumonError::Cancelled { .. })), "{result:?}");
     release.notify_waiters();
     assert_eq!(card.card.log().iter().filter(|e| e.is_verify_with_secret()).count(), 0);
+    assert_eq!(s.step(), VisitStep::Cancelled);
+}
+
+/// A card that holds its answer to the signature (after the PIN was
+/// verified) until released.
+struct SignGate {
+    card: VirtualCard,
+    waiting: Arc<tokio::sync::Notify>,
+    release: Arc<tokio::sync::Notify>,
+}
+
+#[async_trait::async_trait]
+impl CardTransport for SignGate {
+    async fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TransportFailure> {
+        if apdu.len() > 1 && apdu[0] == 0x80 && apdu[1] == 0x2A {
+            self.waiting.notify_one();
+            self.release.notified().await;
+        }
+        self.card.exchange(&apdu).map_err(|_| TransportFailure::TagLost)
+    }
+    fn limits(&self) -> TransportLimits {
+        let l = self.card.limits();
+        TransportLimits {
+            extended_length: l.extended_length,
+            max_command: l.max_command as u32,
+            max_response: l.max_response as u32,
+        }
+    }
+}
+
+type Read = tokio::task::JoinHandle<Result<VisitStep, HoumonError>>;
+
+/// A PIN read parked on the card's signature: the PIN was verified.
+fn read_until_signing(
+    rt: &tokio::runtime::Runtime,
+    core: &HoumonCore,
+) -> (Arc<VisitSession>, Arc<SignGate>, Read) {
+    let s = start(core, rt);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234".into()).unwrap();
+    let card = Arc::new(SignGate {
+        card: VirtualCard::standard(),
+        waiting: Arc::new(tokio::sync::Notify::new()),
+        release: Arc::new(tokio::sync::Notify::new()),
+    });
+    let read = rt.spawn(s.clone().read_card(card.clone(), None));
+    rt.block_on(async {
+        tokio::time::timeout(Duration::from_secs(10), card.waiting.notified()).await.expect("signs")
+    });
+    (s, card, read)
+}
+
+#[test]
+fn a_read_whose_caller_goes_away_after_verify_still_reaches_the_session() {
+    let rt = rt();
+    let core =
+        rt.block_on(HoumonCore::open(":memory:".into(), Arc::new(Keys([5; 32])), false)).unwrap();
+    let (s, card, read) = read_until_signing(&rt, &core);
+    assert_eq!(card.card.log().iter().filter(|e| e.is_verify_with_secret()).count(), 1);
+    // The activity is recreated (or the iPhone app sent to the background):
+    // the shell's future is dropped between VERIFY and SIGN.
+    read.abort();
+    assert!(rt.block_on(read).unwrap_err().is_cancelled());
+    card.release.notify_waiters();
+    let t = std::time::Instant::now();
+    while s.is_reading() && t.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!s.is_reading(), "the session is never left reading");
+    assert!(
+        matches!(s.step(), VisitStep::IdentityConfirmed { .. }),
+        "the signature reached the visit: {:?}",
+        s.step()
+    );
+    // The PIN try the read used is not thrown away: no second VERIFY is needed.
+    assert_eq!(card.card.log().iter().filter(|e| e.is_verify_with_secret()).count(), 1);
+}
+
+#[test]
+fn a_read_cancelled_after_verify_says_that_no_try_was_used() {
+    let rt = rt();
+    let core =
+        rt.block_on(HoumonCore::open(":memory:".into(), Arc::new(Keys([6; 32])), false)).unwrap();
+    let (s, card, read) = read_until_signing(&rt, &core);
+    s.cancel();
+    let result = rt.block_on(read).unwrap();
+    match result {
+        Err(HoumonError::Cancelled { staff_message, .. }) => {
+            assert!(staff_message.contains("暗証番号は正しく確認されていた"), "{staff_message}");
+            assert!(staff_message.contains("残り回数は減っていません"), "{staff_message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    card.release.notify_waiters();
     assert_eq!(s.step(), VisitStep::Cancelled);
 }
 

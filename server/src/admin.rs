@@ -28,6 +28,9 @@ pub struct PatientSeed {
     /// The care facility the patient lives in, if any.
     #[serde(default)]
     pub facility: Option<String>,
+    /// Its floor or unit (「2階」「さくらユニット」), if any.
+    #[serde(default)]
+    pub unit: Option<String>,
 }
 
 impl PatientSeed {
@@ -39,6 +42,7 @@ impl PatientSeed {
             address: self.address.clone(),
             birth_date: self.birth_date,
             insurance: self.insurance.clone(),
+            unit: self.unit.clone(),
         }
     }
 }
@@ -81,6 +85,34 @@ pub fn add_staff(
     }
     let entry = Entry::new(by.clone(), "staff.upsert", "ok").target(staff_id).detail(role.as_str());
     audited(app, entry, |tx, _| staff::upsert(tx, staff_id, name, role, Utc::now()))
+}
+
+/// Sets a staff member's sign-in code for shared phones (6–12 digits).
+/// The code itself is kept nowhere: the server keeps the key derived
+/// from it (sealed), phones get the verifier (`db/signin.rs`). Audited.
+pub fn set_signin_code(
+    app: &App,
+    by: &Actor,
+    staff_id: &str,
+    code: &str,
+) -> Result<(), AdminError> {
+    let (key, verifier) = houmon_core::visit::StaffKey::new_code(code)
+        .map_err(|e| AdminError::Invalid(e.staff_message()))?;
+    let entry = Entry::new(by.clone(), "staff.signin-code", "ok").target(staff_id);
+    let mut found = false;
+    audited(app, entry, |tx, s| {
+        found = crate::db::signin::set_code(tx, s, staff_id, &key, &verifier)?;
+        if found {
+            Ok(())
+        } else {
+            // Nothing is written, the audit entry neither.
+            Err(crate::db::DbError::Commit(format!("no staff member {staff_id}")))
+        }
+    })
+    .map_err(|e| match found {
+        false => invalid(format!("no staff member {staff_id}")),
+        true => e,
+    })
 }
 
 pub fn add_patient(app: &App, by: &Actor, p: &PatientSeed) -> Result<(), AdminError> {

@@ -9,6 +9,8 @@
 //! - `POST /v1/visits` — upload a batch of visit records, answered one
 //!   by one (`ingest/`);
 //! - `PUT /v1/visits/{id}` — upload one visit record (older phones);
+//! - `POST /v1/custody` — a facility's card custody entries, answered one
+//!   by one (`ingest/custody.rs`);
 //! - `GET /v1/roster?day=` — the patients of this device's round that day;
 //! - `GET /v1/results?since=` — results for the patients of its rounds.
 //!
@@ -38,7 +40,7 @@ use serde::Deserialize;
 use crate::app::App;
 use crate::db::audit::{self, Actor, Entry};
 use crate::db::devices::{self, DeviceAuth, RedeemRefusal};
-use crate::db::{eligibility, patients, rounds};
+use crate::db::{eligibility, patients, rounds, signin};
 use crate::ingest::{self, UploadError};
 use crate::secrets::random_hex;
 use crate::time_anchor;
@@ -59,6 +61,7 @@ pub fn router(app: Arc<App>, limits: crate::listener::Limits) -> Router {
         .route("/v1/time", get(time))
         .route("/v1/visits", post(upload_batch))
         .route("/v1/visits/{id}", put(upload))
+        .route("/v1/custody", post(upload_custody))
         .route("/v1/roster", get(roster))
         .route("/v1/results", get(results))
         .merge(crate::console::router())
@@ -392,6 +395,31 @@ async fn upload_batch(
     .unwrap_or_else(|r| r)
 }
 
+async fn upload_custody(
+    State(app): State<Arc<App>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    blocking(move || {
+        let d = match authenticate(&app, &headers, peer) {
+            Ok(d) => d,
+            Err(r) => return r,
+        };
+        if !is_json(&headers) {
+            return refusal(415, Refusal::new(RefusalCode::UnsupportedMediaType));
+        }
+        let resp = match ingest::custody::ingest(&app, &d, &body, Utc::now()) {
+            Ok(Ok(r)) => Json(r).into_response(),
+            Ok(Err(r)) => refusal(r.status, r.refusal),
+            Err(e) => server_error(e),
+        };
+        with_time(resp, &app, &d.device_id)
+    })
+    .await
+    .unwrap_or_else(|r| r)
+}
+
 /// The device and its query, or the 401/422 to answer.
 fn device_and_query<Q>(
     app: &App,
@@ -436,6 +464,7 @@ async fn roster(
                     name: p.personal.name,
                     address: p.personal.address,
                     birth_date: p.personal.birth_date,
+                    unit: p.facility.as_ref().and(p.personal.unit),
                     facility: p.facility,
                     insurance: p.personal.insurance,
                     last_eligibility: eligibility::latest(c, s, &pid)?,
@@ -443,10 +472,12 @@ async fn roster(
                     enrolled_certificate: p.enrolled_cert,
                 });
             }
-            Ok(entries)
+            // Who may sign in on this phone that day (a shared phone).
+            let staff = signin::roster_staff(c, &d.device_id, &d.staff_id, q.day)?;
+            Ok((entries, staff))
         });
         match built {
-            Ok(entries) => {
+            Ok((entries, staff)) => {
                 if let Err(r) = audit_device(
                     &app,
                     &d,
@@ -456,7 +487,11 @@ async fn roster(
                 ) {
                     return r;
                 }
-                with_time(Json(Roster { day: q.day, entries }).into_response(), &app, &d.device_id)
+                with_time(
+                    Json(Roster { day: q.day, entries, staff }).into_response(),
+                    &app,
+                    &d.device_id,
+                )
             }
             Err(e) => server_error(e),
         }

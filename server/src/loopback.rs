@@ -151,6 +151,28 @@ impl LoopbackClinic {
         }
     }
 
+    /// Adds a staff member who may sign in on shared phones with `code`.
+    pub fn add_staff(&self, staff_id: &str, name: &str, code: Option<&str>) {
+        admin::add_staff(self.app(), &Actor::System, staff_id, name, Role::Nurse).expect("staff");
+        if let Some(code) = code {
+            admin::set_signin_code(self.app(), &Actor::System, staff_id, code).expect("code");
+        }
+    }
+
+    /// Puts `patients` on `device_id`'s round on `day`, visited by `staff_id`.
+    pub fn assign_for(&self, day: NaiveDate, device_id: &str, staff_id: &str, patients: &[&str]) {
+        for (i, p) in patients.iter().enumerate() {
+            let stop = Stop {
+                day,
+                device_id: device_id.into(),
+                staff_id: staff_id.into(),
+                patient_id: (*p).into(),
+                position: 100 + i as i64,
+            };
+            admin::assign(self.app(), &Actor::System, &stop).expect("assign");
+        }
+    }
+
     pub fn revoke(&self, device_id: &str) -> bool {
         self.app().revoke_device(device_id, &Actor::System).expect("revoke")
     }

@@ -4,6 +4,7 @@
 //! ```text
 //! houmon-server serve --data-dir DIR --listen ADDR [--hostname NAME]… [--oqs-dir DIR] [--crl-dir DIR]
 //! houmon-server staff add --id ID --name NAME --role admin --password-stdin   # the console's first administrator
+//! houmon-server staff signin-code --id ID    # the sign-in code for shared phones, from stdin
 //! houmon-server staff disable --id ID        # a leaver: no login, sessions ended, phones refused
 //! houmon-server enrol --staff ID            # a one-time code (QR text) for one phone
 //! houmon-server devices list | devices revoke ID
@@ -195,6 +196,14 @@ enum StaffCmd {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Sets a staff member's sign-in code for shared phones (6–12 digits),
+    /// read from standard input — never from an argument.
+    SigninCode {
+        #[command(flatten)]
+        data: Data,
+        #[arg(long)]
+        id: String,
+    },
     /// Disables a staff member at once (a leaver): no console login, their
     /// console sessions end, the phones enrolled for them are refused.
     Disable {
@@ -311,6 +320,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             } else {
                 println!("staff {id} saved");
             }
+        }
+        Cmd::Staff { command: StaffCmd::SigninCode { data, id } } => {
+            let mut line = zeroize::Zeroizing::new(String::new());
+            std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+            let app = admin_app(&data)?;
+            admin::set_signin_code(&app, &me, &id, line.trim_end_matches(['\r', '\n']))
+                .map_err(|e| e.to_string())?;
+            println!("staff {id}: sign-in code set (phones get it with their next roster)");
         }
         Cmd::Staff { command: StaffCmd::Disable { data, id } } => {
             let app = admin_app(&data)?;

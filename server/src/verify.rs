@@ -93,12 +93,9 @@ pub fn verify(
             "the record names another visit or device",
         ));
     }
-    if ctx.staff_id != device.staff_id {
-        return Err(refuse(
-            RefusalCode::StaffMismatch,
-            format!("the device is enrolled for staff {:?}", device.staff_id),
-        ));
-    }
+    // Who made the record (the device's staff member, or one signed in on
+    // a shared phone) is checked against the rounds and the sign-in when
+    // it is stored (`ingest/signin.rs`).
     let cert = AuthCertificate::from_der(record.evidence.certificate())
         .map_err(|e| refuse(RefusalCode::Malformed, format!("certificate: {e}")))?;
     cert.check_user_auth_profile()
@@ -169,6 +166,12 @@ pub fn verify(
                 .map_err(|_| refuse(RefusalCode::ForgedSignature, "RSA PKCS#1 v1.5 / SHA-256"))?;
         }
         Evidence::Visual(v) => {
+            if v.checked_by != ctx.staff_id {
+                return Err(refuse(
+                    RefusalCode::StaffMismatch,
+                    "目視: the photo was compared by someone other than the record's staff member",
+                ));
+            }
             if v.checked_by.trim().is_empty()
                 || v.photo_sha256.len() != 64
                 || !v.photo_sha256.bytes().all(|b| b.is_ascii_hexdigit())

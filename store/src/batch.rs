@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 use zeroize::Zeroizing;
 
+use crate::day::ItemKind;
 use crate::queue::{ts, QueueItem, Store};
 use crate::StoreError;
 
@@ -29,21 +30,33 @@ pub enum Settle {
 }
 
 impl Store {
-    /// The oldest due items (pending, retry time come), up to `max_items`
-    /// and about `max_bytes` of payload — always at least one if any is due.
+    /// The oldest due visit records (pending, retry time come), up to
+    /// `max_items` and about `max_bytes` of payload — always at least one
+    /// if any is due.
     pub fn due_batch(
         &self,
         now: DateTime<Utc>,
         max_items: usize,
         max_bytes: usize,
     ) -> Result<Vec<DueItem>, StoreError> {
+        self.due_batch_of(ItemKind::Visit, now, max_items, max_bytes)
+    }
+
+    /// The same for items of `kind` (custody entries go to their own call).
+    pub fn due_batch_of(
+        &self,
+        kind: ItemKind,
+        now: DateTime<Utc>,
+        max_items: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<DueItem>, StoreError> {
         let conn = self.conn();
         let mut st = conn.prepare_cached(&format!(
-            "SELECT {}, payload FROM outbox WHERE state = 'pending'
+            "SELECT {}, payload FROM outbox WHERE state = 'pending' AND kind = ?3
              AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY seq LIMIT ?2",
             Self::COLUMNS
         ))?;
-        let mut rows = st.query(params![ts(now), max_items.max(1) as i64])?;
+        let mut rows = st.query(params![ts(now), max_items.max(1) as i64, kind.as_str()])?;
         let mut out = Vec::new();
         let mut bytes = 0usize;
         while let Some(row) = rows.next()? {

@@ -11,11 +11,13 @@
 
 mod batch;
 pub mod crypto;
+mod day;
 mod error;
 pub mod queue;
 pub mod schema;
 
 pub use batch::{DueItem, Settle};
 pub use crypto::StoreKey;
+pub use day::{delete_database, unsent_in, DayEntry, ItemKind, NewItem};
 pub use error::StoreError;
 pub use queue::{ItemState, QueueItem, Store};

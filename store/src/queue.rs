@@ -171,14 +171,14 @@ impl Store {
         .ok_or_else(|| StoreError::NotFound(id.into()))
     }
 
-    /// The oldest pending item whose retry time has come (wedged items are
-    /// skipped, so they never block the rest).
+    /// The oldest pending visit record whose retry time has come (wedged
+    /// items are skipped, so they never block the rest).
     pub fn next_due(&self, now: DateTime<Utc>) -> Result<Option<QueueItem>, StoreError> {
         let conn = self.conn();
         Ok(conn
             .query_row(
                 &format!(
-                    "SELECT {} FROM outbox WHERE state = 'pending'
+                    "SELECT {} FROM outbox WHERE state = 'pending' AND kind = 'visit'
                      AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) ORDER BY seq LIMIT 1",
                     Self::COLUMNS
                 ),

@@ -37,6 +37,12 @@ pub const MIGRATIONS: &[&str] = &[
          payload BLOB NOT NULL
      );
      CREATE INDEX results_by_patient ON results (patient_id, cursor);",
+    // 3: the day an item belongs to (Japan) and a sealed note of what it
+    //    was (the patient, the outcome), so that the day's round is derived
+    //    from the queue itself after the app was killed (`queue::day_log`).
+    "ALTER TABLE outbox ADD COLUMN day TEXT;
+     ALTER TABLE outbox ADD COLUMN note BLOB;
+     CREATE INDEX outbox_by_day ON outbox (day, seq);",
 ];
 
 /// The phone store's schema, run by the shared runner (`houmon-migrate`).
@@ -77,6 +83,8 @@ mod tests {
             },
             |conn, from| {
                 assert!(columns(conn, "outbox").contains(&"kind".to_string()));
+                assert!(columns(conn, "outbox").contains(&"day".to_string()));
+                assert!(columns(conn, "outbox").contains(&"note".to_string()));
                 assert!(columns(conn, "roster").contains(&"payload".to_string()));
                 if from >= 1 {
                     let kind: String = conn

@@ -48,6 +48,7 @@ pub fn patient(id: &str, n: Option<u32>) -> PatientSeed {
         birth_date: NaiveDate::from_ymd_opt(1940, 4, 1).expect("date"),
         insurance: n.map(numbers),
         facility: None,
+        unit: None,
     }
 }
 

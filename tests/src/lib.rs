@@ -92,5 +92,7 @@ pub fn signed_pin_record(
         card_match: CardMatch::NotChecked,
         certificate_validity: "valid".into(),
         completed_at: Utc::now(),
+        sign_in: None,
+        read_timing: None,
     }
 }

@@ -47,5 +47,7 @@ pub fn visual_record(
         card_match: CardMatch::NotChecked,
         certificate_validity: "valid".into(),
         completed_at: Utc::now(),
+        sign_in: None,
+        read_timing: None,
     }
 }

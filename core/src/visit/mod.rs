@@ -11,14 +11,18 @@
 //!   challenge in PIN mode; the staff attestation in 目視 mode).
 //! - [`consent`]: consent choices and how long they hold, by visit kind.
 //! - [`record`]: the record that goes to the offline queue.
+//! - [`signin`]: staff signed in on a shared phone, and the proof a record
+//!   carries; [`field`]: how the card read went on this phone.
 
 pub mod card_check;
 pub mod consent;
 pub mod context;
 pub mod evidence;
+pub mod field;
 pub mod read;
 pub mod record;
 pub mod session;
+pub mod signin;
 pub mod steps;
 
 pub use card_check::{CardCheck, CardMatch, KnownCard};
@@ -27,7 +31,9 @@ pub use consent::{
 };
 pub use context::{new_id, IdentityMode, VisitContext, VisitKind, VisualReason};
 pub use evidence::{Challenge, Evidence, PinEvidence, VisualEvidence};
+pub use field::{PhaseTime, ReadTiming};
 pub use read::{CardRead, ReadOutcome};
 pub use record::VisitRecord;
 pub use session::{SessionOptions, VisitSession};
+pub use signin::{SignIn, SignInError, SignInVerifier, StaffKey};
 pub use steps::{ModeUnavailable, RefusalReason, Step, UnavailableReason, VisitError};

@@ -23,6 +23,7 @@ use super::context::IdentityMode;
 use super::evidence::Challenge;
 use crate::credentials::{CollationB, Pin};
 use crate::error::CardError;
+use crate::guard::{SecretUse, Stats};
 use crate::progress::ReadProgress;
 use crate::reader::{CardReader, PinReading, ReadMode, VisualReading};
 use crate::transport::CardTransport;
@@ -78,11 +79,62 @@ pub struct ReadOutcome {
     /// again resumes without typing it again).
     pub(crate) secret: Option<HeldSecret>,
     pub(crate) result: Result<(ReadSuccess, CardMatch), ReadStop>,
-    /// APDUs exchanged.
-    pub round_trips: u32,
+    /// APDUs and bytes exchanged, and what became of the secret.
+    pub stats: Stats,
 }
 
 impl ReadOutcome {
+    /// The mode the read was for.
+    pub fn mode(&self) -> IdentityMode {
+        self.mode
+    }
+
+    /// A read whose task ended without an outcome (it panicked, or its
+    /// runtime shut down): the secret is gone with it, nothing is known of
+    /// the card, and the session goes back to "hold the card" (a VERIFY
+    /// cut short re-reads the counter on the next read).
+    pub fn lost(mode: IdentityMode) -> ReadOutcome {
+        ReadOutcome {
+            mode,
+            secret: None,
+            result: Err(ReadStop::Card(CardError::internal("the read ended without an outcome"))),
+            stats: Stats { secret: SecretUse::Unanswered, ..Stats::default() },
+        }
+    }
+
+    /// Whether the read went through (identity read, photo or signature back).
+    pub fn succeeded(&self) -> bool {
+        self.result.is_ok()
+    }
+
+    /// What became of the secret: whether this read may have cost a try.
+    pub fn secret_use(&self) -> SecretUse {
+        self.stats.secret
+    }
+
+    /// What staff are told when this read was stopped (cancelled): whether
+    /// it cost the patient a try of the PIN or 照合番号B.
+    pub fn cancel_note_ja(&self) -> String {
+        let what = match self.mode {
+            IdentityMode::Pin => "暗証番号",
+            IdentityMode::Visual => "照合番号B",
+        };
+        match self.stats.secret {
+            SecretUse::NotSent => format!(
+                "確認を中止しました。{what}はカードに送っていないため、残り回数は減っていません。"
+            ),
+            SecretUse::Accepted => format!(
+                "確認を中止しました。{what}は正しく確認されていたため、残り回数は減っていません。"
+            ),
+            SecretUse::Rejected => {
+                format!("確認を中止しました。{what}が違っていたため、残り回数が1回減りました。")
+            }
+            SecretUse::Unanswered => format!(
+                "確認を中止しました。{what}の照合中に中断したため、残り回数が1回減った可能性があります。次回は残り回数を読み取ってから照合します。"
+            ),
+        }
+    }
+
     /// The card error that stopped the read, if one did.
     pub fn card_error(&self) -> Option<&CardError> {
         match &self.result {
@@ -151,6 +203,6 @@ impl CardRead {
                 ),
             }
         };
-        ReadOutcome { mode, secret, result, round_trips: reader.stats().round_trips }
+        ReadOutcome { mode, secret, result, stats: reader.stats() }
     }
 }

@@ -8,10 +8,17 @@ use super::card_check::CardMatch;
 use super::consent::ConsentRecord;
 use super::context::VisitContext;
 use super::evidence::Evidence;
+use super::field::ReadTiming;
+use super::signin::SignIn;
 
 /// Schema version of [`VisitRecord`] as sent to the server. 2: the card
 /// check (`card_match`), and a consent for this visit carries its day.
-pub const RECORD_VERSION: u32 = 2;
+/// 3: the staff member's sign-in on a shared phone (`sign_in`) and the
+/// read's field timing (`read_timing`), both optional.
+pub const RECORD_VERSION: u32 = 3;
+/// The oldest version a server still takes (records queued on a phone
+/// before its app was updated).
+pub const OLDEST_RECORD_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +34,14 @@ pub struct VisitRecord {
     /// Certificate validity as the phone saw it ("valid", "expired-in-grace-until-…").
     pub certificate_validity: String,
     pub completed_at: DateTime<Utc>,
+    /// The staff member signed in on a shared phone (`context.staff_id`),
+    /// with the proof the server re-checks; absent when the phone's own
+    /// enrolled staff member made the visit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sign_in: Option<SignIn>,
+    /// How the card read went on this phone (no personal data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_timing: Option<ReadTiming>,
 }
 
 impl VisitRecord {

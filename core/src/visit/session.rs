@@ -450,6 +450,10 @@ impl VisitSession {
             card_match: self.card_match.clone().unwrap_or(CardMatch::NotChecked),
             certificate_validity: self.certificate_validity.clone().unwrap_or_default(),
             completed_at: now,
+            // The app layer adds these (`ffi/src/app/`): the session knows
+            // neither who is signed in nor the phone.
+            sign_in: None,
+            read_timing: None,
         })
     }
 

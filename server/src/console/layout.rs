@@ -78,8 +78,10 @@ const NAV: &[(&str, &str, Perm)] = &[
     ("/console/visits", "訪問結果", Perm::ViewVisits),
     ("/console/follow-ups", "フォローアップ", Perm::FollowUps),
     ("/console/rounds", "訪問予定", Perm::PlanRounds),
+    ("/console/custody", "カード預かり", Perm::ViewVisits),
     ("/console/patients", "患者", Perm::ManagePatients),
     ("/console/devices", "端末", Perm::ManageDevices),
+    ("/console/readings", "読み取り性能", Perm::ManageDevices),
     ("/console/staff", "職員", Perm::ManageStaff),
     ("/console/audit", "監査ログ", Perm::ViewAudit),
 ];

@@ -52,6 +52,9 @@ pub fn router() -> Router<Arc<App>> {
         .route("/console/devices/revoke", post(pages::devices::revoke))
         .route("/console/staff", get(pages::staff::page).post(pages::staff::save))
         .route("/console/audit", get(pages::audit::page))
+        .route("/console/custody", get(pages::custody::page))
+        .route("/console/readings", get(pages::readings::page))
+        .route("/console/staff/signin-code", get(pages::signin::page).post(pages::signin::save))
 }
 
 /// Runs database work on the blocking pool; a failure is a 500 page.

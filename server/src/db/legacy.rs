@@ -84,6 +84,7 @@ pub fn seal_legacy(c: Conn<'_>, s: &Secrets) -> DbResult<bool> {
                     number: num.unwrap_or_default(),
                     branch: br.unwrap_or_default(),
                 }),
+                unit: None,
             };
             tx.execute(
                 "INSERT OR IGNORE INTO patient (patient_id, personal, facility, consent_until, enrolled_cert, updated_at)

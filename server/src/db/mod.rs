@@ -10,11 +10,14 @@
 //! One file per concern: [`schema`] (migrations), [`patients`], [`devices`]
 //! (enrolment codes, tokens, revocation), [`rounds`] (who visits whom:
 //! what each device may see), [`visits`], [`eligibility`] (checks and
-//! results), [`audit`] (the hash-chained trail), [`staff`].
+//! results), [`audit`] (the hash-chained trail), [`staff`], [`signin`]
+//! (staff sign-in codes for shared phones), [`custody`] (a facility's card
+//! custody log), [`readings`] (how card reads go on each phone model).
 
 pub mod audit;
 pub mod backend;
 pub mod console;
+pub mod custody;
 pub mod devices;
 pub mod eligibility;
 pub mod engine;
@@ -22,8 +25,10 @@ mod group;
 mod legacy;
 pub mod meta;
 pub mod patients;
+pub mod readings;
 pub mod rounds;
 pub mod schema;
+pub mod signin;
 pub mod staff;
 pub mod visits;
 

@@ -22,6 +22,10 @@ pub struct PersonalData {
     pub address: String,
     pub birth_date: NaiveDate,
     pub insurance: Option<InsuranceNumbers>,
+    /// The floor or unit within the patient's facility (「2階」): the
+    /// phone groups a facility's residents by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 /// A patient as the server holds it.

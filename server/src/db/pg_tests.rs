@@ -43,6 +43,7 @@ fn person(name: &str) -> PersonalData {
         address: "東京都".into(),
         birth_date: NaiveDate::from_ymd_opt(1940, 1, 2).unwrap(),
         insurance: None,
+        unit: None,
     }
 }
 

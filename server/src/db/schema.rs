@@ -178,6 +178,39 @@ const STEPS: &[&str] = &[
          reported_at TEXT NOT NULL,
          PRIMARY KEY (device_id, record_id)
      );",
+    // 5: shared phones and facilities — each staff member's sign-in key
+    //    (sealed) and the verifier phones check it with; the cards of a
+    //    facility's residents taken from and put back into its
+    //    safekeeping; how each visit's card read went on its phone.
+    "ALTER TABLE staff ADD COLUMN signin_key BLOB;         -- sealed: the key derived from the sign-in code
+     ALTER TABLE staff ADD COLUMN signin_verifier TEXT;    -- what phones check a typed code with (no secret)
+     CREATE TABLE custody_event (
+         id TEXT PRIMARY KEY,
+         device_id TEXT NOT NULL,
+         staff_id TEXT NOT NULL,
+         patient_id TEXT NOT NULL,
+         facility TEXT,
+         action TEXT NOT NULL CHECK (action IN ('taken', 'returned')),
+         at TEXT NOT NULL,                   -- bounded by the server's clock and the phone's server-time token
+         received_at TEXT NOT NULL,
+         digest TEXT NOT NULL
+     );
+     CREATE INDEX custody_by_time ON custody_event (at);
+     CREATE TABLE read_timing (
+         visit_id TEXT PRIMARY KEY,
+         device_id TEXT NOT NULL,
+         visited_at TEXT NOT NULL,
+         phone_model TEXT NOT NULL,
+         os TEXT NOT NULL,
+         extended_length INTEGER NOT NULL,
+         max_response INTEGER NOT NULL,
+         reads INTEGER NOT NULL,
+         tag_losses INTEGER NOT NULL,
+         apdus INTEGER NOT NULL,
+         total_ms INTEGER NOT NULL,
+         phases TEXT NOT NULL                -- JSON [{phase, ms}]
+     );
+     CREATE INDEX read_timing_by_time ON read_timing (visited_at);",
 ];
 
 /// The same schema on PostgreSQL, where one database holds many clinics
@@ -437,6 +470,50 @@ pub const PG_STEPS: &[&str] = &[
      ALTER TABLE undelivered ENABLE ROW LEVEL SECURITY;
      ALTER TABLE undelivered FORCE ROW LEVEL SECURITY;
      CREATE POLICY clinic_only ON undelivered
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));",
+    // 5: as SQLite's step 5.
+    "     ALTER TABLE staff ADD COLUMN signin_key BYTEA;
+     ALTER TABLE staff ADD COLUMN signin_verifier TEXT COLLATE \"C\";
+     CREATE TABLE custody_event (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         id TEXT COLLATE \"C\" NOT NULL,
+         device_id TEXT COLLATE \"C\" NOT NULL,
+         staff_id TEXT COLLATE \"C\" NOT NULL,
+         patient_id TEXT COLLATE \"C\" NOT NULL,
+         facility TEXT COLLATE \"C\",
+         action TEXT COLLATE \"C\" NOT NULL CHECK (action IN ('taken', 'returned')),
+         at TEXT COLLATE \"C\" NOT NULL,
+         received_at TEXT COLLATE \"C\" NOT NULL,
+         digest TEXT COLLATE \"C\" NOT NULL,
+         PRIMARY KEY (clinic_id, id)
+     );
+     CREATE INDEX custody_by_time ON custody_event (clinic_id, at);
+     CREATE TABLE read_timing (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         visit_id TEXT COLLATE \"C\" NOT NULL,
+         device_id TEXT COLLATE \"C\" NOT NULL,
+         visited_at TEXT COLLATE \"C\" NOT NULL,
+         phone_model TEXT COLLATE \"C\" NOT NULL,
+         os TEXT COLLATE \"C\" NOT NULL,
+         extended_length BIGINT NOT NULL,
+         max_response BIGINT NOT NULL,
+         reads BIGINT NOT NULL,
+         tag_losses BIGINT NOT NULL,
+         apdus BIGINT NOT NULL,
+         total_ms BIGINT NOT NULL,
+         phases TEXT COLLATE \"C\" NOT NULL,
+         PRIMARY KEY (clinic_id, visit_id)
+     );
+     CREATE INDEX read_timing_by_time ON read_timing (clinic_id, visited_at);
+     ALTER TABLE custody_event ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE custody_event FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON custody_event
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));
+     ALTER TABLE read_timing ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE read_timing FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON read_timing
          USING (clinic_id = current_setting('houmon.clinic_id'))
          WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));",
 ];

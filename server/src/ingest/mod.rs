@@ -18,7 +18,9 @@
 //!   by record, each in a savepoint: a record the server cannot store is
 //!   answered "retry", and the others are stored.
 
+pub mod custody;
 pub mod prepare;
+pub mod signin;
 pub mod store;
 
 use std::sync::Arc;

@@ -6,7 +6,8 @@
 
 use chrono::{DateTime, Utc};
 use houmon_core::protocol::{Refusal, RefusalCode};
-use houmon_core::visit::{record::RECORD_VERSION, VisitRecord};
+use houmon_core::visit::record::{OLDEST_RECORD_VERSION, RECORD_VERSION};
+use houmon_core::visit::VisitRecord;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -84,12 +85,15 @@ pub fn prepare(
         Ok(r) => r,
         Err(e) => return refused(&given, 422, RefusalCode::Malformed, e.to_string()),
     };
-    if record.version != RECORD_VERSION {
+    if !(OLDEST_RECORD_VERSION..=RECORD_VERSION).contains(&record.version) {
         return refused(
             &given,
             422,
             RefusalCode::UnsupportedVersion,
-            format!("record version {} (this server reads {RECORD_VERSION})", record.version),
+            format!(
+                "record version {} (this server reads {OLDEST_RECORD_VERSION}–{RECORD_VERSION})",
+                record.version
+            ),
         );
     }
     if record.id != given {

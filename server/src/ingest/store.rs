@@ -31,7 +31,7 @@ use super::Refused;
 use crate::db::audit::{self, Actor, Entry};
 use crate::db::devices::DeviceAuth;
 use crate::db::visits::{self, NewVisit, Status};
-use crate::db::{eligibility, patients, rounds, Conn, DbResult};
+use crate::db::{eligibility, patients, readings, rounds, Conn, DbResult};
 use crate::secrets::{random_hex, Secrets};
 use crate::validate::is_id;
 
@@ -150,6 +150,11 @@ fn store_checked<'a>(
         Err(r) => return Ok(Err(r.clone().into())),
     };
     let day = v.visited_at.with_timezone(&jst()).date_naive();
+    // Who made it: the device's staff member, or one signed in on it.
+    let staff = record.context.staff_id.as_str();
+    if let Err(r) = super::signin::check(tx, s, device, staff, record.sign_in.as_ref(), id, day)? {
+        return Ok(Err(r));
+    }
     let patient = match &record.context.patient_id {
         Some(pid) => {
             let assigned = rounds::is_assigned(
@@ -224,7 +229,7 @@ fn store_checked<'a>(
     pending.visits.push(NewVisit {
         id,
         device_id: &device.device_id,
-        staff_id: &device.staff_id,
+        staff_id: staff,
         patient_id: record.context.patient_id.as_deref(),
         received_at: now,
         visited_at: v.visited_at,
@@ -236,6 +241,10 @@ fn store_checked<'a>(
         record_sealed: &checked.sealed,
         warnings: warnings.clone(),
     });
+    // How the card read went on this phone (no personal data).
+    if let Some(t) = record.read_timing.as_ref().filter(|t| t.is_plausible()) {
+        readings::insert(tx, id, &device.device_id, v.visited_at, t)?;
+    }
     if let (Some(p), Status::Accepted) = (&patient, status) {
         if enrol {
             patients::enrol_card(tx, &p.patient_id, &v.fingerprint, id, now)?;
@@ -265,7 +274,7 @@ fn store_checked<'a>(
     };
     let entry =
         Entry::new(Actor::Device(device.device_id.clone()), "visit.upload", status.as_str())
-            .staff(&device.staff_id)
+            .staff(staff)
             .target(id)
             .detail(format!(
                 "patient={} mode={mode} warnings={}",

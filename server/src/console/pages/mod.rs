@@ -2,11 +2,14 @@
 //! One file per area of the console.
 
 pub mod audit;
+pub mod custody;
 pub mod devices;
 pub mod followups;
 pub mod home;
 pub mod patients;
+pub mod readings;
 pub mod rounds;
+pub mod signin;
 pub mod staff;
 pub mod visits;
 

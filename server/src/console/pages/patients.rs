@@ -103,6 +103,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<PatientSeed>, String> {
             birth_date: birth,
             insurance,
             facility: Some(get(9)).filter(|f| !f.is_empty()),
+            unit: None,
         };
         if !crate::validate::is_id(&seed.patient_id) {
             return Err(format!(

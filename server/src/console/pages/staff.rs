@@ -63,6 +63,7 @@ pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
                     }
                 }
             }
+            p { a href="/console/staff/signin-code" { "端末のサインインコードを設定する(複数の職員で使う端末)" } }
             h2 { "職員を追加・パスワードを設定" }
             form method="post" action="/console/staff" {
                 (csrf(&session))
