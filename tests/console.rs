@@ -434,3 +434,42 @@ async fn a_disabled_staff_member_is_logged_out_refused_at_login_and_on_their_pho
     assert!(refused.iter().any(|e| e.outcome == "refused:disabled"), "{refused:#?}");
     clinic.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_staff_member_can_no_longer_sign_in_on_a_shared_phone() {
+    use chrono::Duration as Days;
+    use houmon_core::visit::StaffKey;
+    use houmon_tests::timed::{jst, pin_record_by, refusal, upload_at};
+    let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
+    clinic.add_staff("nurse-b", "看護 二", Some("482915"));
+    let phone = Phone::enrol_only(&clinic, "dev-1").await;
+    let app = clinic.app();
+    let day = today() - Days::days(1);
+    clinic.assign_for(day, "dev-1", "nurse-b", &["p0"]);
+    let on_roster = |staff: Vec<houmon_core::protocol::RosterStaff>| {
+        staff.into_iter().find(|s| s.staff_id == "nurse-b")
+    };
+    let verifier = on_roster(phone.sync.roster(day).await.unwrap().0.staff)
+        .and_then(|s| s.sign_in)
+        .expect("nurse-b may sign in on dev-1 that day");
+    let key = StaffKey::sign_in("482915", &verifier).unwrap();
+    let signed = |mut record: houmon_core::visit::VisitRecord, at| {
+        record.sign_in = Some(key.attest("dev-1", "nurse-b", &record.id, at));
+        record
+    };
+    let card = VirtualCard::standard();
+    let at = jst(day, 10, 0);
+    let before = signed(pin_record_by(app, &phone, "nurse-b", &card, "p0", at).await, at);
+    assert_eq!(refusal(&upload_at(app, &phone, &before, at)), "stored");
+
+    admin::disable_staff(app, &Actor::Staff("admin".into()), "nurse-b").unwrap();
+    assert!(on_roster(phone.sync.roster(day).await.unwrap().0.staff).is_none(), "off the roster");
+    let at = jst(day, 11, 0);
+    let after = signed(pin_record_by(app, &phone, "nurse-b", &card, "p0", at).await, at);
+    assert_eq!(
+        refusal(&upload_at(app, &phone, &after, at)),
+        "sign-in-invalid",
+        "signed in after disabling"
+    );
+    clinic.shutdown().await;
+}

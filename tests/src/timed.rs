@@ -35,11 +35,24 @@ pub async fn pin_record_at<T: CardTransport>(
     patient_id: &str,
     at: DateTime<Utc>,
 ) -> VisitRecord {
+    pin_record_by(app, phone, STAFF, card, patient_id, at).await
+}
+
+/// The same, made by `staff_id` (signed in on a shared phone: the caller
+/// adds the record's `sign_in`).
+pub async fn pin_record_by<T: CardTransport>(
+    app: &App,
+    phone: &Phone,
+    staff_id: &str,
+    card: T,
+    patient_id: &str,
+    at: DateTime<Utc>,
+) -> VisitRecord {
     let context = VisitContext {
         visit_id: new_id("v"),
         patient_id: Some(patient_id.into()),
         kind: VisitKind::HomeCare,
-        staff_id: STAFF.into(),
+        staff_id: staff_id.into(),
         device_id: phone.device_id.clone(),
         started_at: at,
         first_visit_on: None,
