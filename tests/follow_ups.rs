@@ -79,6 +79,7 @@ async fn a_held_card_accepted_as_reissued_becomes_the_patients_card_and_the_visi
     let list = compute(clinic.app(), Utc::now()).unwrap();
     let item = list.open.iter().find(|i| i.key == held.id).expect("on the list");
     assert_eq!(item.kind, Kind::HeldCard);
+    assert_eq!(item.who, "患者 p0", "named by the patient's name");
     assert!(item.what.contains("登録済みのカードと違う"), "{}", item.what);
     assert_eq!(item.visit_id.as_deref(), Some(held.id.as_str()));
 

@@ -339,6 +339,7 @@ mod tests {
         assert!(constant_eq("abc", "abc"));
         assert!(!constant_eq("abc", "abd"));
         assert!(!constant_eq("abc", "xbc"));
+        assert!(!constant_eq("ab", "ba"), "two differences do not cancel out");
         assert!(!constant_eq("abc", "abcd"), "a prefix is not the token");
         assert!(!constant_eq("", "a"));
     }
