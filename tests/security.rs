@@ -429,8 +429,11 @@ async fn a_card_is_enrolled_only_by_an_accepted_pin_visit_and_another_card_is_he
     // A 目視 visit does not enrol the card.
     let seen = visual(&phone, "v-visual", "p0", &card.auth_certificate_der()).await;
     phone.enqueue(&seen);
-    phone.sync.upload_due().await.unwrap();
+    assert_eq!(phone.sync.upload_due().await.unwrap().sent, ["v-visual"], "accepted, not enrolled");
     assert_eq!(stored_patient(&clinic, "p0").enrolled_cert, None);
+    let warnings =
+        |id: &str| clinic.app().db.read(|c, _| visits::get(c, id)).unwrap().unwrap().warnings;
+    assert!(warnings("v-visual").contains(&"card-not-enrolled-visual".to_owned()));
 
     // A refused PIN visit (forged signature) does not either.
     let mut forged = phone.pin_record(&card, "p0", Utc::now()).await;
@@ -443,8 +446,9 @@ async fn a_card_is_enrolled_only_by_an_accepted_pin_visit_and_another_card_is_he
     assert_eq!(stored_patient(&clinic, "p0").enrolled_cert, None);
 
     // An accepted PIN visit does.
-    phone.pin_visit(&card, "p0", Utc::now()).await;
+    let pin = phone.pin_visit(&card, "p0", Utc::now()).await;
     assert_eq!(phone.sync.upload_due().await.unwrap().sent.len(), 1);
+    assert!(!warnings(&pin.id).contains(&"card-not-enrolled-visual".to_owned()), "a PIN visit");
     let p0 = stored_patient(&clinic, "p0");
     assert_eq!(p0.enrolled_cert.as_deref(), Some(fingerprint.as_str()));
 
