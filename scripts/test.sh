@@ -96,6 +96,18 @@ else
   echo "skipping the parse check of the app sources (install python3-venv)"
 fi
 
+# The mutation check, bounded to what fits (docs/testing.md): every mutant
+# of the phone's queue must be caught by its tests. The whole check of the
+# risky files is scripts/mutants.sh, run before committing.
+if command -v cargo-mutants >/dev/null; then
+  ./scripts/mutants.sh --bounded
+elif [ -n "${HOUMON_REQUIRE_TOOLS:-}" ]; then
+  echo "HOUMON_REQUIRE_TOOLS is set but cargo-mutants is missing (cargo install cargo-mutants --version 27.1.0 --locked)" >&2
+  exit 1
+else
+  echo "skipping the bounded mutation check (cargo install cargo-mutants --version 27.1.0 --locked)"
+fi
+
 # Last: every APDU any virtual card received during the runs above.
 cargo test -p houmon-tests --test apdu_audit -- --ignored --nocapture
 echo "all tests passed"
