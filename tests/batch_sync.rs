@@ -292,6 +292,46 @@ async fn an_older_server_without_batches_gets_one_record_per_call() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_by_one_a_server_in_trouble_sends_the_record_back_to_wait_its_backoff() {
+    let app = axum::Router::new()
+        .route("/v1/visits/{id}", axum::routing::put(|| async { StatusCode::SERVICE_UNAVAILABLE }));
+    let (c, store) = phone_with(&serve(app).await, 1);
+    c.set_batch_limits(None);
+    let before = Utc::now();
+    let r = c.upload_due().await.unwrap();
+    assert!(r.sent.is_empty() && r.deferred.is_some(), "{r:?}");
+    let item = store.get("v-0").unwrap();
+    assert_eq!((item.state, item.attempts), (ItemState::Pending, 1));
+    // The first backoff is 2 s ±20%: not before 1.6 s from now.
+    let at = item.next_attempt_at.expect("a retry time");
+    assert!(at >= before + chrono::Duration::milliseconds(1500), "{at} vs {before}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_row_that_is_not_a_record_is_wedged_and_never_sent_in_a_batch() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let app = axum::Router::new().route(
+        "/v1/visits",
+        axum::routing::post(move |body: String| {
+            let log = log.clone();
+            async move {
+                let ids = ids_of(&serde_json::from_str(&body).expect("a JSON batch"));
+                log.lock().unwrap().extend(ids.clone());
+                axum::Json(accepted(&ids)).into_response()
+            }
+        }),
+    );
+    let (c, store) = phone_with(&serve(app).await, 2);
+    store.enqueue("v-bad", b"not a record {", Utc::now()).unwrap();
+    c.set_batch_limits(Some(BatchLimits { records: 8, bytes: 1 << 20 }));
+    let r = c.upload_due().await.unwrap();
+    assert_eq!(r.sent, ["v-0", "v-1"]);
+    assert_eq!(r.wedged, [("v-bad".to_owned(), "corrupt-row: not a record".to_owned())]);
+    assert_eq!(*seen.lock().unwrap(), ["v-0", "v-1"], "the row was not sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_record_the_database_cannot_take_is_answered_retry_and_the_rest_of_its_batch_is_stored() {
     let clinic = start_clinic(vec![], vec![], false).await;
     let d = raw_device(&clinic, "raw-poison").await;
