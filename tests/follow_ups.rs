@@ -17,6 +17,7 @@ use houmon_server::admin::{self, HeldDecision};
 use houmon_server::console::followups::{compute, Kind};
 use houmon_server::db::audit::{self, Actor, Filter};
 use houmon_server::db::{eligibility, patients, visits};
+use houmon_server::PatientSeed;
 use houmon_tests::clinic::*;
 use houmon_tests::timed::{jst, pin_record_at, refusal, upload_at};
 use houmon_vcard::VirtualCard;
@@ -351,9 +352,21 @@ async fn the_desks_actions_refuse_bad_ids_names_and_notes_and_write_nothing() {
     assert!(invalid(admin::add_patient(app, &me, &p)));
     let bad_id = patient("../p", None);
     assert!(invalid(admin::add_patient(app, &me, &bad_id)));
-    let mut rows = vec![patient("p2", None), patient("p3", None)];
-    rows[1].name = "a\u{7}".into();
-    assert!(matches!(admin::import_patients(app, &me, &rows), Err(AdminError::Invalid(_))));
+    // An import: a bad id, a blank name or a control character in any row
+    // refuses all of it.
+    for bad in [
+        patient("../p3", None),
+        PatientSeed { name: " ".into(), ..patient("p3", None) },
+        PatientSeed { name: "a\u{7}".into(), ..patient("p3", None) },
+    ] {
+        let rows = vec![patient("p2", None), bad.clone()];
+        assert!(
+            matches!(admin::import_patients(app, &me, &rows), Err(AdminError::Invalid(_))),
+            "{:?} {:?}",
+            bad.patient_id,
+            bad.name
+        );
+    }
     let ids: Vec<String> =
         app.db.read(patients::all).unwrap().into_iter().map(|p| p.patient_id).collect();
     assert_eq!(ids, ["p0"], "nothing written by a refused action");
