@@ -199,6 +199,12 @@ async fn every_answer_that_needs_the_desk_is_listed_with_what_to_do_and_the_othe
             data.push(a);
         }
     }
+    // pw: numbers on file, the check sent, no answer yet (a slow terminal):
+    // waiting is not a follow-up.
+    seeds.push(patient("pw", Some(30)));
+    let mut slow = answer(30, "1");
+    slow.delay_ms = 120_000;
+    data.push(slow);
     seeds.push(patient("pc", None));
     seeds.push(patient("px", None));
     seeds.push(patient("py", None));
@@ -209,7 +215,8 @@ async fn every_answer_that_needs_the_desk_is_listed_with_what_to_do_and_the_othe
         let r = phone.pin_visit(VirtualCard::standard(), id, Utc::now()).await;
         ids.insert(id, r.id);
     }
-    assert_eq!(phone.sync.upload_due().await.unwrap().sent.len(), cases.len());
+    let waiting = phone.pin_visit(VirtualCard::standard(), "pw", Utc::now()).await;
+    assert_eq!(phone.sync.upload_due().await.unwrap().sent.len(), cases.len() + 1);
     for (id, code) in cases {
         if code.is_some() {
             answer_for(&clinic, &ids[id]).await;
@@ -268,6 +275,8 @@ async fn every_answer_that_needs_the_desk_is_listed_with_what_to_do_and_the_othe
     assert!(!got
         .iter()
         .any(|g| g.1 == ids["pv"] || g.1.starts_with("px:") || g.1.starts_with("py:")));
+    assert!(!got.iter().any(|g| g.1 == waiting.id), "a check still waiting for its answer");
+    assert!(clinic.app().db.read(|c, _| eligibility::has_check(c, &waiting.id)).unwrap());
     // In the order of the list: kinds in turn.
     let kinds: Vec<Kind> = got.iter().map(|g| g.0).collect();
     let mut sorted = kinds.clone();
