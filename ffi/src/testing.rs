@@ -200,6 +200,71 @@ impl TestClinic {
         self.with(|c| c.assign(day, &device_id, &ids));
     }
 
+    /// Adds a staff member who may sign in on shared phones with `code`.
+    pub fn add_staff(&self, staff_id: String, name: String, code: Option<String>) {
+        self.with(|c| c.add_staff(&staff_id, &name, code.as_deref()));
+    }
+
+    /// Puts `patients` on `device_id`'s round on `day`, visited by `staff_id`.
+    pub fn assign_for(
+        &self,
+        device_id: String,
+        day: crate::records::CalendarDate,
+        staff_id: String,
+        patients: Vec<String>,
+    ) {
+        let Ok(day) = chrono::NaiveDate::try_from(day) else { return };
+        let ids: Vec<&str> = patients.iter().map(String::as_str).collect();
+        self.with(|c| c.assign_for(day, &device_id, &staff_id, &ids));
+    }
+
+    /// The staff member the server recorded for a visit.
+    pub fn visit_staff(&self, visit_id: String) -> Option<String> {
+        self.with(|c| {
+            c.app()
+                .db
+                .read(|conn, _| houmon_server::db::visits::get(conn, &visit_id))
+                .ok()
+                .flatten()
+        })
+        .flatten()
+        .map(|v| v.staff_id)
+    }
+
+    /// The day's card custody entries, as `patient:taken|returned`, in order.
+    pub fn custody_log(&self, day: crate::records::CalendarDate) -> Vec<String> {
+        let Ok(day) = chrono::NaiveDate::try_from(day) else { return vec![] };
+        self.with(|c| {
+            c.app()
+                .db
+                .read(|conn, _| houmon_server::db::custody::of_day(conn, day))
+                .unwrap_or_default()
+                .into_iter()
+                .map(|r| {
+                    let action = match r.action {
+                        houmon_core::protocol::CustodyAction::Taken => "taken",
+                        houmon_core::protocol::CustodyAction::Returned => "returned",
+                    };
+                    format!("{}:{action}", r.patient_id)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// Visits whose card read's field timing the clinic keeps.
+    pub fn read_timings(&self) -> u32 {
+        self.with(|c| {
+            let from = chrono::Utc::now() - chrono::Duration::days(1);
+            c.app()
+                .db
+                .read(|conn, _| houmon_server::db::readings::per_model(conn, from))
+                .map(|m| m.iter().map(|m| m.visits as u32).sum())
+                .unwrap_or(0)
+        })
+        .unwrap_or(0)
+    }
+
     /// Revokes a device at once.
     pub fn revoke(&self, device_id: String) -> bool {
         self.with(|c| c.revoke(&device_id)).unwrap_or(false)

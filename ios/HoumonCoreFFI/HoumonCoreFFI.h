@@ -243,6 +243,20 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_APP_SHELL_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_APP_SHELL_METHOD0
+typedef void (*UniffiCallbackInterfaceAppShellMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_APP_SHELL_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_APP_SHELL_METHOD1
+typedef void (*UniffiCallbackInterfaceAppShellMethod1)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CARD_TRANSPORT_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CARD_TRANSPORT_METHOD0
 typedef void (*UniffiCallbackInterfaceCardTransportMethod0)(uint64_t, RustBuffer, UniffiForeignFutureCompleteRustBuffer _Nonnull, uint64_t, UniffiForeignFutureDroppedCallbackStruct* _Nonnull
@@ -263,6 +277,13 @@ typedef void (*UniffiCallbackInterfaceKeyProviderMethod0)(uint64_t, RustBuffer* 
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_KEY_PROVIDER_METHOD1
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_KEY_PROVIDER_METHOD1
+typedef void (*UniffiCallbackInterfaceKeyProviderMethod1)(uint64_t, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_LOG_SINK_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_LOG_SINK_METHOD0
 typedef void (*UniffiCallbackInterfaceLogSinkMethod0)(uint64_t, RustBuffer, RustBuffer, RustBuffer, void* _Nonnull, 
@@ -275,6 +296,16 @@ typedef void (*UniffiCallbackInterfaceLogSinkMethod0)(uint64_t, RustBuffer, Rust
 typedef void (*UniffiCallbackInterfaceReadProgressListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_APP_SHELL
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_APP_SHELL
+typedef struct UniffiVTableCallbackInterfaceAppShell {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceAppShellMethod0 _Nonnull render;
+    UniffiCallbackInterfaceAppShellMethod1 _Nonnull run;
+} UniffiVTableCallbackInterfaceAppShell;
 
 #endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CARD_TRANSPORT
@@ -293,6 +324,7 @@ typedef struct UniffiVTableCallbackInterfaceKeyProvider {
     UniffiCallbackInterfaceFree _Nonnull uniffiFree;
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceKeyProviderMethod0 _Nonnull databaseKey;
+    UniffiCallbackInterfaceKeyProviderMethod1 _Nonnull resetDatabaseKey;
 } UniffiVTableCallbackInterfaceKeyProvider;
 
 #endif
@@ -313,6 +345,66 @@ typedef struct UniffiVTableCallbackInterfaceReadProgressListener {
     UniffiCallbackInterfaceReadProgressListenerMethod0 _Nonnull onProgress;
 } UniffiVTableCallbackInterfaceReadProgressListener;
 
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_CLONE_APPCORE
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_CLONE_APPCORE
+uint64_t uniffi_houmon_ffi_fn_clone_appcore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FREE_APPCORE
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FREE_APPCORE
+void uniffi_houmon_ffi_fn_free_appcore(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_CONSTRUCTOR_APPCORE_NEW
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_CONSTRUCTOR_APPCORE_NEW
+uint64_t uniffi_houmon_ffi_fn_constructor_appcore_new(RustBuffer config, uint64_t keys, uint64_t shell, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_METHOD_APPCORE_CARD_TAPPED
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_METHOD_APPCORE_CARD_TAPPED
+RustBuffer uniffi_houmon_ffi_fn_method_appcore_card_tapped(uint64_t ptr, uint64_t transport, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_METHOD_APPCORE_SEND
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_METHOD_APPCORE_SEND
+void uniffi_houmon_ffi_fn_method_appcore_send(uint64_t ptr, RustBuffer event, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_METHOD_APPCORE_SETTLE
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_METHOD_APPCORE_SETTLE
+uint64_t uniffi_houmon_ffi_fn_method_appcore_settle(uint64_t ptr
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_METHOD_APPCORE_VIEW
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_METHOD_APPCORE_VIEW
+RustBuffer uniffi_houmon_ffi_fn_method_appcore_view(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_CLONE_APPSHELL
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_CLONE_APPSHELL
+uint64_t uniffi_houmon_ffi_fn_clone_appshell(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FREE_APPSHELL
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FREE_APPSHELL
+void uniffi_houmon_ffi_fn_free_appshell(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_INIT_CALLBACK_VTABLE_APPSHELL
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_INIT_CALLBACK_VTABLE_APPSHELL
+void uniffi_houmon_ffi_fn_init_callback_vtable_appshell(const UniffiVTableCallbackInterfaceAppShell* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_METHOD_APPSHELL_RENDER
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_METHOD_APPSHELL_RENDER
+void uniffi_houmon_ffi_fn_method_appshell_render(uint64_t ptr, RustBuffer view, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_METHOD_APPSHELL_RUN
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_METHOD_APPSHELL_RUN
+void uniffi_houmon_ffi_fn_method_appshell_run(uint64_t ptr, RustBuffer effect, RustCallStatus *_Nonnull out_status
+);
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_CLONE_HOUMONCORE
 #define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_CLONE_HOUMONCORE
@@ -427,6 +519,11 @@ void uniffi_houmon_ffi_fn_init_callback_vtable_keyprovider(const UniffiVTableCal
 #ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_METHOD_KEYPROVIDER_DATABASE_KEY
 #define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_METHOD_KEYPROVIDER_DATABASE_KEY
 RustBuffer uniffi_houmon_ffi_fn_method_keyprovider_database_key(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_METHOD_KEYPROVIDER_RESET_DATABASE_KEY
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_METHOD_KEYPROVIDER_RESET_DATABASE_KEY
+void uniffi_houmon_ffi_fn_method_keyprovider_reset_database_key(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_CLONE_LOGSINK
@@ -554,6 +651,17 @@ RustBuffer uniffi_houmon_ffi_fn_method_visitsession_step(uint64_t ptr, RustCallS
 RustBuffer uniffi_houmon_ffi_fn_method_visitsession_visit_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_IS_ENROLMENT_LINK
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_IS_ENROLMENT_LINK
+int8_t uniffi_houmon_ffi_fn_func_is_enrolment_link(RustBuffer text, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_DEFAULT_CLINIC_POLICY
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_DEFAULT_CLINIC_POLICY
+RustBuffer uniffi_houmon_ffi_fn_func_default_clinic_policy(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_SET_LOG_SINK
 #define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_SET_LOG_SINK
 void uniffi_houmon_ffi_fn_func_set_log_sink(uint64_t sink, RustCallStatus *_Nonnull out_status
@@ -568,6 +676,11 @@ RustBuffer uniffi_houmon_ffi_fn_func_iphone_transport_limits(RustCallStatus *_No
 #ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_ASSESS_RECEPTION
 #define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_ASSESS_RECEPTION
 RustBuffer uniffi_houmon_ffi_fn_func_assess_reception(RustBuffer situation, RustBuffer policy_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_RENEWAL_ADVICE
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_RENEWAL_ADVICE
+RustBuffer uniffi_houmon_ffi_fn_func_renewal_advice(RustBuffer expires_on, RustBuffer today, RustBuffer carrier, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_HOUMON_FFI_RUSTBUFFER_ALLOC
@@ -830,6 +943,18 @@ void ffi_houmon_ffi_rust_future_free_void(uint64_t handle
 void ffi_houmon_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_IS_ENROLMENT_LINK
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_IS_ENROLMENT_LINK
+uint16_t uniffi_houmon_ffi_checksum_func_is_enrolment_link(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_DEFAULT_CLINIC_POLICY
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_DEFAULT_CLINIC_POLICY
+uint16_t uniffi_houmon_ffi_checksum_func_default_clinic_policy(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_SET_LOG_SINK
 #define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_SET_LOG_SINK
 uint16_t uniffi_houmon_ffi_checksum_func_set_log_sink(void
@@ -845,6 +970,48 @@ uint16_t uniffi_houmon_ffi_checksum_func_iphone_transport_limits(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_ASSESS_RECEPTION
 #define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_ASSESS_RECEPTION
 uint16_t uniffi_houmon_ffi_checksum_func_assess_reception(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_RENEWAL_ADVICE
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_RENEWAL_ADVICE
+uint16_t uniffi_houmon_ffi_checksum_func_renewal_advice(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_APPCORE_CARD_TAPPED
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_APPCORE_CARD_TAPPED
+uint16_t uniffi_houmon_ffi_checksum_method_appcore_card_tapped(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_APPCORE_SEND
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_APPCORE_SEND
+uint16_t uniffi_houmon_ffi_checksum_method_appcore_send(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_APPCORE_SETTLE
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_APPCORE_SETTLE
+uint16_t uniffi_houmon_ffi_checksum_method_appcore_settle(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_APPCORE_VIEW
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_APPCORE_VIEW
+uint16_t uniffi_houmon_ffi_checksum_method_appcore_view(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_APPSHELL_RENDER
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_APPSHELL_RENDER
+uint16_t uniffi_houmon_ffi_checksum_method_appshell_render(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_APPSHELL_RUN
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_APPSHELL_RUN
+uint16_t uniffi_houmon_ffi_checksum_method_appshell_run(void
     
 );
 #endif
@@ -929,6 +1096,12 @@ uint16_t uniffi_houmon_ffi_checksum_method_cardtransport_limits(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_KEYPROVIDER_DATABASE_KEY
 #define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_KEYPROVIDER_DATABASE_KEY
 uint16_t uniffi_houmon_ffi_checksum_method_keyprovider_database_key(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_KEYPROVIDER_RESET_DATABASE_KEY
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_KEYPROVIDER_RESET_DATABASE_KEY
+uint16_t uniffi_houmon_ffi_checksum_method_keyprovider_reset_database_key(void
     
 );
 #endif
@@ -1031,6 +1204,12 @@ uint16_t uniffi_houmon_ffi_checksum_method_visitsession_step(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_VISITSESSION_VISIT_ID
 #define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_METHOD_VISITSESSION_VISIT_ID
 uint16_t uniffi_houmon_ffi_checksum_method_visitsession_visit_id(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_CONSTRUCTOR_APPCORE_NEW
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_CONSTRUCTOR_APPCORE_NEW
+uint16_t uniffi_houmon_ffi_checksum_constructor_appcore_new(void
     
 );
 #endif

@@ -25,8 +25,11 @@ pub(crate) enum Command {
         device_name: String,
         reset_first: bool,
     },
+    /// The day's roster: from the server when `online` (the shell's word
+    /// on the network), else the copy kept on the phone.
     LoadRoster {
         day: NaiveDate,
+        online: bool,
     },
     LoadDayLog {
         day: NaiveDate,

@@ -241,9 +241,10 @@ impl Inner {
                 let me = self.clone();
                 self.task(async move { Some(me.enrol(link, device_name, reset_first).await) })
             }
-            Command::LoadRoster { day } => {
+            Command::LoadRoster { day, online } => {
                 let Some(client) = self.client() else { return };
                 self.task(async move {
+                    client.set_online(online).await;
                     let result = load_roster(&client, day).await.map_err(Problem::from);
                     Some(Msg::RosterLoaded { day, result })
                 })

@@ -519,6 +519,22 @@ fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
+    typealias FfiType = UInt64
+    typealias SwiftType = UInt64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterBool : FfiConverter {
     typealias FfiType = Int8
     typealias SwiftType = Bool
@@ -646,6 +662,460 @@ fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
         writeInt(&buf, nanoseconds)
     }
 }
+
+
+
+
+/**
+ * The app: one per process (Android: the `Application`; iOS: the `App`).
+ */
+public protocol AppCoreProtocol: AnyObject, Sendable {
+    
+    /**
+     * A card at the phone (Android reader mode, an iOS NFC session). The
+     * read runs on the core's runtime, whatever happens to the caller.
+     */
+    func cardTapped(transport: CardTransport)  -> TapAnswer
+    
+    /**
+     * Applies an event at once (memory only: never blocks the caller);
+     * the new view follows through `AppShell::render`.
+     */
+    func send(event: AppEvent) 
+    
+    /**
+     * Waits until the core's work is done and the shell has the newest
+     * view: a background job awaits this after `SyncDue` before it
+     * finishes; tests await it between steps.
+     */
+    func settle() async 
+    
+    /**
+     * The current view (a shell's first frame; afterwards `render` brings each).
+     */
+    func view()  -> AppView
+    
+}
+/**
+ * The app: one per process (Android: the `Application`; iOS: the `App`).
+ */
+open class AppCore: AppCoreProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_houmon_ffi_fn_clone_appcore(self.handle, $0) }
+    }
+    /**
+     * Opens the app: the store is opened in the background; a store that
+     * does not open (a lost key, a newer app's data, a full disk) shows
+     * the recovery screen instead of failing here. Never blocks.
+     */
+public convenience init(config: AppConfig, keys: KeyProvider, shell: AppShell) {
+    let handle =
+        try! rustCall() {
+        uniffiCallStatus in
+    uniffi_houmon_ffi_fn_constructor_appcore_new(
+        FfiConverterTypeAppConfig_lower(config),
+        FfiConverterTypeKeyProvider_lower(keys),
+        FfiConverterTypeAppShell_lower(shell),uniffiCallStatus
+    )
+}
+    self.init(unsafeFromHandle: handle)
+}
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_houmon_ffi_fn_free_appcore(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * A card at the phone (Android reader mode, an iOS NFC session). The
+     * read runs on the core's runtime, whatever happens to the caller.
+     */
+open func cardTapped(transport: CardTransport) -> TapAnswer  {
+    return try!  FfiConverterTypeTapAnswer_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_houmon_ffi_fn_method_appcore_card_tapped(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeCardTransport_lower(transport),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Applies an event at once (memory only: never blocks the caller);
+     * the new view follows through `AppShell::render`.
+     */
+open func send(event: AppEvent)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_houmon_ffi_fn_method_appcore_send(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAppEvent_lower(event),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Waits until the core's work is done and the shell has the newest
+     * view: a background job awaits this after `SyncDue` before it
+     * finishes; tests await it between steps.
+     */
+open func settle()async   {
+    return
+        try!  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_houmon_ffi_fn_method_appcore_settle(
+                        self.uniffiCloneHandle()
+                )
+            },
+            pollFunc: ffi_houmon_ffi_rust_future_poll_void,
+            completeFunc: ffi_houmon_ffi_rust_future_complete_void,
+            freeFunc: ffi_houmon_ffi_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: nil
+            
+        )
+}
+    
+    /**
+     * The current view (a shell's first frame; afterwards `render` brings each).
+     */
+open func view() -> AppView  {
+    return try!  FfiConverterTypeAppView_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_houmon_ffi_fn_method_appcore_view(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAppCore: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = AppCore
+
+    public static func lift(_ handle: UInt64) throws -> AppCore {
+        return AppCore(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: AppCore) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AppCore {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: AppCore, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppCore_lift(_ handle: UInt64) throws -> AppCore {
+    return try FfiConverterTypeAppCore.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppCore_lower(_ value: AppCore) -> UInt64 {
+    return FfiConverterTypeAppCore.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Receives the core's views and effects, in order, from the core's
+ * threads (Kotlin: post to a `StateFlow`; Swift: hop to the main actor).
+ */
+public protocol AppShell: AnyObject, Sendable {
+    
+    func render(view: AppView) 
+    
+    func run(effect: Effect) 
+    
+}
+/**
+ * Receives the core's views and effects, in order, from the core's
+ * threads (Kotlin: post to a `StateFlow`; Swift: hop to the main actor).
+ */
+open class AppShellImpl: AppShell, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_houmon_ffi_fn_clone_appshell(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_houmon_ffi_fn_free_appshell(handle, $0) }
+    }
+
+    
+
+    
+open func render(view: AppView)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_houmon_ffi_fn_method_appshell_render(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeAppView_lower(view),uniffiCallStatus
+    )
+}
+}
+    
+open func run(effect: Effect)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_houmon_ffi_fn_method_appshell_run(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeEffect_lower(effect),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceAppShell {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceAppShell = UniffiVTableCallbackInterfaceAppShell(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeAppShell.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface AppShell: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeAppShell.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface AppShell: handle missing in uniffiClone")
+            }
+        },
+        render: { (
+            uniffiHandle: UInt64,
+            view: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeAppShell.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.render(
+                     view: try FfiConverterTypeAppView_lift(view)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        },
+        run: { (
+            uniffiHandle: UInt64,
+            effect: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeAppShell.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.run(
+                     effect: try FfiConverterTypeEffect_lift(effect)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceAppShell> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceAppShell>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitAppShell() {
+    uniffi_houmon_ffi_fn_init_callback_vtable_appshell(UniffiCallbackInterfaceAppShell.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAppShell: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<AppShell>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = AppShell
+
+    public static func lift(_ handle: UInt64) throws -> AppShell {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return AppShellImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: AppShell) -> UInt64 {
+         if let rustImpl = value as? AppShellImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AppShell {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: AppShell, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppShell_lift(_ handle: UInt64) throws -> AppShell {
+    return try FfiConverterTypeAppShell.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppShell_lower(_ value: AppShell) -> UInt64 {
+    return FfiConverterTypeAppShell.lower(value)
+}
+
+
 
 
 
@@ -1322,7 +1792,16 @@ public func FfiConverterTypeHoumonCore_lower(_ value: HoumonCore) -> UInt64 {
 
 public protocol KeyProvider: AnyObject, Sendable {
     
+    /**
+     * The 32-byte key (made on first use, kept by the platform's key store).
+     */
     func databaseKey() throws  -> Data
+    
+    /**
+     * Forget the key (the store it opened was wiped, after an
+     * administrator confirmed): the next `database_key` makes a new one.
+     */
+    func resetDatabaseKey() throws 
     
 }
 open class KeyProviderImpl: KeyProvider, @unchecked Sendable {
@@ -1378,6 +1857,9 @@ open class KeyProviderImpl: KeyProvider, @unchecked Sendable {
     
 
     
+    /**
+     * The 32-byte key (made on first use, kept by the platform's key store).
+     */
 open func databaseKey()throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeKeyProviderFailure_lift) {
         uniffiCallStatus in
@@ -1385,6 +1867,18 @@ open func databaseKey()throws  -> Data  {
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Forget the key (the store it opened was wiped, after an
+     * administrator confirmed): the next `database_key` makes a new one.
+     */
+open func resetDatabaseKey()throws   {try rustCallWithError(FfiConverterTypeKeyProviderFailure_lift) {
+        uniffiCallStatus in
+    uniffi_houmon_ffi_fn_method_keyprovider_reset_database_key(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
 }
     
 
@@ -1431,6 +1925,29 @@ fileprivate struct UniffiCallbackInterfaceKeyProvider {
 
             
             let writeReturn = { uniffiOutReturn.pointee = FfiConverterData.lower($0) }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeKeyProviderFailure_lower
+            )
+        },
+        resetDatabaseKey: { (
+            uniffiHandle: UInt64,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeKeyProvider.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.resetDatabaseKey(
+                )
+            }
+
+            
+            let writeReturn = { () }
             uniffiTraitInterfaceCallWithError(
                 callStatus: uniffiCallStatus,
                 makeCall: makeCall,
@@ -1988,9 +2505,13 @@ public protocol VisitSessionProtocol: AnyObject, Sendable {
     func photoMatches(checkedBy: String, reason: VisualReason, note: String) throws  -> VisitStep
     
     /**
-     * The card is at the phone. The read runs on the core's runtime,
-     * awaiting the shell's async `transceive`; the session is not held
-     * meanwhile.
+     * The card is at the phone. The read and its outcome run as one task
+     * on the core's runtime, awaiting the shell's async `transceive`; the
+     * session is not held meanwhile. The caller's future may be dropped
+     * (an activity recreated, an app sent to the background): the read
+     * still finishes and its outcome reaches the session, so the session
+     * is never left "reading". A cancelled read answers `Cancelled` with
+     * what became of the PIN (whether a try was used).
      */
     func readCard(transport: CardTransport, progress: ReadProgressListener?) async throws  -> VisitStep
     
@@ -2210,9 +2731,13 @@ open func photoMatches(checkedBy: String, reason: VisualReason, note: String)thr
 }
     
     /**
-     * The card is at the phone. The read runs on the core's runtime,
-     * awaiting the shell's async `transceive`; the session is not held
-     * meanwhile.
+     * The card is at the phone. The read and its outcome run as one task
+     * on the core's runtime, awaiting the shell's async `transceive`; the
+     * session is not held meanwhile. The caller's future may be dropped
+     * (an activity recreated, an app sent to the background): the read
+     * still finishes and its outcome reaches the session, so the session
+     * is never left "reading". A cancelled read answers `Cancelled` with
+     * what became of the PIN (whether a try was used).
      */
 open func readCard(transport: CardTransport, progress: ReadProgressListener?)async throws  -> VisitStep  {
     return
@@ -2303,6 +2828,200 @@ public func FfiConverterTypeVisitSession_lower(_ value: VisitSession) -> UInt64 
 
 
 /**
+ * Everything the app core needs to open.
+ */
+public struct AppConfig: Equatable, Hashable {
+    /**
+     * The encrypted store's file (in the app's own, backup-excluded folder).
+     */
+    public var dbPath: String
+    public var platform: PlatformInfo
+    public var policy: ClinicPolicy
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The encrypted store's file (in the app's own, backup-excluded folder).
+         */dbPath: String, platform: PlatformInfo, policy: ClinicPolicy) {
+        self.dbPath = dbPath
+        self.platform = platform
+        self.policy = policy
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AppConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAppConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AppConfig {
+        return
+            try AppConfig(
+                dbPath: FfiConverterString.read(from: &buf), 
+                platform: FfiConverterTypePlatformInfo.read(from: &buf), 
+                policy: FfiConverterTypeClinicPolicy.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AppConfig, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.dbPath, into: &buf)
+        FfiConverterTypePlatformInfo.write(value.platform, into: &buf)
+        FfiConverterTypeClinicPolicy.write(value.policy, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppConfig_lift(_ buf: RustBuffer) throws -> AppConfig {
+    return try FfiConverterTypeAppConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppConfig_lower(_ value: AppConfig) -> RustBuffer {
+    return FfiConverterTypeAppConfig.lower(value)
+}
+
+
+/**
+ * Everything the shell renders, whole, after every change.
+ */
+public struct AppView: Equatable, Hashable {
+    /**
+     * Grows with every change; a shell may drop a view older than one it drew.
+     */
+    public var revision: UInt64
+    public var screen: Screen
+    public var header: Header
+    /**
+     * A message for the current screen (announced by the screen reader).
+     */
+    public var notice: Notice?
+    /**
+     * A question to answer before something that cannot be undone.
+     */
+    public var confirmation: Confirmation?
+    /**
+     * Whether the core handles the system back gesture now (send `Back`);
+     * otherwise the system's default applies (leave the app).
+     */
+    public var canGoBack: Bool
+    /**
+     * Keep NFC reader mode on (Android) while the app is in front: a visit
+     * is open, so a card tapped now belongs to this app.
+     */
+    public var readerMode: Bool
+    /**
+     * Patient data or the chip photo is on screen: no screenshots, no
+     * app-switcher snapshot (Android `FLAG_SECURE`, an iOS cover).
+     */
+    public var protectScreen: Bool
+    public var nfc: NfcLine
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Grows with every change; a shell may drop a view older than one it drew.
+         */revision: UInt64, screen: Screen, header: Header, 
+        /**
+         * A message for the current screen (announced by the screen reader).
+         */notice: Notice?, 
+        /**
+         * A question to answer before something that cannot be undone.
+         */confirmation: Confirmation?, 
+        /**
+         * Whether the core handles the system back gesture now (send `Back`);
+         * otherwise the system's default applies (leave the app).
+         */canGoBack: Bool, 
+        /**
+         * Keep NFC reader mode on (Android) while the app is in front: a visit
+         * is open, so a card tapped now belongs to this app.
+         */readerMode: Bool, 
+        /**
+         * Patient data or the chip photo is on screen: no screenshots, no
+         * app-switcher snapshot (Android `FLAG_SECURE`, an iOS cover).
+         */protectScreen: Bool, nfc: NfcLine) {
+        self.revision = revision
+        self.screen = screen
+        self.header = header
+        self.notice = notice
+        self.confirmation = confirmation
+        self.canGoBack = canGoBack
+        self.readerMode = readerMode
+        self.protectScreen = protectScreen
+        self.nfc = nfc
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AppView: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAppView: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AppView {
+        return
+            try AppView(
+                revision: FfiConverterUInt64.read(from: &buf), 
+                screen: FfiConverterTypeScreen.read(from: &buf), 
+                header: FfiConverterTypeHeader.read(from: &buf), 
+                notice: FfiConverterOptionTypeNotice.read(from: &buf), 
+                confirmation: FfiConverterOptionTypeConfirmation.read(from: &buf), 
+                canGoBack: FfiConverterBool.read(from: &buf), 
+                readerMode: FfiConverterBool.read(from: &buf), 
+                protectScreen: FfiConverterBool.read(from: &buf), 
+                nfc: FfiConverterTypeNfcLine.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AppView, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.revision, into: &buf)
+        FfiConverterTypeScreen.write(value.screen, into: &buf)
+        FfiConverterTypeHeader.write(value.header, into: &buf)
+        FfiConverterOptionTypeNotice.write(value.notice, into: &buf)
+        FfiConverterOptionTypeConfirmation.write(value.confirmation, into: &buf)
+        FfiConverterBool.write(value.canGoBack, into: &buf)
+        FfiConverterBool.write(value.readerMode, into: &buf)
+        FfiConverterBool.write(value.protectScreen, into: &buf)
+        FfiConverterTypeNfcLine.write(value.nfc, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppView_lift(_ buf: RustBuffer) throws -> AppView {
+    return try FfiConverterTypeAppView.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppView_lower(_ value: AppView) -> RustBuffer {
+    return FfiConverterTypeAppView.lower(value)
+}
+
+
+/**
  * A calendar date (Japan).
  */
 public struct CalendarDate: Equatable, Hashable {
@@ -2360,6 +3079,242 @@ public func FfiConverterTypeCalendarDate_lift(_ buf: RustBuffer) throws -> Calen
 #endif
 public func FfiConverterTypeCalendarDate_lower(_ value: CalendarDate) -> RustBuffer {
     return FfiConverterTypeCalendarDate.lower(value)
+}
+
+
+public struct CategoryOption: Equatable, Hashable {
+    public var category: ConsentCategory
+    public var label: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(category: ConsentCategory, label: String) {
+        self.category = category
+        self.label = label
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CategoryOption: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCategoryOption: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CategoryOption {
+        return
+            try CategoryOption(
+                category: FfiConverterTypeConsentCategory.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CategoryOption, into buf: inout [UInt8]) {
+        FfiConverterTypeConsentCategory.write(value.category, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCategoryOption_lift(_ buf: RustBuffer) throws -> CategoryOption {
+    return try FfiConverterTypeCategoryOption.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCategoryOption_lower(_ value: CategoryOption) -> RustBuffer {
+    return FfiConverterTypeCategoryOption.lower(value)
+}
+
+
+/**
+ * The clinic's settings for its phones (device management), with
+ * defaults for a phone that has none.
+ */
+public struct ClinicPolicy: Equatable, Hashable {
+    public var signIn: SignInPolicy
+    /**
+     * Whether 暗証番号 and 目視 may be used on this clinic's phones.
+     */
+    public var allowPin: Bool
+    public var allowVisual: Bool
+    /**
+     * Read with short answers (≤ 1 KB) from the start, for phones that
+     * lose the card on long answers (staff can switch it in 設定).
+     */
+    public var carefulReading: Bool
+    /**
+     * Keep the chip photo in 目視 evidence (off: only its hash).
+     */
+    public var keepPhoto: Bool
+    /**
+     * Sign out after this many minutes without use (0: never).
+     */
+    public var idleSignOutMinutes: UInt32
+    /**
+     * Sign out this many hours after signing in (the shift's end).
+     */
+    public var shiftHours: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(signIn: SignInPolicy, 
+        /**
+         * Whether 暗証番号 and 目視 may be used on this clinic's phones.
+         */allowPin: Bool, allowVisual: Bool, 
+        /**
+         * Read with short answers (≤ 1 KB) from the start, for phones that
+         * lose the card on long answers (staff can switch it in 設定).
+         */carefulReading: Bool, 
+        /**
+         * Keep the chip photo in 目視 evidence (off: only its hash).
+         */keepPhoto: Bool, 
+        /**
+         * Sign out after this many minutes without use (0: never).
+         */idleSignOutMinutes: UInt32, 
+        /**
+         * Sign out this many hours after signing in (the shift's end).
+         */shiftHours: UInt32) {
+        self.signIn = signIn
+        self.allowPin = allowPin
+        self.allowVisual = allowVisual
+        self.carefulReading = carefulReading
+        self.keepPhoto = keepPhoto
+        self.idleSignOutMinutes = idleSignOutMinutes
+        self.shiftHours = shiftHours
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ClinicPolicy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClinicPolicy: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ClinicPolicy {
+        return
+            try ClinicPolicy(
+                signIn: FfiConverterTypeSignInPolicy.read(from: &buf), 
+                allowPin: FfiConverterBool.read(from: &buf), 
+                allowVisual: FfiConverterBool.read(from: &buf), 
+                carefulReading: FfiConverterBool.read(from: &buf), 
+                keepPhoto: FfiConverterBool.read(from: &buf), 
+                idleSignOutMinutes: FfiConverterUInt32.read(from: &buf), 
+                shiftHours: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ClinicPolicy, into buf: inout [UInt8]) {
+        FfiConverterTypeSignInPolicy.write(value.signIn, into: &buf)
+        FfiConverterBool.write(value.allowPin, into: &buf)
+        FfiConverterBool.write(value.allowVisual, into: &buf)
+        FfiConverterBool.write(value.carefulReading, into: &buf)
+        FfiConverterBool.write(value.keepPhoto, into: &buf)
+        FfiConverterUInt32.write(value.idleSignOutMinutes, into: &buf)
+        FfiConverterUInt32.write(value.shiftHours, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClinicPolicy_lift(_ buf: RustBuffer) throws -> ClinicPolicy {
+    return try FfiConverterTypeClinicPolicy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClinicPolicy_lower(_ value: ClinicPolicy) -> RustBuffer {
+    return FfiConverterTypeClinicPolicy.lower(value)
+}
+
+
+public struct Confirmation: Equatable, Hashable {
+    public var title: String
+    public var message: String
+    public var confirmLabel: String
+    public var dismissLabel: String
+    /**
+     * The action loses data or cannot be undone (drawn as such).
+     */
+    public var destructive: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(title: String, message: String, confirmLabel: String, dismissLabel: String, 
+        /**
+         * The action loses data or cannot be undone (drawn as such).
+         */destructive: Bool) {
+        self.title = title
+        self.message = message
+        self.confirmLabel = confirmLabel
+        self.dismissLabel = dismissLabel
+        self.destructive = destructive
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Confirmation: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeConfirmation: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Confirmation {
+        return
+            try Confirmation(
+                title: FfiConverterString.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf), 
+                confirmLabel: FfiConverterString.read(from: &buf), 
+                dismissLabel: FfiConverterString.read(from: &buf), 
+                destructive: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Confirmation, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+        FfiConverterString.write(value.confirmLabel, into: &buf)
+        FfiConverterString.write(value.dismissLabel, into: &buf)
+        FfiConverterBool.write(value.destructive, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConfirmation_lift(_ buf: RustBuffer) throws -> Confirmation {
+    return try FfiConverterTypeConfirmation.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeConfirmation_lower(_ value: Confirmation) -> RustBuffer {
+    return FfiConverterTypeConfirmation.lower(value)
 }
 
 
@@ -2504,6 +3459,66 @@ public func FfiConverterTypeConsentTerm_lower(_ value: ConsentTerm) -> RustBuffe
 }
 
 
+public struct CustodyLine: Equatable, Hashable {
+    public var out: Bool
+    /**
+     * 「カード預かり中(訪問 花子 9:05〜)」「返却済み 10:12」.
+     */
+    public var text: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(out: Bool, 
+        /**
+         * 「カード預かり中(訪問 花子 9:05〜)」「返却済み 10:12」.
+         */text: String) {
+        self.out = out
+        self.text = text
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CustodyLine: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCustodyLine: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CustodyLine {
+        return
+            try CustodyLine(
+                out: FfiConverterBool.read(from: &buf), 
+                text: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CustodyLine, into buf: inout [UInt8]) {
+        FfiConverterBool.write(value.out, into: &buf)
+        FfiConverterString.write(value.text, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCustodyLine_lift(_ buf: RustBuffer) throws -> CustodyLine {
+    return try FfiConverterTypeCustodyLine.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCustodyLine_lower(_ value: CustodyLine) -> RustBuffer {
+    return FfiConverterTypeCustodyLine.lower(value)
+}
+
+
 /**
  * A patient's eligibility as the app shows it: only from a server result,
  * with its time; `offline` when shown from the phone's copy.
@@ -2577,6 +3592,68 @@ public func FfiConverterTypeEligibilityView_lift(_ buf: RustBuffer) throws -> El
 #endif
 public func FfiConverterTypeEligibilityView_lower(_ value: EligibilityView) -> RustBuffer {
     return FfiConverterTypeEligibilityView.lower(value)
+}
+
+
+public struct EnrolView: Equatable, Hashable {
+    public var title: String
+    public var explanation: String
+    public var busy: Bool
+    public var error: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(title: String, explanation: String, busy: Bool, error: String?) {
+        self.title = title
+        self.explanation = explanation
+        self.busy = busy
+        self.error = error
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension EnrolView: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEnrolView: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> EnrolView {
+        return
+            try EnrolView(
+                title: FfiConverterString.read(from: &buf), 
+                explanation: FfiConverterString.read(from: &buf), 
+                busy: FfiConverterBool.read(from: &buf), 
+                error: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: EnrolView, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.explanation, into: &buf)
+        FfiConverterBool.write(value.busy, into: &buf)
+        FfiConverterOptionString.write(value.error, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEnrolView_lift(_ buf: RustBuffer) throws -> EnrolView {
+    return try FfiConverterTypeEnrolView.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEnrolView_lower(_ value: EnrolView) -> RustBuffer {
+    return FfiConverterTypeEnrolView.lower(value)
 }
 
 
@@ -2711,6 +3788,231 @@ public func FfiConverterTypeGuidanceWarning_lower(_ value: GuidanceWarning) -> R
 }
 
 
+/**
+ * The line at the top: who is signed in, the network, what waits to be sent.
+ */
+public struct Header: Equatable, Hashable {
+    public var title: String
+    /**
+     * 「看護師 訪問 花子 さん(9:05 サインイン)」, or why nobody is.
+     */
+    public var staffLine: String?
+    public var offline: Bool
+    /**
+     * 「未送信 2件」「送信待ちはありません」「オフライン: …」.
+     */
+    public var syncLine: String
+    public var pending: UInt32
+    public var wedged: UInt32
+    /**
+     * Why this phone does not sync (revoked), when it does not.
+     */
+    public var blocked: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(title: String, 
+        /**
+         * 「看護師 訪問 花子 さん(9:05 サインイン)」, or why nobody is.
+         */staffLine: String?, offline: Bool, 
+        /**
+         * 「未送信 2件」「送信待ちはありません」「オフライン: …」.
+         */syncLine: String, pending: UInt32, wedged: UInt32, 
+        /**
+         * Why this phone does not sync (revoked), when it does not.
+         */blocked: String?) {
+        self.title = title
+        self.staffLine = staffLine
+        self.offline = offline
+        self.syncLine = syncLine
+        self.pending = pending
+        self.wedged = wedged
+        self.blocked = blocked
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Header: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeHeader: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Header {
+        return
+            try Header(
+                title: FfiConverterString.read(from: &buf), 
+                staffLine: FfiConverterOptionString.read(from: &buf), 
+                offline: FfiConverterBool.read(from: &buf), 
+                syncLine: FfiConverterString.read(from: &buf), 
+                pending: FfiConverterUInt32.read(from: &buf), 
+                wedged: FfiConverterUInt32.read(from: &buf), 
+                blocked: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Header, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterOptionString.write(value.staffLine, into: &buf)
+        FfiConverterBool.write(value.offline, into: &buf)
+        FfiConverterString.write(value.syncLine, into: &buf)
+        FfiConverterUInt32.write(value.pending, into: &buf)
+        FfiConverterUInt32.write(value.wedged, into: &buf)
+        FfiConverterOptionString.write(value.blocked, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHeader_lift(_ buf: RustBuffer) throws -> Header {
+    return try FfiConverterTypeHeader.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeHeader_lower(_ value: Header) -> RustBuffer {
+    return FfiConverterTypeHeader.lower(value)
+}
+
+
+public struct KindOption: Equatable, Hashable {
+    public var kind: VisitKind
+    public var label: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: VisitKind, label: String) {
+        self.kind = kind
+        self.label = label
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension KindOption: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKindOption: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KindOption {
+        return
+            try KindOption(
+                kind: FfiConverterTypeVisitKind.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: KindOption, into buf: inout [UInt8]) {
+        FfiConverterTypeVisitKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKindOption_lift(_ buf: RustBuffer) throws -> KindOption {
+    return try FfiConverterTypeKindOption.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKindOption_lower(_ value: KindOption) -> RustBuffer {
+    return FfiConverterTypeKindOption.lower(value)
+}
+
+
+public struct ModeOption: Equatable, Hashable {
+    public var mode: IdentityMode
+    public var label: String
+    public var enabled: Bool
+    public var reason: UnavailableReason?
+    public var whyNot: String?
+    /**
+     * The natural choice here (目視 by the facility's staff on a 施設 round).
+     */
+    public var recommended: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(mode: IdentityMode, label: String, enabled: Bool, reason: UnavailableReason?, whyNot: String?, 
+        /**
+         * The natural choice here (目視 by the facility's staff on a 施設 round).
+         */recommended: Bool) {
+        self.mode = mode
+        self.label = label
+        self.enabled = enabled
+        self.reason = reason
+        self.whyNot = whyNot
+        self.recommended = recommended
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ModeOption: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeModeOption: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ModeOption {
+        return
+            try ModeOption(
+                mode: FfiConverterTypeIdentityMode.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                enabled: FfiConverterBool.read(from: &buf), 
+                reason: FfiConverterOptionTypeUnavailableReason.read(from: &buf), 
+                whyNot: FfiConverterOptionString.read(from: &buf), 
+                recommended: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ModeOption, into buf: inout [UInt8]) {
+        FfiConverterTypeIdentityMode.write(value.mode, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterBool.write(value.enabled, into: &buf)
+        FfiConverterOptionTypeUnavailableReason.write(value.reason, into: &buf)
+        FfiConverterOptionString.write(value.whyNot, into: &buf)
+        FfiConverterBool.write(value.recommended, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeModeOption_lift(_ buf: RustBuffer) throws -> ModeOption {
+    return try FfiConverterTypeModeOption.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeModeOption_lower(_ value: ModeOption) -> RustBuffer {
+    return FfiConverterTypeModeOption.lower(value)
+}
+
+
 public struct ModeUnavailable: Equatable, Hashable {
     public var mode: IdentityMode
     public var reason: UnavailableReason
@@ -2772,6 +4074,474 @@ public func FfiConverterTypeModeUnavailable_lift(_ buf: RustBuffer) throws -> Mo
 #endif
 public func FfiConverterTypeModeUnavailable_lower(_ value: ModeUnavailable) -> RustBuffer {
     return FfiConverterTypeModeUnavailable.lower(value)
+}
+
+
+/**
+ * NFC on this phone, and what to do when it is off.
+ */
+public struct NfcLine: Equatable, Hashable {
+    public var state: NfcState
+    /**
+     * Set when NFC is off or missing: what to tell staff.
+     */
+    public var message: String?
+    /**
+     * Offer 「NFCの設定を開く」 (send `OpenNfcSettings`).
+     */
+    public var offerSettings: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(state: NfcState, 
+        /**
+         * Set when NFC is off or missing: what to tell staff.
+         */message: String?, 
+        /**
+         * Offer 「NFCの設定を開く」 (send `OpenNfcSettings`).
+         */offerSettings: Bool) {
+        self.state = state
+        self.message = message
+        self.offerSettings = offerSettings
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension NfcLine: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNfcLine: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NfcLine {
+        return
+            try NfcLine(
+                state: FfiConverterTypeNfcState.read(from: &buf), 
+                message: FfiConverterOptionString.read(from: &buf), 
+                offerSettings: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: NfcLine, into buf: inout [UInt8]) {
+        FfiConverterTypeNfcState.write(value.state, into: &buf)
+        FfiConverterOptionString.write(value.message, into: &buf)
+        FfiConverterBool.write(value.offerSettings, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNfcLine_lift(_ buf: RustBuffer) throws -> NfcLine {
+    return try FfiConverterTypeNfcLine.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNfcLine_lower(_ value: NfcLine) -> RustBuffer {
+    return FfiConverterTypeNfcLine.lower(value)
+}
+
+
+public struct Notice: Equatable, Hashable {
+    public var kind: NoticeKind
+    public var text: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: NoticeKind, text: String) {
+        self.kind = kind
+        self.text = text
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Notice: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNotice: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Notice {
+        return
+            try Notice(
+                kind: FfiConverterTypeNoticeKind.read(from: &buf), 
+                text: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Notice, into buf: inout [UInt8]) {
+        FfiConverterTypeNoticeKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.text, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotice_lift(_ buf: RustBuffer) throws -> Notice {
+    return try FfiConverterTypeNotice.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotice_lower(_ value: Notice) -> RustBuffer {
+    return FfiConverterTypeNotice.lower(value)
+}
+
+
+/**
+ * Patients of one place: homes (居宅), or a facility's floor or unit.
+ */
+public struct PatientGroup: Equatable, Hashable {
+    public var title: String
+    public var facility: String?
+    public var unit: String?
+    public var patients: [PatientRow]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(title: String, facility: String?, unit: String?, patients: [PatientRow]) {
+        self.title = title
+        self.facility = facility
+        self.unit = unit
+        self.patients = patients
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PatientGroup: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePatientGroup: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PatientGroup {
+        return
+            try PatientGroup(
+                title: FfiConverterString.read(from: &buf), 
+                facility: FfiConverterOptionString.read(from: &buf), 
+                unit: FfiConverterOptionString.read(from: &buf), 
+                patients: FfiConverterSequenceTypePatientRow.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PatientGroup, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterOptionString.write(value.facility, into: &buf)
+        FfiConverterOptionString.write(value.unit, into: &buf)
+        FfiConverterSequenceTypePatientRow.write(value.patients, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePatientGroup_lift(_ buf: RustBuffer) throws -> PatientGroup {
+    return try FfiConverterTypePatientGroup.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePatientGroup_lower(_ value: PatientGroup) -> RustBuffer {
+    return FfiConverterTypePatientGroup.lower(value)
+}
+
+
+public struct PatientRow: Equatable, Hashable {
+    public var patientId: String
+    public var name: String
+    public var address: String
+    /**
+     * 「88歳」.
+     */
+    public var ageLine: String
+    /**
+     * Only from a server result, with its time; marked when offline.
+     */
+    public var eligibility: EligibilityView
+    public var visited: Bool
+    /**
+     * 「本日訪問済み 9:12(送信済み)」.
+     */
+    public var visitedLine: String?
+    /**
+     * This is the next patient on the round.
+     */
+    public var next: Bool
+    public var cardEnrolled: Bool
+    public var consentLine: String?
+    public var kind: VisitKind
+    /**
+     * 施設: the resident's card and the facility's safekeeping.
+     */
+    public var custody: CustodyLine?
+    public var canTakeCard: Bool
+    public var canReturnCard: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(patientId: String, name: String, address: String, 
+        /**
+         * 「88歳」.
+         */ageLine: String, 
+        /**
+         * Only from a server result, with its time; marked when offline.
+         */eligibility: EligibilityView, visited: Bool, 
+        /**
+         * 「本日訪問済み 9:12(送信済み)」.
+         */visitedLine: String?, 
+        /**
+         * This is the next patient on the round.
+         */next: Bool, cardEnrolled: Bool, consentLine: String?, kind: VisitKind, 
+        /**
+         * 施設: the resident's card and the facility's safekeeping.
+         */custody: CustodyLine?, canTakeCard: Bool, canReturnCard: Bool) {
+        self.patientId = patientId
+        self.name = name
+        self.address = address
+        self.ageLine = ageLine
+        self.eligibility = eligibility
+        self.visited = visited
+        self.visitedLine = visitedLine
+        self.next = next
+        self.cardEnrolled = cardEnrolled
+        self.consentLine = consentLine
+        self.kind = kind
+        self.custody = custody
+        self.canTakeCard = canTakeCard
+        self.canReturnCard = canReturnCard
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PatientRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePatientRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PatientRow {
+        return
+            try PatientRow(
+                patientId: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                address: FfiConverterString.read(from: &buf), 
+                ageLine: FfiConverterString.read(from: &buf), 
+                eligibility: FfiConverterTypeEligibilityView.read(from: &buf), 
+                visited: FfiConverterBool.read(from: &buf), 
+                visitedLine: FfiConverterOptionString.read(from: &buf), 
+                next: FfiConverterBool.read(from: &buf), 
+                cardEnrolled: FfiConverterBool.read(from: &buf), 
+                consentLine: FfiConverterOptionString.read(from: &buf), 
+                kind: FfiConverterTypeVisitKind.read(from: &buf), 
+                custody: FfiConverterOptionTypeCustodyLine.read(from: &buf), 
+                canTakeCard: FfiConverterBool.read(from: &buf), 
+                canReturnCard: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PatientRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.patientId, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.address, into: &buf)
+        FfiConverterString.write(value.ageLine, into: &buf)
+        FfiConverterTypeEligibilityView.write(value.eligibility, into: &buf)
+        FfiConverterBool.write(value.visited, into: &buf)
+        FfiConverterOptionString.write(value.visitedLine, into: &buf)
+        FfiConverterBool.write(value.next, into: &buf)
+        FfiConverterBool.write(value.cardEnrolled, into: &buf)
+        FfiConverterOptionString.write(value.consentLine, into: &buf)
+        FfiConverterTypeVisitKind.write(value.kind, into: &buf)
+        FfiConverterOptionTypeCustodyLine.write(value.custody, into: &buf)
+        FfiConverterBool.write(value.canTakeCard, into: &buf)
+        FfiConverterBool.write(value.canReturnCard, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePatientRow_lift(_ buf: RustBuffer) throws -> PatientRow {
+    return try FfiConverterTypePatientRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePatientRow_lower(_ value: PatientRow) -> RustBuffer {
+    return FfiConverterTypePatientRow.lower(value)
+}
+
+
+/**
+ * The phone, as its OS names it (no personal data: the model, not the
+ * owner's device name).
+ */
+public struct PlatformInfo: Equatable, Hashable {
+    /**
+     * 「Pixel 8」, 「iPhone15,2」.
+     */
+    public var phoneModel: String
+    /**
+     * 「Android 15」, 「iOS 18.1」.
+     */
+    public var os: String
+    /**
+     * Where this phone's NFC antenna is, in words (「背面の上部」).
+     */
+    public var antennaHint: String
+    /**
+     * The name the phone enrols under (shown in the clinic's console).
+     */
+    public var deviceName: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * 「Pixel 8」, 「iPhone15,2」.
+         */phoneModel: String, 
+        /**
+         * 「Android 15」, 「iOS 18.1」.
+         */os: String, 
+        /**
+         * Where this phone's NFC antenna is, in words (「背面の上部」).
+         */antennaHint: String, 
+        /**
+         * The name the phone enrols under (shown in the clinic's console).
+         */deviceName: String) {
+        self.phoneModel = phoneModel
+        self.os = os
+        self.antennaHint = antennaHint
+        self.deviceName = deviceName
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PlatformInfo: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePlatformInfo: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PlatformInfo {
+        return
+            try PlatformInfo(
+                phoneModel: FfiConverterString.read(from: &buf), 
+                os: FfiConverterString.read(from: &buf), 
+                antennaHint: FfiConverterString.read(from: &buf), 
+                deviceName: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PlatformInfo, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.phoneModel, into: &buf)
+        FfiConverterString.write(value.os, into: &buf)
+        FfiConverterString.write(value.antennaHint, into: &buf)
+        FfiConverterString.write(value.deviceName, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlatformInfo_lift(_ buf: RustBuffer) throws -> PlatformInfo {
+    return try FfiConverterTypePlatformInfo.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePlatformInfo_lower(_ value: PlatformInfo) -> RustBuffer {
+    return FfiConverterTypePlatformInfo.lower(value)
+}
+
+
+public struct PrescriptionOption: Equatable, Hashable {
+    public var prescription: Prescription
+    public var label: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(prescription: Prescription, label: String) {
+        self.prescription = prescription
+        self.label = label
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension PrescriptionOption: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePrescriptionOption: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PrescriptionOption {
+        return
+            try PrescriptionOption(
+                prescription: FfiConverterTypePrescription.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: PrescriptionOption, into buf: inout [UInt8]) {
+        FfiConverterTypePrescription.write(value.prescription, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePrescriptionOption_lift(_ buf: RustBuffer) throws -> PrescriptionOption {
+    return try FfiConverterTypePrescriptionOption.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePrescriptionOption_lower(_ value: PrescriptionOption) -> RustBuffer {
+    return FfiConverterTypePrescriptionOption.lower(value)
 }
 
 
@@ -2852,6 +4622,146 @@ public func FfiConverterTypeQueueEntry_lower(_ value: QueueEntry) -> RustBuffer 
 }
 
 
+public struct QueueRow: Equatable, Hashable {
+    public var id: String
+    /**
+     * 「12月2日 9:05」.
+     */
+    public var createdLine: String
+    public var attempts: UInt32
+    /**
+     * For a refused record: the clinic's reason, in Japanese.
+     */
+    public var reason: String?
+    public var entry: QueueEntry
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(id: String, 
+        /**
+         * 「12月2日 9:05」.
+         */createdLine: String, attempts: UInt32, 
+        /**
+         * For a refused record: the clinic's reason, in Japanese.
+         */reason: String?, entry: QueueEntry) {
+        self.id = id
+        self.createdLine = createdLine
+        self.attempts = attempts
+        self.reason = reason
+        self.entry = entry
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension QueueRow: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQueueRow: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QueueRow {
+        return
+            try QueueRow(
+                id: FfiConverterString.read(from: &buf), 
+                createdLine: FfiConverterString.read(from: &buf), 
+                attempts: FfiConverterUInt32.read(from: &buf), 
+                reason: FfiConverterOptionString.read(from: &buf), 
+                entry: FfiConverterTypeQueueEntry.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: QueueRow, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.id, into: &buf)
+        FfiConverterString.write(value.createdLine, into: &buf)
+        FfiConverterUInt32.write(value.attempts, into: &buf)
+        FfiConverterOptionString.write(value.reason, into: &buf)
+        FfiConverterTypeQueueEntry.write(value.entry, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQueueRow_lift(_ buf: RustBuffer) throws -> QueueRow {
+    return try FfiConverterTypeQueueRow.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQueueRow_lower(_ value: QueueRow) -> RustBuffer {
+    return FfiConverterTypeQueueRow.lower(value)
+}
+
+
+public struct QueueView: Equatable, Hashable {
+    public var pending: [QueueRow]
+    public var wedged: [QueueRow]
+    public var summary: String
+    public var nextTryLine: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(pending: [QueueRow], wedged: [QueueRow], summary: String, nextTryLine: String?) {
+        self.pending = pending
+        self.wedged = wedged
+        self.summary = summary
+        self.nextTryLine = nextTryLine
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension QueueView: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeQueueView: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> QueueView {
+        return
+            try QueueView(
+                pending: FfiConverterSequenceTypeQueueRow.read(from: &buf), 
+                wedged: FfiConverterSequenceTypeQueueRow.read(from: &buf), 
+                summary: FfiConverterString.read(from: &buf), 
+                nextTryLine: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: QueueView, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeQueueRow.write(value.pending, into: &buf)
+        FfiConverterSequenceTypeQueueRow.write(value.wedged, into: &buf)
+        FfiConverterString.write(value.summary, into: &buf)
+        FfiConverterOptionString.write(value.nextTryLine, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQueueView_lift(_ buf: RustBuffer) throws -> QueueView {
+    return try FfiConverterTypeQueueView.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeQueueView_lower(_ value: QueueView) -> RustBuffer {
+    return FfiConverterTypeQueueView.lower(value)
+}
+
+
 /**
  * One progress report: iOS shows `message` in the NFC sheet's
  * `alertMessage`, Android on the hold-the-card screen, with `done` of
@@ -2925,6 +4835,60 @@ public func FfiConverterTypeReadProgress_lower(_ value: ReadProgress) -> RustBuf
 }
 
 
+public struct ReasonOption: Equatable, Hashable {
+    public var reason: VisualReason
+    public var label: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(reason: VisualReason, label: String) {
+        self.reason = reason
+        self.label = label
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReasonOption: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReasonOption: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReasonOption {
+        return
+            try ReasonOption(
+                reason: FfiConverterTypeVisualReason.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReasonOption, into buf: inout [UInt8]) {
+        FfiConverterTypeVisualReason.write(value.reason, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReasonOption_lift(_ buf: RustBuffer) throws -> ReasonOption {
+    return try FfiConverterTypeReasonOption.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReasonOption_lower(_ value: ReasonOption) -> RustBuffer {
+    return FfiConverterTypeReasonOption.lower(value)
+}
+
+
 /**
  * The assessment, ready to render (Japanese).
  */
@@ -2962,6 +4926,15 @@ public struct ReceptionGuidance: Equatable, Hashable {
      * The whole guidance as plain text.
      */
     public var text: String
+    /**
+     * The renewal coach, when the card's certificate expires within 3
+     * months, is in its grace or past it.
+     */
+    public var renewal: RenewalAdvice?
+    /**
+     * How to take the consent to view the patient's information.
+     */
+    public var consent: [String]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2983,7 +4956,14 @@ public struct ReceptionGuidance: Equatable, Hashable {
          */declarationFields: [String], followUp: [String], claimSteps: [String], tekiyo: String?, warnings: [GuidanceWarning], ruleIds: [String], 
         /**
          * The whole guidance as plain text.
-         */text: String) {
+         */text: String, 
+        /**
+         * The renewal coach, when the card's certificate expires within 3
+         * months, is in its grace or past it.
+         */renewal: RenewalAdvice?, 
+        /**
+         * How to take the consent to view the patient's information.
+         */consent: [String]) {
         self.decision = decision
         self.headline = headline
         self.accepted = accepted
@@ -2999,6 +4979,8 @@ public struct ReceptionGuidance: Equatable, Hashable {
         self.warnings = warnings
         self.ruleIds = ruleIds
         self.text = text
+        self.renewal = renewal
+        self.consent = consent
     }
 
     
@@ -3031,7 +5013,9 @@ public struct FfiConverterTypeReceptionGuidance: FfiConverterRustBuffer {
                 tekiyo: FfiConverterOptionString.read(from: &buf), 
                 warnings: FfiConverterSequenceTypeGuidanceWarning.read(from: &buf), 
                 ruleIds: FfiConverterSequenceString.read(from: &buf), 
-                text: FfiConverterString.read(from: &buf)
+                text: FfiConverterString.read(from: &buf), 
+                renewal: FfiConverterOptionTypeRenewalAdvice.read(from: &buf), 
+                consent: FfiConverterSequenceString.read(from: &buf)
         )
     }
 
@@ -3051,6 +5035,8 @@ public struct FfiConverterTypeReceptionGuidance: FfiConverterRustBuffer {
         FfiConverterSequenceTypeGuidanceWarning.write(value.warnings, into: &buf)
         FfiConverterSequenceString.write(value.ruleIds, into: &buf)
         FfiConverterString.write(value.text, into: &buf)
+        FfiConverterOptionTypeRenewalAdvice.write(value.renewal, into: &buf)
+        FfiConverterSequenceString.write(value.consent, into: &buf)
     }
 }
 
@@ -3084,10 +5070,17 @@ public struct ReceptionSituation: Equatable, Hashable {
     public var identity: IdentityCheck?
     public var tried: [StepTaken]
     public var setting: CareSetting
+    /**
+     * The card was read with a 汎用カードリーダー (consent on paper).
+     */
+    public var generalPurposeReader: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(date: CalendarDate, birthDate: CalendarDate?, age: UInt32?, insurerKind: InsurerKind?, history: VisitHistory, onlineCheck: OnlineCheck, documents: [PresentedDocument], identity: IdentityCheck?, tried: [StepTaken], setting: CareSetting) {
+    public init(date: CalendarDate, birthDate: CalendarDate?, age: UInt32?, insurerKind: InsurerKind?, history: VisitHistory, onlineCheck: OnlineCheck, documents: [PresentedDocument], identity: IdentityCheck?, tried: [StepTaken], setting: CareSetting, 
+        /**
+         * The card was read with a 汎用カードリーダー (consent on paper).
+         */generalPurposeReader: Bool = false) {
         self.date = date
         self.birthDate = birthDate
         self.age = age
@@ -3098,6 +5091,7 @@ public struct ReceptionSituation: Equatable, Hashable {
         self.identity = identity
         self.tried = tried
         self.setting = setting
+        self.generalPurposeReader = generalPurposeReader
     }
 
     
@@ -3125,7 +5119,8 @@ public struct FfiConverterTypeReceptionSituation: FfiConverterRustBuffer {
                 documents: FfiConverterSequenceTypePresentedDocument.read(from: &buf), 
                 identity: FfiConverterOptionTypeIdentityCheck.read(from: &buf), 
                 tried: FfiConverterSequenceTypeStepTaken.read(from: &buf), 
-                setting: FfiConverterTypeCareSetting.read(from: &buf)
+                setting: FfiConverterTypeCareSetting.read(from: &buf), 
+                generalPurposeReader: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -3140,6 +5135,7 @@ public struct FfiConverterTypeReceptionSituation: FfiConverterRustBuffer {
         FfiConverterOptionTypeIdentityCheck.write(value.identity, into: &buf)
         FfiConverterSequenceTypeStepTaken.write(value.tried, into: &buf)
         FfiConverterTypeCareSetting.write(value.setting, into: &buf)
+        FfiConverterBool.write(value.generalPurposeReader, into: &buf)
     }
 }
 
@@ -3156,6 +5152,397 @@ public func FfiConverterTypeReceptionSituation_lift(_ buf: RustBuffer) throws ->
 #endif
 public func FfiConverterTypeReceptionSituation_lower(_ value: ReceptionSituation) -> RustBuffer {
     return FfiConverterTypeReceptionSituation.lower(value)
+}
+
+
+public struct ReceptionStepOption: Equatable, Hashable {
+    public var step: ReceptionStep
+    public var label: String
+    public var result: StepResult?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(step: ReceptionStep, label: String, result: StepResult?) {
+        self.step = step
+        self.label = label
+        self.result = result
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReceptionStepOption: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReceptionStepOption: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReceptionStepOption {
+        return
+            try ReceptionStepOption(
+                step: FfiConverterTypeReceptionStep.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf), 
+                result: FfiConverterOptionTypeStepResult.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReceptionStepOption, into buf: inout [UInt8]) {
+        FfiConverterTypeReceptionStep.write(value.step, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+        FfiConverterOptionTypeStepResult.write(value.result, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReceptionStepOption_lift(_ buf: RustBuffer) throws -> ReceptionStepOption {
+    return try FfiConverterTypeReceptionStepOption.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReceptionStepOption_lower(_ value: ReceptionStepOption) -> RustBuffer {
+    return FfiConverterTypeReceptionStepOption.lower(value)
+}
+
+
+public struct ReceptionView: Equatable, Hashable {
+    public var patientLine: String
+    public var guidance: ReceptionGuidance?
+    public var steps: [ReceptionStepOption]
+    /**
+     * What staff can record for a step, with its words.
+     */
+    public var resultOptions: [ResultOption]
+    public var tried: [StepTaken]
+    public var error: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(patientLine: String, guidance: ReceptionGuidance?, steps: [ReceptionStepOption], 
+        /**
+         * What staff can record for a step, with its words.
+         */resultOptions: [ResultOption], tried: [StepTaken], error: String?) {
+        self.patientLine = patientLine
+        self.guidance = guidance
+        self.steps = steps
+        self.resultOptions = resultOptions
+        self.tried = tried
+        self.error = error
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReceptionView: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReceptionView: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReceptionView {
+        return
+            try ReceptionView(
+                patientLine: FfiConverterString.read(from: &buf), 
+                guidance: FfiConverterOptionTypeReceptionGuidance.read(from: &buf), 
+                steps: FfiConverterSequenceTypeReceptionStepOption.read(from: &buf), 
+                resultOptions: FfiConverterSequenceTypeResultOption.read(from: &buf), 
+                tried: FfiConverterSequenceTypeStepTaken.read(from: &buf), 
+                error: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReceptionView, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.patientLine, into: &buf)
+        FfiConverterOptionTypeReceptionGuidance.write(value.guidance, into: &buf)
+        FfiConverterSequenceTypeReceptionStepOption.write(value.steps, into: &buf)
+        FfiConverterSequenceTypeResultOption.write(value.resultOptions, into: &buf)
+        FfiConverterSequenceTypeStepTaken.write(value.tried, into: &buf)
+        FfiConverterOptionString.write(value.error, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReceptionView_lift(_ buf: RustBuffer) throws -> ReceptionView {
+    return try FfiConverterTypeReceptionView.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReceptionView_lower(_ value: ReceptionView) -> RustBuffer {
+    return FfiConverterTypeReceptionView.lower(value)
+}
+
+
+public struct RecoveryView: Equatable, Hashable {
+    public var title: String
+    /**
+     * The core's message: what happened and what to do.
+     */
+    public var message: String
+    /**
+     * The stable code, for the administrator or support.
+     */
+    public var code: String
+    /**
+     * Records never delivered to the clinic that a reset would lose.
+     */
+    public var unsent: UInt32?
+    /**
+     * 「この端末のデータを消して登録し直す」 is in progress: what to do now.
+     */
+    public var resetStep: String?
+    public var retryLabel: String
+    public var resetLabel: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(title: String, 
+        /**
+         * The core's message: what happened and what to do.
+         */message: String, 
+        /**
+         * The stable code, for the administrator or support.
+         */code: String, 
+        /**
+         * Records never delivered to the clinic that a reset would lose.
+         */unsent: UInt32?, 
+        /**
+         * 「この端末のデータを消して登録し直す」 is in progress: what to do now.
+         */resetStep: String?, retryLabel: String, resetLabel: String) {
+        self.title = title
+        self.message = message
+        self.code = code
+        self.unsent = unsent
+        self.resetStep = resetStep
+        self.retryLabel = retryLabel
+        self.resetLabel = resetLabel
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RecoveryView: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRecoveryView: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RecoveryView {
+        return
+            try RecoveryView(
+                title: FfiConverterString.read(from: &buf), 
+                message: FfiConverterString.read(from: &buf), 
+                code: FfiConverterString.read(from: &buf), 
+                unsent: FfiConverterOptionUInt32.read(from: &buf), 
+                resetStep: FfiConverterOptionString.read(from: &buf), 
+                retryLabel: FfiConverterString.read(from: &buf), 
+                resetLabel: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RecoveryView, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.message, into: &buf)
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterOptionUInt32.write(value.unsent, into: &buf)
+        FfiConverterOptionString.write(value.resetStep, into: &buf)
+        FfiConverterString.write(value.retryLabel, into: &buf)
+        FfiConverterString.write(value.resetLabel, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecoveryView_lift(_ buf: RustBuffer) throws -> RecoveryView {
+    return try FfiConverterTypeRecoveryView.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRecoveryView_lower(_ value: RecoveryView) -> RustBuffer {
+    return FfiConverterTypeRecoveryView.lower(value)
+}
+
+
+/**
+ * The renewal coach's advice, ready to render (Japanese).
+ */
+public struct RenewalAdvice: Equatable, Hashable {
+    public var kind: RenewalKind
+    public var carrier: CertificateCarrier
+    public var asOf: CalendarDate
+    /**
+     * The certificate's last valid day.
+     */
+    public var expiresOn: CalendarDate
+    /**
+     * Renewal at the 市区町村 is possible from this day.
+     */
+    public var renewFrom: CalendarDate
+    /**
+     * The last day the マイナ保険証 works with this certificate.
+     */
+    public var usableUntil: CalendarDate
+    public var title: String
+    /**
+     * In order: renewal, a 代理人, what follows the grace.
+     */
+    public var steps: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: RenewalKind, carrier: CertificateCarrier, asOf: CalendarDate, 
+        /**
+         * The certificate's last valid day.
+         */expiresOn: CalendarDate, 
+        /**
+         * Renewal at the 市区町村 is possible from this day.
+         */renewFrom: CalendarDate, 
+        /**
+         * The last day the マイナ保険証 works with this certificate.
+         */usableUntil: CalendarDate, title: String, 
+        /**
+         * In order: renewal, a 代理人, what follows the grace.
+         */steps: [String]) {
+        self.kind = kind
+        self.carrier = carrier
+        self.asOf = asOf
+        self.expiresOn = expiresOn
+        self.renewFrom = renewFrom
+        self.usableUntil = usableUntil
+        self.title = title
+        self.steps = steps
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RenewalAdvice: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRenewalAdvice: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RenewalAdvice {
+        return
+            try RenewalAdvice(
+                kind: FfiConverterTypeRenewalKind.read(from: &buf), 
+                carrier: FfiConverterTypeCertificateCarrier.read(from: &buf), 
+                asOf: FfiConverterTypeCalendarDate.read(from: &buf), 
+                expiresOn: FfiConverterTypeCalendarDate.read(from: &buf), 
+                renewFrom: FfiConverterTypeCalendarDate.read(from: &buf), 
+                usableUntil: FfiConverterTypeCalendarDate.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                steps: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RenewalAdvice, into buf: inout [UInt8]) {
+        FfiConverterTypeRenewalKind.write(value.kind, into: &buf)
+        FfiConverterTypeCertificateCarrier.write(value.carrier, into: &buf)
+        FfiConverterTypeCalendarDate.write(value.asOf, into: &buf)
+        FfiConverterTypeCalendarDate.write(value.expiresOn, into: &buf)
+        FfiConverterTypeCalendarDate.write(value.renewFrom, into: &buf)
+        FfiConverterTypeCalendarDate.write(value.usableUntil, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterSequenceString.write(value.steps, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRenewalAdvice_lift(_ buf: RustBuffer) throws -> RenewalAdvice {
+    return try FfiConverterTypeRenewalAdvice.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRenewalAdvice_lower(_ value: RenewalAdvice) -> RustBuffer {
+    return FfiConverterTypeRenewalAdvice.lower(value)
+}
+
+
+public struct ResultOption: Equatable, Hashable {
+    public var result: StepResult
+    public var label: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(result: StepResult, label: String) {
+        self.result = result
+        self.label = label
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ResultOption: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeResultOption: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ResultOption {
+        return
+            try ResultOption(
+                result: FfiConverterTypeStepResult.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ResultOption, into buf: inout [UInt8]) {
+        FfiConverterTypeStepResult.write(value.result, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResultOption_lift(_ buf: RustBuffer) throws -> ResultOption {
+    return try FfiConverterTypeResultOption.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResultOption_lower(_ value: ResultOption) -> RustBuffer {
+    return FfiConverterTypeResultOption.lower(value)
 }
 
 
@@ -3321,6 +5708,346 @@ public func FfiConverterTypeRosterView_lift(_ buf: RustBuffer) throws -> RosterV
 #endif
 public func FfiConverterTypeRosterView_lower(_ value: RosterView) -> RustBuffer {
     return FfiConverterTypeRosterView.lower(value)
+}
+
+
+public struct RoundView: Equatable, Hashable {
+    public var day: CalendarDate
+    /**
+     * 「12月2日(水)の訪問予定」.
+     */
+    public var title: String
+    public var loading: Bool
+    /**
+     * 「オフライン: 12月2日 8:05 に取得した予定を表示しています」.
+     */
+    public var offlineLine: String?
+    public var groups: [PatientGroup]
+    public var nextPatientId: String?
+    public var error: String?
+    /**
+     * Residents' cards taken from the facility and not yet put back.
+     */
+    public var cardsOut: UInt32
+    public var emptyLine: String?
+    /**
+     * Sign in before the first visit (a shared phone).
+     */
+    public var signInNeeded: Bool
+    /**
+     * Visits to someone not on today's round (往診, 対診, …), with their words.
+     */
+    public var unplanned: [KindOption]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(day: CalendarDate, 
+        /**
+         * 「12月2日(水)の訪問予定」.
+         */title: String, loading: Bool, 
+        /**
+         * 「オフライン: 12月2日 8:05 に取得した予定を表示しています」.
+         */offlineLine: String?, groups: [PatientGroup], nextPatientId: String?, error: String?, 
+        /**
+         * Residents' cards taken from the facility and not yet put back.
+         */cardsOut: UInt32, emptyLine: String?, 
+        /**
+         * Sign in before the first visit (a shared phone).
+         */signInNeeded: Bool, 
+        /**
+         * Visits to someone not on today's round (往診, 対診, …), with their words.
+         */unplanned: [KindOption]) {
+        self.day = day
+        self.title = title
+        self.loading = loading
+        self.offlineLine = offlineLine
+        self.groups = groups
+        self.nextPatientId = nextPatientId
+        self.error = error
+        self.cardsOut = cardsOut
+        self.emptyLine = emptyLine
+        self.signInNeeded = signInNeeded
+        self.unplanned = unplanned
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RoundView: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRoundView: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RoundView {
+        return
+            try RoundView(
+                day: FfiConverterTypeCalendarDate.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                loading: FfiConverterBool.read(from: &buf), 
+                offlineLine: FfiConverterOptionString.read(from: &buf), 
+                groups: FfiConverterSequenceTypePatientGroup.read(from: &buf), 
+                nextPatientId: FfiConverterOptionString.read(from: &buf), 
+                error: FfiConverterOptionString.read(from: &buf), 
+                cardsOut: FfiConverterUInt32.read(from: &buf), 
+                emptyLine: FfiConverterOptionString.read(from: &buf), 
+                signInNeeded: FfiConverterBool.read(from: &buf), 
+                unplanned: FfiConverterSequenceTypeKindOption.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RoundView, into buf: inout [UInt8]) {
+        FfiConverterTypeCalendarDate.write(value.day, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterBool.write(value.loading, into: &buf)
+        FfiConverterOptionString.write(value.offlineLine, into: &buf)
+        FfiConverterSequenceTypePatientGroup.write(value.groups, into: &buf)
+        FfiConverterOptionString.write(value.nextPatientId, into: &buf)
+        FfiConverterOptionString.write(value.error, into: &buf)
+        FfiConverterUInt32.write(value.cardsOut, into: &buf)
+        FfiConverterOptionString.write(value.emptyLine, into: &buf)
+        FfiConverterBool.write(value.signInNeeded, into: &buf)
+        FfiConverterSequenceTypeKindOption.write(value.unplanned, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRoundView_lift(_ buf: RustBuffer) throws -> RoundView {
+    return try FfiConverterTypeRoundView.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRoundView_lower(_ value: RoundView) -> RustBuffer {
+    return FfiConverterTypeRoundView.lower(value)
+}
+
+
+public struct SettingsView: Equatable, Hashable {
+    public var enrolment: Enrolment?
+    public var lines: [String]
+    public var carefulReading: Bool
+    public var carefulReadingLabel: String
+    public var signedIn: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(enrolment: Enrolment?, lines: [String], carefulReading: Bool, carefulReadingLabel: String, signedIn: String?) {
+        self.enrolment = enrolment
+        self.lines = lines
+        self.carefulReading = carefulReading
+        self.carefulReadingLabel = carefulReadingLabel
+        self.signedIn = signedIn
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SettingsView: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSettingsView: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SettingsView {
+        return
+            try SettingsView(
+                enrolment: FfiConverterOptionTypeEnrolment.read(from: &buf), 
+                lines: FfiConverterSequenceString.read(from: &buf), 
+                carefulReading: FfiConverterBool.read(from: &buf), 
+                carefulReadingLabel: FfiConverterString.read(from: &buf), 
+                signedIn: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SettingsView, into buf: inout [UInt8]) {
+        FfiConverterOptionTypeEnrolment.write(value.enrolment, into: &buf)
+        FfiConverterSequenceString.write(value.lines, into: &buf)
+        FfiConverterBool.write(value.carefulReading, into: &buf)
+        FfiConverterString.write(value.carefulReadingLabel, into: &buf)
+        FfiConverterOptionString.write(value.signedIn, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSettingsView_lift(_ buf: RustBuffer) throws -> SettingsView {
+    return try FfiConverterTypeSettingsView.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSettingsView_lower(_ value: SettingsView) -> RustBuffer {
+    return FfiConverterTypeSettingsView.lower(value)
+}
+
+
+public struct SignInView: Equatable, Hashable {
+    public var title: String
+    public var explanation: String
+    /**
+     * The staff on this phone's rounds today.
+     */
+    public var staff: [StaffChoice]
+    public var checking: Bool
+    public var error: String?
+    /**
+     * The code pad: how many digits (6–12).
+     */
+    public var codeMin: UInt8
+    public var codeMax: UInt8
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(title: String, explanation: String, 
+        /**
+         * The staff on this phone's rounds today.
+         */staff: [StaffChoice], checking: Bool, error: String?, 
+        /**
+         * The code pad: how many digits (6–12).
+         */codeMin: UInt8, codeMax: UInt8) {
+        self.title = title
+        self.explanation = explanation
+        self.staff = staff
+        self.checking = checking
+        self.error = error
+        self.codeMin = codeMin
+        self.codeMax = codeMax
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SignInView: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSignInView: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SignInView {
+        return
+            try SignInView(
+                title: FfiConverterString.read(from: &buf), 
+                explanation: FfiConverterString.read(from: &buf), 
+                staff: FfiConverterSequenceTypeStaffChoice.read(from: &buf), 
+                checking: FfiConverterBool.read(from: &buf), 
+                error: FfiConverterOptionString.read(from: &buf), 
+                codeMin: FfiConverterUInt8.read(from: &buf), 
+                codeMax: FfiConverterUInt8.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SignInView, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterString.write(value.explanation, into: &buf)
+        FfiConverterSequenceTypeStaffChoice.write(value.staff, into: &buf)
+        FfiConverterBool.write(value.checking, into: &buf)
+        FfiConverterOptionString.write(value.error, into: &buf)
+        FfiConverterUInt8.write(value.codeMin, into: &buf)
+        FfiConverterUInt8.write(value.codeMax, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSignInView_lift(_ buf: RustBuffer) throws -> SignInView {
+    return try FfiConverterTypeSignInView.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSignInView_lower(_ value: SignInView) -> RustBuffer {
+    return FfiConverterTypeSignInView.lower(value)
+}
+
+
+public struct StaffChoice: Equatable, Hashable {
+    public var staffId: String
+    public var name: String
+    /**
+     * The clinic set this person's sign-in code (otherwise they cannot sign in).
+     */
+    public var canSignIn: Bool
+    public var note: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(staffId: String, name: String, 
+        /**
+         * The clinic set this person's sign-in code (otherwise they cannot sign in).
+         */canSignIn: Bool, note: String?) {
+        self.staffId = staffId
+        self.name = name
+        self.canSignIn = canSignIn
+        self.note = note
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StaffChoice: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStaffChoice: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StaffChoice {
+        return
+            try StaffChoice(
+                staffId: FfiConverterString.read(from: &buf), 
+                name: FfiConverterString.read(from: &buf), 
+                canSignIn: FfiConverterBool.read(from: &buf), 
+                note: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StaffChoice, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.staffId, into: &buf)
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterBool.write(value.canSignIn, into: &buf)
+        FfiConverterOptionString.write(value.note, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStaffChoice_lift(_ buf: RustBuffer) throws -> StaffChoice {
+    return try FfiConverterTypeStaffChoice.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStaffChoice_lower(_ value: StaffChoice) -> RustBuffer {
+    return FfiConverterTypeStaffChoice.lower(value)
 }
 
 
@@ -3641,6 +6368,538 @@ public func FfiConverterTypeVisitStart_lift(_ buf: RustBuffer) throws -> VisitSt
 public func FfiConverterTypeVisitStart_lower(_ value: VisitStart) -> RustBuffer {
     return FfiConverterTypeVisitStart.lower(value)
 }
+
+
+public struct VisitView: Equatable, Hashable {
+    public var patientId: String?
+    /**
+     * 「患者 0 さん」 or 「予定外の訪問」.
+     */
+    public var patientLine: String
+    public var kind: VisitKind
+    public var kindLabel: String
+    public var screen: VisitScreen
+    public var error: String?
+    /**
+     * Reception guidance can be opened from here.
+     */
+    public var guidanceOffered: Bool
+    /**
+     * The visit can be cancelled from here.
+     */
+    public var canCancel: Bool
+    /**
+     * The cancel button's words (the core's messages name it so).
+     */
+    public var cancelLabel: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(patientId: String?, 
+        /**
+         * 「患者 0 さん」 or 「予定外の訪問」.
+         */patientLine: String, kind: VisitKind, kindLabel: String, screen: VisitScreen, error: String?, 
+        /**
+         * Reception guidance can be opened from here.
+         */guidanceOffered: Bool, 
+        /**
+         * The visit can be cancelled from here.
+         */canCancel: Bool, 
+        /**
+         * The cancel button's words (the core's messages name it so).
+         */cancelLabel: String) {
+        self.patientId = patientId
+        self.patientLine = patientLine
+        self.kind = kind
+        self.kindLabel = kindLabel
+        self.screen = screen
+        self.error = error
+        self.guidanceOffered = guidanceOffered
+        self.canCancel = canCancel
+        self.cancelLabel = cancelLabel
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension VisitView: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeVisitView: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VisitView {
+        return
+            try VisitView(
+                patientId: FfiConverterOptionString.read(from: &buf), 
+                patientLine: FfiConverterString.read(from: &buf), 
+                kind: FfiConverterTypeVisitKind.read(from: &buf), 
+                kindLabel: FfiConverterString.read(from: &buf), 
+                screen: FfiConverterTypeVisitScreen.read(from: &buf), 
+                error: FfiConverterOptionString.read(from: &buf), 
+                guidanceOffered: FfiConverterBool.read(from: &buf), 
+                canCancel: FfiConverterBool.read(from: &buf), 
+                cancelLabel: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: VisitView, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.patientId, into: &buf)
+        FfiConverterString.write(value.patientLine, into: &buf)
+        FfiConverterTypeVisitKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.kindLabel, into: &buf)
+        FfiConverterTypeVisitScreen.write(value.screen, into: &buf)
+        FfiConverterOptionString.write(value.error, into: &buf)
+        FfiConverterBool.write(value.guidanceOffered, into: &buf)
+        FfiConverterBool.write(value.canCancel, into: &buf)
+        FfiConverterString.write(value.cancelLabel, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVisitView_lift(_ buf: RustBuffer) throws -> VisitView {
+    return try FfiConverterTypeVisitView.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVisitView_lower(_ value: VisitView) -> RustBuffer {
+    return FfiConverterTypeVisitView.lower(value)
+}
+
+
+/**
+ * What the shell reports. Each is applied at once; the new view comes
+ * through `AppShell::render`. (Its `Debug` never shows a PIN, a
+ * 照合番号B or a sign-in code.)
+ */
+
+public enum AppEvent: Equatable, Hashable {
+    
+    /**
+     * The app came to the front (also after the phone was unlocked).
+     */
+    case foregrounded
+    /**
+     * The app went to the background: the core asks for its background sync.
+     */
+    case backgrounded
+    case networkChanged(online: Bool
+    )
+    case nfcChanged(state: NfcState
+    )
+    /**
+     * The OS woke the app for the sync the core scheduled (or a timer).
+     */
+    case syncDue
+    /**
+     * The clinic's device management changed its settings while the app ran.
+     */
+    case policyChanged(policy: ClinicPolicy
+    )
+    /**
+     * A QR code (or its text, typed in): an enrolment link.
+     */
+    case enrolmentScanned(text: String
+    )
+    case openSignIn
+    case signIn(staffId: String, code: String
+    )
+    case signOut
+    case refresh
+    case openPatient(patientId: String
+    )
+    /**
+     * A visit to someone not on today's round (往診, 対診).
+     */
+    case openUnplannedVisit(kind: VisitKind
+    )
+    /**
+     * 施設: the resident's card taken from, or put back into, safekeeping.
+     */
+    case takeCard(patientId: String
+    )
+    case returnCard(patientId: String
+    )
+    case chooseMode(mode: IdentityMode
+    )
+    case submitPin(pin: String
+    )
+    case submitCollation(value: String
+    )
+    case confirmLastTry
+    case holdAnotherCard
+    case confirmNewCard
+    case photoMatches(reason: VisualReason, note: String
+    )
+    case photoDoesNotMatch
+    case giveConsent(consent: ConsentInput
+    )
+    case cancelVisit
+    /**
+     * Leave the visit screen (after 完了, or a stop) for the round.
+     */
+    case finishVisit
+    case openReception
+    case recordReceptionStep(step: ReceptionStep, result: StepResult, shareWari: UInt8?
+    )
+    case openQueue
+    case retryRecord(id: String
+    )
+    /**
+     * Asks for a confirmation first (the record is lost).
+     */
+    case discardRecord(id: String
+    )
+    case openSettings
+    case setCarefulReading(on: Bool
+    )
+    case openNfcSettings
+    /**
+     * The system back gesture or button (`AppView::can_go_back` says whether
+     * the core takes it).
+     */
+    case back
+    /**
+     * The pending confirmation (`AppView::confirmation`) is accepted or dismissed.
+     */
+    case confirm
+    case dismiss
+    case retryOpen
+    /**
+     * 「この端末のデータを消して登録し直す」: asks for the administrator's
+     * enrolment QR code, then a confirmation.
+     */
+    case startReset
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension AppEvent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAppEvent: FfiConverterRustBuffer {
+    typealias SwiftType = AppEvent
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AppEvent {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .foregrounded
+        
+        case 2: return .backgrounded
+        
+        case 3: return .networkChanged(online: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 4: return .nfcChanged(state: try FfiConverterTypeNfcState.read(from: &buf)
+        )
+        
+        case 5: return .syncDue
+        
+        case 6: return .policyChanged(policy: try FfiConverterTypeClinicPolicy.read(from: &buf)
+        )
+        
+        case 7: return .enrolmentScanned(text: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 8: return .openSignIn
+        
+        case 9: return .signIn(staffId: try FfiConverterString.read(from: &buf), code: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 10: return .signOut
+        
+        case 11: return .refresh
+        
+        case 12: return .openPatient(patientId: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 13: return .openUnplannedVisit(kind: try FfiConverterTypeVisitKind.read(from: &buf)
+        )
+        
+        case 14: return .takeCard(patientId: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 15: return .returnCard(patientId: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 16: return .chooseMode(mode: try FfiConverterTypeIdentityMode.read(from: &buf)
+        )
+        
+        case 17: return .submitPin(pin: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 18: return .submitCollation(value: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 19: return .confirmLastTry
+        
+        case 20: return .holdAnotherCard
+        
+        case 21: return .confirmNewCard
+        
+        case 22: return .photoMatches(reason: try FfiConverterTypeVisualReason.read(from: &buf), note: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 23: return .photoDoesNotMatch
+        
+        case 24: return .giveConsent(consent: try FfiConverterTypeConsentInput.read(from: &buf)
+        )
+        
+        case 25: return .cancelVisit
+        
+        case 26: return .finishVisit
+        
+        case 27: return .openReception
+        
+        case 28: return .recordReceptionStep(step: try FfiConverterTypeReceptionStep.read(from: &buf), result: try FfiConverterTypeStepResult.read(from: &buf), shareWari: try FfiConverterOptionUInt8.read(from: &buf)
+        )
+        
+        case 29: return .openQueue
+        
+        case 30: return .retryRecord(id: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 31: return .discardRecord(id: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 32: return .openSettings
+        
+        case 33: return .setCarefulReading(on: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 34: return .openNfcSettings
+        
+        case 35: return .back
+        
+        case 36: return .confirm
+        
+        case 37: return .dismiss
+        
+        case 38: return .retryOpen
+        
+        case 39: return .startReset
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: AppEvent, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .foregrounded:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .backgrounded:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .networkChanged(online):
+            writeInt(&buf, Int32(3))
+            FfiConverterBool.write(online, into: &buf)
+            
+        
+        case let .nfcChanged(state):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeNfcState.write(state, into: &buf)
+            
+        
+        case .syncDue:
+            writeInt(&buf, Int32(5))
+        
+        
+        case let .policyChanged(policy):
+            writeInt(&buf, Int32(6))
+            FfiConverterTypeClinicPolicy.write(policy, into: &buf)
+            
+        
+        case let .enrolmentScanned(text):
+            writeInt(&buf, Int32(7))
+            FfiConverterString.write(text, into: &buf)
+            
+        
+        case .openSignIn:
+            writeInt(&buf, Int32(8))
+        
+        
+        case let .signIn(staffId,code):
+            writeInt(&buf, Int32(9))
+            FfiConverterString.write(staffId, into: &buf)
+            FfiConverterString.write(code, into: &buf)
+            
+        
+        case .signOut:
+            writeInt(&buf, Int32(10))
+        
+        
+        case .refresh:
+            writeInt(&buf, Int32(11))
+        
+        
+        case let .openPatient(patientId):
+            writeInt(&buf, Int32(12))
+            FfiConverterString.write(patientId, into: &buf)
+            
+        
+        case let .openUnplannedVisit(kind):
+            writeInt(&buf, Int32(13))
+            FfiConverterTypeVisitKind.write(kind, into: &buf)
+            
+        
+        case let .takeCard(patientId):
+            writeInt(&buf, Int32(14))
+            FfiConverterString.write(patientId, into: &buf)
+            
+        
+        case let .returnCard(patientId):
+            writeInt(&buf, Int32(15))
+            FfiConverterString.write(patientId, into: &buf)
+            
+        
+        case let .chooseMode(mode):
+            writeInt(&buf, Int32(16))
+            FfiConverterTypeIdentityMode.write(mode, into: &buf)
+            
+        
+        case let .submitPin(pin):
+            writeInt(&buf, Int32(17))
+            FfiConverterString.write(pin, into: &buf)
+            
+        
+        case let .submitCollation(value):
+            writeInt(&buf, Int32(18))
+            FfiConverterString.write(value, into: &buf)
+            
+        
+        case .confirmLastTry:
+            writeInt(&buf, Int32(19))
+        
+        
+        case .holdAnotherCard:
+            writeInt(&buf, Int32(20))
+        
+        
+        case .confirmNewCard:
+            writeInt(&buf, Int32(21))
+        
+        
+        case let .photoMatches(reason,note):
+            writeInt(&buf, Int32(22))
+            FfiConverterTypeVisualReason.write(reason, into: &buf)
+            FfiConverterString.write(note, into: &buf)
+            
+        
+        case .photoDoesNotMatch:
+            writeInt(&buf, Int32(23))
+        
+        
+        case let .giveConsent(consent):
+            writeInt(&buf, Int32(24))
+            FfiConverterTypeConsentInput.write(consent, into: &buf)
+            
+        
+        case .cancelVisit:
+            writeInt(&buf, Int32(25))
+        
+        
+        case .finishVisit:
+            writeInt(&buf, Int32(26))
+        
+        
+        case .openReception:
+            writeInt(&buf, Int32(27))
+        
+        
+        case let .recordReceptionStep(step,result,shareWari):
+            writeInt(&buf, Int32(28))
+            FfiConverterTypeReceptionStep.write(step, into: &buf)
+            FfiConverterTypeStepResult.write(result, into: &buf)
+            FfiConverterOptionUInt8.write(shareWari, into: &buf)
+            
+        
+        case .openQueue:
+            writeInt(&buf, Int32(29))
+        
+        
+        case let .retryRecord(id):
+            writeInt(&buf, Int32(30))
+            FfiConverterString.write(id, into: &buf)
+            
+        
+        case let .discardRecord(id):
+            writeInt(&buf, Int32(31))
+            FfiConverterString.write(id, into: &buf)
+            
+        
+        case .openSettings:
+            writeInt(&buf, Int32(32))
+        
+        
+        case let .setCarefulReading(on):
+            writeInt(&buf, Int32(33))
+            FfiConverterBool.write(on, into: &buf)
+            
+        
+        case .openNfcSettings:
+            writeInt(&buf, Int32(34))
+        
+        
+        case .back:
+            writeInt(&buf, Int32(35))
+        
+        
+        case .confirm:
+            writeInt(&buf, Int32(36))
+        
+        
+        case .dismiss:
+            writeInt(&buf, Int32(37))
+        
+        
+        case .retryOpen:
+            writeInt(&buf, Int32(38))
+        
+        
+        case .startReset:
+            writeInt(&buf, Int32(39))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppEvent_lift(_ buf: RustBuffer) throws -> AppEvent {
+    return try FfiConverterTypeAppEvent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAppEvent_lower(_ value: AppEvent) -> RustBuffer {
+    return FfiConverterTypeAppEvent.lower(value)
+}
+
 
 
 /**
@@ -3967,6 +7226,81 @@ public func FfiConverterTypeCareSetting_lower(_ value: CareSetting) -> RustBuffe
 
 
 
+/**
+ * Where the certificate lives.
+ */
+
+public enum CertificateCarrier: Equatable, Hashable {
+    
+    /**
+     * The マイナンバーカード's own 利用者証明用電子証明書.
+     */
+    case card
+    /**
+     * A スマホ用電子証明書: no grace after its expiry.
+     */
+    case smartphone
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CertificateCarrier: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCertificateCarrier: FfiConverterRustBuffer {
+    typealias SwiftType = CertificateCarrier
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CertificateCarrier {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .card
+        
+        case 2: return .smartphone
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CertificateCarrier, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .card:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .smartphone:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCertificateCarrier_lift(_ buf: RustBuffer) throws -> CertificateCarrier {
+    return try FfiConverterTypeCertificateCarrier.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCertificateCarrier_lower(_ value: CertificateCarrier) -> RustBuffer {
+    return FfiConverterTypeCertificateCarrier.lower(value)
+}
+
+
+
 
 public enum ConsentCategory: Equatable, Hashable {
     
@@ -4065,6 +7399,202 @@ public func FfiConverterTypeConsentCategory_lift(_ buf: RustBuffer) throws -> Co
 #endif
 public func FfiConverterTypeConsentCategory_lower(_ value: ConsentCategory) -> RustBuffer {
     return FfiConverterTypeConsentCategory.lower(value)
+}
+
+
+
+
+public enum DeliveryState: Equatable, Hashable {
+    
+    case storing
+    case stored
+    case sent
+    case wedged
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension DeliveryState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDeliveryState: FfiConverterRustBuffer {
+    typealias SwiftType = DeliveryState
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DeliveryState {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .storing
+        
+        case 2: return .stored
+        
+        case 3: return .sent
+        
+        case 4: return .wedged
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: DeliveryState, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .storing:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .stored:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .sent:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .wedged:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeliveryState_lift(_ buf: RustBuffer) throws -> DeliveryState {
+    return try FfiConverterTypeDeliveryState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDeliveryState_lower(_ value: DeliveryState) -> RustBuffer {
+    return FfiConverterTypeDeliveryState.lower(value)
+}
+
+
+
+/**
+ * What the platform must do (each once, in order with the views).
+ */
+
+public enum Effect: Equatable, Hashable {
+    
+    /**
+     * Ask the OS to wake the app at `at` for a sync, with a network
+     * (Android JobScheduler, persisted; iOS BGAppRefreshTask). Replaces any
+     * earlier request.
+     */
+    case scheduleSync(at: Date
+    )
+    /**
+     * Nothing to send: drop the scheduled sync.
+     */
+    case cancelScheduledSync
+    /**
+     * The read ended: vibrate and sound as the kind says.
+     */
+    case feedback(kind: FeedbackKind
+    )
+    /**
+     * Say this through the screen reader now (TalkBack, VoiceOver).
+     */
+    case announce(text: String
+    )
+    /**
+     * Open the phone's NFC settings.
+     */
+    case openNfcSettings
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Effect: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeEffect: FfiConverterRustBuffer {
+    typealias SwiftType = Effect
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Effect {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .scheduleSync(at: try FfiConverterTimestamp.read(from: &buf)
+        )
+        
+        case 2: return .cancelScheduledSync
+        
+        case 3: return .feedback(kind: try FfiConverterTypeFeedbackKind.read(from: &buf)
+        )
+        
+        case 4: return .announce(text: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 5: return .openNfcSettings
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Effect, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .scheduleSync(at):
+            writeInt(&buf, Int32(1))
+            FfiConverterTimestamp.write(at, into: &buf)
+            
+        
+        case .cancelScheduledSync:
+            writeInt(&buf, Int32(2))
+        
+        
+        case let .feedback(kind):
+            writeInt(&buf, Int32(3))
+            FfiConverterTypeFeedbackKind.write(kind, into: &buf)
+            
+        
+        case let .announce(text):
+            writeInt(&buf, Int32(4))
+            FfiConverterString.write(text, into: &buf)
+            
+        
+        case .openNfcSettings:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEffect_lift(_ buf: RustBuffer) throws -> Effect {
+    return try FfiConverterTypeEffect.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeEffect_lower(_ value: Effect) -> RustBuffer {
+    return FfiConverterTypeEffect.lower(value)
 }
 
 
@@ -4192,6 +7722,98 @@ public func FfiConverterTypeEligibilityStatus_lift(_ buf: RustBuffer) throws -> 
 #endif
 public func FfiConverterTypeEligibilityStatus_lower(_ value: EligibilityStatus) -> RustBuffer {
     return FfiConverterTypeEligibilityStatus.lower(value)
+}
+
+
+
+
+public enum FeedbackKind: Equatable, Hashable {
+    
+    /**
+     * The card was read (one short vibration, the success sound).
+     */
+    case readSucceeded
+    /**
+     * The card left the phone mid-read (two short vibrations).
+     */
+    case cardLost
+    /**
+     * The read stopped for another reason (one long vibration).
+     */
+    case readFailed
+    /**
+     * A card was tapped when none is wanted.
+     */
+    case notNow
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension FeedbackKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeFeedbackKind: FfiConverterRustBuffer {
+    typealias SwiftType = FeedbackKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> FeedbackKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .readSucceeded
+        
+        case 2: return .cardLost
+        
+        case 3: return .readFailed
+        
+        case 4: return .notNow
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: FeedbackKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .readSucceeded:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .cardLost:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .readFailed:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .notNow:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFeedbackKind_lift(_ buf: RustBuffer) throws -> FeedbackKind {
+    return try FfiConverterTypeFeedbackKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeFeedbackKind_lower(_ value: FeedbackKind) -> RustBuffer {
+    return FfiConverterTypeFeedbackKind.lower(value)
 }
 
 
@@ -4850,6 +8472,246 @@ public func FfiConverterTypeLogLevel_lower(_ value: LogLevel) -> RustBuffer {
 
 
 
+/**
+ * The kind of マイナンバーカード.
+ */
+
+public enum MynaCardKind: Equatable, Hashable {
+    
+    /**
+     * 顔写真付き, with a PIN.
+     */
+    case standard
+    /**
+     * 「顔認証」と記載されたカード: no PIN; 顔認証 or 目視.
+     */
+    case faceRecognition
+    /**
+     * 顔写真なし: PIN only, never 目視.
+     */
+    case noPhoto
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension MynaCardKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMynaCardKind: FfiConverterRustBuffer {
+    typealias SwiftType = MynaCardKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MynaCardKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .standard
+        
+        case 2: return .faceRecognition
+        
+        case 3: return .noPhoto
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: MynaCardKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .standard:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .faceRecognition:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .noPhoto:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMynaCardKind_lift(_ buf: RustBuffer) throws -> MynaCardKind {
+    return try FfiConverterTypeMynaCardKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMynaCardKind_lower(_ value: MynaCardKind) -> RustBuffer {
+    return FfiConverterTypeMynaCardKind.lower(value)
+}
+
+
+
+/**
+ * Whether this phone can read cards now.
+ */
+
+public enum NfcState: Equatable, Hashable {
+    
+    /**
+     * The phone has no NFC reader (or the app may not use it).
+     */
+    case unsupported
+    /**
+     * NFC is switched off in the phone's settings.
+     */
+    case off
+    case on
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension NfcState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNfcState: FfiConverterRustBuffer {
+    typealias SwiftType = NfcState
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NfcState {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .unsupported
+        
+        case 2: return .off
+        
+        case 3: return .on
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: NfcState, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .unsupported:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .off:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .on:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNfcState_lift(_ buf: RustBuffer) throws -> NfcState {
+    return try FfiConverterTypeNfcState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNfcState_lower(_ value: NfcState) -> RustBuffer {
+    return FfiConverterTypeNfcState.lower(value)
+}
+
+
+
+
+public enum NoticeKind: Equatable, Hashable {
+    
+    case info
+    case success
+    case trouble
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension NoticeKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNoticeKind: FfiConverterRustBuffer {
+    typealias SwiftType = NoticeKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NoticeKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .info
+        
+        case 2: return .success
+        
+        case 3: return .trouble
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: NoticeKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .info:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .success:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .trouble:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNoticeKind_lift(_ buf: RustBuffer) throws -> NoticeKind {
+    return try FfiConverterTypeNoticeKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNoticeKind_lower(_ value: NoticeKind) -> RustBuffer {
+    return FfiConverterTypeNoticeKind.lower(value)
+}
+
+
+
 
 public enum OnlineCheck: Equatable, Hashable {
     
@@ -5089,9 +8951,10 @@ public func FfiConverterTypePrescription_lower(_ value: Prescription) -> RustBuf
 public enum PresentedDocument: Equatable, Hashable {
     
     /**
-     * マイナ保険証.
+     * マイナ保険証; `card_kind` (none: a standard card) and `carrier` (none:
+     * the card itself; a smartphone's certificate has no grace).
      */
-    case mynaCard(status: CardStatus, certificateExpiry: CalendarDate?
+    case mynaCard(status: CardStatus, certificateExpiry: CalendarDate?, cardKind: MynaCardKind? = nil, carrier: CertificateCarrier? = nil
     )
     /**
      * 資格確認書.
@@ -5158,7 +9021,7 @@ public struct FfiConverterTypePresentedDocument: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .mynaCard(status: try FfiConverterTypeCardStatus.read(from: &buf), certificateExpiry: try FfiConverterOptionTypeCalendarDate.read(from: &buf)
+        case 1: return .mynaCard(status: try FfiConverterTypeCardStatus.read(from: &buf), certificateExpiry: try FfiConverterOptionTypeCalendarDate.read(from: &buf), cardKind: try FfiConverterOptionTypeMynaCardKind.read(from: &buf), carrier: try FfiConverterOptionTypeCertificateCarrier.read(from: &buf)
         )
         
         case 2: return .kakuninsho(insurerKind: try FfiConverterTypeInsurerKind.read(from: &buf), validUntil: try FfiConverterTypeCalendarDate.read(from: &buf), issuedOn: try FfiConverterOptionTypeCalendarDate.read(from: &buf), sharePrinted: try FfiConverterOptionUInt8.read(from: &buf)
@@ -5195,10 +9058,12 @@ public struct FfiConverterTypePresentedDocument: FfiConverterRustBuffer {
         switch value {
         
         
-        case let .mynaCard(status,certificateExpiry):
+        case let .mynaCard(status,certificateExpiry,cardKind,carrier):
             writeInt(&buf, Int32(1))
             FfiConverterTypeCardStatus.write(status, into: &buf)
             FfiConverterOptionTypeCalendarDate.write(certificateExpiry, into: &buf)
+            FfiConverterOptionTypeMynaCardKind.write(cardKind, into: &buf)
+            FfiConverterOptionTypeCertificateCarrier.write(carrier, into: &buf)
             
         
         case let .kakuninsho(insurerKind,validUntil,issuedOn,sharePrinted):
@@ -5531,6 +9396,10 @@ public enum ReceptionStep: Equatable, Hashable {
     
     case askCard
     case visualCheck
+    /**
+     * 顔認証 at the clinic's 顔認証付きカードリーダー (at a desk only).
+     */
+    case faceRecognition
     case familyBringsDocument
     case phoneInsurer
     case onlineQuery
@@ -5560,13 +9429,15 @@ public struct FfiConverterTypeReceptionStep: FfiConverterRustBuffer {
         
         case 2: return .visualCheck
         
-        case 3: return .familyBringsDocument
+        case 3: return .faceRecognition
         
-        case 4: return .phoneInsurer
+        case 4: return .familyBringsDocument
         
-        case 5: return .onlineQuery
+        case 5: return .phoneInsurer
         
-        case 6: return .welfareOffice
+        case 6: return .onlineQuery
+        
+        case 7: return .welfareOffice
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -5584,20 +9455,24 @@ public struct FfiConverterTypeReceptionStep: FfiConverterRustBuffer {
             writeInt(&buf, Int32(2))
         
         
-        case .familyBringsDocument:
+        case .faceRecognition:
             writeInt(&buf, Int32(3))
         
         
-        case .phoneInsurer:
+        case .familyBringsDocument:
             writeInt(&buf, Int32(4))
         
         
-        case .onlineQuery:
+        case .phoneInsurer:
             writeInt(&buf, Int32(5))
         
         
-        case .welfareOffice:
+        case .onlineQuery:
             writeInt(&buf, Int32(6))
+        
+        
+        case .welfareOffice:
+            writeInt(&buf, Int32(7))
         
         }
     }
@@ -5713,6 +9588,244 @@ public func FfiConverterTypeRefusalReason_lower(_ value: RefusalReason) -> RustB
 
 
 
+/**
+ * What the advice is about.
+ */
+
+public enum RenewalKind: Equatable, Hashable {
+    
+    /**
+     * More than 3 months to the expiry: nothing to say.
+     */
+    case notDue
+    /**
+     * Expires within 3 months: renew now.
+     */
+    case expiringSoon
+    /**
+     * Expired, still usable as a 保険証 until `usable_until` (cards only).
+     */
+    case inGrace
+    /**
+     * Past the grace (a smartphone: past the expiry): the マイナ保険証 no
+     * longer works with this certificate.
+     */
+    case expired
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RenewalKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRenewalKind: FfiConverterRustBuffer {
+    typealias SwiftType = RenewalKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RenewalKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .notDue
+        
+        case 2: return .expiringSoon
+        
+        case 3: return .inGrace
+        
+        case 4: return .expired
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RenewalKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .notDue:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .expiringSoon:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .inGrace:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .expired:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRenewalKind_lift(_ buf: RustBuffer) throws -> RenewalKind {
+    return try FfiConverterTypeRenewalKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRenewalKind_lower(_ value: RenewalKind) -> RustBuffer {
+    return FfiConverterTypeRenewalKind.lower(value)
+}
+
+
+
+
+public enum Screen: Equatable, Hashable {
+    
+    /**
+     * The store is opening.
+     */
+    case opening
+    case recovery(recovery: RecoveryView
+    )
+    case enrol(enrol: EnrolView
+    )
+    case signIn(signIn: SignInView
+    )
+    case round(round: RoundView
+    )
+    case visit(visit: VisitView
+    )
+    case reception(reception: ReceptionView
+    )
+    case queue(queue: QueueView
+    )
+    case settings(settings: SettingsView
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Screen: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeScreen: FfiConverterRustBuffer {
+    typealias SwiftType = Screen
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Screen {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .opening
+        
+        case 2: return .recovery(recovery: try FfiConverterTypeRecoveryView.read(from: &buf)
+        )
+        
+        case 3: return .enrol(enrol: try FfiConverterTypeEnrolView.read(from: &buf)
+        )
+        
+        case 4: return .signIn(signIn: try FfiConverterTypeSignInView.read(from: &buf)
+        )
+        
+        case 5: return .round(round: try FfiConverterTypeRoundView.read(from: &buf)
+        )
+        
+        case 6: return .visit(visit: try FfiConverterTypeVisitView.read(from: &buf)
+        )
+        
+        case 7: return .reception(reception: try FfiConverterTypeReceptionView.read(from: &buf)
+        )
+        
+        case 8: return .queue(queue: try FfiConverterTypeQueueView.read(from: &buf)
+        )
+        
+        case 9: return .settings(settings: try FfiConverterTypeSettingsView.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Screen, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .opening:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .recovery(recovery):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeRecoveryView.write(recovery, into: &buf)
+            
+        
+        case let .enrol(enrol):
+            writeInt(&buf, Int32(3))
+            FfiConverterTypeEnrolView.write(enrol, into: &buf)
+            
+        
+        case let .signIn(signIn):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeSignInView.write(signIn, into: &buf)
+            
+        
+        case let .round(round):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeRoundView.write(round, into: &buf)
+            
+        
+        case let .visit(visit):
+            writeInt(&buf, Int32(6))
+            FfiConverterTypeVisitView.write(visit, into: &buf)
+            
+        
+        case let .reception(reception):
+            writeInt(&buf, Int32(7))
+            FfiConverterTypeReceptionView.write(reception, into: &buf)
+            
+        
+        case let .queue(queue):
+            writeInt(&buf, Int32(8))
+            FfiConverterTypeQueueView.write(queue, into: &buf)
+            
+        
+        case let .settings(settings):
+            writeInt(&buf, Int32(9))
+            FfiConverterTypeSettingsView.write(settings, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScreen_lift(_ buf: RustBuffer) throws -> Screen {
+    return try FfiConverterTypeScreen.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeScreen_lower(_ value: Screen) -> RustBuffer {
+    return FfiConverterTypeScreen.lower(value)
+}
+
+
+
 
 public enum SecretKind: Equatable, Hashable {
     
@@ -5775,6 +9888,92 @@ public func FfiConverterTypeSecretKind_lift(_ buf: RustBuffer) throws -> SecretK
 #endif
 public func FfiConverterTypeSecretKind_lower(_ value: SecretKind) -> RustBuffer {
     return FfiConverterTypeSecretKind.lower(value)
+}
+
+
+
+/**
+ * When staff sign in on the phone for their shift.
+ */
+
+public enum SignInPolicy: Equatable, Hashable {
+    
+    /**
+     * When more than one staff member is on this phone's rounds that day
+     * (a shared phone); a phone one person carries needs none.
+     */
+    case whenShared
+    /**
+     * Always, before the first visit of a shift.
+     */
+    case always
+    /**
+     * Never: every record is the enrolled staff member's.
+     */
+    case never
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SignInPolicy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSignInPolicy: FfiConverterRustBuffer {
+    typealias SwiftType = SignInPolicy
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SignInPolicy {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .whenShared
+        
+        case 2: return .always
+        
+        case 3: return .never
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SignInPolicy, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .whenShared:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .always:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .never:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSignInPolicy_lift(_ buf: RustBuffer) throws -> SignInPolicy {
+    return try FfiConverterTypeSignInPolicy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSignInPolicy_lower(_ value: SignInPolicy) -> RustBuffer {
+    return FfiConverterTypeSignInPolicy.lower(value)
 }
 
 
@@ -5848,6 +10047,84 @@ public func FfiConverterTypeStepResult_lift(_ buf: RustBuffer) throws -> StepRes
 #endif
 public func FfiConverterTypeStepResult_lower(_ value: StepResult) -> RustBuffer {
     return FfiConverterTypeStepResult.lower(value)
+}
+
+
+
+/**
+ * What became of a card tapped at the phone.
+ */
+
+public enum TapAnswer: Equatable, Hashable {
+    
+    /**
+     * The read runs (its outcome comes through the views).
+     */
+    case reading
+    /**
+     * No card is wanted now (「まだカードは不要です」).
+     */
+    case notNow(message: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TapAnswer: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTapAnswer: FfiConverterRustBuffer {
+    typealias SwiftType = TapAnswer
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TapAnswer {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .reading
+        
+        case 2: return .notNow(message: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TapAnswer, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .reading:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .notNow(message):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(message, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTapAnswer_lift(_ buf: RustBuffer) throws -> TapAnswer {
+    return try FfiConverterTypeTapAnswer.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTapAnswer_lower(_ value: TapAnswer) -> RustBuffer {
+    return FfiConverterTypeTapAnswer.lower(value)
 }
 
 
@@ -6199,6 +10476,237 @@ public func FfiConverterTypeVisitKind_lift(_ buf: RustBuffer) throws -> VisitKin
 #endif
 public func FfiConverterTypeVisitKind_lower(_ value: VisitKind) -> RustBuffer {
     return FfiConverterTypeVisitKind.lower(value)
+}
+
+
+
+/**
+ * One step of the visit, as the screen shows it.
+ */
+
+public enum VisitScreen: Equatable, Hashable {
+    
+    /**
+     * The visit is being prepared (a moment).
+     */
+    case starting
+    case chooseMode(options: [ModeOption]
+    )
+    /**
+     * The PIN pad (masked; the screen reader says 「入力済み N桁」, never a digit).
+     */
+    case enterPin(triesLeft: UInt8?, warning: String?
+    )
+    case enterCollation(triesLeft: UInt8?, warning: String?, hint: String
+    )
+    case holdCard(mode: IdentityMode, 
+        /**
+         * The hold-the-card line, or the read's phase while reading.
+         */line: String, reading: Bool, done: UInt32, expected: UInt32, antennaHint: String
+    )
+    case confirmLastTry(mode: IdentityMode, message: String
+    )
+    case wrongCard(belongsToPatientId: String, belongsToName: String, message: String
+    )
+    case confirmNewCard(message: String
+    )
+    case comparePhoto(png: Data, width: UInt32, height: UInt32, note: String, reasons: [ReasonOption], 
+        /**
+         * Who compares (the signed-in staff member), in words.
+         */checker: String
+    )
+    case consent(mode: IdentityMode, 
+        /**
+         * 「暗証番号で本人確認しました」.
+         */headline: String, term: ConsentTerm, categories: [CategoryOption], prescriptions: [PrescriptionOption], storing: Bool
+    )
+    case refused(reason: RefusalReason, message: String, 
+        /**
+         * The certificate's renewal (an expired one: what to do next).
+         */renewal: RenewalAdvice?
+    )
+    case done(recordId: String, term: ConsentTerm, delivery: DeliveryState, deliveryLine: String, 
+        /**
+         * The renewal coach: the certificate expires within 3 months or
+         * is in its grace — what to tell the patient and the family.
+         */renewal: RenewalAdvice?
+    )
+    case cancelled(message: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension VisitScreen: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeVisitScreen: FfiConverterRustBuffer {
+    typealias SwiftType = VisitScreen
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> VisitScreen {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .starting
+        
+        case 2: return .chooseMode(options: try FfiConverterSequenceTypeModeOption.read(from: &buf)
+        )
+        
+        case 3: return .enterPin(triesLeft: try FfiConverterOptionUInt8.read(from: &buf), warning: try FfiConverterOptionString.read(from: &buf)
+        )
+        
+        case 4: return .enterCollation(triesLeft: try FfiConverterOptionUInt8.read(from: &buf), warning: try FfiConverterOptionString.read(from: &buf), hint: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 5: return .holdCard(mode: try FfiConverterTypeIdentityMode.read(from: &buf), line: try FfiConverterString.read(from: &buf), reading: try FfiConverterBool.read(from: &buf), done: try FfiConverterUInt32.read(from: &buf), expected: try FfiConverterUInt32.read(from: &buf), antennaHint: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 6: return .confirmLastTry(mode: try FfiConverterTypeIdentityMode.read(from: &buf), message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 7: return .wrongCard(belongsToPatientId: try FfiConverterString.read(from: &buf), belongsToName: try FfiConverterString.read(from: &buf), message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 8: return .confirmNewCard(message: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 9: return .comparePhoto(png: try FfiConverterData.read(from: &buf), width: try FfiConverterUInt32.read(from: &buf), height: try FfiConverterUInt32.read(from: &buf), note: try FfiConverterString.read(from: &buf), reasons: try FfiConverterSequenceTypeReasonOption.read(from: &buf), checker: try FfiConverterString.read(from: &buf)
+        )
+        
+        case 10: return .consent(mode: try FfiConverterTypeIdentityMode.read(from: &buf), headline: try FfiConverterString.read(from: &buf), term: try FfiConverterTypeConsentTerm.read(from: &buf), categories: try FfiConverterSequenceTypeCategoryOption.read(from: &buf), prescriptions: try FfiConverterSequenceTypePrescriptionOption.read(from: &buf), storing: try FfiConverterBool.read(from: &buf)
+        )
+        
+        case 11: return .refused(reason: try FfiConverterTypeRefusalReason.read(from: &buf), message: try FfiConverterString.read(from: &buf), renewal: try FfiConverterOptionTypeRenewalAdvice.read(from: &buf)
+        )
+        
+        case 12: return .done(recordId: try FfiConverterString.read(from: &buf), term: try FfiConverterTypeConsentTerm.read(from: &buf), delivery: try FfiConverterTypeDeliveryState.read(from: &buf), deliveryLine: try FfiConverterString.read(from: &buf), renewal: try FfiConverterOptionTypeRenewalAdvice.read(from: &buf)
+        )
+        
+        case 13: return .cancelled(message: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: VisitScreen, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .starting:
+            writeInt(&buf, Int32(1))
+        
+        
+        case let .chooseMode(options):
+            writeInt(&buf, Int32(2))
+            FfiConverterSequenceTypeModeOption.write(options, into: &buf)
+            
+        
+        case let .enterPin(triesLeft,warning):
+            writeInt(&buf, Int32(3))
+            FfiConverterOptionUInt8.write(triesLeft, into: &buf)
+            FfiConverterOptionString.write(warning, into: &buf)
+            
+        
+        case let .enterCollation(triesLeft,warning,hint):
+            writeInt(&buf, Int32(4))
+            FfiConverterOptionUInt8.write(triesLeft, into: &buf)
+            FfiConverterOptionString.write(warning, into: &buf)
+            FfiConverterString.write(hint, into: &buf)
+            
+        
+        case let .holdCard(mode,line,reading,done,expected,antennaHint):
+            writeInt(&buf, Int32(5))
+            FfiConverterTypeIdentityMode.write(mode, into: &buf)
+            FfiConverterString.write(line, into: &buf)
+            FfiConverterBool.write(reading, into: &buf)
+            FfiConverterUInt32.write(done, into: &buf)
+            FfiConverterUInt32.write(expected, into: &buf)
+            FfiConverterString.write(antennaHint, into: &buf)
+            
+        
+        case let .confirmLastTry(mode,message):
+            writeInt(&buf, Int32(6))
+            FfiConverterTypeIdentityMode.write(mode, into: &buf)
+            FfiConverterString.write(message, into: &buf)
+            
+        
+        case let .wrongCard(belongsToPatientId,belongsToName,message):
+            writeInt(&buf, Int32(7))
+            FfiConverterString.write(belongsToPatientId, into: &buf)
+            FfiConverterString.write(belongsToName, into: &buf)
+            FfiConverterString.write(message, into: &buf)
+            
+        
+        case let .confirmNewCard(message):
+            writeInt(&buf, Int32(8))
+            FfiConverterString.write(message, into: &buf)
+            
+        
+        case let .comparePhoto(png,width,height,note,reasons,checker):
+            writeInt(&buf, Int32(9))
+            FfiConverterData.write(png, into: &buf)
+            FfiConverterUInt32.write(width, into: &buf)
+            FfiConverterUInt32.write(height, into: &buf)
+            FfiConverterString.write(note, into: &buf)
+            FfiConverterSequenceTypeReasonOption.write(reasons, into: &buf)
+            FfiConverterString.write(checker, into: &buf)
+            
+        
+        case let .consent(mode,headline,term,categories,prescriptions,storing):
+            writeInt(&buf, Int32(10))
+            FfiConverterTypeIdentityMode.write(mode, into: &buf)
+            FfiConverterString.write(headline, into: &buf)
+            FfiConverterTypeConsentTerm.write(term, into: &buf)
+            FfiConverterSequenceTypeCategoryOption.write(categories, into: &buf)
+            FfiConverterSequenceTypePrescriptionOption.write(prescriptions, into: &buf)
+            FfiConverterBool.write(storing, into: &buf)
+            
+        
+        case let .refused(reason,message,renewal):
+            writeInt(&buf, Int32(11))
+            FfiConverterTypeRefusalReason.write(reason, into: &buf)
+            FfiConverterString.write(message, into: &buf)
+            FfiConverterOptionTypeRenewalAdvice.write(renewal, into: &buf)
+            
+        
+        case let .done(recordId,term,delivery,deliveryLine,renewal):
+            writeInt(&buf, Int32(12))
+            FfiConverterString.write(recordId, into: &buf)
+            FfiConverterTypeConsentTerm.write(term, into: &buf)
+            FfiConverterTypeDeliveryState.write(delivery, into: &buf)
+            FfiConverterString.write(deliveryLine, into: &buf)
+            FfiConverterOptionTypeRenewalAdvice.write(renewal, into: &buf)
+            
+        
+        case let .cancelled(message):
+            writeInt(&buf, Int32(13))
+            FfiConverterString.write(message, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVisitScreen_lift(_ buf: RustBuffer) throws -> VisitScreen {
+    return try FfiConverterTypeVisitScreen.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeVisitScreen_lower(_ value: VisitScreen) -> RustBuffer {
+    return FfiConverterTypeVisitScreen.lower(value)
 }
 
 
@@ -6629,6 +11137,54 @@ fileprivate struct FfiConverterOptionTypeCalendarDate: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeConfirmation: FfiConverterRustBuffer {
+    typealias SwiftType = Confirmation?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeConfirmation.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeConfirmation.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeCustodyLine: FfiConverterRustBuffer {
+    typealias SwiftType = CustodyLine?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCustodyLine.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCustodyLine.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeEnrolment: FfiConverterRustBuffer {
     typealias SwiftType = Enrolment?
 
@@ -6645,6 +11201,102 @@ fileprivate struct FfiConverterOptionTypeEnrolment: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeEnrolment.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeNotice: FfiConverterRustBuffer {
+    typealias SwiftType = Notice?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeNotice.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeNotice.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeReceptionGuidance: FfiConverterRustBuffer {
+    typealias SwiftType = ReceptionGuidance?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeReceptionGuidance.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeReceptionGuidance.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeRenewalAdvice: FfiConverterRustBuffer {
+    typealias SwiftType = RenewalAdvice?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRenewalAdvice.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRenewalAdvice.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeCertificateCarrier: FfiConverterRustBuffer {
+    typealias SwiftType = CertificateCarrier?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCertificateCarrier.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCertificateCarrier.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6701,6 +11353,78 @@ fileprivate struct FfiConverterOptionTypeInsurerKind: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeMynaCardKind: FfiConverterRustBuffer {
+    typealias SwiftType = MynaCardKind?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMynaCardKind.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMynaCardKind.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeStepResult: FfiConverterRustBuffer {
+    typealias SwiftType = StepResult?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeStepResult.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeStepResult.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeUnavailableReason: FfiConverterRustBuffer {
+    typealias SwiftType = UnavailableReason?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeUnavailableReason.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeUnavailableReason.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
     typealias SwiftType = [String]
 
@@ -6718,6 +11442,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCategoryOption: FfiConverterRustBuffer {
+    typealias SwiftType = [CategoryOption]
+
+    public static func write(_ value: [CategoryOption], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCategoryOption.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CategoryOption] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CategoryOption]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCategoryOption.read(from: &buf))
         }
         return seq
     }
@@ -6751,6 +11500,56 @@ fileprivate struct FfiConverterSequenceTypeGuidanceWarning: FfiConverterRustBuff
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeKindOption: FfiConverterRustBuffer {
+    typealias SwiftType = [KindOption]
+
+    public static func write(_ value: [KindOption], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeKindOption.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [KindOption] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [KindOption]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeKindOption.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeModeOption: FfiConverterRustBuffer {
+    typealias SwiftType = [ModeOption]
+
+    public static func write(_ value: [ModeOption], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeModeOption.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ModeOption] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ModeOption]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeModeOption.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeModeUnavailable: FfiConverterRustBuffer {
     typealias SwiftType = [ModeUnavailable]
 
@@ -6768,6 +11567,81 @@ fileprivate struct FfiConverterSequenceTypeModeUnavailable: FfiConverterRustBuff
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeModeUnavailable.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePatientGroup: FfiConverterRustBuffer {
+    typealias SwiftType = [PatientGroup]
+
+    public static func write(_ value: [PatientGroup], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePatientGroup.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PatientGroup] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PatientGroup]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePatientGroup.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePatientRow: FfiConverterRustBuffer {
+    typealias SwiftType = [PatientRow]
+
+    public static func write(_ value: [PatientRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePatientRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PatientRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PatientRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePatientRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypePrescriptionOption: FfiConverterRustBuffer {
+    typealias SwiftType = [PrescriptionOption]
+
+    public static func write(_ value: [PrescriptionOption], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypePrescriptionOption.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [PrescriptionOption] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [PrescriptionOption]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypePrescriptionOption.read(from: &buf))
         }
         return seq
     }
@@ -6801,6 +11675,106 @@ fileprivate struct FfiConverterSequenceTypeQueueEntry: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeQueueRow: FfiConverterRustBuffer {
+    typealias SwiftType = [QueueRow]
+
+    public static func write(_ value: [QueueRow], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeQueueRow.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [QueueRow] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [QueueRow]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeQueueRow.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeReasonOption: FfiConverterRustBuffer {
+    typealias SwiftType = [ReasonOption]
+
+    public static func write(_ value: [ReasonOption], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReasonOption.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ReasonOption] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ReasonOption]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReasonOption.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeReceptionStepOption: FfiConverterRustBuffer {
+    typealias SwiftType = [ReceptionStepOption]
+
+    public static func write(_ value: [ReceptionStepOption], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeReceptionStepOption.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ReceptionStepOption] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ReceptionStepOption]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeReceptionStepOption.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeResultOption: FfiConverterRustBuffer {
+    typealias SwiftType = [ResultOption]
+
+    public static func write(_ value: [ResultOption], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeResultOption.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ResultOption] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ResultOption]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeResultOption.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeRosterPatient: FfiConverterRustBuffer {
     typealias SwiftType = [RosterPatient]
 
@@ -6818,6 +11792,31 @@ fileprivate struct FfiConverterSequenceTypeRosterPatient: FfiConverterRustBuffer
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeRosterPatient.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeStaffChoice: FfiConverterRustBuffer {
+    typealias SwiftType = [StaffChoice]
+
+    public static func write(_ value: [StaffChoice], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeStaffChoice.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [StaffChoice] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [StaffChoice]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeStaffChoice.read(from: &buf))
         }
         return seq
     }
@@ -7061,6 +12060,28 @@ public func uniffiForeignFutureHandleCountHoumon() -> Int {
     UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.count
 }
 /**
+ * Whether a scanned text is the clinic's enrolment link (the QR scanner
+ * stops at the first one; the core checks it again when it is sent).
+ */
+public func isEnrolmentLink(text: String) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_houmon_ffi_fn_func_is_enrolment_link(
+        FfiConverterString.lower(text),uniffiCallStatus
+    )
+})
+}
+/**
+ * The settings a phone without device management uses.
+ */
+public func defaultClinicPolicy() -> ClinicPolicy  {
+    return try!  FfiConverterTypeClinicPolicy_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_houmon_ffi_fn_func_default_clinic_policy(uniffiCallStatus
+    )
+})
+}
+/**
  * Sends the core's logs to the shell (once per process; later calls are ignored).
  */
 public func setLogSink(sink: LogSink)  {try! rustCall() {
@@ -7095,6 +12116,20 @@ public func assessReception(situation: ReceptionSituation, policyJson: String?)t
     )
 })
 }
+/**
+ * The advice for a certificate expiring on `expires_on`, on `today` (both
+ * in Japan).
+ */
+public func renewalAdvice(expiresOn: CalendarDate, today: CalendarDate, carrier: CertificateCarrier)throws  -> RenewalAdvice  {
+    return try  FfiConverterTypeRenewalAdvice_lift(try rustCallWithError(FfiConverterTypeHoumonError_lift) {
+        uniffiCallStatus in
+    uniffi_houmon_ffi_fn_func_renewal_advice(
+        FfiConverterTypeCalendarDate_lower(expiresOn),
+        FfiConverterTypeCalendarDate_lower(today),
+        FfiConverterTypeCertificateCarrier_lower(carrier),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -7111,6 +12146,12 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_houmon_ffi_checksum_func_is_enrolment_link() != 7791) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_houmon_ffi_checksum_func_default_clinic_policy() != 23951) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_houmon_ffi_checksum_func_set_log_sink() != 50515) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -7118,6 +12159,27 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_houmon_ffi_checksum_func_assess_reception() != 25715) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_houmon_ffi_checksum_func_renewal_advice() != 43161) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_houmon_ffi_checksum_method_appcore_card_tapped() != 44598) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_houmon_ffi_checksum_method_appcore_send() != 48364) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_houmon_ffi_checksum_method_appcore_settle() != 54065) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_houmon_ffi_checksum_method_appcore_view() != 21966) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_houmon_ffi_checksum_method_appshell_render() != 30026) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_houmon_ffi_checksum_method_appshell_run() != 53267) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_houmon_ffi_checksum_method_houmoncore_connect() != 11209) {
@@ -7159,7 +12221,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_houmon_ffi_checksum_method_cardtransport_limits() != 27559) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_houmon_ffi_checksum_method_keyprovider_database_key() != 38583) {
+    if (uniffi_houmon_ffi_checksum_method_keyprovider_database_key() != 51200) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_houmon_ffi_checksum_method_keyprovider_reset_database_key() != 17861) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_houmon_ffi_checksum_method_logsink_log() != 21410) {
@@ -7204,7 +12269,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_houmon_ffi_checksum_method_visitsession_photo_matches() != 18060) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_houmon_ffi_checksum_method_visitsession_read_card() != 28374) {
+    if (uniffi_houmon_ffi_checksum_method_visitsession_read_card() != 12105) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_houmon_ffi_checksum_method_visitsession_step() != 10119) {
@@ -7213,10 +12278,14 @@ private let initializationResult: InitializationResult = {
     if (uniffi_houmon_ffi_checksum_method_visitsession_visit_id() != 29371) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_houmon_ffi_checksum_constructor_appcore_new() != 48971) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_houmon_ffi_checksum_constructor_houmoncore_open() != 59674) {
         return InitializationResult.apiChecksumMismatch
     }
 
+    uniffiCallbackInitAppShell()
     uniffiCallbackInitCardTransport()
     uniffiCallbackInitKeyProvider()
     uniffiCallbackInitLogSink()
