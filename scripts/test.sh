@@ -50,7 +50,7 @@ if [ -n "$pg_database" ]; then
   # as ignored rather than passed.)
   cargo test --workspace --lib -- db::pg_tests --ignored
   cargo test --workspace --test sync_e2e --test batch_sync --test console \
-    --test security --test crash --test server_crash
+    --test security --test crash --test server_crash --test follow_ups --test round_days
   unset HOUMON_TEST_DATABASE
 elif [ -n "${HOUMON_REQUIRE_TOOLS:-}" ]; then
   echo "HOUMON_REQUIRE_TOOLS is set but HOUMON_TEST_DATABASE names no PostgreSQL database" >&2
