@@ -244,23 +244,8 @@ async fn an_answer_that_does_not_match_the_batch_retries_the_whole_batch() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_too_large_for_the_server_is_halved_until_it_fits() {
-    let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = sizes.clone();
-    let app = axum::Router::new().route(
-        "/v1/visits",
-        axum::routing::post(move |body: String| {
-            let seen = seen.clone();
-            async move {
-                let ids = ids_of(&serde_json::from_str(&body).unwrap());
-                seen.lock().unwrap().push(ids.len());
-                if ids.len() > 3 {
-                    return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-                }
-                axum::Json(accepted(&ids)).into_response()
-            }
-        }),
-    );
-    let (c, store) = phone_with(&serve(app).await, 10);
+    let (url, sizes) = narrow_server(3).await;
+    let (c, store) = phone_with(&url, 10);
     c.set_batch_limits(Some(BatchLimits { records: 8, bytes: 1 << 20 }));
     let r = c.upload_due().await.unwrap();
     assert_eq!(r.sent.len(), 10);
@@ -268,8 +253,8 @@ async fn a_batch_too_large_for_the_server_is_halved_until_it_fits() {
     assert_eq!(sizes.lock().unwrap()[..3], [8, 4, 2], "halved: 8 → 4 → 2");
 }
 
-/// A server that takes at most one record in a batch (413 above it), or
-/// none at all, and every record sent alone; the batch sizes it saw.
+/// A server that takes at most `max_in_batch` records in a batch (413
+/// above it) and every record sent alone; the batch sizes it saw.
 async fn narrow_server(max_in_batch: usize) -> (String, Arc<std::sync::Mutex<Vec<usize>>>) {
     let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = sizes.clone();
