@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MPL-2.0
 //! The follow-up list the receptionist works through (`console::followups`)
-//! and the decisions on a held card (`admin::resolve_follow_up`): what each
+//! and the decisions on a held card (`console::resolve`): what each
 //! kind of visit puts on the list, with its words; a held card accepted as
 //! reissued (enrolled, the visit accepted, its check run) or rejected
 //! (nothing changes but the list); the month's ③ 不詳 count in Japanese
@@ -13,9 +13,11 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDate, Utc};
 use houmon_core::cert::AuthCertificate;
 use houmon_core::protocol::{CheckOutcome, Eligibility, EligibilityResult};
-use houmon_server::admin::{self, HeldDecision};
+use houmon_server::admin;
 use houmon_server::console::followups::{compute, Kind};
+use houmon_server::console::resolve::{self, Decision, Refused};
 use houmon_server::db::audit::{self, Actor, Filter};
+use houmon_server::db::staff::{Role, Staff};
 use houmon_server::db::{eligibility, patients, visits};
 use houmon_server::PatientSeed;
 use houmon_tests::clinic::*;
@@ -24,8 +26,21 @@ use houmon_vcard::VirtualCard;
 
 const WAIT: Duration = Duration::from_secs(15);
 
-fn by(staff: &str) -> Actor {
-    Actor::Staff(staff.into())
+/// A receptionist (事務) of the clinic.
+fn clerk(id: &str) -> Staff {
+    Staff { staff_id: id.into(), name: id.into(), role: Role::Clerk, disabled: false }
+}
+
+/// Resolves the open item as the clerk `by` decided; whether it was.
+fn decide(
+    app: &houmon_server::App,
+    by: &str,
+    kind: Kind,
+    key: &str,
+    note: &str,
+    decision: Decision,
+) -> Result<(), Refused> {
+    resolve::resolve(app, &clerk(by), kind, key, note, decision).unwrap()
 }
 
 fn fingerprint(card: &VirtualCard) -> String {
@@ -84,16 +99,15 @@ async fn a_held_card_accepted_as_reissued_becomes_the_patients_card_and_the_visi
     assert!(item.what.contains("登録済みのカードと違う"), "{}", item.what);
     assert_eq!(item.visit_id.as_deref(), Some(held.id.as_str()));
 
-    let done = admin::resolve_follow_up(
+    decide(
         clinic.app(),
-        &by("clerk-1"),
-        Kind::HeldCard.id(),
+        "clerk-1",
+        Kind::HeldCard,
         &held.id,
         "再発行のカードを確認",
-        Some(HeldDecision::AcceptAsReissued),
+        Decision::AcceptAsReissued,
     )
-    .unwrap();
-    assert!(done);
+    .expect("accepted");
     assert_eq!(visit(&clinic, &held.id).status, "accepted");
     let p0 = stored_patient(&clinic, "p0");
     assert_eq!(p0.enrolled_cert, Some(fingerprint(&new)), "the new card is enrolled");
@@ -117,16 +131,15 @@ async fn a_held_card_accepted_as_reissued_becomes_the_patients_card_and_the_visi
         ("staff:clerk-1", "accepted-as-reissued", Some(format!("held-card {}", held.id).as_str()))
     );
     // Decided once: a second decision changes nothing.
-    let again = admin::resolve_follow_up(
+    let again = decide(
         clinic.app(),
-        &by("clerk-2"),
-        Kind::HeldCard.id(),
+        "clerk-2",
+        Kind::HeldCard,
         &held.id,
-        "",
-        Some(HeldDecision::Reject),
-    )
-    .unwrap();
-    assert!(!again);
+        "やはり別のカード",
+        Decision::Reject,
+    );
+    assert_eq!(again, Err(Refused::NotOpen));
     assert_eq!(visit(&clinic, &held.id).status, "accepted");
     // From now on the new card is the patient's, the old one is held.
     let with_new = phone.pin_visit(&new, "p0", Utc::now()).await;
@@ -151,16 +164,15 @@ async fn a_rejected_held_card_leaves_the_visit_held_and_enrols_nothing() {
     let item = list.open.iter().find(|i| i.key == borrowed.id).expect("on the list");
     assert!(item.what.contains("別の患者に登録済みのカード"), "{}", item.what);
 
-    let done = admin::resolve_follow_up(
+    decide(
         clinic.app(),
-        &by("clerk-1"),
-        Kind::HeldCard.id(),
+        "clerk-1",
+        Kind::HeldCard,
         &borrowed.id,
         "家族のカードだった",
-        Some(HeldDecision::Reject),
+        Decision::Reject,
     )
-    .unwrap();
-    assert!(done);
+    .expect("rejected");
     let row = visit(&clinic, &borrowed.id);
     assert_eq!(
         (row.status.as_str(), row.held_reason.as_deref()),
@@ -286,15 +298,8 @@ async fn every_answer_that_needs_the_desk_is_listed_with_what_to_do_and_the_othe
     let month = format!("{:04}-{:02}", day.year(), day.month());
     assert_eq!(list.fushou_by_month, BTreeMap::from([(month, 1)]));
     // A resolved item leaves the list and the others stay.
-    assert!(admin::resolve_follow_up(
-        clinic.app(),
-        &by("c"),
-        "claim-path",
-        &ids["pm"],
-        "再照会済み",
-        None
-    )
-    .unwrap());
+    decide(clinic.app(), "c", Kind::ClaimPath, &ids["pm"], "再照会済み", Decision::Resolved)
+        .expect("resolved");
     let after = open(&clinic);
     assert!(!after.contains(&(Kind::ClaimPath, ids["pm"].clone())));
     assert_eq!(after.len(), 6);
@@ -343,7 +348,7 @@ async fn the_desks_actions_refuse_bad_ids_names_and_notes_and_write_nothing() {
     use houmon_server::db::staff::Role;
     let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
     let app = clinic.app();
-    let me = by("admin");
+    let me = Actor::Staff("admin".into());
     let invalid = |r: Result<(), AdminError>| matches!(r, Err(AdminError::Invalid(_)));
     // Staff: the id and the name must both be good.
     assert!(invalid(admin::add_staff(app, &me, "bad id", "名前", Role::Nurse)));
@@ -395,23 +400,13 @@ async fn the_desks_actions_refuse_bad_ids_names_and_notes_and_write_nothing() {
     admin::assign(app, &me, &stop(ANY_DEVICE, "n-1", "p0")).unwrap();
     assert!(admin::unassign(app, &me, today(), ANY_DEVICE, "p0").unwrap());
     assert!(!admin::unassign(app, &me, today(), ANY_DEVICE, "p0").unwrap(), "already gone");
-    // Follow-ups: the kind, the item, the note's length and characters.
-    let resolve = |kind: &str, item: &str, note: &str| {
-        admin::resolve_follow_up(app, &me, kind, item, note, None)
-    };
-    for (kind, item, note) in [
-        ("bad kind", "v1", ""),
-        ("claim-path", "", ""),
-        ("claim-path", &"x".repeat(201), ""),
-        ("claim-path", "v\u{0}1", ""),
-        ("claim-path", "v1", &"メ".repeat(1001)),
-        ("claim-path", "v1", "a\u{7}b"),
-    ] {
-        assert!(matches!(resolve(kind, item, note), Err(AdminError::Invalid(_))), "{kind} {note}");
+    // Follow-ups: only an open item can be resolved (an unknown or odd id
+    // is not open), and nothing is written for one that is not.
+    for item in ["v1", "", &"x".repeat(201), "v\u{0}1"] {
+        let r = decide(app, "c", Kind::ClaimPath, item, "メモ", Decision::Resolved);
+        assert_eq!(r, Err(Refused::NotOpen), "{item:?}");
     }
-    assert!(resolve("claim-path", &"x".repeat(200), &"メ".repeat(1000)).unwrap());
-    assert!(resolve("claim-path", "v2", "二行の\nメモ").unwrap(), "a new line is allowed");
     let done = compute(app, Utc::now()).unwrap().resolved;
-    assert_eq!(done.len(), 2);
+    assert!(done.is_empty());
     clinic.shutdown().await;
 }

@@ -121,10 +121,14 @@ fn a_visual_visit_shows_the_photo_and_records_who_checked_and_why() {
         assert_eq!(v.reason, VisualReason::DementiaOrDisability);
         assert_eq!(v.photo_sha256, sha256_hex(SAMPLE_PHOTO_JP2));
         assert_eq!(
-            v.photo_png.is_some(),
+            v.photo_jp2.is_some(),
             keep_photo,
             "the photo is kept only if the clinic turns it on"
         );
+        // What is kept is what the hash covers: the chip's own bytes.
+        if let Some(kept) = &v.photo_jp2 {
+            assert_eq!(sha256_hex(kept), v.photo_sha256);
+        }
         assert_eq!(v.certificate, card.auth_certificate_der());
     }
 }

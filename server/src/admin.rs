@@ -2,6 +2,8 @@
 //! Staff actions on the server's data, shared by the command line, the
 //! console and the tests. Each one is audited with who did it.
 
+use std::collections::BTreeSet;
+
 use chrono::{NaiveDate, Utc};
 use houmon_core::protocol::InsuranceNumbers;
 use serde::{Deserialize, Serialize};
@@ -10,8 +12,9 @@ use crate::app::App;
 use crate::db::audit::{self, Actor, Entry};
 use crate::db::patients::{self, PersonalData};
 use crate::db::rounds::{self, Stop};
-use crate::db::staff::{self, Role};
-use crate::db::DbResult;
+use crate::db::staff::{self, Role, Staff};
+use crate::db::{care_team, DbResult};
+use crate::reach::Reach;
 use crate::validate::{is_id, is_name};
 
 /// A patient as the clinic's systems give them (the demo, tests, imports).
@@ -52,6 +55,9 @@ impl PatientSeed {
 pub enum AdminError {
     #[error("{0}")]
     Invalid(String),
+    /// Outside what this staff member may act on (`reach.rs`); audited.
+    #[error("{0}")]
+    Forbidden(String),
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
 }
@@ -141,6 +147,106 @@ pub fn assign(app: &App, by: &Actor, stop: &Stop) -> Result<(), AdminError> {
     audited(app, entry, |tx, _| rounds::assign(tx, stop))
 }
 
+/// Puts a stop on a round for `planner` (the console): within what they
+/// may act on (`reach.rs` — a nurse only for herself, on her phones, with
+/// her patients). A refusal is an audit entry.
+pub fn plan_stop(app: &App, planner: &Staff, stop: &Stop) -> Result<(), AdminError> {
+    let device_ok = stop.device_id == rounds::ANY_DEVICE || is_id(&stop.device_id);
+    if !device_ok || ![&stop.staff_id, &stop.patient_id].iter().all(|s| is_id(s)) {
+        return Err(invalid("device, staff or patient id"));
+    }
+    let by = Actor::Staff(planner.staff_id.clone());
+    let target = format!("{} {} {}", stop.day, stop.device_id, stop.patient_id);
+    let now = Utc::now();
+    let refused = app.db.write(|tx, s| {
+        if let Err(why) = Reach::of(tx, planner)?.may_plan(tx, stop)? {
+            let entry = Entry::new(by.clone(), "round.assign", "refused:forbidden")
+                .target(&target)
+                .detail(format!("staff={}: {why}", stop.staff_id));
+            audit::append(tx, s, &entry, now)?;
+            return Ok(Some(why));
+        }
+        rounds::assign(tx, stop)?;
+        let entry = Entry::new(by.clone(), "round.assign", "ok")
+            .target(&target)
+            .detail(format!("staff={}", stop.staff_id));
+        audit::append(tx, s, &entry, now)?;
+        Ok(None)
+    })?;
+    match refused {
+        Some(why) => Err(AdminError::Forbidden(why.into())),
+        None => Ok(()),
+    }
+}
+
+/// Takes a stop off a round for `planner`: a nurse only her own. Returns
+/// whether there was one.
+pub fn unplan_stop(
+    app: &App,
+    planner: &Staff,
+    day: NaiveDate,
+    device_id: &str,
+    patient_id: &str,
+) -> Result<bool, AdminError> {
+    let by = Actor::Staff(planner.staff_id.clone());
+    let target = format!("{day} {device_id} {patient_id}");
+    let now = Utc::now();
+    let outcome = app.db.write(|tx, s| {
+        let reach = Reach::of(tx, planner)?;
+        let stop = rounds::of_day(tx, day)?
+            .into_iter()
+            .find(|st| st.device_id == device_id && st.patient_id == patient_id);
+        if stop.as_ref().is_some_and(|st| !reach.stop(st)) {
+            let entry = Entry::new(by.clone(), "round.unassign", "refused:forbidden")
+                .target(&target)
+                .detail("another staff member's stop");
+            audit::append(tx, s, &entry, now)?;
+            return Ok(None);
+        }
+        let done = rounds::unassign(tx, day, device_id, patient_id)?;
+        let entry = Entry::new(by.clone(), "round.unassign", "ok").target(&target);
+        audit::append(tx, s, &entry, now)?;
+        Ok(Some(done))
+    })?;
+    outcome.ok_or_else(|| AdminError::Forbidden("ほかの職員の予定は外せません。".into()))
+}
+
+/// Gives `patient_id` to the staff members `staff_ids` (its care team:
+/// the nurses who may plan rounds with the patient).
+pub fn set_care_team(
+    app: &App,
+    by: &Actor,
+    patient_id: &str,
+    staff_ids: &BTreeSet<String>,
+) -> Result<(), AdminError> {
+    if !is_id(patient_id) || !staff_ids.iter().all(|s| is_id(s)) {
+        return Err(invalid("patient or staff id"));
+    }
+    let who = match by {
+        Actor::Staff(s) => s.clone(),
+        other => format!("{other:?}"),
+    };
+    let now = Utc::now();
+    let unknown = app.db.write(|tx, s| {
+        if !patients::exists(tx, patient_id)? {
+            return Ok(Some(format!("患者 {patient_id} は登録されていません")));
+        }
+        for id in staff_ids {
+            if staff::get(tx, id)?.is_none_or(|st| st.disabled) {
+                return Ok(Some(format!("職員 {id} は登録されていないか、無効です")));
+            }
+        }
+        care_team::set(tx, patient_id, staff_ids, &who, now)?;
+        let team = staff_ids.iter().cloned().collect::<Vec<_>>().join(",");
+        let entry = Entry::new(by.clone(), "patient.care-team", "ok")
+            .target(patient_id)
+            .detail(format!("staff={team}"));
+        audit::append(tx, s, &entry, now)?;
+        Ok(None)
+    })?;
+    unknown.map_or(Ok(()), |m| Err(invalid(m)))
+}
+
 pub fn unassign(
     app: &App,
     by: &Actor,
@@ -158,9 +264,34 @@ pub fn unassign(
     Ok(done)
 }
 
-/// Checks the audit trail's chain.
+/// Checks the audit trail: its chain, and that it still holds the head
+/// anchored outside the database (`audit_head.rs`).
 pub fn verify_audit(app: &App) -> DbResult<audit::Chain> {
-    app.db.read(audit::verify)
+    let chain = app.db.read(audit::verify)?;
+    if let audit::Chain::Intact { entries, .. } = chain {
+        if let Some(a) = app.audit_head.missing(&app.db)? {
+            return Ok(audit::Chain::TailMissing { entries, anchored: a.seq });
+        }
+    }
+    Ok(chain)
+}
+
+/// Writes the trail's head to the head file now (the server does so at
+/// most a second after each entry, and when it stops).
+pub fn anchor_audit(app: &App) -> DbResult<()> {
+    app.audit_head.sync(&app.db)
+}
+
+/// Anchors the trail's head as it is now, even if the trail lost entries
+/// the head file recorded: an administrator's decision after looking into
+/// it (`houmon-server audit --reanchor`), audited.
+pub fn reanchor_audit(app: &App, by: &Actor) -> DbResult<()> {
+    let was = app.audit_head.anchored().map(|h| h.seq);
+    let entry = Entry::new(by.clone(), "audit.reanchor", "ok")
+        .detail(format!("the head file named entry {}", was.map_or("-".into(), |s| s.to_string())));
+    app.db.write(|tx, s| audit::append(tx, s, &entry, Utc::now()))?;
+    app.audit_head.reanchor(&app.db)?;
+    Ok(())
 }
 
 /// Sets a staff member's console password (hashed with argon2id); ends
@@ -185,6 +316,8 @@ pub fn set_password(
     if !found {
         return Err(invalid(format!("no staff member {staff_id}")));
     }
+    // A new password: the waits wrong ones put on the account are lifted.
+    app.logins.release(staff_id);
     Ok(())
 }
 
@@ -207,78 +340,6 @@ pub fn import_patients(app: &App, by: &Actor, seeds: &[PatientSeed]) -> Result<u
         audit::append(tx, s, &entry, now)
     })?;
     Ok(seeds.len())
-}
-
-/// How a held card was decided.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HeldDecision {
-    /// A reissued card: it becomes the patient's card, the visit is
-    /// accepted and its eligibility check queued.
-    AcceptAsReissued,
-    Reject,
-}
-
-/// Resolves a follow-up with a note (and, for a held card, the decision).
-pub fn resolve_follow_up(
-    app: &App,
-    by: &Actor,
-    kind: &str,
-    item: &str,
-    note: &str,
-    held: Option<HeldDecision>,
-) -> Result<bool, AdminError> {
-    if !is_id(kind) || item.is_empty() || item.len() > 200 || item.chars().any(char::is_control) {
-        return Err(invalid("follow-up"));
-    }
-    if note.chars().count() > 1000 || note.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(invalid("メモは1000文字までです"));
-    }
-    let who = match by {
-        Actor::Staff(s) => s.clone(),
-        other => format!("{other:?}"),
-    };
-    let outcome = match held {
-        Some(HeldDecision::AcceptAsReissued) => "accepted-as-reissued",
-        Some(HeldDecision::Reject) => "rejected",
-        None => "resolved",
-    };
-    let now = Utc::now();
-    let mut done = false;
-    app.db.write(|tx, s| {
-        let r = crate::db::console::Resolution {
-            kind: kind.into(),
-            item: item.into(),
-            outcome: outcome.into(),
-            note: note.into(),
-            resolved_by: who.clone(),
-            resolved_at: None,
-        };
-        done = crate::db::console::resolve(tx, &r, now)?;
-        if done && held == Some(HeldDecision::AcceptAsReissued) {
-            if let Some(v) = crate::db::visits::get(tx, item)? {
-                crate::db::visits::set_status(tx, item, crate::db::visits::Status::Accepted, None)?;
-                if let Some(pid) = &v.patient_id {
-                    patients::enrol_card(tx, pid, &v.card_fingerprint, item, now)?;
-                    let has_numbers =
-                        patients::get(tx, s, pid)?.is_some_and(|p| p.personal.insurance.is_some());
-                    if has_numbers {
-                        crate::db::eligibility::queue(
-                            tx,
-                            &crate::app::check_id(),
-                            pid,
-                            Some(item),
-                            now,
-                        )?;
-                    }
-                }
-            }
-        }
-        let entry = Entry::new(by.clone(), "followup.resolve", outcome)
-            .target(format!("{kind} {item}"))
-            .detail(note.chars().take(200).collect::<String>());
-        audit::append(tx, s, &entry, now)
-    })?;
-    Ok(done)
 }
 
 /// Disables a staff member at once (a leaver): they cannot log in to the

@@ -4,18 +4,23 @@
 //! One concern per module:
 //!
 //! - [`api`]: the phones' HTTP API; [`listener`]: accepting connections
-//!   (TLS, a connection cap, time-outs); [`tls`]: the server's certificate
-//!   (files, or a clinic CA it makes).
-//! - [`ingest`]: the rules for a visit record; [`verify`]: its evidence;
+//!   (TLS, caps per source and in all, time-outs; [`peer`]: what a source
+//!   is); [`tls`]: the server's certificate (files, or a clinic CA it
+//!   makes).
+//! - [`ingest`]: the rules for a visit record; [`verify`]: its evidence
+//!   ([`photo`]: a 目視 record's photo);
 //!   [`time_anchor`]: time the server can stand behind; [`crl`]:
 //!   revocation lists; [`validate`]: what ids and names may look like.
 //! - [`db`]: the database (one file per table group, the schema, the
-//!   audit trail); [`secrets`]: the server key and what derives from it.
+//!   audit trail; [`audit_head`]: its head, kept outside); [`secrets`]: the
+//!   server key and what derives from it;
+//!   [`files`]: the files on disk, owner-only.
 //! - [`worker`]: eligibility checks through the 資格確認端末 ([`oqs`]: its
 //!   file interface; [`terminal`]: a simulated one).
 //! - [`console`]: the clinic's web pages (`/console`).
-//! - [`admin`]: staff actions (CLI, console); [`limiter`]: failed
-//!   enrolments; [`app`]: the shared state; [`loopback`]: a whole clinic
+//! - [`admin`]: staff actions (CLI, console); [`reach`]: which patients a
+//!   staff member may act on; [`limiter`]: waits after
+//!   wrong enrolment codes and passwords; [`app`]: the shared state; [`loopback`]: a whole clinic
 //!   in one process for tests and the demo.
 //!
 //! The wire types are `houmon_core::protocol`; `docs/sync-protocol.md`
@@ -24,14 +29,19 @@
 pub mod admin;
 pub mod api;
 pub mod app;
+pub mod audit_head;
 pub mod console;
 pub mod crl;
 pub mod db;
+pub mod files;
 pub mod ingest;
 pub mod limiter;
 pub mod listener;
 pub mod loopback;
 pub mod oqs;
+pub mod peer;
+pub mod photo;
+pub mod reach;
 pub mod secrets;
 pub mod terminal;
 pub mod time_anchor;
@@ -95,7 +105,10 @@ pub struct Config {
     pub check_timeout: Duration,
     pub poll_interval: Duration,
     pub limits: listener::Limits,
+    /// Wrong enrolment codes: the waits per address.
     pub enrol_limits: limiter::Limits,
+    /// Wrong console passwords: the waits per address and account.
+    pub login_limits: limiter::LoginLimits,
     /// PostgreSQL (a server hosting many clinics); `None`: SQLite in
     /// `data_dir`.
     pub database: Option<db::PgLocation>,
@@ -117,7 +130,8 @@ impl Config {
             check_timeout: Duration::from_secs(60),
             poll_interval: Duration::from_millis(200),
             limits: listener::Limits::default(),
-            enrol_limits: limiter::Limits::default(),
+            enrol_limits: limiter::Limits::ENROLMENT,
+            login_limits: limiter::LoginLimits::default(),
             database: None,
         }
     }
@@ -142,8 +156,7 @@ pub fn open_app(
     public_url: String,
     pin: Option<String>,
 ) -> Result<Arc<App>, String> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
+    files::secure_data_dir(&config.data_dir)?;
     let secrets = match &config.key {
         KeyFrom::Given(s) => s.clone(),
         KeyFrom::Default(file) => {
@@ -158,6 +171,12 @@ pub fn open_app(
             Arc::new(s)
         }
     };
+    if config.database.is_none() {
+        // Made owner-only before SQLite creates it (its -wal and -shm
+        // take its mode).
+        files::create_private_file(&config.db_path())
+            .map_err(|e| format!("{}: {e}", config.db_path().display()))?;
+    }
     let db = Db::open_at(&config.location(), secrets).map_err(|e| format!("database: {e}"))?;
     let anchors = if config.trust_anchors.is_empty() {
         verify::jlis_roots()
@@ -169,18 +188,43 @@ pub fn open_app(
             .collect::<Result<_, _>>()?
     };
     let oqs = OqsDirs::under(&config.oqs_dir).map_err(|e| format!("OQS folder: {e}"))?;
+    let audit_head = audit_head::AuditHead::new(&config.data_dir, db.clinic_id());
     Ok(Arc::new(App {
+        audit_head,
         db,
         crl: CrlStore::new(config.crl_dir.clone(), anchors.clone()),
         anchors,
         oqs,
         institution_code: config.institution_code.clone(),
         check_timeout: config.check_timeout,
-        limiter: limiter::Limiter::new(config.enrol_limits),
+        enrolments: limiter::Throttle::new(config.enrol_limits),
+        logins: limiter::Logins::new(config.login_limits),
         public_url,
         pin,
         prepare_gate: std::sync::Mutex::new(()),
     }))
+}
+
+/// At start: says loudly, and in the trail, if the audit trail lost the
+/// entries its head file recorded.
+fn check_audit_tail(app: &App) {
+    match app.audit_head.missing(&app.db) {
+        Ok(Some(anchored)) => {
+            let now = app.db.read(|c, _| db::audit::head(c)).ok().flatten().map_or(0, |h| h.0);
+            tracing::error!(
+                anchored = anchored.seq,
+                newest = now,
+                file = ?app.audit_head.path(),
+                "the audit trail no longer holds the entry its head file recorded: its newest entries were removed; compare with a backup (houmon-server audit)"
+            );
+            let entry =
+                db::audit::Entry::new(db::audit::Actor::System, "audit.tail-missing", "failed")
+                    .detail(format!("head file: entry {}; the trail ends at {now}", anchored.seq));
+            let _ = app.db.write(|tx, s| db::audit::append(tx, s, &entry, chrono::Utc::now()));
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "the audit head could not be checked"),
+    }
 }
 
 pub struct Server {
@@ -204,11 +248,14 @@ impl Server {
         let _ = self.task.await;
         self.worker.abort();
         let _ = self.worker.await;
+        let app = self.app.clone();
+        let _ = tokio::task::spawn_blocking(move || admin::anchor_audit(&app)).await;
     }
 }
 
 /// Starts the server (and its eligibility worker) on `config.listen`.
 pub async fn start(config: Config) -> Result<Server, String> {
+    files::secure_data_dir(&config.data_dir)?;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| format!("listen on {}: {e}", config.listen))?;
@@ -233,6 +280,7 @@ pub async fn start(config: Config) -> Result<Server, String> {
     });
     let pin = tls.as_ref().map(|t| t.pin.clone());
     let app = open_app(&config, url.clone(), pin.clone())?;
+    check_audit_tail(&app);
     let router = api::router(app.clone(), config.limits);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task =
@@ -245,6 +293,9 @@ pub async fn start(config: Config) -> Result<Server, String> {
             let a = worker_app.clone();
             let _ = tokio::task::spawn_blocking(move || {
                 worker::pass(&a);
+                if let Err(e) = a.audit_head.sync_now_and_then(&a.db) {
+                    tracing::error!(error = %e, "the audit head");
+                }
                 // Revocation lists: look for new files about once a minute.
                 if passes.is_multiple_of((60_000 / poll.as_millis().max(1) as u64).max(1)) {
                     a.crl.refresh();

@@ -49,6 +49,7 @@ pub struct Options {
     /// Connection limits and time-outs (tests make them small).
     pub limits: crate::listener::Limits,
     pub enrol_limits: crate::limiter::Limits,
+    pub login_limits: crate::limiter::LoginLimits,
     /// PostgreSQL instead of a SQLite file in the scratch folder. By
     /// default from `HOUMON_TEST_DATABASE` (an address without password;
     /// `HOUMON_TEST_DATABASE_PASSWORD` if one is needed): each clinic then
@@ -75,6 +76,7 @@ impl Default for Options {
             crl_dir: None,
             limits: Default::default(),
             enrol_limits: Default::default(),
+            login_limits: Default::default(),
             database: test_database(),
         }
     }
@@ -105,6 +107,7 @@ impl LoopbackClinic {
         config.crl_dir = options.crl_dir;
         config.limits = options.limits;
         config.enrol_limits = options.enrol_limits;
+        config.login_limits = options.login_limits;
         config.database = options.database;
         let server = crate::start(config.clone()).await?;
         config.listen = server.addr;

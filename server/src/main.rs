@@ -6,11 +6,11 @@
 //! houmon-server staff add --id ID --name NAME --role admin --password-stdin   # the console's first administrator
 //! houmon-server staff signin-code --id ID    # the sign-in code for shared phones, from stdin
 //! houmon-server staff disable --id ID        # a leaver: no login, sessions ended, phones refused
-//! houmon-server enrol --staff ID            # a one-time code (QR text) for one phone
+//! houmon-server enrol --staff ID [--minutes 1–60] [--device ID]   # a one-time code (QR text) for one phone
 //! houmon-server devices list | devices revoke ID
 //! houmon-server patients --import FILE.json
 //! houmon-server rounds --day YYYY-MM-DD --device ID --staff ID PATIENT…
-//! houmon-server audit                       # checks the chain, prints its head
+//! houmon-server audit [--reanchor]          # checks the chain and its anchored head, prints the head
 //! houmon-server terminal --oqs-dir DIR [--data FILE]   # the simulated 資格確認端末
 //! ```
 //!
@@ -70,7 +70,10 @@ impl Data {
         config.key = KeyFrom::Default(self.key_file.clone());
         if let Some(url) = &self.database {
             let password = match &self.database_password_file {
-                Some(f) => Some(read(f)?.trim_end().to_owned()),
+                Some(f) => {
+                    houmon_server::files::refuse_loose(f)?;
+                    Some(read(f)?.trim_end().to_owned())
+                }
                 None => std::env::var("HOUMON_DATABASE_PASSWORD").ok(),
             };
             config.database = Some(houmon_server::db::PgLocation::new(
@@ -136,8 +139,12 @@ enum Cmd {
         /// The staff member who will carry the phone.
         #[arg(long)]
         staff: String,
+        /// Minutes the code is valid (1 to 60).
         #[arg(long, default_value_t = 15)]
         minutes: i64,
+        /// A revoked device to enrol again (only that device id may use the code).
+        #[arg(long)]
+        device: Option<String>,
     },
     /// Devices: list, or revoke one at once (a lost phone).
     Devices {
@@ -163,10 +170,15 @@ enum Cmd {
         staff: String,
         patients: Vec<String>,
     },
-    /// The audit trail: check its chain.
+    /// The audit trail: check its chain and that it still holds the head
+    /// the server wrote down outside the database.
     Audit {
         #[command(flatten)]
         data: Data,
+        /// After looking into a finding: write down the trail's head as it
+        /// is now (audited).
+        #[arg(long)]
+        reanchor: bool,
     },
     /// Runs the simulated 資格確認端末 on a folder.
     Terminal {
@@ -248,6 +260,11 @@ fn admin_app(data: &Data) -> Result<Arc<houmon_server::App>, String> {
     houmon_server::open_app(&config, url.unwrap_or_default(), pin)
 }
 
+/// Writes the audit trail's head down after an admin command's entries.
+fn anchored(app: &houmon_server::App) -> Result<(), String> {
+    admin::anchor_audit(app).map_err(|e| e.to_string())
+}
+
 fn read(p: &PathBuf) -> Result<String, String> {
     std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))
 }
@@ -320,6 +337,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             } else {
                 println!("staff {id} saved");
             }
+            anchored(&app)?;
         }
         Cmd::Staff { command: StaffCmd::SigninCode { data, id } } => {
             let mut line = zeroize::Zeroizing::new(String::new());
@@ -339,14 +357,17 @@ async fn run(cli: Cli) -> Result<(), String> {
             admin::enable_staff(&app, &me, &id).map_err(|e| e.to_string())?;
             println!("staff {id} enabled");
         }
-        Cmd::Enrol { data, staff, minutes } => {
+        Cmd::Enrol { data, staff, minutes, device } => {
             let app = admin_app(&data)?;
             if app.public_url.is_empty() {
                 return Err("start the server once first (it records its address and pin)".into());
             }
-            let link = app.issue_enrolment(&staff, &me, minutes).map_err(|e| e.to_string())?;
+            let link = app
+                .issue_enrolment_for(&staff, device.as_deref(), &me, minutes)
+                .map_err(|e| e.to_string())?;
             println!("enrolment code (valid {minutes} minutes, once): {}", link.code);
             println!("QR text: {}", link.to_uri());
+            anchored(&app)?;
         }
         Cmd::Devices { command: DevicesCmd::List { data } } => {
             let app = admin_app(&data)?;
@@ -362,9 +383,10 @@ async fn run(cli: Cli) -> Result<(), String> {
             }
         }
         Cmd::Devices { command: DevicesCmd::Revoke { data, device_id } } => {
-            let done =
-                admin_app(&data)?.revoke_device(&device_id, &me).map_err(|e| e.to_string())?;
+            let app = admin_app(&data)?;
+            let done = app.revoke_device(&device_id, &me).map_err(|e| e.to_string())?;
             println!("{}", if done { "revoked" } else { "no such active device" });
+            anchored(&app)?;
         }
         Cmd::Patients { data, import } => {
             let app = admin_app(&data)?;
@@ -374,6 +396,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 admin::add_patient(&app, &me, p).map_err(|e| e.to_string())?;
             }
             println!("{} patients saved", patients.len());
+            anchored(&app)?;
         }
         Cmd::Rounds { data, day, device, staff, patients } => {
             let app = admin_app(&data)?;
@@ -388,15 +411,26 @@ async fn run(cli: Cli) -> Result<(), String> {
                 admin::assign(&app, &me, &stop).map_err(|e| e.to_string())?;
             }
             println!("{} stops on {device}'s round of {day}", patients.len());
+            anchored(&app)?;
         }
-        Cmd::Audit { data } => {
+        Cmd::Audit { data, reanchor } => {
             let app = admin_app(&data)?;
+            if reanchor {
+                admin::reanchor_audit(&app, &me).map_err(|e| e.to_string())?;
+                println!("the audit trail's head is written down as it is now");
+            }
             match admin::verify_audit(&app).map_err(|e| e.to_string())? {
                 Chain::Intact { entries, head } => {
                     println!("audit trail intact: {entries} entries, head {head}")
                 }
                 Chain::BrokenAt { seq } => {
                     return Err(format!("audit trail broken at entry {seq}"))
+                }
+                Chain::TailMissing { entries, anchored } => {
+                    return Err(format!(
+                        "the audit trail's newest entries are missing: it ends at entry {entries}, but entry {anchored} was written down ({}); compare with a backup, then `audit --reanchor`",
+                        app.audit_head.path().display()
+                    ))
                 }
             }
         }

@@ -25,11 +25,11 @@ pub struct OqsDirs {
 }
 
 impl OqsDirs {
-    /// `<root>/req` and `<root>/res` (created if missing).
+    /// `<root>/req` and `<root>/res` (created owner-only if missing).
     pub fn under(root: &Path) -> std::io::Result<OqsDirs> {
         let d = OqsDirs { requests: root.join("req"), results: root.join("res") };
-        std::fs::create_dir_all(&d.requests)?;
-        std::fs::create_dir_all(&d.results)?;
+        crate::files::create_private_dir(&d.requests)?;
+        crate::files::create_private_dir(&d.results)?;
         Ok(d)
     }
 

@@ -110,6 +110,7 @@ impl Secrets {
                 .ok_or_else(|| format!("key file {}: not 64 hex digits", p.display()))
         };
         if let Some(p) = key_file {
+            crate::files::refuse_loose(p)?;
             return Ok((Secrets::from_master(&*read(p)?), KeySource::File(p.to_owned())));
         }
         if let Ok(v) = std::env::var(KEY_ENV) {
@@ -216,22 +217,7 @@ pub fn random_hex(n: usize) -> String {
     (0..n).map(|_| format!("{:02x}", rand::random::<u8>())).collect()
 }
 
-/// Writes a file only its owner may read (keys, the clinic CA's key).
-pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    let mut f = opts.open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| format!("{}: {e}", path.display()))
-}
+pub use crate::files::write_private;
 
 #[cfg(test)]
 mod tests {

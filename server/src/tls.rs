@@ -4,7 +4,7 @@
 //! Either the clinic gives a certificate chain and key in files
 //! (`--tls-cert`, `--tls-key`), or on first start the server makes a
 //! **clinic CA** and a server certificate for its names and keeps them in
-//! `<data-dir>/tls/` (keys mode 0600). Phones pin what the enrolment QR
+//! `<data-dir>/tls/` (owner-only: `files.rs`). Phones pin what the enrolment QR
 //! tells them: the SHA-256 of the clinic CA (or of the last certificate of
 //! a given chain), so the server certificate can be renewed — it is, when
 //! its names change or it nears expiry — without touching any phone. No
@@ -17,7 +17,8 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sha2::{Digest, Sha256};
 
-use crate::secrets::{hex, write_private};
+use crate::files::{create_private_dir, replace_private, write_private};
+use crate::secrets::hex;
 
 /// What the server presents and what phones pin.
 pub struct ServerTls {
@@ -57,6 +58,7 @@ pub fn from_files(cert: &Path, key: &Path) -> Result<ServerTls, String> {
         .map_err(|e| format!("{}: {e}", cert.display()))?;
     let last = chain.last().ok_or_else(|| format!("{}: no certificate", cert.display()))?;
     let pin = pin_of(last);
+    crate::files::refuse_loose(key)?;
     let key = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
     Ok(ServerTls { config: server_config(chain, key)?, pin })
 }
@@ -100,6 +102,7 @@ fn years_from_now(years: i32) -> time::OffsetDateTime {
 pub fn generated(dir: &Path, names: &[String]) -> Result<ServerTls, String> {
     let p = paths(dir);
     let io = |path: &Path, e: std::io::Error| format!("{}: {e}", path.display());
+    create_private_dir(dir).map_err(|e| io(dir, e))?;
     // The CA: made once, kept.
     let (ca_key, ca_der) = if p.ca_cert.exists() && p.ca_key.exists() {
         let key_pem = std::fs::read_to_string(&p.ca_key).map_err(|e| io(&p.ca_key, e))?;
@@ -113,7 +116,7 @@ pub fn generated(dir: &Path, names: &[String]) -> Result<ServerTls, String> {
         params.not_after = years_from_now(CA_YEARS);
         let cert = params.self_signed(&key).map_err(|e| e.to_string())?;
         write_private(&p.ca_key, key.serialize_pem().as_bytes())?;
-        std::fs::write(&p.ca_cert, cert.pem()).map_err(|e| io(&p.ca_cert, e))?;
+        replace_private(&p.ca_cert, cert.pem().as_bytes()).map_err(|e| io(&p.ca_cert, e))?;
         tracing::info!(dir = ?dir, "made the clinic CA");
         (key, cert.der().clone())
     };
@@ -143,8 +146,8 @@ pub fn generated(dir: &Path, names: &[String]) -> Result<ServerTls, String> {
         let cert = params.signed_by(&key, &ca).map_err(|e| e.to_string())?;
         let _ = std::fs::remove_file(&p.key);
         write_private(&p.key, key.serialize_pem().as_bytes())?;
-        std::fs::write(&p.cert, cert.pem()).map_err(|e| io(&p.cert, e))?;
-        std::fs::write(&p.names, &wanted).map_err(|e| io(&p.names, e))?;
+        replace_private(&p.cert, cert.pem().as_bytes()).map_err(|e| io(&p.cert, e))?;
+        replace_private(&p.names, wanted.as_bytes()).map_err(|e| io(&p.names, e))?;
         tracing::info!(names = ?names, "made the server certificate");
     }
     let leaf =

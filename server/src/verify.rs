@@ -9,7 +9,8 @@
 //! certificate is valid then (with the 3-month grace); in PIN mode the
 //! signed bytes are exactly the challenge rebuilt from its fields, the
 //! challenge names this visit, device and anchor, and the card's signature
-//! verifies; in 目視 mode the staff attestation is present.
+//! verifies; in 目視 mode the staff attestation is present, and a photo it
+//! carries is the card photo its hash names (`photo.rs`).
 //!
 //! Pure CPU: it runs before (and outside) the database write.
 
@@ -177,6 +178,10 @@ pub fn verify(
                 || !v.photo_sha256.bytes().all(|b| b.is_ascii_hexdigit())
             {
                 return Err(refuse(RefusalCode::Malformed, "目視: who checked, or the photo hash"));
+            }
+            if let Some(jp2) = &v.photo_jp2 {
+                crate::photo::check(jp2, &v.photo_sha256)
+                    .map_err(|why| refuse(RefusalCode::Malformed, why))?;
             }
         }
     }

@@ -76,8 +76,8 @@ fn send_queued(app: &App) -> DbResult<()> {
         let xml =
             oqs::request_xml(&check.id, &app.institution_code, &check.numbers, check.birth_date);
         let path = app.oqs.request_path(&check.id);
-        let tmp = path.with_extension("tmp");
-        let written = std::fs::write(&tmp, xml).and_then(|_| std::fs::rename(&tmp, &path));
+        // Owner-only: the request carries the patient's numbers and birth date.
+        let written = crate::files::replace_private(&path, xml.as_bytes());
         match written {
             Ok(()) => app.db.write(|tx, _| eligibility::mark_sent(tx, &check.id, Utc::now()))?,
             Err(e) => tracing::warn!(check = ?check.id, error = %e, "request file not written"),
@@ -106,22 +106,25 @@ fn read_file(path: &Path) -> Result<Vec<u8>, Rejected> {
 }
 
 fn reject(app: &App, path: &Path, why: &Rejected) {
-    let dir = app.oqs.results.with_file_name("rejected");
-    let moved = std::fs::create_dir_all(&dir).and_then(|_| {
-        let name = path.file_name().map(PathBuf::from).unwrap_or_else(|| "answer".into());
-        std::fs::rename(
-            path,
-            dir.join(format!("{}-{}", Utc::now().format("%Y%m%d%H%M%S%f"), name.display())),
-        )
-    });
-    if moved.is_err() {
-        let _ = std::fs::remove_file(path);
-    }
+    // Audited first: once the file is gone from the result folder, the
+    // trail already says why.
     tracing::warn!(file = ?path, reason = ?why, "terminal answer rejected");
     let entry = Entry::new(Actor::System, "eligibility.answer", "rejected")
         .target(path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
         .detail(format!("{why:?}"));
     let _ = app.db.write(|tx, s| audit::append(tx, s, &entry, Utc::now()));
+    let dir = app.oqs.results.with_file_name("rejected");
+    let moved = crate::files::create_private_dir(&dir).and_then(|_| {
+        let name = path.file_name().map(PathBuf::from).unwrap_or_else(|| "answer".into());
+        let kept = dir.join(format!("{}-{}", Utc::now().format("%Y%m%d%H%M%S%f"), name.display()));
+        std::fs::rename(path, &kept)?;
+        // An answer holds personal data: kept owner-only.
+        let _ = crate::files::tighten_tree(&kept);
+        Ok(())
+    });
+    if moved.is_err() {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 fn read_answers(app: &App) -> DbResult<()> {

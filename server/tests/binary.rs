@@ -18,12 +18,14 @@ fn the_server_starts_with_tls_refuses_plain_http_and_enrols_with_a_one_time_code
     let dir = std::env::temp_dir().join(format!("houmon-server-bin-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let data = dir.to_str().unwrap();
-    let mut child = bin()
-        .args(["serve", "--data-dir", data, "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut child = Running(
+        bin()
+            .args(["serve", "--data-dir", data, "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     let listen_line = lines.next().unwrap().unwrap();
     let addr = listen_line
         .strip_prefix("listening on ")
@@ -103,8 +105,32 @@ fn the_server_starts_with_tls_refuses_plain_http_and_enrols_with_a_one_time_code
     assert!(enrol.status.success(), "{}", String::from_utf8_lossy(&enrol.stderr));
     assert!(out.contains("QR text: houmon://enrol?v=1&url=https%3A%2F%2Flocalhost%3A"), "{out}");
     assert!(out.contains("&pin=sha256%3A"), "{out}");
+    // A code lives an hour at most, from the command line too.
+    for minutes in ["525600", "61", "0"] {
+        let long = bin()
+            .args(["enrol", "--data-dir", data, "--staff", "nurse-1", "--minutes", minutes])
+            .output()
+            .unwrap();
+        assert!(!long.status.success(), "--minutes {minutes} issued a code");
+        assert!(String::from_utf8_lossy(&long.stderr).contains("1〜60分"), "{long:?}");
+    }
     let audit = bin().args(["audit", "--data-dir", data]).output().unwrap();
     assert!(String::from_utf8_lossy(&audit.stdout).contains("audit trail intact"));
+    // Someone with the database file removes the newest entry (the code's
+    // issue, which the command wrote down): the command says so and fails.
+    let db = rusqlite::Connection::open(dir.join("clinic.sqlite")).unwrap();
+    db.execute_batch(
+        "DROP TRIGGER audit_log_no_delete;
+         DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log);",
+    )
+    .unwrap();
+    drop(db);
+    let audit = bin().args(["audit", "--data-dir", data]).output().unwrap();
+    assert!(!audit.status.success());
+    assert!(
+        String::from_utf8_lossy(&audit.stderr).contains("newest entries are missing"),
+        "{audit:?}"
+    );
     // Plain HTTP on a non-loopback address is refused at start.
     let refused = bin()
         .args(["serve", "--data-dir", data, "--listen", "0.0.0.0:0", "--plain-http"])
@@ -122,8 +148,7 @@ fn the_server_starts_with_tls_refuses_plain_http_and_enrols_with_a_one_time_code
     assert!(!keyless.status.success());
     assert!(String::from_utf8_lossy(&keyless.stderr).contains("--key-file"));
     assert!(!dir.join("server.key").exists());
-    child.kill().unwrap();
-    child.wait().unwrap();
+    drop(child);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -165,4 +190,14 @@ fn a_leaver_is_disabled_and_enabled_again_from_the_command_line() {
     let audit = run(&["audit"], &[]);
     assert!(String::from_utf8_lossy(&audit.stdout).contains("audit trail intact"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The server process, stopped when the test ends (a failed assertion too).
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

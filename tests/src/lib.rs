@@ -2,6 +2,7 @@
 //! Helpers shared by the end-to-end tests.
 
 pub mod clinic;
+pub mod console;
 pub mod crash;
 pub mod rawdb;
 pub mod seed;

@@ -41,7 +41,7 @@ pub fn visual_record(
             reason: VisualReason::DementiaOrDisability,
             note: String::new(),
             photo_sha256: "0".repeat(64),
-            photo_png: None,
+            photo_jp2: None,
             collation_tries_before: 10,
         }),
         card_match: CardMatch::NotChecked,

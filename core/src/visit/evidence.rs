@@ -81,9 +81,11 @@ pub struct VisualEvidence {
     pub note: String,
     /// SHA-256 of the photo as read from the chip (JPEG 2000), hex.
     pub photo_sha256: String,
-    /// The photo itself (PNG), only if the clinic turned that on.
+    /// The photo itself, only if the clinic turned that on: the chip's own
+    /// JPEG 2000 bytes, the very bytes `photo_sha256` covers (smaller than
+    /// a PNG; the server checks the hash and decodes them).
     #[serde(default, with = "b64_opt", skip_serializing_if = "Option::is_none")]
-    pub photo_png: Option<Vec<u8>>,
+    pub photo_jp2: Option<Vec<u8>>,
     pub collation_tries_before: u8,
 }
 
@@ -175,19 +177,19 @@ mod tests {
 
     #[test]
     fn a_visual_photo_travels_in_base64_or_not_at_all() {
-        let visual = |photo_png| VisualEvidence {
+        let visual = |photo_jp2| VisualEvidence {
             certificate: vec![1, 2, 3],
             checked_by: "看護 花子".into(),
             reason: VisualReason::Condition,
             note: String::new(),
             photo_sha256: "00".repeat(32),
-            photo_png,
+            photo_jp2,
             collation_tries_before: 3,
         };
-        for photo in [None, Some(vec![0x89, b'P', b'N', b'G'])] {
+        for photo in [None, Some(vec![0xFF, 0x4F, 0xFF, 0x51])] {
             let e = Evidence::Visual(visual(photo.clone()));
             let json = serde_json::to_string(&e).unwrap();
-            assert_eq!(json.contains("photo_png"), photo.is_some(), "{json}");
+            assert_eq!(json.contains("photo_jp2"), photo.is_some(), "{json}");
             assert_eq!(serde_json::from_str::<Evidence>(&json).unwrap(), e);
         }
         let bad = serde_json::to_string(&Evidence::Visual(visual(Some(vec![1]))))

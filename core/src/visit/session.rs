@@ -432,7 +432,7 @@ impl VisitSession {
             reason,
             note: note.trim().to_owned(),
             photo_sha256: sha256_hex(jp2),
-            photo_png: self.options.keep_photo.then(|| v.photo.png.clone()),
+            photo_jp2: self.options.keep_photo.then(|| jp2.to_vec()),
             collation_tries_before: v.collation_tries_before,
         }));
         self.step = self.confirmed(IdentityMode::Visual, now);

@@ -1,58 +1,36 @@
 // SPDX-License-Identifier: MPL-2.0
 //! Who is using the console: staff log in with a password (argon2id),
-//! locked after repeated failures; a session lives in a Secure, HttpOnly,
+//! guessing slowed by growing waits per address and per account — never a
+//! lock on the account (`limiter.rs`); a session lives in a Secure, HttpOnly,
 //! SameSite=Strict cookie whose token the server keeps only hashed; every
 //! form carries the session's CSRF token (the login form a double-submit
-//! token); what a role may do is [`allowed`]. Logins, failures and logouts
-//! are audit entries.
+//! token); a handler asks for what its role must be allowed ([`Can`], or
+//! [`Posted`] for a form: `access.rs`). Logins, failures, logouts and
+//! refusals are audit entries.
 
+use std::marker::PhantomData;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use maud::html;
 
-use super::layout::{self, FormData};
+use super::access::{allowed, Permission};
+use super::layout::{self, FormData, Viewer};
 use crate::app::App;
 use crate::db::audit::{self, Actor, Entry};
 use crate::db::console as cdb;
 use crate::db::staff::{self, Role, Staff};
+use crate::peer::Source;
 use crate::secrets::{random_hex, token_hash};
 
 pub const COOKIE: &str = "houmon_console";
 pub const LOGIN_COOKIE: &str = "houmon_login";
-
-/// What a part of the console needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Perm {
-    ViewVisits,
-    PlanRounds,
-    ManagePatients,
-    FollowUps,
-    Export,
-    ManageDevices,
-    ViewAudit,
-    ManageStaff,
-}
-
-/// Which role may do what: 管理者 everything; 事務 the desk's work;
-/// 医師 planning and follow-ups; 看護師 the rounds and visits.
-pub fn allowed(role: Role, perm: Perm) -> bool {
-    use Perm::*;
-    match role {
-        Role::Admin => true,
-        Role::Clerk => {
-            matches!(perm, ViewVisits | PlanRounds | ManagePatients | FollowUps | Export)
-        }
-        Role::Doctor => matches!(perm, ViewVisits | PlanRounds | ManagePatients | FollowUps),
-        Role::Nurse => matches!(perm, ViewVisits | PlanRounds),
-    }
-}
 
 /// A logged-in staff member.
 #[derive(Debug, Clone)]
@@ -67,18 +45,6 @@ impl Session {
         Actor::Staff(self.staff.staff_id.clone())
     }
 
-    /// 403 unless the role may.
-    pub fn require(&self, perm: Perm) -> Result<(), Response> {
-        if allowed(self.staff.role, perm) {
-            Ok(())
-        } else {
-            Err(layout::forbidden(
-                self,
-                "この操作を行う権限がありません。管理者に依頼してください。",
-            ))
-        }
-    }
-
     /// 403 unless the form carries this session's CSRF token.
     pub fn check_csrf(&self, form: &FormData) -> Result<(), Response> {
         if form.get("csrf").is_some_and(|t| constant_eq(t, &self.csrf)) {
@@ -89,6 +55,69 @@ impl Session {
                 "フォームの有効期限が切れました。ページを開き直してからもう一度操作してください。",
             ))
         }
+    }
+}
+
+impl Viewer for Session {
+    fn name(&self) -> &str {
+        &self.staff.name
+    }
+
+    fn role(&self) -> Role {
+        self.staff.role
+    }
+
+    fn csrf(&self) -> &str {
+        &self.csrf
+    }
+}
+
+/// A logged-in staff member whose role may `P` (`access::allowed`): what
+/// a handler asks for. Anyone else gets a 403 page, and the refusal is an
+/// audit entry (`console.access`, the path and the permission).
+pub struct Can<P>(pub Session, pub PhantomData<P>);
+
+impl<P: Permission> FromRequestParts<Arc<App>> for Can<P> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Response> {
+        let session = Session::from_request_parts(parts, app).await?;
+        if allowed(session.staff.role, P::PERM) {
+            return Ok(Can(session, PhantomData));
+        }
+        let path: String = parts.uri.path().chars().take(200).collect();
+        let entry = Entry::new(session.actor(), "console.access", "refused:forbidden")
+            .staff(&session.staff.staff_id)
+            .target(path)
+            .detail(P::PERM.as_str());
+        let app = app.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            app.db.write(|tx, s| audit::append(tx, s, &entry, Utc::now()))
+        })
+        .await;
+        Err(layout::forbidden(
+            &session,
+            "この操作を行う権限がありません。管理者に依頼してください。",
+        ))
+    }
+}
+
+/// A form posted by a staff member whose role may `P`, carrying this
+/// session's CSRF token (else 403: another site's form changes nothing).
+pub struct Posted<P>(pub Session, pub FormData, pub PhantomData<P>);
+
+impl<P: Permission> FromRequest<Arc<App>> for Posted<P> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, app: &Arc<App>) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Can(session, _) = Can::<P>::from_request_parts(&mut parts, app).await?;
+        let bytes = Bytes::from_request(Request::from_parts(parts, body), app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let form = FormData::parse(&bytes);
+        session.check_csrf(&form)?;
+        Ok(Posted(session, form, PhantomData))
     }
 }
 
@@ -208,23 +237,43 @@ pub async fn login(
             resp.headers_mut().append(header::SET_COOKIE, set_cookie(&app, LOGIN_COOKIE, "", 0));
             resp
         }
-        Ok(Ok(Err(message))) => {
-            layout::bare_status(401, "ログイン", login_form(&token, Some(&message)))
+        Ok(Ok(Err(refusal))) => {
+            let mut resp =
+                layout::bare_status(401, "ログイン", login_form(&token, Some(&refusal.message)));
+            if let Some(wait) = refusal.retry_after {
+                if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+                    resp.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+            }
+            resp
         }
         Ok(Err(e)) => layout::server_error(e),
         Err(e) => layout::server_error(e),
     }
 }
 
-/// Checks the password; on success makes a session. `Ok(Err(message))` is
-/// a refusal staff read.
+/// A login refused: what staff read, and how long to wait if it waits.
+pub struct LoginRefused {
+    pub message: String,
+    pub retry_after: Option<std::time::Duration>,
+}
+
+fn local_time(at: chrono::DateTime<Utc>) -> String {
+    at.with_timezone(&houmon_core::cert::jst()).format("%H:%M").to_string()
+}
+
+/// Checks the password; on success makes a session. Guessing is slowed
+/// (`limiter.rs`), never turned into a lock on the account: a login from
+/// an address the account has logged in from is held back only by wrong
+/// passwords typed there. `Ok(Err(…))` is a refusal staff read.
 fn authenticate(
     app: &App,
     staff_id: &str,
     password: &str,
     peer: SocketAddr,
-) -> crate::db::DbResult<Result<(String, Staff), String>> {
+) -> crate::db::DbResult<Result<(String, Staff), LoginRefused>> {
     let now = Utc::now();
+    let from = Source::of(peer.ip());
     let refused = |outcome: &str, detail: String| {
         let entry = Entry::new(
             Actor::Anonymous(peer.ip().to_string()),
@@ -235,47 +284,77 @@ fn authenticate(
         .detail(detail);
         app.db.write(|tx, s| audit::append(tx, s, &entry, now))
     };
-    let bad = "職員IDまたはパスワードが違います。".to_owned();
-    let creds = app.db.read(|c, _| cdb::credentials(c, staff_id))?;
+    let bad = || LoginRefused {
+        message: "職員IDまたはパスワードが違います。".to_owned(),
+        retry_after: None,
+    };
+    let since = now - cdb::KNOWN_ADDRESS_FOR;
+    let (creds, known) = app.db.read(|c, _| {
+        Ok((
+            cdb::credentials(c, staff_id)?,
+            cdb::known_address(c, staff_id, &from.to_string(), since)?,
+        ))
+    })?;
+    if let Err((held, wait)) = app.logins.check(staff_id, from, known) {
+        refused("throttled", format!("{} waits {} s", held.as_str(), wait.as_secs().max(1)))?;
+        let until = now + chrono::Duration::from_std(wait).unwrap_or_default();
+        return Ok(Err(LoginRefused {
+            message: format!(
+                "ログインの失敗が続いたため、{}までロックされています。時間をおいてから、または管理者にロック解除を依頼してください。",
+                local_time(until)
+            ),
+            retry_after: Some(wait),
+        }));
+    }
     let Some(creds) = creds else {
         let _ = super::password::verify(password, super::password::decoy());
-        refused("bad-credentials", "unknown staff id".into())?;
-        return Ok(Err(bad));
+        let wait = app.logins.failure(staff_id, from, known);
+        refused("bad-credentials", waits("unknown staff id", wait))?;
+        return Ok(Err(bad()));
     };
-    if let Some(until) = creds.locked_until.filter(|u| now < *u) {
-        refused("locked", format!("until {until}"))?;
-        let local = until.with_timezone(&houmon_core::cert::jst()).format("%H:%M");
-        return Ok(Err(format!(
-            "ログインの失敗が続いたため、このアカウントは{local}までロックされています。時間をおいてから、または管理者にロック解除を依頼してください。"
-        )));
-    }
     if creds.disabled {
         refused("disabled", String::new())?;
-        return Ok(Err(bad));
+        return Ok(Err(bad()));
     }
     let hash = creds.password_hash.unwrap_or_else(|| super::password::decoy().to_owned());
     if !super::password::verify(password, &hash) {
-        let locked = app.db.write(|tx, _| cdb::login_failed(tx, staff_id, now))?;
-        refused("bad-credentials", if locked { "locked now".into() } else { String::new() })?;
-        return Ok(Err(if locked {
-            "ログインの失敗が続いたため、このアカウントをロックしました。15分後に、または管理者にロック解除を依頼してください。".into()
-        } else {
-            bad
+        let wait = app.logins.failure(staff_id, from, known);
+        refused("bad-credentials", waits("", wait))?;
+        return Ok(Err(match wait {
+            Some(w) => {
+                let minutes = w.as_secs().div_ceil(60);
+                LoginRefused {
+                    message: format!(
+                        "ログインの失敗が続いたため、{minutes}分間ロックしました。{minutes}分後にもう一度お試しいただくか、管理者にロック解除を依頼してください。"
+                    ),
+                    retry_after: Some(w),
+                }
+            }
+            None => bad(),
         }));
     }
+    app.logins.success(staff_id, from);
     let token = random_hex(32);
     let csrf = random_hex(32);
     let staff = app.db.read(|c, _| staff::get(c, staff_id))?;
-    let Some(staff) = staff else { return Ok(Err(bad)) };
+    let Some(staff) = staff else { return Ok(Err(bad())) };
     app.db.write(|tx, s| {
-        cdb::login_succeeded(tx, staff_id)?;
-        cdb::create_session(tx, &token_hash(&token), staff_id, &csrf, now)?;
+        cdb::create_session(tx, &token_hash(&token), staff_id, &csrf, &from.to_string(), now)?;
         let entry = Entry::new(Actor::Staff(staff_id.into()), "console.login", "ok")
             .staff(staff_id)
             .detail(format!("from {}", peer.ip()));
         audit::append(tx, s, &entry, now)
     })?;
     Ok(Ok((token, staff)))
+}
+
+/// An audit detail, with the wait a failure started.
+fn waits(detail: &str, wait: Option<std::time::Duration>) -> String {
+    match wait {
+        Some(w) if detail.is_empty() => format!("waits {} s now", w.as_secs()),
+        Some(w) => format!("{detail}; waits {} s now", w.as_secs()),
+        None => detail.to_owned(),
+    }
 }
 
 pub async fn logout(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
@@ -302,37 +381,6 @@ pub async fn logout(State(app): State<Arc<App>>, session: Session, body: Bytes) 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn roles_can_do_only_their_part() {
-        assert!(Perm::ManageStaff != Perm::ManageDevices);
-        for perm in [Perm::ManageDevices, Perm::ViewAudit, Perm::ManageStaff] {
-            assert!(allowed(Role::Admin, perm));
-            assert!(!allowed(Role::Clerk, perm), "{perm:?}");
-            assert!(!allowed(Role::Nurse, perm), "{perm:?}");
-        }
-        assert!(allowed(Role::Clerk, Perm::Export) && !allowed(Role::Nurse, Perm::Export));
-    }
-
-    #[test]
-    fn each_role_may_do_exactly_its_part() {
-        use Perm::*;
-        let all = [
-            ViewVisits,
-            PlanRounds,
-            ManagePatients,
-            FollowUps,
-            Export,
-            ManageDevices,
-            ViewAudit,
-            ManageStaff,
-        ];
-        let may = |role| all.into_iter().filter(|p| allowed(role, *p)).collect::<Vec<_>>();
-        assert_eq!(may(Role::Admin), all);
-        assert_eq!(may(Role::Clerk), [ViewVisits, PlanRounds, ManagePatients, FollowUps, Export]);
-        assert_eq!(may(Role::Doctor), [ViewVisits, PlanRounds, ManagePatients, FollowUps]);
-        assert_eq!(may(Role::Nurse), [ViewVisits, PlanRounds]);
-    }
 
     #[test]
     fn tokens_compare_equal_only_when_every_byte_is() {

@@ -7,7 +7,7 @@
 //! expires within 3 months or is in (or past) its grace — the renewal coach
 //! (`houmon_core::renewal`) run on the certificate the server verified, as
 //! of today, not the phone's advice. Each can be resolved with a note
-//! (`admin::resolve_follow_up`, audited).
+//! (`console/resolve.rs`: checked against the open item, audited).
 
 use std::collections::{BTreeMap, HashSet};
 

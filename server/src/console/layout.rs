@@ -8,7 +8,16 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use super::auth::{allowed, Perm, Session};
+use super::access::{allowed, Perm};
+use crate::db::staff::Role;
+
+/// Whom a page is for: what the shell shows of them, and the token their
+/// forms carry (a logged-in staff member's session, `auth.rs`).
+pub trait Viewer {
+    fn name(&self) -> &str;
+    fn role(&self) -> Role;
+    fn csrf(&self) -> &str;
+}
 
 /// The fields of a posted form (`application/x-www-form-urlencoded`),
 /// repeated names kept (checkbox lists).
@@ -87,7 +96,7 @@ const NAV: &[(&str, &str, Perm)] = &[
 ];
 
 /// A console page for a logged-in staff member.
-pub fn render(session: &Session, here: &str, title: &str, body: Markup) -> Response {
+pub fn render(viewer: &impl Viewer, here: &str, title: &str, body: Markup) -> Response {
     Html(
         html! {
             html lang="ja" {
@@ -97,14 +106,14 @@ pub fn render(session: &Session, here: &str, title: &str, body: Markup) -> Respo
                         strong { "訪問 資格確認" }
                         nav {
                             @for (href, label, perm) in NAV {
-                                @if allowed(session.staff.role, *perm) {
+                                @if allowed(viewer.role(), *perm) {
                                     a href=(href) class=[(*href == here).then_some("here")] { (label) } " "
                                 }
                             }
                         }
                         form method="post" action="/console/logout" {
-                            (csrf(session))
-                            span.muted style="color:#dbe9ef" { (session.staff.name) "(" (session.staff.role.name_ja()) ") " }
+                            (csrf(viewer))
+                            span.muted style="color:#dbe9ef" { (viewer.name()) "(" (viewer.role().name_ja()) ") " }
                             button.secondary type="submit" { "ログアウト" }
                         }
                     }
@@ -136,17 +145,17 @@ pub fn bare_status(status: u16, title: &str, body: Markup) -> Response {
 }
 
 /// The hidden CSRF field of every form.
-pub fn csrf(session: &Session) -> Markup {
-    html! { input type="hidden" name="csrf" value=(session.csrf); }
+pub fn csrf(viewer: &impl Viewer) -> Markup {
+    html! { input type="hidden" name="csrf" value=(viewer.csrf()); }
 }
 
 pub fn redirect(to: &str) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_owned())]).into_response()
 }
 
-pub fn forbidden(session: &Session, message: &str) -> Response {
+pub fn forbidden(viewer: &impl Viewer, message: &str) -> Response {
     let mut r = render(
-        session,
+        viewer,
         "",
         "操作できません",
         html! { p.error { (message) } p { a href="/console/" { "本日の画面に戻る" } } },
@@ -155,14 +164,14 @@ pub fn forbidden(session: &Session, message: &str) -> Response {
     r
 }
 
-pub fn bad_request(session: &Session, message: &str) -> Response {
+pub fn bad_request(viewer: &impl Viewer, message: &str) -> Response {
     let mut r = render(
-        session,
+        viewer,
         "",
         "入力を確認してください",
         html! {
             p.error { (message) }
-            p { a href="javascript:history.back()" { "前の画面に戻る" } }
+            p { "ブラウザの「戻る」で前の画面に戻り、直してからもう一度送ってください。" a href="/console/" { "本日の画面へ" } }
         },
     );
     *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;

@@ -6,8 +6,10 @@
 //! what, on what, with what outcome. `hash` is an HMAC under the server's
 //! audit key over the previous entry's hash and this entry's fields, so an
 //! edited, removed or inserted entry breaks the chain ([`verify`]); the
-//! table also refuses UPDATE and DELETE (triggers in the schema). Rows are
-//! stored as given; anything that prints them escapes them.
+//! table also refuses UPDATE and DELETE (triggers in the schema). The
+//! removal of the newest entries leaves a chain: the head kept outside the
+//! database finds it (`audit_head.rs`). Rows are stored as given; anything
+//! that prints them escapes them.
 
 use super::engine::{Conn, ToValue};
 use crate::params;
@@ -134,11 +136,7 @@ pub fn append_all(c: Conn<'_>, s: &Secrets, entries: &[Entry], now: DateTime<Utc
     if entries.is_empty() {
         return Ok(());
     }
-    let last: Option<(i64, String)> =
-        c.query_opt("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", params![], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?;
-    let (mut seq, mut prev) = last.unwrap_or_else(|| (0, GENESIS.to_owned()));
+    let (mut seq, mut prev) = head(c)?.unwrap_or_else(|| (0, GENESIS.to_owned()));
     let at = ts(now);
     let mut rows = Vec::with_capacity(entries.len());
     for e in entries {
@@ -178,13 +176,30 @@ pub fn append_all(c: Conn<'_>, s: &Secrets, entries: &[Entry], now: DateTime<Utc
     )
 }
 
-/// What [`verify`] found.
+/// What [`verify`] found (and `admin::verify_audit`, with the head
+/// anchored outside the database: `audit_head.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Chain {
     /// Every entry links to the one before: this many entries, this head.
     Intact { entries: i64, head: String },
     /// The first entry whose link does not hold (edited, removed or inserted).
     BrokenAt { seq: i64 },
+    /// The entries link, but the trail no longer holds entry `anchored`
+    /// as the head file recorded it: its newest entries were removed (and
+    /// perhaps others written in their place).
+    TailMissing { entries: i64, anchored: i64 },
+}
+
+/// The newest entry's number and hash.
+pub fn head(c: Conn<'_>) -> DbResult<Option<(i64, String)>> {
+    c.query_opt("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", params![], |r| {
+        Ok((r.get(0)?, r.get(1)?))
+    })
+}
+
+/// The hash of entry `seq`, if the trail holds it.
+pub fn hash_at(c: Conn<'_>, seq: i64) -> DbResult<Option<String>> {
+    c.query_opt("SELECT hash FROM audit_log WHERE seq = ?1", params![seq], |r| r.get(0))
 }
 
 pub fn verify(c: Conn<'_>, s: &Secrets) -> DbResult<Chain> {

@@ -180,12 +180,16 @@ pub struct PgWriter {
     /// To connect again when the connection is lost (a database restart,
     /// a failover, an administrator ending it).
     location: PgLocation,
+    /// The last transaction failed: the connection may be dead although
+    /// the client has not noticed yet (an administrator's termination
+    /// arrives as an error first, the closed socket a moment later).
+    suspect: std::sync::atomic::AtomicBool,
 }
 
 /// The writer, locked: one transaction at a time.
 pub enum WriterGuard<'a> {
     Sqlite(MutexGuard<'a, Connection>),
-    Postgres(MutexGuard<'a, RefCell<PgConn>>, i64),
+    Postgres(MutexGuard<'a, RefCell<PgConn>>, i64, &'a std::sync::atomic::AtomicBool),
 }
 
 impl Writer {
@@ -198,18 +202,24 @@ impl Writer {
             conn: Mutex::new(RefCell::new(conn)),
             lock_key: lock_key(&location.clinic_id),
             location: location.clone(),
+            suspect: std::sync::atomic::AtomicBool::new(false),
         }))
     }
 
     /// The writer for one transaction. A PostgreSQL connection found
-    /// closed (its last use failed on it) is replaced first; if that fails
-    /// too, the transaction fails and its requests are retried later.
+    /// closed (its last use failed on it), or that does not answer after a
+    /// failed transaction, is replaced first; if that fails too, the
+    /// transaction fails and its requests are retried later.
     pub fn lock(&self) -> WriterGuard<'_> {
         match self {
             Writer::Sqlite(m) => WriterGuard::Sqlite(m.lock().unwrap_or_else(|e| e.into_inner())),
             Writer::Postgres(w) => {
                 let guard = w.conn.lock().unwrap_or_else(|e| e.into_inner());
-                if guard.borrow().client.is_closed() {
+                let suspect = w.suspect.swap(false, std::sync::atomic::Ordering::Relaxed);
+                let dead = guard.borrow().client.is_closed()
+                    || (suspect
+                        && guard.borrow_mut().client.is_valid(Duration::from_secs(2)).is_err());
+                if dead {
                     match pg_connect(&w.location) {
                         Ok(fresh) => {
                             tracing::info!(
@@ -222,7 +232,7 @@ impl Writer {
                         }
                     }
                 }
-                WriterGuard::Postgres(guard, w.lock_key)
+                WriterGuard::Postgres(guard, w.lock_key, &w.suspect)
             }
         }
     }
@@ -232,7 +242,7 @@ impl WriterGuard<'_> {
     pub fn conn(&self) -> Conn<'_> {
         match self {
             WriterGuard::Sqlite(c) => Conn::Sqlite(c),
-            WriterGuard::Postgres(c, _) => Conn::Pg(c),
+            WriterGuard::Postgres(c, _, _) => Conn::Pg(c),
         }
     }
 
@@ -241,7 +251,13 @@ impl WriterGuard<'_> {
     pub fn transaction<T>(&self, f: impl FnOnce(Conn<'_>) -> DbResult<T>) -> DbResult<T> {
         match self {
             WriterGuard::Sqlite(c) => write_transaction(Conn::Sqlite(c), None, f),
-            WriterGuard::Postgres(c, key) => write_transaction(Conn::Pg(c), Some(*key), f),
+            WriterGuard::Postgres(c, key, suspect) => {
+                let out = write_transaction(Conn::Pg(c), Some(*key), f);
+                if out.is_err() {
+                    suspect.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                out
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MPL-2.0
-//! The console's tables: staff passwords and lockout, sessions, resolved
+//! The console's tables: staff passwords, sessions (and the addresses they
+//! were opened from), resolved
 //! follow-ups, and what phones report about their queues.
 
 use super::engine::Conn;
@@ -8,64 +9,39 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{parse_ts, ts, DbResult};
 
-/// Failed logins before an account is locked, and for how long.
-pub const LOCK_AFTER: i64 = 5;
-pub const LOCK_FOR: Duration = Duration::minutes(15);
+/// An address an account logged in from within this long is its own:
+/// guessing the account from elsewhere does not hold a login from there
+/// back (`limiter.rs`).
+pub const KNOWN_ADDRESS_FOR: Duration = Duration::days(180);
 /// A session ends after this long without use, and after a working day at most.
 pub const SESSION_IDLE: Duration = Duration::minutes(30);
 pub const SESSION_MAX: Duration = Duration::hours(12);
 
 pub fn set_password(c: Conn<'_>, staff_id: &str, hash: &str) -> DbResult<bool> {
     Ok(c.execute(
-        "UPDATE staff SET password_hash = ?2, failed_logins = 0, locked_until = NULL WHERE staff_id = ?1",
+        "UPDATE staff SET password_hash = ?2 WHERE staff_id = ?1",
         params![staff_id, hash],
     )? == 1)
 }
 
-/// The stored hash and lock state of an account that can log in.
+/// The stored hash of an account, and whether it is disabled. (Accounts
+/// are not locked: guessing is slowed by `limiter.rs`; the `failed_logins`
+/// and `locked_until` columns of schema step 4 are no longer used.)
 pub struct Credentials {
     pub password_hash: Option<String>,
-    pub locked_until: Option<DateTime<Utc>>,
     pub disabled: bool,
 }
 
 pub fn credentials(c: Conn<'_>, staff_id: &str) -> DbResult<Option<Credentials>> {
     c.query_opt(
-        "SELECT password_hash, locked_until, disabled_at IS NOT NULL FROM staff WHERE staff_id = ?1",
+        "SELECT password_hash, disabled_at IS NOT NULL FROM staff WHERE staff_id = ?1",
         params![staff_id],
-        |r| {
-            Ok(Credentials {
-                password_hash: r.get(0)?,
-                locked_until: r.get::<Option<String>>(1)?.as_deref().and_then(parse_ts),
-                disabled: r.get(2)?,
-            })
-        },
+        |r| Ok(Credentials { password_hash: r.get(0)?, disabled: r.get(1)? }),
     )
 }
 
-/// Counts a failed login; locks the account at [`LOCK_AFTER`]. Returns
-/// whether it is locked now.
-pub fn login_failed(c: Conn<'_>, staff_id: &str, now: DateTime<Utc>) -> DbResult<bool> {
-    c.execute(
-        "UPDATE staff SET failed_logins = failed_logins + 1 WHERE staff_id = ?1",
-        params![staff_id],
-    )?;
-    let failures: Option<i64> = c.query_opt(
-        "SELECT failed_logins FROM staff WHERE staff_id = ?1",
-        params![staff_id],
-        |r| r.get(0),
-    )?;
-    if failures.is_some_and(|f| f >= LOCK_AFTER) {
-        c.execute(
-            "UPDATE staff SET locked_until = ?2, failed_logins = 0 WHERE staff_id = ?1",
-            params![staff_id, ts(now + LOCK_FOR)],
-        )?;
-        return Ok(true);
-    }
-    Ok(false)
-}
-
-pub fn login_succeeded(c: Conn<'_>, staff_id: &str) -> DbResult<()> {
+/// Clears what an older server counted against the account.
+pub fn unlock(c: Conn<'_>, staff_id: &str) -> DbResult<()> {
     c.execute(
         "UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE staff_id = ?1",
         params![staff_id],
@@ -73,22 +49,36 @@ pub fn login_succeeded(c: Conn<'_>, staff_id: &str) -> DbResult<()> {
     Ok(())
 }
 
-pub fn unlock(c: Conn<'_>, staff_id: &str) -> DbResult<bool> {
-    login_succeeded(c, staff_id)?;
-    Ok(true)
+/// Whether `staff_id` opened a session from `address` since `since`.
+pub fn known_address(
+    c: Conn<'_>,
+    staff_id: &str,
+    address: &str,
+    since: DateTime<Utc>,
+) -> DbResult<bool> {
+    Ok(c
+        .query_opt(
+            "SELECT 1 FROM console_session WHERE staff_id = ?1 AND address = ?2 AND created_at >= ?3 LIMIT 1",
+            params![staff_id, address, ts(since)],
+            |_| Ok(()),
+        )?
+        .is_some())
 }
 
+/// A new session of `staff_id`, opened from `address` (a source as
+/// `peer.rs` writes it).
 pub fn create_session(
     c: Conn<'_>,
     token_hash: &str,
     staff_id: &str,
     csrf: &str,
+    address: &str,
     now: DateTime<Utc>,
 ) -> DbResult<()> {
     c.execute(
-        "INSERT INTO console_session (token_hash, staff_id, csrf, created_at, expires_at, last_seen_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
-        params![token_hash, staff_id, csrf, ts(now), ts(now + SESSION_MAX)],
+        "INSERT INTO console_session (token_hash, staff_id, csrf, created_at, expires_at, last_seen_at, address)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?4, ?6)",
+        params![token_hash, staff_id, csrf, ts(now), ts(now + SESSION_MAX), address],
     )?;
     Ok(())
 }
@@ -263,7 +253,7 @@ mod tests {
         let raw = db();
         let c = Conn::Sqlite(&raw);
         with_staff(c, "s1");
-        create_session(c, "tok", "s1", "csrf-1", t(0)).unwrap();
+        create_session(c, "tok", "s1", "csrf-1", "127.0.0.1", t(0)).unwrap();
         assert_eq!(session(c, "tok", t(0)).unwrap(), Some(("s1".into(), "csrf-1".into())));
         let idle = SESSION_IDLE.num_seconds();
         assert!(live(c, "tok", t(idle - 1)), "29:59 after the last use");
@@ -277,7 +267,7 @@ mod tests {
         let raw = db();
         let c = Conn::Sqlite(&raw);
         with_staff(c, "s1");
-        create_session(c, "tok", "s1", "csrf", t(0)).unwrap();
+        create_session(c, "tok", "s1", "csrf", "127.0.0.1", t(0)).unwrap();
         let (idle, max) = (SESSION_IDLE.num_seconds(), SESSION_MAX.num_seconds());
         // Used every 20 minutes all day.
         let mut at = 0;
@@ -299,9 +289,9 @@ mod tests {
         let c = Conn::Sqlite(&raw);
         with_staff(c, "s1");
         with_staff(c, "s2");
-        create_session(c, "a", "s1", "x", t(0)).unwrap();
-        create_session(c, "b", "s1", "x", t(0)).unwrap();
-        create_session(c, "c", "s2", "x", t(0)).unwrap();
+        create_session(c, "a", "s1", "x", "127.0.0.1", t(0)).unwrap();
+        create_session(c, "b", "s1", "x", "127.0.0.1", t(0)).unwrap();
+        create_session(c, "c", "s2", "x", "127.0.0.1", t(0)).unwrap();
         end_session(c, "a", t(1)).unwrap();
         assert!(!live(c, "a", t(2)) && live(c, "b", t(2)) && live(c, "c", t(2)));
         end_sessions_of(c, "s1", t(3)).unwrap();
@@ -318,44 +308,14 @@ mod tests {
     }
 
     #[test]
-    fn five_failures_lock_an_account_for_15_minutes_and_a_success_or_unlock_clears_them() {
-        let raw = db();
-        let c = Conn::Sqlite(&raw);
-        with_staff(c, "s1");
-        let creds = |c| credentials(c, "s1").unwrap().unwrap();
-        for i in 1..LOCK_AFTER {
-            assert!(!login_failed(c, "s1", t(i)).unwrap(), "failure {i} does not lock");
-        }
-        assert_eq!(creds(c).locked_until, None);
-        assert!(login_failed(c, "s1", t(10)).unwrap(), "failure {LOCK_AFTER} locks");
-        assert_eq!(creds(c).locked_until, Some(t(10) + LOCK_FOR));
-        // The count starts again after a lock.
-        assert!(!login_failed(c, "s1", t(11)).unwrap());
-        // A success clears the failures: four more do not lock.
-        login_succeeded(c, "s1").unwrap();
-        assert_eq!(creds(c).locked_until, None);
-        for i in 1..LOCK_AFTER {
-            assert!(!login_failed(c, "s1", t(20 + i)).unwrap());
-        }
-        assert!(unlock(c, "s1").unwrap());
-        for i in 1..LOCK_AFTER {
-            assert!(!login_failed(c, "s1", t(40 + i)).unwrap(), "unlock cleared the count");
-        }
-        assert!(!login_failed(c, "nobody", t(50)).unwrap(), "an unknown id locks nothing");
-    }
-
-    #[test]
-    fn a_password_is_set_only_for_a_known_staff_member_and_clears_a_lock() {
+    fn a_password_is_set_only_for_a_known_staff_member() {
         let raw = db();
         let c = Conn::Sqlite(&raw);
         with_staff(c, "s1");
         assert!(!set_password(c, "nobody", "h").unwrap());
-        for i in 0..LOCK_AFTER {
-            login_failed(c, "s1", t(i)).unwrap();
-        }
         assert!(set_password(c, "s1", "hash-1").unwrap());
         let creds = credentials(c, "s1").unwrap().unwrap();
-        assert_eq!((creds.password_hash.as_deref(), creds.locked_until), (Some("hash-1"), None));
+        assert_eq!(creds.password_hash.as_deref(), Some("hash-1"));
         assert!(!creds.disabled);
         assert!(credentials(c, "nobody").unwrap().is_none());
     }

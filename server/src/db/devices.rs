@@ -4,8 +4,10 @@
 //! - **Enrolment codes** are issued by staff for one device (and the staff
 //!   member who will carry it), expire in minutes, work once, and are
 //!   stored as an HMAC under the server key, never in clear.
-//! - **A registered device id cannot be registered again** without staff
-//!   action (revoking it frees nothing: a new enrolment makes a new device).
+//! - **A registered device id cannot be registered again** by an ordinary
+//!   code. A *revoked* device comes back only with a code an administrator
+//!   issued for that device id (`for_device`): their choice, audited; a
+//!   device that is not revoked cannot be taken over at all.
 //! - **Tokens** carry 256 random bits, are stored as SHA-256, expire
 //!   ([`TOKEN_LIFETIME`]) and are rotated by the phone before they do; the
 //!   token before a rotation still works for [`ROTATION_GRACE`], so a lost
@@ -48,23 +50,40 @@ pub enum RedeemRefusal {
     Unknown,
     Expired,
     AlreadyUsed,
-    /// The device id is registered already: re-enrolment needs staff.
+    /// The device id is registered already (and the code was not issued
+    /// to enrol this revoked device again).
     DeviceExists,
     /// The code is for a staff member who is disabled.
     StaffDisabled,
+    /// The code was issued to enrol another (revoked) device again.
+    OtherDevice,
 }
 
+/// A device registered by a code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redeemed {
+    /// The staff member the device is for.
+    pub staff_id: String,
+    /// A revoked device enrolled again (the administrator's choice).
+    pub again: bool,
+}
+
+/// Stores a code for a device `staff_id` will carry. `for_device`: the
+/// revoked device this code enrols again (checked by the caller, and again
+/// when it is used).
 pub fn issue_code(
     c: Conn<'_>,
     code_hash: &str,
     staff_id: &str,
+    for_device: Option<&str>,
     issued_by: &str,
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> DbResult<()> {
     c.execute(
-        "INSERT INTO enrolment_code (code_hash, staff_id, issued_by, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![code_hash, staff_id, issued_by, ts(now), ts(expires_at)],
+        "INSERT INTO enrolment_code (code_hash, staff_id, for_device, issued_by, issued_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![code_hash, staff_id, for_device, issued_by, ts(now), ts(expires_at)],
     )?;
     Ok(())
 }
@@ -79,8 +98,17 @@ pub fn void_codes_of(c: Conn<'_>, staff_id: &str, now: DateTime<Utc>) -> DbResul
     )
 }
 
-/// Uses an enrolment code to register `device_id` with a new token.
-/// Returns the staff id the device is for.
+/// Whether `device_id` is registered, and whether it is revoked.
+pub fn state(c: Conn<'_>, device_id: &str) -> DbResult<Option<bool>> {
+    c.query_opt(
+        "SELECT revoked_at IS NOT NULL FROM device WHERE device_id = ?1",
+        params![device_id],
+        |r| r.get(0),
+    )
+}
+
+/// Uses an enrolment code to register `device_id` with a new token (or,
+/// with a code issued for it, to register a revoked device again).
 pub fn redeem(
     c: Conn<'_>,
     code_hash: &str,
@@ -88,13 +116,16 @@ pub fn redeem(
     name: &str,
     token: &str,
     now: DateTime<Utc>,
-) -> DbResult<Result<String, RedeemRefusal>> {
-    let code: Option<(String, String, Option<String>)> = c.query_opt(
-        "SELECT staff_id, expires_at, used_at FROM enrolment_code WHERE code_hash = ?1",
+) -> DbResult<Result<Redeemed, RedeemRefusal>> {
+    type CodeRow = (String, String, Option<String>, Option<String>);
+    let code: Option<CodeRow> = c.query_opt(
+        "SELECT staff_id, expires_at, used_at, for_device FROM enrolment_code WHERE code_hash = ?1",
         params![code_hash],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?;
-    let Some((staff_id, expires, used)) = code else { return Ok(Err(RedeemRefusal::Unknown)) };
+    let Some((staff_id, expires, used, for_device)) = code else {
+        return Ok(Err(RedeemRefusal::Unknown));
+    };
     if used.is_some() {
         return Ok(Err(RedeemRefusal::AlreadyUsed));
     }
@@ -109,24 +140,41 @@ pub fn redeem(
     if disabled == Some(true) {
         return Ok(Err(RedeemRefusal::StaffDisabled));
     }
-    let taken: Option<String> = c.query_opt(
-        "SELECT device_id FROM device WHERE device_id = ?1",
-        params![device_id],
-        |r| r.get(0),
-    )?;
-    if taken.is_some() {
-        return Ok(Err(RedeemRefusal::DeviceExists));
+    if for_device.as_deref().is_some_and(|d| d != device_id) {
+        return Ok(Err(RedeemRefusal::OtherDevice));
     }
+    let again = match (state(c, device_id)?, &for_device) {
+        (None, _) => false,
+        (Some(true), Some(_)) => true,
+        (Some(_), _) => return Ok(Err(RedeemRefusal::DeviceExists)),
+    };
     c.execute(
         "UPDATE enrolment_code SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
         params![code_hash, ts(now), device_id],
     )?;
-    c.execute(
-        "INSERT INTO device (device_id, name, staff_id, registered_at, token_hash, token_expires_at, last_seen_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?4)",
-        params![device_id, name, staff_id, ts(now), token_hash(token), ts(now + TOKEN_LIFETIME)],
-    )?;
-    Ok(Ok(staff_id))
+    if again {
+        c.execute(
+            "UPDATE device SET name = ?2, staff_id = ?3, registered_at = ?4, token_hash = ?5,
+             token_expires_at = ?6, previous_token_hash = NULL, previous_token_expires_at = NULL,
+             revoked_at = NULL, revoked_by = NULL, last_seen_at = ?4
+             WHERE device_id = ?1 AND revoked_at IS NOT NULL",
+            params![
+                device_id,
+                name,
+                staff_id,
+                ts(now),
+                token_hash(token),
+                ts(now + TOKEN_LIFETIME)
+            ],
+        )?;
+    } else {
+        c.execute(
+            "INSERT INTO device (device_id, name, staff_id, registered_at, token_hash, token_expires_at, last_seen_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?4)",
+            params![device_id, name, staff_id, ts(now), token_hash(token), ts(now + TOKEN_LIFETIME)],
+        )?;
+    }
+    Ok(Ok(Redeemed { staff_id, again }))
 }
 
 /// device, staff, expiry, previous token's expiry, revoked, matched the previous token, last seen
@@ -269,7 +317,7 @@ mod tests {
     fn a_code_works_once_before_it_expires_and_never_takes_over_a_device() {
         let raw = db();
         let c = Conn::Sqlite(&raw);
-        issue_code(c, "h1", "nurse-7", "admin-1", t(0), t(900)).unwrap();
+        issue_code(c, "h1", "nurse-7", None, "admin-1", t(0), t(900)).unwrap();
         assert_eq!(
             redeem(c, "nope", "d1", "phone", "tok", t(1)).unwrap(),
             Err(RedeemRefusal::Unknown)
@@ -278,12 +326,15 @@ mod tests {
             redeem(c, "h1", "d1", "phone", "tok", t(901)).unwrap(),
             Err(RedeemRefusal::Expired)
         );
-        assert_eq!(redeem(c, "h1", "d1", "phone", "tok", t(10)).unwrap(), Ok("nurse-7".into()));
+        assert_eq!(
+            redeem(c, "h1", "d1", "phone", "tok", t(10)).unwrap(),
+            Ok(Redeemed { staff_id: "nurse-7".into(), again: false })
+        );
         assert_eq!(
             redeem(c, "h1", "d2", "phone", "tok2", t(11)).unwrap(),
             Err(RedeemRefusal::AlreadyUsed)
         );
-        issue_code(c, "h2", "nurse-8", "admin-1", t(0), t(900)).unwrap();
+        issue_code(c, "h2", "nurse-8", None, "admin-1", t(0), t(900)).unwrap();
         assert_eq!(
             redeem(c, "h2", "d1", "attacker", "tok3", t(12)).unwrap(),
             Err(RedeemRefusal::DeviceExists),
@@ -295,10 +346,43 @@ mod tests {
     }
 
     #[test]
+    fn a_revoked_device_comes_back_only_with_a_code_issued_for_it() {
+        let raw = db();
+        let c = Conn::Sqlite(&raw);
+        issue_code(c, "first", "nurse-7", None, "admin", t(0), t(900)).unwrap();
+        redeem(c, "first", "d1", "phone", "old", t(1)).unwrap().unwrap();
+        issue_code(c, "early", "nurse-7", Some("d1"), "admin", t(2), t(900)).unwrap();
+        assert_eq!(
+            redeem(c, "early", "d1", "phone", "x", t(3)).unwrap(),
+            Err(RedeemRefusal::DeviceExists),
+            "a device that is not revoked is never taken over"
+        );
+        assert!(revoke(c, "d1", "admin", t(4)).unwrap());
+        issue_code(c, "plain", "nurse-7", None, "admin", t(5), t(900)).unwrap();
+        assert_eq!(
+            redeem(c, "plain", "d1", "phone", "x", t(6)).unwrap(),
+            Err(RedeemRefusal::DeviceExists)
+        );
+        issue_code(c, "again", "nurse-8", Some("d1"), "admin", t(7), t(900)).unwrap();
+        assert_eq!(
+            redeem(c, "again", "d2", "phone", "x", t(8)).unwrap(),
+            Err(RedeemRefusal::OtherDevice)
+        );
+        assert_eq!(
+            redeem(c, "again", "d1", "phone 2", "new", t(9)).unwrap(),
+            Ok(Redeemed { staff_id: "nurse-8".into(), again: true })
+        );
+        assert!(by_token(c, "old", t(10)).unwrap().is_none(), "the revoked token stays dead");
+        let auth = by_token(c, "new", t(10)).unwrap().unwrap();
+        assert_eq!(auth.staff_id, "nurse-8");
+        assert_eq!(state(c, "d1").unwrap(), Some(false));
+    }
+
+    #[test]
     fn tokens_expire_rotate_with_a_grace_and_revoke_at_once() {
         let raw = db();
         let c = Conn::Sqlite(&raw);
-        issue_code(c, "h", "nurse-7", "admin", t(0), t(900)).unwrap();
+        issue_code(c, "h", "nurse-7", None, "admin", t(0), t(900)).unwrap();
         redeem(c, "h", "d1", "phone", "old", t(1)).unwrap().unwrap();
         let auth = by_token(c, "old", t(2)).unwrap().unwrap();
         assert_eq!((auth.device_id.as_str(), auth.staff_id.as_str()), ("d1", "nurse-7"));

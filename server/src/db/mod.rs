@@ -9,13 +9,15 @@
 //!
 //! One file per concern: [`schema`] (migrations), [`patients`], [`devices`]
 //! (enrolment codes, tokens, revocation), [`rounds`] (who visits whom:
-//! what each device may see), [`visits`], [`eligibility`] (checks and
-//! results), [`audit`] (the hash-chained trail), [`staff`], [`signin`]
-//! (staff sign-in codes for shared phones), [`custody`] (a facility's card
+//! what each device may see), [`care_team`] (which patients a staff
+//! member was given), [`visits`], [`eligibility`] (checks and results),
+//! [`audit`] (the hash-chained trail), [`staff`], [`signin`] (staff
+//! sign-in codes for shared phones), [`custody`] (a facility's card
 //! custody log), [`readings`] (how card reads go on each phone model).
 
 pub mod audit;
 pub mod backend;
+pub mod care_team;
 pub mod console;
 pub mod custody;
 pub mod devices;

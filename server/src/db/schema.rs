@@ -211,6 +211,21 @@ const STEPS: &[&str] = &[
          phases TEXT NOT NULL                -- JSON [{phase, ms}]
      );
      CREATE INDEX read_timing_by_time ON read_timing (visited_at);",
+    // 6 (issue 22): the patients the clinic gave each staff member (a
+    //    nurse plans rounds only from hers, and sees only theirs); the
+    //    revoked device an administrator issued a code to enrol again; the
+    //    address a console session was opened from (its owner's own
+    //    address is not held back by guessing from elsewhere).
+    "CREATE TABLE care_team (
+         patient_id TEXT NOT NULL,
+         staff_id TEXT NOT NULL,
+         assigned_by TEXT NOT NULL,
+         assigned_at TEXT NOT NULL,
+         PRIMARY KEY (patient_id, staff_id)
+     );
+     CREATE INDEX care_team_by_staff ON care_team (staff_id, patient_id);
+     ALTER TABLE enrolment_code ADD COLUMN for_device TEXT;
+     ALTER TABLE console_session ADD COLUMN address TEXT;",
 ];
 
 /// The same schema on PostgreSQL, where one database holds many clinics
@@ -514,6 +529,23 @@ pub const PG_STEPS: &[&str] = &[
      ALTER TABLE read_timing ENABLE ROW LEVEL SECURITY;
      ALTER TABLE read_timing FORCE ROW LEVEL SECURITY;
      CREATE POLICY clinic_only ON read_timing
+         USING (clinic_id = current_setting('houmon.clinic_id'))
+         WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));",
+    // 6 (as SQLite's step 6).
+    "     CREATE TABLE care_team (
+         clinic_id TEXT COLLATE \"C\" NOT NULL DEFAULT current_setting('houmon.clinic_id'),
+         patient_id TEXT COLLATE \"C\" NOT NULL,
+         staff_id TEXT COLLATE \"C\" NOT NULL,
+         assigned_by TEXT COLLATE \"C\" NOT NULL,
+         assigned_at TEXT COLLATE \"C\" NOT NULL,
+         PRIMARY KEY (clinic_id, patient_id, staff_id)
+     );
+     CREATE INDEX care_team_by_staff ON care_team (clinic_id, staff_id, patient_id);
+     ALTER TABLE enrolment_code ADD COLUMN for_device TEXT COLLATE \"C\";
+     ALTER TABLE console_session ADD COLUMN address TEXT COLLATE \"C\";
+     ALTER TABLE care_team ENABLE ROW LEVEL SECURITY;
+     ALTER TABLE care_team FORCE ROW LEVEL SECURITY;
+     CREATE POLICY clinic_only ON care_team
          USING (clinic_id = current_setting('houmon.clinic_id'))
          WITH CHECK (clinic_id = current_setting('houmon.clinic_id'));",
 ];

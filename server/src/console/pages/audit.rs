@@ -10,19 +10,17 @@ use axum::response::Response;
 use maud::html;
 
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::Can;
 use crate::console::layout::{render, when};
 use crate::console::{audit_view, blocking};
 use crate::db::audit::{self, Chain, Filter};
 
 pub async fn page(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ViewAudit>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ViewAudit) {
-        return r;
-    }
     let action = q.get("action").cloned().unwrap_or_default();
     let actor = q.get("actor").cloned().unwrap_or_default();
     let f = Filter {
@@ -34,7 +32,7 @@ pub async fn page(
     let (app2, s2) = (app.clone(), session.clone());
     let (rows, chain) = match blocking(move || {
         audit_view(&app2, &s2, "console.audit", String::new())?;
-        app2.db.read(|c, s| Ok((audit::list(c, &f)?, audit::verify(c, s)?)))
+        Ok((app2.db.read(|c, _| audit::list(c, &f))?, crate::admin::verify_audit(&app2)?))
     })
     .await
     {
@@ -50,6 +48,7 @@ pub async fn page(
                 @match chain {
                     Chain::Intact { entries, head } => { span.badge.ok { "改ざんなし" } " " (entries) " 件、先頭 " code { (head.chars().take(16).collect::<String>()) } "…(毎日控えてください)" }
                     Chain::BrokenAt { seq } => { span.badge.warn { "改ざんを検出" } " " (seq) " 番の記録から鎖がつながりません。管理者はすぐにバックアップと照合してください。" }
+                    Chain::TailMissing { anchored, .. } => { span.badge.warn { "最新の記録が消されています" } " 記録は " (anchored) " 番まであったはずですが、その記録がありません(削除、または差し替え)。管理者はすぐにバックアップと照合してください。" }
                 }
             }
             form method="get" action="/console/audit" {

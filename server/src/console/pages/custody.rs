@@ -12,7 +12,8 @@ use houmon_core::protocol::CustodyAction;
 use maud::html;
 
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::Can;
 use crate::console::blocking;
 use crate::console::layout::{render, when};
 use crate::db::custody::{self, CustodyRow};
@@ -28,12 +29,9 @@ struct Line {
 
 pub async fn page(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ViewVisits>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ViewVisits) {
-        return r;
-    }
     let day = super::day_of(&q);
     let loaded = blocking(move || {
         app.db.read(|c, s| {

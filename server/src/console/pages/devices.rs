@@ -5,21 +5,21 @@
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
 use maud::{html, PreEscaped};
 
-use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::app::{App, EnrolmentError, ENROLMENT_MINUTES};
+use crate::console::access::perm;
+use crate::console::auth::{Can, Posted};
 use crate::console::blocking;
-use crate::console::layout::{bad_request, csrf, redirect, render, when, FormData};
+use crate::console::layout::{bad_request, csrf, redirect, render, server_error, when};
 use crate::db::{console as cdb, devices, staff};
 
-pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
-    if let Err(r) = session.require(Perm::ManageDevices) {
-        return r;
-    }
+pub async fn page(
+    State(app): State<Arc<App>>,
+    Can(session, _): Can<perm::ManageDevices>,
+) -> Response {
     let loaded = blocking(move || {
         app.db.read(|c, _| Ok((devices::list(c)?, cdb::device_reports(c)?, staff::all(c)?)))
     })
@@ -40,7 +40,7 @@ pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
                 label { "使う職員" select name="staff" required {
                     @for s in &all_staff { @if !s.disabled { option value=(s.staff_id) { (s.name) "(" (s.role.name_ja()) ")" } } }
                 } }
-                label { "有効時間(分)" input type="number" name="minutes" value="15" min="1" max="60"; }
+                label { "有効時間(分)" input type="number" name="minutes" value="15" min=(ENROLMENT_MINUTES.start()) max=(ENROLMENT_MINUTES.end()); }
                 button type="submit" { "登録用QRコードを発行" }
             }
             h2 { "登録済みの端末" }
@@ -64,6 +64,13 @@ pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
                                 input type="hidden" name="device" value=(d.device_id);
                                 button.danger type="submit" { "今すぐ取り消す" }
                             }
+                        } @else {
+                            form.inline method="post" action="/console/devices/enrol" {
+                                (csrf(&session))
+                                input type="hidden" name="device" value=(d.device_id);
+                                input type="hidden" name="staff" value=(d.staff_id);
+                                button.secondary type="submit" { "再登録用のQRコードを発行" }
+                            }
                         } }
                     }
                 }
@@ -72,28 +79,31 @@ pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
     )
 }
 
-pub async fn enrol(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
-    if let Err(r) = session.require(Perm::ManageDevices) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
+pub async fn enrol(
+    State(app): State<Arc<App>>,
+    Posted(session, form, _): Posted<perm::ManageDevices>,
+) -> Response {
     let staff_id = form.get("staff").unwrap_or_default().to_owned();
-    let minutes: i64 = form.get("minutes").and_then(|m| m.parse().ok()).unwrap_or(15).clamp(1, 60);
-    let actor = session.actor();
-    let (app2, sid) = (app.clone(), staff_id.clone());
-    let known = match blocking(move || app2.db.read(|c, _| staff::get(c, &sid))).await {
-        Ok(s) => s.is_some_and(|s| !s.disabled),
-        Err(r) => return r,
+    let minutes: i64 = match form.get("minutes").map(str::trim).filter(|m| !m.is_empty()) {
+        None => 15,
+        Some(m) => match m.parse() {
+            Ok(n) => n,
+            Err(_) => return bad_request(&session, "有効時間は分の数で入力してください。"),
+        },
     };
-    if !known {
-        return bad_request(&session, "職員を選んでください。");
-    }
-    let link = match blocking(move || app.issue_enrolment(&staff_id, &actor, minutes)).await {
-        Ok(l) => l,
-        Err(r) => return r,
+    // A revoked device to enrol again: the administrator's choice.
+    let device = form.get("device").filter(|d| !d.is_empty()).map(str::to_owned);
+    let actor = session.actor();
+    let again = device.clone();
+    let issued = tokio::task::spawn_blocking(move || {
+        app.issue_enrolment_for(&staff_id, device.as_deref(), &actor, minutes)
+    })
+    .await;
+    let link = match issued {
+        Ok(Ok(l)) => l,
+        Ok(Err(EnrolmentError::Db(e))) => return server_error(e),
+        Ok(Err(e)) => return bad_request(&session, &e.to_string()),
+        Err(e) => return server_error(e),
     };
     let uri = link.to_uri();
     let svg = qrcode::QrCode::new(uri.as_bytes())
@@ -107,6 +117,7 @@ pub async fn enrol(State(app): State<Arc<App>>, session: Session, body: Bytes) -
         "登録用QRコード",
         html! {
             p { "スマートフォンの訪問アプリで「クリニックへの登録」を開き、このQRコードを読み取ってください。" strong { (minutes) "分以内に1回だけ" } "使えます。" }
+            @if let Some(d) = &again { p { "このコードは取り消した端末 " code { (d) } " の再登録にだけ使えます。" } }
             div.qr { (PreEscaped(svg)) }
             table {
                 tr { th { "登録コード" } td { code id="enrolment-code" { (link.code) } } }
@@ -119,14 +130,10 @@ pub async fn enrol(State(app): State<Arc<App>>, session: Session, body: Bytes) -
     )
 }
 
-pub async fn revoke(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
-    if let Err(r) = session.require(Perm::ManageDevices) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
+pub async fn revoke(
+    State(app): State<Arc<App>>,
+    Posted(session, form, _): Posted<perm::ManageDevices>,
+) -> Response {
     let device = form.get("device").unwrap_or_default().to_owned();
     let actor = session.actor();
     match blocking(move || app.revoke_device(&device, &actor)).await {

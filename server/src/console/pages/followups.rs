@@ -1,34 +1,40 @@
 // SPDX-License-Identifier: MPL-2.0
 //! フォローアップ: the receptionist's list; each item resolved with a note
-//! (a held card accepted as reissued, or rejected).
+//! (a held card accepted as reissued, or rejected) — only as the open item
+//! and the role allow (`console/resolve.rs`).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
 use chrono::Utc;
 use maud::html;
 
-use crate::admin::{self, HeldDecision};
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::{Can, Posted};
 use crate::console::followups::{self, Kind};
-use crate::console::layout::{bad_request, csrf, redirect, render, when, FormData};
+use crate::console::layout::{bad_request, csrf, forbidden, redirect, render, when};
+use crate::console::resolve::{self, Decision};
 use crate::console::{audit_view, blocking};
 
-pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
-    if let Err(r) = session.require(Perm::FollowUps) {
-        return r;
-    }
+pub async fn page(State(app): State<Arc<App>>, Can(session, _): Can<perm::FollowUps>) -> Response {
     let (app2, s2) = (app.clone(), session.clone());
-    let f = match blocking(move || {
+    let (f, choices) = match blocking(move || {
         audit_view(&app2, &s2, "console.follow-ups", String::new())?;
-        followups::compute(&app2, Utc::now())
+        let f = followups::compute(&app2, Utc::now())?;
+        // What this role may decide on each item (`resolve.rs`).
+        let mut choices = BTreeMap::new();
+        for i in &f.open {
+            let c = resolve::choices(&app2, s2.staff.role, i.kind, &i.key)?;
+            choices.insert((i.kind, i.key.clone()), c);
+        }
+        Ok((f, choices))
     })
     .await
     {
-        Ok(f) => f,
+        Ok(v) => v,
         Err(r) => return r,
     };
     let kinds = Kind::ALL;
@@ -51,16 +57,24 @@ pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
                                 td { (i.what) }
                                 td { (i.todo) }
                                 td {
-                                    form method="post" action="/console/follow-ups/resolve" {
-                                        (csrf(&session))
-                                        input type="hidden" name="kind" value=(i.kind.id());
-                                        input type="hidden" name="item" value=(i.key);
-                                        label { "メモ" textarea name="note" rows="2" required {} }
-                                        @if i.kind == Kind::HeldCard {
-                                            button type="submit" name="decision" value="accept" { "再発行として承認" } " "
-                                            button.danger type="submit" name="decision" value="reject" { "却下" }
-                                        } @else {
-                                            button type="submit" { "対応済みにする" }
+                                    @let can = choices.get(&(i.kind, i.key.clone())).cloned().unwrap_or_default();
+                                    @if can.is_empty() {
+                                        span.muted { "事務または管理者が対応します。" }
+                                    } @else {
+                                        form method="post" action="/console/follow-ups/resolve" {
+                                            (csrf(&session))
+                                            input type="hidden" name="kind" value=(i.kind.id());
+                                            input type="hidden" name="item" value=(i.key);
+                                            label { "メモ" textarea name="note" rows="2" required {} }
+                                            @if can.contains(&Decision::AcceptAsReissued) {
+                                                button type="submit" name="decision" value="accept" { "再発行として承認" } " "
+                                            }
+                                            @if can.contains(&Decision::Reject) {
+                                                button.danger type="submit" name="decision" value="reject" { "却下" }
+                                            }
+                                            @if can.contains(&Decision::Resolved) {
+                                                button type="submit" { "対応済みにする" }
+                                            }
                                         }
                                     }
                                 }
@@ -89,36 +103,30 @@ pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
     )
 }
 
-pub async fn resolve(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
-    if let Err(r) = session.require(Perm::FollowUps) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
+pub async fn resolve(
+    State(app): State<Arc<App>>,
+    Posted(session, form, _): Posted<perm::FollowUps>,
+) -> Response {
     let Some(kind) = form.get("kind").and_then(followups::kind_of) else {
         return bad_request(&session, "対応する項目の種類が分かりません。");
     };
     let item = form.get("item").unwrap_or_default().to_owned();
     let note = form.get("note").unwrap_or_default().trim().to_owned();
-    if note.is_empty() {
-        return bad_request(&session, "対応した内容をメモに書いてください。");
-    }
-    let held = match (kind, form.get("decision")) {
-        (Kind::HeldCard, Some("accept")) => Some(HeldDecision::AcceptAsReissued),
-        (Kind::HeldCard, Some("reject")) => Some(HeldDecision::Reject),
+    let decision = match (kind, form.get("decision")) {
+        (Kind::HeldCard, Some("accept")) => Decision::AcceptAsReissued,
+        (Kind::HeldCard, Some("reject")) => Decision::Reject,
         (Kind::HeldCard, _) => return bad_request(&session, "承認か却下を選んでください。"),
-        _ => None,
+        _ => Decision::Resolved,
     };
-    let actor = session.actor();
+    let staff = session.staff.clone();
     let done = tokio::task::spawn_blocking(move || {
-        admin::resolve_follow_up(&app, &actor, kind.id(), &item, &note, held)
+        resolve::resolve(&app, &staff, kind, &item, &note, decision)
     })
     .await;
     match done {
-        Ok(Ok(_)) => redirect("/console/follow-ups"),
-        Ok(Err(admin::AdminError::Invalid(m))) => bad_request(&session, &m),
+        Ok(Ok(Ok(()))) => redirect("/console/follow-ups"),
+        Ok(Ok(Err(why))) if why.forbidden() => forbidden(&session, &why.message_ja()),
+        Ok(Ok(Err(why))) => bad_request(&session, &why.message_ja()),
         Ok(Err(e)) => crate::console::layout::server_error(e),
         Err(e) => crate::console::layout::server_error(e),
     }

@@ -9,19 +9,24 @@ use chrono::Utc;
 use maud::html;
 
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::{allowed, perm, Perm};
+use crate::console::auth::Can;
 use crate::console::layout::{render, today};
-use crate::console::{blocking, data, followups};
+use crate::console::{blocking, data, followups, reach_of};
 
-pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
-    if let Err(r) = session.require(Perm::ViewVisits) {
-        return r;
-    }
+pub async fn page(State(app): State<Arc<App>>, Can(session, _): Can<perm::ViewVisits>) -> Response {
     let day = today();
+    let s2 = session.clone();
     let loaded = blocking(move || {
-        let visits = data::visits_of_day(&app, day)?;
-        let follow = followups::compute(&app, Utc::now())?;
-        Ok((visits, follow.open.len()))
+        let reach = reach_of(&app, &s2)?;
+        let mut visits = data::visits_of_day(&app, day)?;
+        visits.retain(|v| reach.visit(&v.row));
+        let open = if allowed(s2.staff.role, Perm::FollowUps) {
+            Some(followups::compute(&app, Utc::now())?.open.len())
+        } else {
+            None
+        };
+        Ok((visits, open))
     })
     .await;
     let (visits, open) = match loaded {
@@ -39,7 +44,9 @@ pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
                 div.card { div.muted { "本日の訪問" } strong style="font-size:2rem" { (visits.len()) } }
                 div.card { div.muted { "資格 有効" } strong style="font-size:2rem" { (valid) } }
                 div.card { div.muted { "照会待ち・照会なし" } strong style="font-size:2rem" { (waiting) } }
-                div.card { div.muted { "未対応のフォローアップ" } strong style="font-size:2rem" { a href="/console/follow-ups" { (open) } } }
+                @if let Some(open) = open {
+                    div.card { div.muted { "未対応のフォローアップ" } strong style="font-size:2rem" { a href="/console/follow-ups" { (open) } } }
+                }
             }
             h2 { "最近の訪問" }
             table {
@@ -54,7 +61,8 @@ pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
                     }
                 }
             }
-            p { a href="/console/visits" { "本日の訪問結果をすべて見る" } " ・ " a href="/console/export.csv" { "本日の結果をCSVで出力" } }
+            p { a href="/console/visits" { "本日の訪問結果をすべて見る" }
+                @if allowed(session.staff.role, Perm::Export) { " ・ " a href="/console/export.csv" { "本日の結果をCSVで出力" } } }
         },
     )
 }

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MPL-2.0
 //! 患者: the list, import from a レセコン's CSV (all rows or none), a
-//! patient's page with the enrolled card and the consent, and editing.
+//! patient's page with the enrolled card, the consent and the nurses the
+//! patient is given to (the care team), and editing.
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
 use chrono::NaiveDate;
@@ -13,10 +13,12 @@ use maud::html;
 
 use crate::admin::{self, PatientSeed};
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::{Can, Posted};
 use crate::console::layout::{bad_request, csrf, redirect, render, when, FormData};
 use crate::console::{audit_view, blocking};
-use crate::db::patients;
+use crate::db::staff::{self, Role};
+use crate::db::{care_team, patients};
 
 /// The CSV columns: English names, or the Japanese ones a レセコン writes
 /// (docs/console.md). Header row required; UTF-8 (with or without BOM) or
@@ -122,10 +124,10 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<PatientSeed>, String> {
     Ok(out)
 }
 
-pub async fn list(State(app): State<Arc<App>>, session: Session) -> Response {
-    if let Err(r) = session.require(Perm::ManagePatients) {
-        return r;
-    }
+pub async fn list(
+    State(app): State<Arc<App>>,
+    Can(session, _): Can<perm::ManagePatients>,
+) -> Response {
     let (app2, s2) = (app.clone(), session.clone());
     let all = match blocking(move || {
         audit_view(&app2, &s2, "console.patients", String::new())?;
@@ -171,12 +173,9 @@ pub async fn list(State(app): State<Arc<App>>, session: Session) -> Response {
 
 pub async fn import(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ManagePatients>,
     mut multipart: Multipart,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ManagePatients) {
-        return r;
-    }
     let mut fields = Vec::new();
     let mut file = None;
     while let Ok(Some(field)) = multipart.next_field().await {
@@ -213,21 +212,24 @@ pub async fn import(
 
 pub async fn detail(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ManagePatients>,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ManagePatients) {
-        return r;
-    }
     let (app2, s2, id2) = (app.clone(), session.clone(), id.clone());
-    let p = match blocking(move || {
+    let (p, team, nurses) = match blocking(move || {
         audit_view(&app2, &s2, "console.patient", id2.clone())?;
-        app2.db.read(|c, s| patients::get(c, s, &id2))
+        app2.db.read(|c, s| {
+            let nurses: Vec<_> = staff::all(c)?
+                .into_iter()
+                .filter(|st| st.role == Role::Nurse && !st.disabled)
+                .collect();
+            Ok((patients::get(c, s, &id2)?, care_team::of_patient(c, &id2)?, nurses))
+        })
     })
     .await
     {
-        Ok(Some(p)) => p,
-        Ok(None) => return bad_request(&session, "この患者は登録されていません。"),
+        Ok((Some(p), team, nurses)) => (p, team, nurses),
+        Ok((None, _, _)) => return bad_request(&session, "この患者は登録されていません。"),
         Err(r) => return r,
     };
     let ins = p.personal.insurance.clone();
@@ -243,6 +245,16 @@ pub async fn detail(
                 tr { th { "登録した訪問" } td { @if let Some(v) = &p.enrolled_by_visit { a href={ "/console/visits/" (v) } { (v) } } @else { "-" } } }
                 tr { th { "情報提供の同意" } td { (p.consent_until.map(|d| format!("{d} まで(以後は毎月の訪問が続く間)")).unwrap_or_else(|| "記録なし".into())) } }
                 tr { th { "初回の訪問" } td { (p.first_visit_on.map(|d| d.to_string()).unwrap_or_else(|| "-".into())) } }
+            }
+            h2 { "担当の看護師" }
+            p.muted { "看護師は、担当の患者だけを自分の訪問予定に入れられ、その患者の訪問結果だけを見られます。" }
+            form method="post" action={ "/console/patients/" (p.patient_id) "/team" } {
+                (csrf(&session))
+                @if nurses.is_empty() { p.muted { "看護師が登録されていません。" } }
+                @for n in &nurses {
+                    label { input type="checkbox" name="staff" value=(n.staff_id) checked[team.contains(&n.staff_id)]; " " (n.name) " " span.muted { (n.staff_id) } }
+                }
+                button type="submit" { "担当を保存" }
             }
             h2 { "登録内容の変更" }
             form method="post" action={ "/console/patients/" (p.patient_id) } {
@@ -264,17 +276,9 @@ pub async fn detail(
 
 pub async fn save(
     State(app): State<Arc<App>>,
-    session: Session,
     Path(id): Path<String>,
-    body: Bytes,
+    Posted(session, form, _): Posted<perm::ManagePatients>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ManagePatients) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
     let f = |k: &str| form.get(k).unwrap_or_default().trim().to_owned();
     let mut csv = String::from(
         "patient_id,name,kana,birth_date,address,insurer_number,symbol,number,branch,facility\n",
@@ -299,6 +303,25 @@ pub async fn save(
     };
     let actor = session.actor();
     match tokio::task::spawn_blocking(move || admin::add_patient(&app, &actor, &seeds[0])).await {
+        Ok(Ok(())) => redirect(&format!("/console/patients/{id}")),
+        Ok(Err(admin::AdminError::Invalid(m))) => bad_request(&session, &m),
+        Ok(Err(e)) => crate::console::layout::server_error(e),
+        Err(e) => crate::console::layout::server_error(e),
+    }
+}
+
+/// The nurses the clinic gives this patient to (the care team).
+pub async fn team(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    Posted(session, form, _): Posted<perm::ManagePatients>,
+) -> Response {
+    let team: std::collections::BTreeSet<String> =
+        form.all("staff").into_iter().map(str::to_owned).collect();
+    let actor = session.actor();
+    let id2 = id.clone();
+    match tokio::task::spawn_blocking(move || admin::set_care_team(&app, &actor, &id2, &team)).await
+    {
         Ok(Ok(())) => redirect(&format!("/console/patients/{id}")),
         Ok(Err(admin::AdminError::Invalid(m))) => bad_request(&session, &m),
         Ok(Err(e)) => crate::console::layout::server_error(e),

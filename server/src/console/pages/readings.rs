@@ -12,7 +12,8 @@ use chrono::{Duration, Utc};
 use maud::html;
 
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::Can;
 use crate::console::blocking;
 use crate::console::layout::render;
 use crate::db::readings;
@@ -24,10 +25,10 @@ fn seconds(ms: u32) -> String {
     format!("{:.1} 秒", f64::from(ms) / 1000.0)
 }
 
-pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
-    if let Err(r) = session.require(Perm::ManageDevices) {
-        return r;
-    }
+pub async fn page(
+    State(app): State<Arc<App>>,
+    Can(session, _): Can<perm::ManageDevices>,
+) -> Response {
     let from = Utc::now() - Duration::days(DAYS);
     let stats = match blocking(move || app.db.read(|c, _| readings::per_model(c, from))).await {
         Ok(v) => v,

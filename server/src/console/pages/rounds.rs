@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MPL-2.0
 //! 訪問予定: for a day, which staff member (and which of their phones, or
 //! all of them) visits which patients or a facility's residents. Each
-//! phone's roster is built from this.
+//! phone's roster is built from this. A nurse plans only her own rounds,
+//! with the patients the clinic gave her, and sees only those
+//! (`reach.rs`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use chrono::NaiveDate;
@@ -15,24 +16,35 @@ use maud::html;
 use super::day_of;
 use crate::admin;
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::{Can, Posted};
 use crate::console::blocking;
-use crate::console::layout::{bad_request, csrf, redirect, render, FormData};
+use crate::console::layout::{bad_request, csrf, forbidden, redirect, render};
 use crate::db::rounds::{self, Stop, ANY_DEVICE};
 use crate::db::{devices, patients, staff};
+use crate::reach::Reach;
 
 pub async fn page(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::PlanRounds>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::PlanRounds) {
-        return r;
-    }
     let day = day_of(&q);
+    let me = session.staff.clone();
+    // Each role sees what it may act on (`reach.rs`): a nurse, her own
+    // stops and phones, and the patients the clinic gave her.
     let loaded = blocking(move || {
         app.db.read(|c, s| {
-            Ok((rounds::of_day(c, day)?, patients::all(c, s)?, staff::all(c)?, devices::list(c)?))
+            let reach = Reach::of(c, &me)?;
+            let stops: Vec<Stop> =
+                rounds::of_day(c, day)?.into_iter().filter(|st| reach.stop(st)).collect();
+            let patients: Vec<_> =
+                patients::all(c, s)?.into_iter().filter(|p| reach.patient(&p.patient_id)).collect();
+            let staff: Vec<_> =
+                staff::all(c)?.into_iter().filter(|st| reach.staff(&st.staff_id)).collect();
+            let devices: Vec<_> =
+                devices::list(c)?.into_iter().filter(|d| reach.staff(&d.staff_id)).collect();
+            Ok((stops, patients, staff, devices))
         })
     })
     .await;
@@ -107,14 +119,10 @@ pub async fn page(
     )
 }
 
-pub async fn assign(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
-    if let Err(r) = session.require(Perm::PlanRounds) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
+pub async fn assign(
+    State(app): State<Arc<App>>,
+    Posted(session, form, _): Posted<perm::PlanRounds>,
+) -> Response {
     let Some(day) = form.get("day").and_then(|d| d.parse::<NaiveDate>().ok()) else {
         return bad_request(&session, "日付を選んでください。");
     };
@@ -122,34 +130,47 @@ pub async fn assign(State(app): State<Arc<App>>, session: Session, body: Bytes) 
     let device = form.get("device").filter(|d| !d.is_empty()).unwrap_or(ANY_DEVICE).to_owned();
     let facility = form.get("facility").filter(|f| !f.is_empty()).map(str::to_owned);
     let chosen: Vec<String> = form.all("patient").into_iter().map(str::to_owned).collect();
-    let actor = session.actor();
-    let s2 = session.clone();
+    let planner = session.staff.clone();
     let done = tokio::task::spawn_blocking(move || {
+        let reach = app.db.read(|c, _| Reach::of(c, &planner))?;
         let mut ids = chosen;
         if let Some(f) = &facility {
+            // A facility's residents: those this planner may plan.
             let residents = app.db.read(patients::all)?;
             ids.extend(
                 residents
                     .into_iter()
                     .filter(|p| p.facility.as_deref() == Some(f.as_str()))
+                    .filter(|p| reach.patient(&p.patient_id))
                     .map(|p| p.patient_id),
             );
         }
         ids.dedup();
         if ids.is_empty() {
-            return Ok(Err("患者か施設を選んでください。".to_owned()));
+            return Ok(Err(admin::AdminError::Invalid("患者か施設を選んでください。".into())));
         }
         let start = app.db.read(|c, _| rounds::of_day(c, day))?.len() as i64;
-        for (i, pid) in ids.iter().enumerate() {
-            let stop = Stop {
+        let stops: Vec<Stop> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, pid)| Stop {
                 day,
                 device_id: device.clone(),
                 staff_id: staff_id.clone(),
                 patient_id: pid.clone(),
                 position: start + i as i64,
-            };
-            if let Err(e) = admin::assign(&app, &actor, &stop) {
-                return Ok(Err(e.to_string()));
+            })
+            .collect();
+        // All of them or none: the first one outside the planner's reach
+        // is refused (and audited) before any is planned.
+        for stop in &stops {
+            if app.db.read(|c, _| reach.may_plan(c, stop))?.is_err() {
+                return Ok(admin::plan_stop(&app, &planner, stop));
+            }
+        }
+        for stop in &stops {
+            if let Err(e) = admin::plan_stop(&app, &planner, stop) {
+                return Ok(Err(e));
             }
         }
         Ok::<_, crate::db::DbError>(Ok(()))
@@ -157,28 +178,33 @@ pub async fn assign(State(app): State<Arc<App>>, session: Session, body: Bytes) 
     .await;
     match done {
         Ok(Ok(Ok(()))) => redirect(&format!("/console/rounds?day={day}")),
-        Ok(Ok(Err(m))) => bad_request(&s2, &m),
-        Ok(Err(e)) => crate::console::layout::server_error(e),
+        Ok(Ok(Err(admin::AdminError::Forbidden(m)))) => forbidden(&session, &m),
+        Ok(Ok(Err(admin::AdminError::Invalid(m)))) => bad_request(&session, &m),
+        Ok(Ok(Err(admin::AdminError::Db(e)))) | Ok(Err(e)) => {
+            crate::console::layout::server_error(e)
+        }
         Err(e) => crate::console::layout::server_error(e),
     }
 }
 
-pub async fn remove(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
-    if let Err(r) = session.require(Perm::PlanRounds) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
+pub async fn remove(
+    State(app): State<Arc<App>>,
+    Posted(session, form, _): Posted<perm::PlanRounds>,
+) -> Response {
     let Some(day) = form.get("day").and_then(|d| d.parse::<NaiveDate>().ok()) else {
         return bad_request(&session, "日付が正しくありません。");
     };
     let device = form.get("device").unwrap_or_default().to_owned();
     let patient = form.get("patient").unwrap_or_default().to_owned();
-    let actor = session.actor();
-    let _ =
-        tokio::task::spawn_blocking(move || admin::unassign(&app, &actor, day, &device, &patient))
-            .await;
-    redirect(&format!("/console/rounds?day={day}"))
+    let planner = session.staff.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        admin::unplan_stop(&app, &planner, day, &device, &patient)
+    })
+    .await;
+    match done {
+        Ok(Ok(_)) => redirect(&format!("/console/rounds?day={day}")),
+        Ok(Err(admin::AdminError::Forbidden(m))) => forbidden(&session, &m),
+        Ok(Err(e)) => crate::console::layout::server_error(e),
+        Err(e) => crate::console::layout::server_error(e),
+    }
 }

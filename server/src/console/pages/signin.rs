@@ -7,26 +7,23 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::response::Response;
 use maud::html;
 
 use crate::admin;
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::{Can, Posted};
 use crate::console::blocking;
-use crate::console::layout::{bad_request, csrf, redirect, render, FormData};
+use crate::console::layout::{bad_request, csrf, redirect, render};
 use crate::db::staff;
 
 pub async fn page(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ManageStaff>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ManageStaff) {
-        return r;
-    }
     let all = match blocking(move || app.db.read(|c, _| staff::all(c))).await {
         Ok(v) => v,
         Err(r) => return r,
@@ -50,14 +47,10 @@ pub async fn page(
     )
 }
 
-pub async fn save(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
-    if let Err(r) = session.require(Perm::ManageStaff) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
+pub async fn save(
+    State(app): State<Arc<App>>,
+    Posted(session, form, _): Posted<perm::ManageStaff>,
+) -> Response {
     let staff_id = form.get("staff_id").unwrap_or_default().to_owned();
     let code = zeroize::Zeroizing::new(form.get("code").unwrap_or_default().to_owned());
     let by = session.actor();

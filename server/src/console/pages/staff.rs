@@ -1,27 +1,28 @@
 // SPDX-License-Identifier: MPL-2.0
 //! 職員 (管理者のみ): accounts and roles, a password set by the
-//! administrator (at least 12 characters), unlocking a locked account,
-//! disabling a leaver at once (and enabling them again).
+//! administrator (at least 12 characters), lifting the waits that wrong
+//! passwords put on an account (ロック解除), disabling a leaver at once (and
+//! enabling them again).
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
 use maud::html;
 
 use crate::admin;
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::{Can, Posted};
 use crate::console::blocking;
-use crate::console::layout::{bad_request, csrf, redirect, render, FormData};
+use crate::console::layout::{bad_request, csrf, redirect, render};
 use crate::db::audit::Entry;
 use crate::db::staff::{self, Role};
 
-pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
-    if let Err(r) = session.require(Perm::ManageStaff) {
-        return r;
-    }
+pub async fn page(
+    State(app): State<Arc<App>>,
+    Can(session, _): Can<perm::ManageStaff>,
+) -> Response {
     let all = match blocking(move || app.db.read(|c, _| staff::all(c))).await {
         Ok(v) => v,
         Err(r) => return r,
@@ -78,14 +79,10 @@ pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
     )
 }
 
-pub async fn save(State(app): State<Arc<App>>, session: Session, body: Bytes) -> Response {
-    if let Err(r) = session.require(Perm::ManageStaff) {
-        return r;
-    }
-    let form = FormData::parse(&body);
-    if let Err(r) = session.check_csrf(&form) {
-        return r;
-    }
+pub async fn save(
+    State(app): State<Arc<App>>,
+    Posted(session, form, _): Posted<perm::ManageStaff>,
+) -> Response {
     let staff_id = form.get("staff_id").unwrap_or_default().trim().to_owned();
     let actor = session.actor();
     let result = match form.get("action") {
@@ -94,6 +91,7 @@ pub async fn save(State(app): State<Arc<App>>, session: Session, body: Bytes) ->
             tokio::task::spawn_blocking(move || {
                 let now = chrono::Utc::now();
                 let entry = Entry::new(actor2, "staff.unlock", "ok").target(&staff_id);
+                app2.logins.release(&staff_id);
                 app2.db
                     .write(|tx, s| {
                         crate::db::console::unlock(tx, &staff_id)?;

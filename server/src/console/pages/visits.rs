@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MPL-2.0
 //! 訪問結果: the day's visits with identity method, evidence, consent and
-//! the 資格確認端末's answer; a detail page; the CSV for the レセコン.
+//! the 資格確認端末's answer — of the patients this staff member may act
+//! on (`reach.rs`); a detail page; the CSV for the レセコン.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,10 +13,12 @@ use maud::html;
 
 use super::day_of;
 use crate::app::App;
-use crate::console::auth::{Perm, Session};
+use crate::console::access::perm;
+use crate::console::auth::Can;
 use crate::console::data::VisitView;
 use crate::console::layout::{render, when};
-use crate::console::{audit_view, blocking, data};
+use crate::console::spreadsheet::Sheet;
+use crate::console::{audit_refusal, audit_view, blocking, data, reach_of};
 use crate::db::patients;
 
 fn status_label(v: &VisitView) -> &'static str {
@@ -27,17 +30,18 @@ fn status_label(v: &VisitView) -> &'static str {
 
 pub async fn list(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ViewVisits>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ViewVisits) {
-        return r;
-    }
     let day = day_of(&q);
     let (app2, s2) = (app.clone(), session.clone());
     let visits = match blocking(move || {
         audit_view(&app2, &s2, "console.visits", day.to_string())?;
-        data::visits_of_day(&app2, day)
+        // A nurse: her own visits and her patients' (`reach.rs`).
+        let reach = reach_of(&app2, &s2)?;
+        let mut visits = data::visits_of_day(&app2, day)?;
+        visits.retain(|v| reach.visit(&v.row));
+        Ok(visits)
     })
     .await
     {
@@ -108,22 +112,31 @@ pub async fn list(
 
 pub async fn detail(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::ViewVisits>,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::ViewVisits) {
-        return r;
-    }
     let (app2, s2, id2) = (app.clone(), session.clone(), id.clone());
     let v = match blocking(move || {
+        let reach = reach_of(&app2, &s2)?;
+        let found = data::visit(&app2, &id2)?;
+        if found.as_ref().is_some_and(|v| !reach.visit(&v.row)) {
+            audit_refusal(&app2, &s2, "console.visit", id2, "not this staff member's patient")?;
+            return Ok(Err(()));
+        }
         audit_view(&app2, &s2, "console.visit", id2.clone())?;
-        data::visit(&app2, &id2)
+        Ok(Ok(found))
     })
     .await
     {
-        Ok(Some(v)) => v,
-        Ok(None) => {
+        Ok(Ok(Some(v))) => v,
+        Ok(Ok(None)) => {
             return crate::console::layout::bad_request(&session, "この訪問記録はありません。")
+        }
+        Ok(Err(())) => {
+            return crate::console::layout::forbidden(
+                &session,
+                "担当の患者の訪問ではないため表示できません。",
+            )
         }
         Err(r) => return r,
     };
@@ -173,12 +186,9 @@ pub const CSV_COLUMNS: [&str; 15] = [
 
 pub async fn export(
     State(app): State<Arc<App>>,
-    session: Session,
+    Can(session, _): Can<perm::Export>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(r) = session.require(Perm::Export) {
-        return r;
-    }
     let day = day_of(&q);
     let utf8 = q.get("encoding").is_some_and(|e| e.eq_ignore_ascii_case("utf-8"));
     let (app2, s2) = (app.clone(), session.clone());
@@ -205,8 +215,7 @@ pub async fn export(
         Ok(r) => r,
         Err(r) => return r,
     };
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-    let _ = w.write_record(CSV_COLUMNS);
+    let mut sheet = Sheet::new(&CSV_COLUMNS);
     for (v, p) in &rows {
         let (answer, at, _) = v.eligibility();
         let share = match v.result.as_ref().map(|r| &r.outcome) {
@@ -216,7 +225,7 @@ pub async fn export(
             _ => String::new(),
         };
         let ins = p.as_ref().and_then(|p| p.personal.insurance.clone());
-        let _ = w.write_record([
+        let cells = [
             v.row.visited_at.with_timezone(&houmon_core::cert::jst()).date_naive().to_string(),
             v.row.id.clone(),
             v.row.patient_id.clone().unwrap_or_default(),
@@ -232,9 +241,10 @@ pub async fn export(
             share,
             at.map(when).unwrap_or_default(),
             status_label(v).to_owned(),
-        ]);
+        ];
+        sheet.row(cells.iter().map(String::as_str));
     }
-    let text = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
+    let text = sheet.finish();
     let (bytes, charset) = if utf8 {
         (format!("\u{feff}{text}").into_bytes(), "utf-8")
     } else {
