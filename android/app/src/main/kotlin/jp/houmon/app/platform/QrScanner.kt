@@ -20,13 +20,14 @@ import com.google.zxing.MultiFormatReader
 import com.google.zxing.NotFoundException
 import com.google.zxing.PlanarYUVLuminanceSource
 import com.google.zxing.common.HybridBinarizer
-import jp.houmon.app.logic.EnrolmentController
 
 /**
  * Reads the clinic's enrolment QR code with the back camera (camera2 and
  * ZXing's decoder; no Play Services). Frames are decoded on a background
  * thread; the first text that is an enrolment link is handed over and the
- * camera closes. The caller holds the CAMERA permission.
+ * camera closes. [start] opens it again (after a refused code, when the
+ * screen comes back): each start scans anew. The caller holds the CAMERA
+ * permission.
  */
 class QrScanner(private val context: Context, private val onText: (String) -> Unit) {
     private val thread = HandlerThread("houmon-qr").apply { start() }
@@ -41,6 +42,8 @@ class QrScanner(private val context: Context, private val onText: (String) -> Un
 
     @SuppressLint("MissingPermission")
     fun start(preview: Surface?) {
+        stop()
+        found = false
         val manager = context.getSystemService(CameraManager::class.java)
         val id = manager.cameraIdList.firstOrNull {
             manager.getCameraCharacteristics(it).get(CameraCharacteristics.LENS_FACING) == CameraCharacteristics.LENS_FACING_BACK
@@ -98,7 +101,7 @@ class QrScanner(private val context: Context, private val onText: (String) -> Un
             } finally {
                 this.reader.reset()
             }
-            if (text != null && text.startsWith(EnrolmentController.PREFIX)) {
+            if (text != null && text.startsWith(PREFIX)) {
                 found = true
                 onText(text)
                 stop()
@@ -108,8 +111,10 @@ class QrScanner(private val context: Context, private val onText: (String) -> Un
         }
     }
 
-    private companion object {
-        const val WIDTH = 1280
-        const val HEIGHT = 720
+    companion object {
+        /** The clinic's enrolment QR codes (the core checks the rest). */
+        const val PREFIX = "houmon://enrol?"
+        private const val WIDTH = 1280
+        private const val HEIGHT = 720
     }
 }
