@@ -25,7 +25,7 @@ Gradle, no Google Maven on these machines):
             command line the Gradle tasks use, on a `--profile mobile` host
             build: bindings come out, and the library is 16 KB-aligned
 
-Usage: android-check.py [--android DIR] [--bindgen] [CHECK...]
+Usage: android-check.py [--android DIR] [--bindgen [--clean]] [CHECK...]
 Prints one line per finding and "android-check: N passed, N failed".
 """
 import argparse
@@ -297,15 +297,20 @@ def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--android", default=str(REPO / "android"), help="the Android project (default: android/)")
     ap.add_argument("--bindgen", action="store_true", help="also build --profile mobile and run the bindgen task's command")
+    ap.add_argument("--clean", action="store_true", help="after --bindgen, keep only the library of the mobile build (CI's disk)")
     ap.add_argument("checks", nargs="*", help="catalog build align manifest elf bindgen (default: all but bindgen)")
     a = ap.parse_args(argv)
-    names = a.checks or ["catalog", "build", "align", "manifest", "elf"] + (["bindgen"] if a.bindgen else [])
+    names = a.checks or ["catalog", "build", "align", "manifest"] + (["bindgen"] if a.bindgen else []) + ["elf"]
     ch = Checks(pathlib.Path(a.android))
     for n in names:
         try:
             getattr(ch, f"check_{n}")()
         except Exception as e:  # a file missing or unparsable is a failed check
             ch.ok(n, False, f"could not check: {type(e).__name__}: {e}")
+    if a.clean:
+        import shutil
+        for d in ("deps", "build", "incremental", ".fingerprint", "examples"):
+            shutil.rmtree(REPO / "target/mobile" / d, ignore_errors=True)
     failed = 0
     for check, ok, msg in ch.results:
         print(f"{'ok  ' if ok else 'FAIL'} {check}: {msg}")
