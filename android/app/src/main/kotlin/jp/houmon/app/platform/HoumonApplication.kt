@@ -106,7 +106,9 @@ class HoumonApplication : Application(), Platform {
         private var started = 0
 
         override fun onActivityStarted(activity: Activity) {
-            if (started++ == 0) shell().send(AppEvent.Foregrounded)
+            // Not opened here (the main thread): the activity opens it off it,
+            // and a core opens in the foreground.
+            if (started++ == 0) opened?.send(AppEvent.Foregrounded)
         }
 
         override fun onActivityStopped(activity: Activity) {
