@@ -1,19 +1,27 @@
-// swift-tools-version: 5.9
-// The Houmon core for iOS as a Swift package:
-//  - HoumonCoreFFI: the Rust core as an XCFramework (ios/build-xcframework.sh
-//    builds it on a Mac into ios/HoumonCoreFFI.xcframework; a release sets
-//    HOUMON_CORE_URL and HOUMON_CORE_CHECKSUM to a published zip instead);
+// swift-tools-version: 5.10
+// The Houmon core for iOS as a Swift package. Swift 5.10 (Xcode 15.3 or
+// later; Xcode 16 is what the project is written for): the generated
+// bindings use `nonisolated(unsafe)`.
+//  - HoumonCoreFFI: the Rust core as an XCFramework: a local build
+//    (`ios/build-xcframework.sh` makes ios/HoumonCoreFFI.xcframework) when
+//    there is one, otherwise the release recorded below;
 //  - HoumonCore: the generated Swift bindings (committed; CI checks they
 //    are exactly what the in-repo uniffi-bindgen generates);
-//  - HoumonAppLogic: the screen models (the core decides, the app draws);
+//  - HoumonAppLogic: one ObservableObject holding the app's AppCore;
 //  - HoumonNFC: the CoreNFC transport and NFC sheet.
 import Foundation
 import PackageDescription
 
-let environment = ProcessInfo.processInfo.environment
+// BEGIN core release: written by `ios/build-xcframework.sh --release URL`
+// (the zip's URL, SwiftPM's checksum of it, and the SHA-256 of the
+// HoumonCore.swift it was built with; nil until the first release).
+let coreRelease: (url: String, checksum: String, bindings: String)? = nil
+// END core release
+
+let localCore = Context.packageDirectory + "/HoumonCoreFFI.xcframework"
 let coreFFI: Target
-if let url = environment["HOUMON_CORE_URL"], let checksum = environment["HOUMON_CORE_CHECKSUM"] {
-    coreFFI = .binaryTarget(name: "HoumonCoreFFI", url: url, checksum: checksum)
+if let release = coreRelease, !FileManager.default.fileExists(atPath: localCore) {
+    coreFFI = .binaryTarget(name: "HoumonCoreFFI", url: release.url, checksum: release.checksum)
 } else {
     coreFFI = .binaryTarget(name: "HoumonCoreFFI", path: "HoumonCoreFFI.xcframework")
 }
@@ -29,8 +37,14 @@ let package = Package(
     ],
     targets: [
         coreFFI,
-        .target(name: "HoumonCore", dependencies: ["HoumonCoreFFI"], path: "Sources/HoumonCore"),
+        .target(
+            name: "HoumonCore",
+            dependencies: ["HoumonCoreFFI"],
+            path: "Sources/HoumonCore",
+            // The core's randomness (getrandom, ring) is SecRandomCopyBytes.
+            linkerSettings: [.linkedFramework("Security")]
+        ),
         .target(name: "HoumonAppLogic", dependencies: ["HoumonCore"], path: "Sources/HoumonAppLogic"),
-        .target(name: "HoumonNFC", dependencies: ["HoumonCore", "HoumonAppLogic"], path: "Sources/HoumonNFC"),
+        .target(name: "HoumonNFC", dependencies: ["HoumonCore"], path: "Sources/HoumonNFC"),
     ]
 )

@@ -7,11 +7,15 @@ echo
 echo "Regenerate with \`./scripts/kotlin-test.sh\` (it fails when this file is out of date)."
 echo
 echo '```swift'
-# uniffi writes an enum case with associated values over two lines
-# ("case done(recordId: String" / ")") and an error enum's "public" on a
-# line of its own: join them first. Error enums' cases are capitalised.
-perl -0pe 's/\n\s*\)/)/g; s/public \n(enum )/public $1/g' "$1" \
+# uniffi writes doc comments (/** … */) inside an enum case's values, an
+# enum case with associated values over two lines ("case done(recordId:
+# String" / ")") and an error enum's "public" on a line of its own: drop the
+# comments and join the lines first. A method's body may start on its own
+# line: trim bodies before dropping the plumbing. Error enums' cases are
+# capitalised.
+perl -0pe 's{/\*\*.*?\*/}{}gs; s/\([ \t]*\n\s*(?=\w+:)/(/g; s/,[ \t]*\n\s*(?=\w+:)/, /g; s/\n\s*\)/)/g; s/public \n(enum )/public $1/g' "$1" \
   | grep -E '^\s*func |^\s*(public|open) (func|protocol|enum|struct|class|init|var|static func|convenience init)|^\s*case [A-Za-z][A-Za-z0-9]*(\(.*\))?\s*$' \
+  | sed -E 's/\s*\{.*$//' \
   | grep -v -E 'FfiConverter|uniffi|Uniffi|RustBuffer|ForeignBytes|lift|lower|read\(|write\(|deallocate\(|withLock|\((obj|handle): ' \
-  | sed -E 's/\s*\{.*$//; s/^\s+/    /; s/\s+$//'
+  | sed -E 's/^\s+/    /; s/\s+$//'
 echo '```'

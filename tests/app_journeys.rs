@@ -586,3 +586,49 @@ async fn a_read_goes_on_while_the_app_goes_to_the_background_and_back() {
     assert_eq!(tag.verifies(), 1);
     c.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_in_its_grace_brings_the_renewal_coach_to_the_done_screen() {
+    let c = clinic_of(1).await;
+    let phone = Phone::enrolled(&c, "renewal").await;
+    assign(&c, &phone, &["p1"]);
+    phone.send(AppEvent::Refresh).await;
+    let tag = Tag::new(VirtualCard::of_variant(houmon_vcard::Variant::CertificateExpiredInGrace));
+    phone.pin_visit("p1", &tag).await;
+    let VisitScreen::Done { renewal, .. } = phone.visit().screen else {
+        panic!("{:?}", phone.visit())
+    };
+    let advice = renewal.expect("the coach speaks");
+    assert_eq!(advice.kind, RenewalKind::InGrace);
+    assert!(advice.steps.iter().any(|s| s.contains("市区町村")), "{advice:?}");
+    assert!(advice.steps.iter().any(|s| s.contains("代理人")), "{advice:?}");
+    // A standard card: nothing to say.
+    phone.send(AppEvent::FinishVisit).await;
+    c.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reception_guidance_from_a_visit_knows_the_card_it_read() {
+    let c = clinic_of(1).await;
+    let phone = Phone::enrolled(&c, "reception").await;
+    assign(&c, &phone, &["p1"]);
+    phone.send(AppEvent::Refresh).await;
+    // A 顔認証 card: no PIN; the visit learns it at the first read.
+    let tag = Tag::new(VirtualCard::of_variant(houmon_vcard::Variant::FaceRecognition));
+    phone.send(AppEvent::OpenPatient { patient_id: "p1".into() }).await;
+    phone.send(AppEvent::ChooseMode { mode: IdentityMode::Pin }).await;
+    phone.send(AppEvent::SubmitPin { pin: "1234".into() }).await;
+    phone.tap(&tag).await;
+    let VisitScreen::ChooseMode { options } = phone.visit().screen else {
+        panic!("{:?}", phone.visit())
+    };
+    assert!(options.iter().any(|o| o.mode == IdentityMode::Pin && !o.enabled));
+    phone.send(AppEvent::OpenReception).await;
+    let Screen::Reception { reception } = phone.view().screen else { panic!() };
+    let g = reception.guidance.expect("guidance");
+    assert!(g.text.contains("目視"), "{}", g.text);
+    assert!(phone.view().protect_screen);
+    phone.send(AppEvent::Back).await;
+    assert!(matches!(phone.view().screen, Screen::Visit { .. }));
+    c.shutdown().await;
+}

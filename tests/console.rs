@@ -347,3 +347,73 @@ async fn a_record_a_phone_could_not_deliver_becomes_a_follow_up_that_is_resolved
     assert!(devices.contains("0 件"), "the pending count the phone reported is shown");
     clinic.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn patients_whose_certificate_is_in_grace_are_a_follow_up_from_the_certificate_not_the_phone()
+{
+    use houmon_core::renewal::{self, CertificateCarrier, RenewalKind};
+    use houmon_server::db::visits;
+    use houmon_vcard::Variant;
+    let clinic = start_clinic(
+        vec![patient("k1", None), patient("k2", None), patient("k3", None)],
+        vec![],
+        false,
+    )
+    .await;
+    staff_with_password(&clinic, "admin", Role::Admin);
+    let phone = Phone::new(&clinic, "dev-1").await;
+    // k1: expired 20 days ago, in the grace; the phone's advice says so.
+    let grace = VirtualCard::of_variant(Variant::CertificateExpiredInGrace);
+    let k1 = phone.pin_visit(grace, "k1", Utc::now()).await;
+    assert_eq!(k1.renewal.as_ref().map(|a| a.kind), Some(RenewalKind::InGrace));
+    // k2: a certificate four years from its expiry, but its phone claims an
+    // advice; k3: in grace, but its phone sends none.
+    let mut k2 = phone.pin_record(VirtualCard::standard(), "k2", Utc::now()).await;
+    k2.renewal = Some(renewal::advise(today(), today(), CertificateCarrier::Card));
+    phone.enqueue(&k2);
+    let mut k3 = phone
+        .pin_record(VirtualCard::of_variant(Variant::CertificateExpiredInGrace), "k3", Utc::now())
+        .await;
+    k3.renewal = None;
+    phone.enqueue(&k3);
+    assert_eq!(phone.sync.upload_due().await.unwrap().sent.len(), 3);
+    // The ingest keeps the phone's advice and notes the one that lies.
+    let warnings =
+        |id: &str| clinic.app().db.read(|c, _| visits::get(c, id)).unwrap().unwrap().warnings;
+    assert!(warnings(&k2.id).iter().any(|w| w == "renewal-advice-recomputed"));
+    assert!(!warnings(&k1.id).iter().any(|w| w == "renewal-advice-recomputed"));
+    let mut c = Console::new(&clinic);
+    c.login("admin", PASSWORD).await;
+    let (_, page) = c.get("/console/follow-ups").await;
+    let section = page
+        .split("電子証明書の更新が必要な患者")
+        .nth(1)
+        .expect("the renewal follow-up")
+        .split("<h2")
+        .next()
+        .unwrap();
+    assert!(section.contains("患者 k1") && section.contains("患者 k3"), "{section}");
+    assert!(!section.contains("患者 k2"), "from the certificate, not the phone: {section}");
+    assert!(section.contains("代理人") && section.contains("市区町村"), "{section}");
+    // Resolved with a note, it leaves the list.
+    let item = section
+        .split(r#"name="item" value=""#)
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    assert!(item.starts_with("k1:") || item.starts_with("k3:"), "{item}");
+    let (status, _) = c
+        .post(
+            "/console/follow-ups/resolve",
+            &[("kind", "certificate-renewal"), ("item", &item), ("note", "家族に更新を依頼")],
+            true,
+        )
+        .await;
+    assert_eq!(status, 303);
+    let (_, page) = c.get("/console/follow-ups").await;
+    let open =
+        page.split("電子証明書の更新が必要な患者").nth(1).unwrap().split("<h2").next().unwrap();
+    assert!(!open.contains(&format!(r#"value="{item}""#)), "{open}");
+    clinic.shutdown().await;
+}

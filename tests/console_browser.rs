@@ -23,7 +23,7 @@ use houmon_server::db::staff::Role;
 use houmon_store::{Store, StoreKey};
 use houmon_sync::{SyncClient, SyncError};
 use houmon_tests::clinic::*;
-use houmon_vcard::VirtualCard;
+use houmon_vcard::{Variant, VirtualCard};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -198,9 +198,14 @@ async fn a_clinic_day_in_the_console_from_the_first_administrator_to_a_revoked_p
         SyncClient::enrol(store.clone(), &link, "dev-b", "訪問用スマホ").await.expect("enrolled");
     let phone = Phone { store, sync, device_id: "dev-b".into() };
 
-    // The phone's visits, uploaded; the terminal answers k1 and k2.
+    // The phone's visits, uploaded; the terminal answers k1 and k2. k2's
+    // card certificate expired 20 days ago: in its grace.
     for p in ["k1", "k2", "k3"] {
-        phone.pin_visit(VirtualCard::standard(), p, Utc::now()).await;
+        let card = match p {
+            "k2" => VirtualCard::of_variant(Variant::CertificateExpiredInGrace),
+            _ => VirtualCard::standard(),
+        };
+        phone.pin_visit(card, p, Utc::now()).await;
     }
     let report = phone.sync.upload_due().await.unwrap();
     assert_eq!(report.sent.len(), 3, "{report:?}");
@@ -222,6 +227,19 @@ async fn a_clinic_day_in_the_console_from_the_first_administrator_to_a_revoked_p
     c.goto(&url("/console/follow-ups")).await.unwrap();
     let text = page_text(&c).await;
     assert!(text.contains("施設 三郎") && text.contains("被保険者資格申立書の事後確認"), "{text}");
+    // The renewal coach: k2's certificate is in grace (renew at the 市区町村,
+    // a 代理人 may go); k1's and k3's are years from expiry.
+    let renewal = css(&c, "tr:has(input[name=kind][value='certificate-renewal'])").await;
+    let row = renewal.text().await.unwrap();
+    assert!(
+        row.contains("施設 二子") && row.contains("切れています") && row.contains("代理人"),
+        "{row}"
+    );
+    let rows = c
+        .find_all(Locator::Css("tr:has(input[name=kind][value='certificate-renewal'])"))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "only k2");
     shots.take(&c, "follow-ups").await;
     css(&c, "form:has(input[name=kind][value='after-check']) textarea")
         .await
@@ -256,5 +274,111 @@ async fn a_clinic_day_in_the_console_from_the_first_administrator_to_a_revoked_p
     shots.take(&c, "today").await;
     c.close().await.unwrap();
     let _ = std::fs::remove_file(csv);
+    clinic.shutdown().await;
+}
+
+/// A custody entry of the clinic's nurse, queued on `phone`.
+fn queue_custody(
+    phone: &Phone,
+    id: &str,
+    patient: &str,
+    action: houmon_core::protocol::CustodyAction,
+    anchor: Option<String>,
+) {
+    let e = houmon_core::protocol::CustodyEvent {
+        id: id.into(),
+        device_id: phone.device_id.clone(),
+        staff_id: STAFF.into(),
+        patient_id: patient.into(),
+        action,
+        at: Utc::now(),
+        time_anchor: anchor,
+        sign_in: None,
+    };
+    let json = serde_json::to_vec(&e).unwrap();
+    let item = houmon_store::NewItem {
+        id,
+        kind: houmon_store::ItemKind::Custody,
+        payload: &json,
+        day: &today().to_string(),
+        note: b"{}",
+    };
+    phone.store.enqueue_item(item, Utc::now()).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_facility_day_shows_the_card_custody_log_and_the_read_times_per_phone_model() {
+    use houmon_core::protocol::CustodyAction::{Returned, Taken};
+    let Some((_driver, port)) = start_driver().await else { return };
+    let mut residents: Vec<_> = ["f1", "f2"].iter().map(|p| patient(p, None)).collect();
+    for r in &mut residents {
+        r.facility = Some("グループホームさくら".into());
+    }
+    residents[0].name = "入居 一子".into();
+    residents[1].name = "入居 二郎".into();
+    let clinic = start_clinic(residents, vec![], false).await;
+    admin::add_staff(clinic.app(), &Actor::System, "admin", "管理 花子", Role::Admin).unwrap();
+    admin::set_password(clinic.app(), &Actor::System, "admin", PASSWORD).unwrap();
+    let phone = Phone::new(&clinic, "dev-f").await;
+    // Two cards taken from the facility's safekeeping; one put back.
+    let anchor = phone.sync.time_anchor().await.unwrap();
+    queue_custody(&phone, "c-1", "f1", Taken, anchor.clone());
+    queue_custody(&phone, "c-2", "f2", Taken, anchor.clone());
+    queue_custody(&phone, "c-3", "f1", Returned, anchor);
+    // Two visits with the read's field timing, on two phone models.
+    for (p, model, ms, losses) in [("f1", "Pixel 8", 1_800, 0), ("f2", "Galaxy A54", 4_200, 1)] {
+        let mut r = phone.pin_record(VirtualCard::standard(), p, Utc::now()).await;
+        r.read_timing = Some(houmon_core::visit::ReadTiming {
+            phone_model: model.into(),
+            os: "Android 15".into(),
+            extended_length: true,
+            max_command: 65_544,
+            max_response: 65_538,
+            reads: 1 + losses,
+            tag_losses: losses,
+            apdus: 6,
+            bytes_out: 400,
+            bytes_in: 2_400,
+            total_ms: ms,
+            phases: vec![],
+        });
+        phone.enqueue(&r);
+    }
+    let report = phone.sync.upload_due().await.unwrap();
+    assert_eq!(report.sent.len(), 5, "{report:?}");
+
+    let c = browser(port).await;
+    let url = |path: &str| format!("{}{path}", clinic.url);
+    c.goto(&url("/console/")).await.unwrap();
+    css(&c, "input[name=staff_id]").await.send_keys("admin").await.unwrap();
+    css(&c, "input[name=password]").await.send_keys(PASSWORD).await.unwrap();
+    css(&c, "form[action='/console/login'] button").await.click().await.unwrap();
+    shows(&c, "本日の訪問").await;
+
+    c.goto(&url("/console/custody")).await.unwrap();
+    let text = shows(&c, "未返却のカード(1枚)").await;
+    let unreturned = text.split("未返却のカード").nth(1).unwrap_or_default();
+    let unreturned = unreturned.split("グループホームさくら\n時刻").next().unwrap_or_default();
+    assert!(unreturned.contains("入居 二郎"), "{text}");
+    assert!(!unreturned.contains("入居 一子"), "f1's card was put back: {text}");
+    assert!(
+        text.contains("預かり") && text.contains("返却") && text.contains("訪問 看護師"),
+        "{text}"
+    );
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/console-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut shots = Shots { dir, n: 50 };
+    shots.take(&c, "custody").await;
+
+    c.goto(&url("/console/readings")).await.unwrap();
+    let text = shows(&c, "機種").await;
+    assert!(text.contains("Pixel 8") && text.contains("1.8 秒"), "{text}");
+    assert!(
+        text.contains("Galaxy A54") && text.contains("4.2 秒") && text.contains("50%"),
+        "{text}"
+    );
+    shots.take(&c, "readings").await;
+    c.close().await.unwrap();
     clinic.shutdown().await;
 }

@@ -7,11 +7,12 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, NaiveDate, Utc};
 use houmon_core::cert::AuthCertificate;
 use houmon_core::progress::{Progress, ReadPhase, ReadProgress};
+use houmon_core::renewal::RenewalKind;
 use houmon_core::visit::evidence::sha256_hex;
 use houmon_core::visit::{
     CardCheck, CardMatch, ConsentCategory, ConsentChoice, ConsentScope, ConsentValidity, Evidence,
     IdentityMode, KnownCard, Prescription, RefusalReason, SessionOptions, Step, VisitContext,
-    VisitError, VisitKind, VisitSession, VisualReason,
+    VisitError, VisitKind, VisitRecord, VisitSession, VisualReason,
 };
 use houmon_tests::*;
 use houmon_vcard::{CardConfig, Faults, Variant, VirtualCard, SAMPLE_PHOTO_JP2};
@@ -86,9 +87,10 @@ fn a_pin_visit_goes_from_mode_choice_to_a_signed_record() {
     cert.verify_issued_by(&test_ca()).unwrap();
     assert_eq!(record.consent.categories.len(), 5);
     assert_eq!(record.certificate_validity, "valid");
+    assert_eq!(record.renewal, None, "a certificate four years from its expiry needs no advice");
     // The record round-trips through JSON and carries no secret field.
     let json = record.to_json();
-    assert_eq!(&houmon_core::visit::VisitRecord::from_json(&json).unwrap(), record);
+    assert_eq!(&VisitRecord::from_json(&json).unwrap(), record);
     for forbidden in ["\"pin\":", "collation\":", "個人番号", "my_number"] {
         assert!(!json.contains(forbidden), "{forbidden} in {json}");
     }
@@ -384,7 +386,18 @@ fn an_expired_certificate_past_its_grace_refuses_and_in_grace_confirms() {
     s.enter_pin("1234").unwrap();
     block_on(s.read_card(&card_grace, now())).unwrap();
     s.give_consent(all_consent(), now()).unwrap();
-    assert!(s.record().unwrap().certificate_validity.starts_with("expired-in-grace"));
+    let record = s.record().unwrap();
+    assert!(record.certificate_validity.starts_with("expired-in-grace"));
+    // The renewal coach's advice rides on the record (the done screen and
+    // the console show it): in grace, renew at the 市区町村, a 代理人 may go.
+    let advice = record.renewal.as_ref().expect("the renewal advice");
+    assert_eq!(advice.kind, RenewalKind::InGrace);
+    assert!(advice.steps.iter().any(|s| s.contains("代理人")), "{:?}", advice.steps);
+    assert_eq!(&VisitRecord::from_json(&record.to_json()).unwrap(), record);
+    // A record made before the field existed still parses.
+    let mut old: serde_json::Value = serde_json::from_str(&record.to_json()).unwrap();
+    old.as_object_mut().unwrap().remove("renewal");
+    assert_eq!(VisitRecord::from_json(&old.to_string()).unwrap().renewal, None);
 }
 
 #[test]

@@ -330,11 +330,16 @@ fn visit_benchmark() {
     }
 }
 
+mod field_bench;
 mod sync_bench;
 
 fn main() {
     if std::env::args().nth(1).as_deref() == Some("sync") {
         sync_bench::run();
+        return;
+    }
+    if std::env::args().nth(1).as_deref() == Some("field") {
+        field_bench::run();
         return;
     }
     let card = VirtualCard::standard();

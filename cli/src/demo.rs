@@ -1,27 +1,26 @@
 // SPDX-License-Identifier: MPL-2.0
 //! `houmon demo`: a home-visit round on embedded defaults, nothing
 //! installed. On loopback it starts the clinic server and a simulated
-//! 資格確認端末, registers this "phone", syncs the roster, visits patients
-//! with virtual cards (PIN, 目視, a 顔認証 card, a wrong PIN, a card pulled
-//! away, the last try, a certificate in its grace), goes without signal for
-//! part of the round, comes back, syncs, and prints each visit with the
-//! eligibility the clinic server obtained.
+//! 資格確認端末; the "phone" is the same app core the Android and iOS apps
+//! render (`houmon_ffi::AppCore`), driven screen by screen as staff would:
+//! it enrols with the clinic's QR text, takes the day's round, visits
+//! patients with virtual cards (PIN, 目視, a 顔認証 card, a wrong PIN, a
+//! card pulled away, the last try, a certificate in its grace, a facility
+//! resident's card taken from and put back into safekeeping), goes without
+//! signal for part of the round, comes back, syncs, and prints each visit
+//! with the eligibility the clinic server obtained.
 
-use crate::block_on;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 use houmon_core::protocol::InsuranceNumbers;
-use houmon_core::visit::*;
+use houmon_core::visit::VisitKind;
+use houmon_ffi::*;
 use houmon_server::loopback::{LoopbackClinic, Options, NURSE};
 use houmon_server::terminal::TerminalEntry;
 use houmon_server::PatientSeed;
-use houmon_store::{ItemState, Store, StoreKey};
-use houmon_sync::{eligibility_label, SyncClient};
 use houmon_vcard::{CardConfig, Faults, Holder, TestCa, Variant, VirtualCard};
-
-const DEVICE: &str = "demo-phone";
 
 struct Visit {
     patient: &'static str,
@@ -125,83 +124,176 @@ fn numbers(i: usize) -> InsuranceNumbers {
     }
 }
 
-fn context(v: &Visit, anchor: Option<String>) -> VisitContext {
-    VisitContext {
-        visit_id: new_id("v"),
-        patient_id: Some(v.patient.into()),
-        kind: v.kind,
-        staff_id: NURSE.into(),
-        device_id: DEVICE.into(),
-        started_at: Utc::now(),
-        first_visit_on: None,
-        time_anchor: anchor,
+struct Keys([u8; 32]);
+impl KeyProvider for Keys {
+    fn database_key(&self) -> Result<Vec<u8>, KeyProviderFailure> {
+        Ok(self.0.to_vec())
+    }
+    fn reset_database_key(&self) -> Result<(), KeyProviderFailure> {
+        Ok(())
     }
 }
 
-/// One visit through the core's session, as the phone's screens drive it.
-fn visit(
-    v: &Visit,
-    anchor: Option<String>,
-    notes: &mut Vec<String>,
-) -> Result<VisitRecord, String> {
+/// The demo's "shell": it draws nothing; the demo reads the views.
+struct Shell;
+impl AppShell for Shell {
+    fn render(&self, _: AppView) {}
+    fn run(&self, _: Effect) {}
+}
+
+/// The phone's NFC transport over a virtual card.
+struct Tag(VirtualCard);
+
+#[async_trait::async_trait]
+impl CardTransport for Tag {
+    async fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TransportFailure> {
+        use houmon_core::transport::TransportError as E;
+        self.0.exchange(&apdu).map_err(|e| match e {
+            E::TagLost => TransportFailure::TagLost,
+            E::Timeout => TransportFailure::Timeout,
+            E::Io { reason } => TransportFailure::Io { reason },
+        })
+    }
+    fn limits(&self) -> TransportLimits {
+        let l = houmon_core::transport::CardTransport::limits(&self.0);
+        TransportLimits {
+            extended_length: l.extended_length,
+            max_command: l.max_command as u32,
+            max_response: l.max_response as u32,
+        }
+    }
+}
+
+/// The phone: the same app core the Android and iOS apps render.
+struct Phone(Arc<AppCore>);
+
+impl Phone {
+    async fn send(&self, e: AppEvent) {
+        self.0.send(e);
+        self.0.settle().await;
+    }
+    async fn tap(&self, tag: &Arc<Tag>) {
+        self.0.card_tapped(tag.clone());
+        self.0.settle().await;
+    }
+    fn view(&self) -> AppView {
+        self.0.view()
+    }
+    fn visit(&self) -> Option<VisitView> {
+        match self.view().screen {
+            Screen::Visit { visit } => Some(visit),
+            _ => None,
+        }
+    }
+    fn round(&self) -> Option<RoundView> {
+        match self.view().screen {
+            Screen::Round { round } => Some(round),
+            _ => None,
+        }
+    }
+}
+
+/// What happened at one door.
+struct Outcome {
+    mode: &'static str,
+    notes: Vec<String>,
+    delivery: String,
+}
+
+/// One visit, as staff walk the phone's screens.
+async fn visit(phone: &Phone, v: &Visit) -> Result<Outcome, String> {
     let holder = Holder::default();
     let faults = if v.story.contains("離れ") {
         Faults { tag_lost_at: Some(2), ..Faults::default() }
     } else {
         Faults::default()
     };
-    let card = VirtualCard::new(CardConfig { variant: v.variant, faults, ..CardConfig::default() });
-    let mut s = VisitSession::new(context(v, anchor), SessionOptions::default());
-    let now = Utc::now();
+    let tag = Arc::new(Tag(VirtualCard::new(CardConfig {
+        variant: v.variant,
+        faults,
+        ..CardConfig::default()
+    })));
     // The patient in the "wrong PIN" story types 9999 first.
-    let first_pin = if v.story.contains("間違") { "9999" } else { holder.pin.as_str() };
-    s.choose_mode(IdentityMode::Pin).map_err(|e| e.staff_message())?;
-    s.enter_pin(first_pin).map_err(|e| e.staff_message())?;
-    for _ in 0..12 {
-        let step = s.step().clone();
-        match step {
-            Step::HoldCard { .. } => {
-                block_on(s.read_card(&card, now)).map_err(|e| e.staff_message())?;
+    let mut pin = if v.story.contains("間違") { "9999".to_owned() } else { holder.pin.clone() };
+    let mut notes = Vec::new();
+    let mut mode = "";
+    phone.send(AppEvent::OpenPatient { patient_id: v.patient.into() }).await;
+    for _ in 0..16 {
+        let Some(view) = phone.visit() else {
+            return Err(format!("想定外の画面: {:?}", phone.view().screen));
+        };
+        if let Some(e) = &view.error {
+            notes.push(e.clone());
+        }
+        match view.screen {
+            VisitScreen::Starting => phone.0.settle().await,
+            VisitScreen::ChooseMode { options } => {
+                for o in options.iter().filter(|o| !o.enabled) {
+                    notes.push(o.why_not.clone().unwrap_or_default());
+                }
+                let pick = options
+                    .iter()
+                    .find(|o| o.enabled && o.mode == IdentityMode::Pin)
+                    .or_else(|| options.iter().find(|o| o.enabled))
+                    .ok_or("このカードでは本人確認できません")?;
+                mode = if pick.mode == IdentityMode::Pin { "PIN" } else { "目視" };
+                phone.send(AppEvent::ChooseMode { mode: pick.mode }).await;
             }
-            Step::IdentityConfirmed { .. } => {
-                let choice = ConsentChoice {
-                    scope: ConsentScope::Comprehensive,
-                    prescription: Prescription::Electronic,
-                };
-                let record = s.record_for_consent(choice, now).map_err(|e| e.staff_message())?;
-                notes.push(format!("同意: 包括 / {}", record.consent.validity.describe_ja()));
-                return Ok(record);
+            VisitScreen::EnterPin { warning, .. } => {
+                notes.extend(warning);
+                let typed = std::mem::replace(&mut pin, holder.pin.clone());
+                phone.send(AppEvent::SubmitPin { pin: typed }).await;
             }
-            Step::EnterPin { message, .. } => {
-                notes.push(message.unwrap_or_default());
-                s.enter_pin(&holder.pin).map_err(|e| e.staff_message())?;
+            VisitScreen::EnterCollation { .. } => {
+                phone.send(AppEvent::SubmitCollation { value: holder.collation_b() }).await;
             }
-            Step::ConfirmLastTry { message, .. } => {
+            VisitScreen::HoldCard { line, .. } => {
+                if line.contains("もう一度") {
+                    notes.push(format!("中断: {line} → かざし直し"));
+                    tag.0.reinsert();
+                }
+                phone.tap(&tag).await;
+            }
+            VisitScreen::ConfirmLastTry { message, .. } => {
                 notes.push(message);
                 notes.push("本人が確認したうえで入力".into());
-                s.confirm_last_try().map_err(|e| e.staff_message())?;
+                phone.send(AppEvent::ConfirmLastTry).await;
             }
-            Step::ChooseMode { unavailable, .. } => {
-                for u in &unavailable {
-                    notes.push(u.reason_ja.clone());
+            VisitScreen::ComparePhoto { width, height, checker, .. } => {
+                notes.push(format!("顔写真 {width}×{height} を表示、{checker}"));
+                phone
+                    .send(AppEvent::PhotoMatches {
+                        reason: VisualReason::FaceFailedAndPinUnavailable,
+                        note: String::new(),
+                    })
+                    .await;
+            }
+            VisitScreen::Consent { term, .. } => {
+                notes.push(format!("同意: 包括 / {}", term.description));
+                phone
+                    .send(AppEvent::GiveConsent {
+                        consent: ConsentInput {
+                            comprehensive: true,
+                            categories: vec![],
+                            prescription: Prescription::Electronic,
+                        },
+                    })
+                    .await;
+            }
+            VisitScreen::Done { delivery_line, renewal, .. } => {
+                if let Some(r) = renewal {
+                    notes.push(format!("電子証明書: {}", r.title));
                 }
-                s.choose_mode(IdentityMode::Visual).map_err(|e| e.staff_message())?;
-                s.enter_collation(&holder.collation_b()).map_err(|e| e.staff_message())?;
+                phone.send(AppEvent::FinishVisit).await;
+                // A screen's message and its error may say the same thing.
+                notes.dedup();
+                return Ok(Outcome { mode, notes, delivery: delivery_line });
             }
-            Step::ComparePhoto { width, height, .. } => {
-                notes.push(format!("顔写真 {width}×{height} を表示、職員が照合"));
-                s.photo_matches(NURSE, VisualReason::FaceFailedAndPinUnavailable, "", now)
-                    .map_err(|e| e.staff_message())?;
+            VisitScreen::Refused { message, .. } => {
+                phone.send(AppEvent::FinishVisit).await;
+                return Err(message);
             }
-            Step::IdentityRefused { reason } => return Err(reason.message_ja()),
-            other => return Err(format!("想定外の画面: {}", other.name())),
-        }
-        if let (Step::HoldCard { message: Some(m), .. }, Some(e)) = (s.step(), s.last_card_error())
-        {
-            if e.is_retryable_by_tapping_again() {
-                notes.push(format!("中断: {m} → かざし直し"));
-                card.reinsert();
-            }
+            other => return Err(format!("想定外の画面: {other:?}")),
         }
     }
     Err("本人確認が終わりませんでした".into())
@@ -216,12 +308,8 @@ pub fn run() -> Result<(), String> {
     rt.block_on(round())
 }
 
-async fn round() -> Result<(), String> {
-    println!(
-        "Houmon demo — 在宅訪問の1巡(すべてこの端末内のループバック、仮想マイナンバーカード)\n"
-    );
-    let today = Utc::now().with_timezone(&houmon_core::cert::jst()).date_naive();
-    let patients: Vec<PatientSeed> = ROUND
+fn seeds() -> (Vec<PatientSeed>, Vec<TerminalEntry>) {
+    let patients = ROUND
         .iter()
         .enumerate()
         .map(|(i, v)| PatientSeed {
@@ -235,7 +323,7 @@ async fn round() -> Result<(), String> {
             unit: (v.kind == VisitKind::Facility).then(|| "2階".into()),
         })
         .collect();
-    let data: Vec<TerminalEntry> = ROUND
+    let data = ROUND
         .iter()
         .enumerate()
         .map(|(i, v)| {
@@ -258,6 +346,15 @@ async fn round() -> Result<(), String> {
             }
         })
         .collect();
+    (patients, data)
+}
+
+async fn round() -> Result<(), String> {
+    println!(
+        "Houmon demo — 在宅訪問の1巡(すべてこの端末内のループバック、仮想マイナンバーカード)\n"
+    );
+    let today = Utc::now().with_timezone(&houmon_core::cert::jst()).date_naive();
+    let (patients, data) = seeds();
     let dir = std::env::temp_dir().join(format!("houmon-demo-{}", std::process::id()));
     let options = Options {
         trust_anchors: vec![TestCa::shared().cert_der.clone()],
@@ -265,104 +362,115 @@ async fn round() -> Result<(), String> {
         ..Default::default()
     };
     let clinic = LoopbackClinic::start(dir.clone(), options, patients, data).await?;
-    let ids: Vec<&str> = ROUND.iter().map(|v| v.patient).collect();
-    clinic.assign(today, DEVICE, &ids);
     println!(
         "クリニックサーバー: {} / 資格確認端末(シミュレーター): {}",
         clinic.url,
         clinic.config.oqs_dir.display()
     );
 
-    let key = StoreKey::generate();
-    let store =
-        Arc::new(Store::open(dir.join("phone.sqlite"), key).map_err(|e| e.staff_message())?);
-    let link = clinic.enrolment(NURSE);
-    let sync = SyncClient::enrol(store.clone(), &link, DEVICE, "訪問用スマートフォン")
-        .await
-        .map_err(|e| e.staff_message())?;
-    let (roster, _, _) = sync.roster(today).await.map_err(|e| e.staff_message())?;
-    println!(
-        "端末を登録し、本日の訪問予定 {} 名の名簿を暗号化して保存しました。\n",
-        roster.entries.len()
+    // The phone: the app core both apps render, with its own encrypted store.
+    let core = AppCore::new(
+        AppConfig {
+            db_path: dir.join("phone.sqlite").to_string_lossy().into_owned(),
+            platform: PlatformInfo {
+                phone_model: "demo".into(),
+                os: "houmon demo".into(),
+                antenna_hint: "背面".into(),
+                device_name: "訪問用スマートフォン".into(),
+            },
+            policy: default_clinic_policy(),
+        },
+        Arc::new(Keys(rand::random())),
+        Arc::new(Shell),
     );
+    let phone = Phone(core);
+    phone.0.settle().await;
+    phone.send(AppEvent::EnrolmentScanned { text: clinic.enrolment(NURSE).to_uri() }).await;
+    phone.send(AppEvent::OpenSettings).await;
+    let device = match phone.view().screen {
+        Screen::Settings { settings } => settings.enrolment.map(|e| e.device_id),
+        _ => None,
+    }
+    .ok_or("端末を登録できませんでした")?;
+    phone.send(AppEvent::Back).await;
+    let ids: Vec<&str> = ROUND.iter().map(|v| v.patient).collect();
+    clinic.assign(today, &device, &ids);
+    phone.send(AppEvent::Refresh).await;
+    let round = phone.round().ok_or("訪問予定を表示できませんでした")?;
+    println!("端末を登録し、{}({}名)を暗号化して保存しました。\n", round.title, ids.len());
 
     let mut rows = Vec::new();
     for v in &ROUND {
-        sync.set_online(v.online).await;
+        phone.send(AppEvent::NetworkChanged { online: v.online }).await;
         if !v.online {
             println!("  (電波なし)");
         }
-        let mut notes = Vec::new();
-        let anchor = sync.time_anchor().await.map_err(|e| e.staff_message())?;
-        let outcome = visit(v, anchor, &mut notes);
+        let facility = v.kind == VisitKind::Facility;
+        if facility {
+            phone.send(AppEvent::TakeCard { patient_id: v.patient.into() }).await;
+        }
+        let outcome = visit(&phone, v).await;
+        if facility {
+            phone.send(AppEvent::ReturnCard { patient_id: v.patient.into() }).await;
+        }
         match outcome {
-            Ok(record) => {
-                store
-                    .enqueue(&record.id, record.to_json().as_bytes(), Utc::now())
-                    .map_err(|e| e.staff_message())?;
-                let mode = match record.evidence {
-                    Evidence::Pin(_) => "PIN",
-                    Evidence::Visual(_) => "目視",
-                };
-                let sent = match sync.upload_due().await {
-                    Ok(r) if r.sent.contains(&record.id) => "送信済",
-                    _ => "未送信(端末に暗号化して保存、電波が戻ったら送信)",
-                };
+            Ok(o) => {
                 println!("■ {} {} ({}) — {}", v.patient, v.name, v.kind.name_ja(), v.story);
-                println!("  本人確認: {mode} / 記録: {sent}");
-                for n in notes.iter().filter(|n| !n.is_empty()) {
+                println!("  本人確認: {} / 記録: {}", o.mode, o.delivery);
+                if facility {
+                    println!("  - 施設からカードを預かり、確認後に返却(預かりの記録はクリニックの監査ログへ)");
+                }
+                for n in o.notes.iter().filter(|n| !n.is_empty()) {
                     println!("  - {n}");
                 }
-                rows.push((v, mode, record.id));
+                rows.push((v, o.mode));
             }
             Err(e) => println!("■ {} {} — 本人確認できませんでした: {e}", v.patient, v.name),
         }
     }
 
     println!("\n(電波回復)");
-    sync.set_online(true).await;
-    let report = sync.upload_due().await.map_err(|e| e.staff_message())?;
-    println!(
-        "同期: {} 件を送信 / 保留 {} 件 / 送信済 {} 件\n",
-        report.sent.len(),
-        store.list(ItemState::Wedged).map_err(|e| e.staff_message())?.len(),
-        store.list(ItemState::Sent).map_err(|e| e.staff_message())?.len()
-    );
-
-    // Wait for the clinic server's eligibility checks through the terminal.
-    let deadline = Instant::now() + Duration::from_secs(20);
+    phone.send(AppEvent::NetworkChanged { online: true }).await;
+    // Wait for the sync and the clinic server's checks through the terminal.
+    let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let _ = sync.pull_results().await;
-        let mut done = true;
-        for (v, _, _) in &rows {
-            done &= sync.last_result(v.patient).await.ok().flatten().is_some();
-        }
-        if done || Instant::now() > deadline {
+        let round = phone.round();
+        let answered = round.as_ref().map_or(0, |r| {
+            r.groups
+                .iter()
+                .flat_map(|g| &g.patients)
+                .filter(|p| {
+                    !matches!(
+                        p.eligibility.status,
+                        EligibilityStatus::Unknown | EligibilityStatus::Checking
+                    )
+                })
+                .count()
+        });
+        if (phone.view().header.pending == 0 && answered == rows.len()) || Instant::now() > deadline
+        {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        phone.send(AppEvent::SyncDue).await;
     }
+    let header = phone.view().header;
+    println!("同期: {}\n", header.sync_line);
     println!("本日の訪問のまとめ(資格はクリニックサーバーが資格確認端末で確認した結果のみを表示)");
     println!("患者   氏名       確認   資格");
+    let round = phone.round().ok_or("訪問予定を表示できませんでした")?;
     let mut valid = 0;
-    for (v, mode, _) in &rows {
-        let r = sync.last_result(v.patient).await.map_err(|e| e.staff_message())?;
-        if matches!(
-            &r,
-            Some(houmon_core::protocol::EligibilityResult {
-                outcome: houmon_core::protocol::CheckOutcome::Answered { .. },
-                ..
-            })
-        ) {
+    for (v, mode) in &rows {
+        let Some(p) =
+            round.groups.iter().flat_map(|g| &g.patients).find(|p| p.patient_id == v.patient)
+        else {
+            continue;
+        };
+        if !matches!(p.eligibility.status, EligibilityStatus::Unknown | EligibilityStatus::Checking)
+        {
             valid += 1;
         }
-        println!(
-            "{:<6} {:<10} {:<6} {}",
-            v.patient,
-            v.name,
-            mode,
-            eligibility_label(r.as_ref(), true)
-        );
+        println!("{:<6} {:<10} {:<6} {}", v.patient, v.name, mode, p.eligibility.label);
     }
     println!(
         "\n{} 件中 {} 件で本人確認完了、{} 件の資格確認結果を受信",

@@ -127,7 +127,15 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // `houmon assess` is for reception staff: its errors are Japanese.
+        Err(e) if std::env::args().nth(1).as_deref() == Some("assess") && e.use_stderr() => {
+            eprintln!("{}", assess_cmd::clap_error_ja(&e));
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Card { command: CardCommand::Info { reader } } => card_cmd::info(&reader),
         Command::Card {

@@ -225,7 +225,7 @@ fn assess_refuses_contradictory_input_with_a_message() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("130歳"));
     let out = houmon(&["assess", "--insurer-kind", "mutual-aid-x"], "");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("kokuho, employee or kouki"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kokuho, employee, kouki"));
     // A JSON error names the field in words.
     let out = houmon(
         &["assess", "--file", "-"],
@@ -256,4 +256,127 @@ fn assess_refuses_contradictory_input_with_a_message() {
             && text.contains("入院先"),
         "{text}"
     );
+}
+
+#[test]
+fn assess_answers_bad_flags_in_japanese_with_what_to_fix() {
+    let err = |args: &[&str]| {
+        let out = houmon(args, "");
+        assert!(!out.status.success(), "{args:?} should fail");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    for (args, says) in [
+        (
+            &["assess", "--insurer-kind", "nhk"][..],
+            &["「--insurer-kind」", "「nhk」", "kokuho, employee, kouki"][..],
+        ),
+        (&["assess", "--date", "2026/11/25"], &["「--date」", "YYYY-MM-DD"]),
+        (&["assess", "--age", "八十"], &["「--age」", "数として読めません"]),
+        (&["assess", "--online", "maybe"], &["now, later, limited-app, none"]),
+        (&["assess", "--tried", "phone-insurer=maybe"], &["failed, confirmed, pending"]),
+        (&["assess", "--card-kind", "plain"], &["standard, face-recognition, no-photo"]),
+        (
+            &["assess", "--cert-expir", "2026-01-01"],
+            &["「--cert-expir」という項目はありません", "--cert-expiry"],
+        ),
+        (&["assess", "--date"], &["「--date」には値が必要です"]),
+    ] {
+        let e = err(args);
+        for s in says {
+            assert!(e.contains(s), "{args:?}: expected {s:?} in {e}");
+        }
+        for english in ["invalid value", "error:", "unexpected argument", "For more information"] {
+            assert!(!e.contains(english), "{args:?}: English in {e}");
+        }
+    }
+}
+
+#[test]
+fn assess_refuses_flags_that_would_be_ignored() {
+    let err = |args: &[&str], stdin: &str| {
+        let out = houmon(args, stdin);
+        assert!(!out.status.success(), "{args:?} should fail");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    for (args, flag, with) in [
+        (&["assess", "--share-on-file", "3"][..], "--share-on-file", "--return-visit"),
+        (&["assess", "--cert-expiry", "2027-01-01"], "--cert-expiry", "--card"),
+        (&["assess", "--card-kind", "no-photo"], "--card-kind", "--card"),
+        (&["assess", "--smartphone"], "--smartphone", "--card"),
+        (
+            &["assess", "--kakuninsho-issued", "2024-12-03"],
+            "--kakuninsho-issued",
+            "--kakuninsho-until",
+        ),
+        (&["assess", "--share-printed", "3"], "--share-printed", "--kakuninsho-until"),
+        (&["assess", "--notice-share-until", "2026-07-31"], "--notice-share-until", "--notice"),
+        (&["assess", "--welfare-ticket"], "--welfare-ticket", "--welfare"),
+    ] {
+        let e = err(args, "");
+        assert!(e.contains(flag) && e.contains(with), "{args:?}: {e}");
+    }
+    let e = err(&["assess", "--file", "-", "--date", "2026-11-26"], "{}");
+    assert!(e.contains("--file") && e.contains("--date") && e.contains("JSON の中"), "{e}");
+    let e = err(&["assess", "--kakuninsho-until", "2029-11-30"], "");
+    assert!(e.contains("--insurer-kind"), "{e}");
+    let e = err(&["assess", "--file", "/nonexistent/situation.json"], "");
+    assert!(e.contains("ファイルがありません") && !e.contains("No such file"), "{e}");
+}
+
+#[test]
+fn assess_takes_the_card_kind_the_smartphone_and_the_kakuninsho_issue_date() {
+    // A photo-less card is PIN-only: no 目視 offered.
+    let out = houmon(
+        &[
+            "assess",
+            "--date",
+            "2026-11-26",
+            "--card",
+            "device-or-card-fault",
+            "--card-kind",
+            "no-photo",
+            "--identity",
+            "pin-unavailable:forgotten",
+            "--json",
+        ],
+        "",
+    );
+    let v = json_of(&out);
+    let rules: Vec<&str> =
+        v["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"photo-less-card-pin-only"), "{rules:?}");
+    assert_eq!(v["share"]["kind"], "declared");
+    // The smartphone's certificate has no grace.
+    let v = json_of(&houmon(
+        &[
+            "assess",
+            "--date",
+            "2027-01-01",
+            "--card",
+            "confirmed",
+            "--cert-expiry",
+            "2026-12-31",
+            "--smartphone",
+            "--json",
+        ],
+        "",
+    ));
+    assert_eq!(v["renewal"]["kind"], "expired");
+    assert_eq!(v["renewal"]["carrier"], "smartphone");
+    // A 資格確認書 valid for more than 5 years from its issue date is queried.
+    let out = houmon(
+        &[
+            "assess",
+            "--date",
+            "2026-11-26",
+            "--insurer-kind",
+            "employee",
+            "--kakuninsho-until",
+            "2030-01-01",
+            "--kakuninsho-issued",
+            "2024-12-03",
+        ],
+        "",
+    );
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("5年"));
 }

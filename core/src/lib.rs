@@ -23,6 +23,8 @@
 //! - [`reader`]: the read flows (PIN mode, 目視 mode, info) with the fewest
 //!   round trips the transport permits; [`plan`] counts them;
 //!   [`progress`] names their phases in Japanese.
+//! - [`renewal`]: the renewal coach for an expiring certificate (one pure
+//!   function the visit record, the reception guidance and the server use).
 //! - [`visit`]: the visit session; [`reception`]: the reception rules;
 //!   [`protocol`]: the sync protocol's wire types.
 //! - [`error`]: internal errors and the Japanese messages staff see.
@@ -42,6 +44,7 @@ pub mod progress;
 pub mod protocol;
 pub mod reader;
 pub mod reception;
+pub mod renewal;
 pub mod sw;
 pub mod tlv;
 pub mod transport;

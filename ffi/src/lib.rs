@@ -20,6 +20,7 @@ mod error;
 mod foreign;
 mod reception;
 mod records;
+mod renewal;
 mod runtime;
 mod session;
 #[cfg(feature = "test-card")]
@@ -34,4 +35,5 @@ pub use foreign::{
 };
 pub use reception::*;
 pub use records::*;
+pub use renewal::*;
 pub use session::VisitSession;

@@ -221,7 +221,11 @@ impl TestClinic {
     /// The staff member the server recorded for a visit.
     pub fn visit_staff(&self, visit_id: String) -> Option<String> {
         self.with(|c| {
-            c.app().db.read(|conn, _| houmon_server::db::visits::get(conn, &visit_id)).ok().flatten()
+            c.app()
+                .db
+                .read(|conn, _| houmon_server::db::visits::get(conn, &visit_id))
+                .ok()
+                .flatten()
         })
         .flatten()
         .map(|v| v.staff_id)

@@ -1,57 +1,71 @@
 // SPDX-License-Identifier: MPL-2.0
 import HoumonAppLogic
 import HoumonCore
+import HoumonNFC
 import SwiftUI
 
-/// Opens the core once (its encrypted store in Application Support, the key
-/// from the Keychain) and shows the screens the app logic chooses.
+/// The app. Its one core lives in `Houmon.model`, made on first use: by the
+/// window, or by the background task when iOS launches the app only for it.
 @main
 struct HoumonApp: App {
-    @StateObject private var holder = CoreHolder()
+    @Environment(\.scenePhase) private var phase
+    @ObservedObject private var model = Houmon.model
+    @ObservedObject private var lock = Houmon.lock
 
     init() {
-        setLogSink(sink: OSLogSink())
-        BackgroundSync.register { [holder] in holder.app?.sync }
+        // Before the app finishes launching, as BGTaskScheduler requires.
+        BackgroundSync.register()
     }
 
     var body: some Scene {
         WindowGroup {
-            Group {
-                if let app = holder.app {
-                    RootView(app: app)
-                } else if let error = holder.error {
-                    Text(error).padding()
-                } else {
-                    ProgressView("起動しています…")
+            RootView(model: model, glue: Houmon.glue)
+                .overlay {
+                    if lock.locked {
+                        LockScreen(lock: lock)
+                    } else if phase != .active && (model.view?.protectScreen ?? true) {
+                        // The app-switcher snapshot is taken after this.
+                        PrivacyCover()
+                    }
                 }
+        }
+        .onChange(of: phase) { now in
+            switch now {
+            case .active:
+                if lock.returned() { model.send(.foregrounded) }
+            case .background:
+                lock.left()
+                // The core answers with ScheduleSync at its next time.
+                model.send(.backgrounded)
+            case .inactive:
+                break
+            @unknown default:
+                break
             }
-            .task { await holder.open() }
         }
     }
 }
 
+/// What lives once per process.
 @MainActor
-final class CoreHolder: ObservableObject {
-    @Published var app: AppModel?
-    @Published var error: String?
-    private let connectivity = Connectivity()
+enum Houmon {
+    /// The clinic's settings from its device management (read at launch).
+    static let managed = ManagedConfig.read()
+    static let glue = Glue(sheet: NFCSheet { Houmon.model.cardTapped($0) })
+    static let lock = AppLock(after: managed.lockAfter)
 
-    func open() async {
-        guard app == nil else { return }
-        do {
-            let dir = try FileManager.default.url(for: .applicationSupportDirectory, in: .userDomainMask, appropriateFor: nil, create: true)
-            var path = dir.appendingPathComponent("houmon.sqlite")
-            let core = try await HoumonCore.open(dbPath: path.path, keys: KeychainKeys(), keepPhoto: false)
-            var values = URLResourceValues()
-            values.isExcludedFromBackup = true
-            try? path.setResourceValues(values)
-            let model = AppModel(core: core)
-            app = model
-            connectivity.start(model.sync)
-        } catch let e as HoumonError {
-            error = e.staffText
-        } catch {
-            self.error = "起動できませんでした。端末を再起動してからお試しください。"
-        }
-    }
+    /// The app's one core: the window, the background task and the NFC sheet
+    /// all use this one.
+    static let model: AppModel = {
+        setLogSink(sink: OSLogSink())
+        let config = AppConfig(
+            dbPath: StoreFolder.databasePath(),
+            platform: Device.info(deviceName: managed.deviceName),
+            policy: managed.policy
+        )
+        let model = AppModel(config: config, keys: KeychainKeys(), glue: glue)
+        model.send(.nfcChanged(state: NFCSheet.available ? .on : .unsupported))
+        Connectivity.shared.start { online in model.send(.networkChanged(online: online)) }
+        return model
+    }()
 }

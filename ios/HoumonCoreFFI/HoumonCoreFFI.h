@@ -651,6 +651,11 @@ RustBuffer uniffi_houmon_ffi_fn_method_visitsession_step(uint64_t ptr, RustCallS
 RustBuffer uniffi_houmon_ffi_fn_method_visitsession_visit_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_IS_ENROLMENT_LINK
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_IS_ENROLMENT_LINK
+int8_t uniffi_houmon_ffi_fn_func_is_enrolment_link(RustBuffer text, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_DEFAULT_CLINIC_POLICY
 #define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_DEFAULT_CLINIC_POLICY
 RustBuffer uniffi_houmon_ffi_fn_func_default_clinic_policy(RustCallStatus *_Nonnull out_status
@@ -671,6 +676,11 @@ RustBuffer uniffi_houmon_ffi_fn_func_iphone_transport_limits(RustCallStatus *_No
 #ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_ASSESS_RECEPTION
 #define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_ASSESS_RECEPTION
 RustBuffer uniffi_houmon_ffi_fn_func_assess_reception(RustBuffer situation, RustBuffer policy_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_RENEWAL_ADVICE
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_FN_FUNC_RENEWAL_ADVICE
+RustBuffer uniffi_houmon_ffi_fn_func_renewal_advice(RustBuffer expires_on, RustBuffer today, RustBuffer carrier, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_HOUMON_FFI_RUSTBUFFER_ALLOC
@@ -933,6 +943,12 @@ void ffi_houmon_ffi_rust_future_free_void(uint64_t handle
 void ffi_houmon_ffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_IS_ENROLMENT_LINK
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_IS_ENROLMENT_LINK
+uint16_t uniffi_houmon_ffi_checksum_func_is_enrolment_link(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_DEFAULT_CLINIC_POLICY
 #define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_DEFAULT_CLINIC_POLICY
 uint16_t uniffi_houmon_ffi_checksum_func_default_clinic_policy(void
@@ -954,6 +970,12 @@ uint16_t uniffi_houmon_ffi_checksum_func_iphone_transport_limits(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_ASSESS_RECEPTION
 #define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_ASSESS_RECEPTION
 uint16_t uniffi_houmon_ffi_checksum_func_assess_reception(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_RENEWAL_ADVICE
+#define UNIFFI_FFIDEF_UNIFFI_HOUMON_FFI_CHECKSUM_FUNC_RENEWAL_ADVICE
+uint16_t uniffi_houmon_ffi_checksum_func_renewal_advice(void
     
 );
 #endif

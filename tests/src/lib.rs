@@ -90,6 +90,7 @@ pub fn signed_pin_record(
         card_match: CardMatch::NotChecked,
         certificate_validity: "valid".into(),
         completed_at: Utc::now(),
+        renewal: None,
         sign_in: None,
         read_timing: None,
     }

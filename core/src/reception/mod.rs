@@ -21,8 +21,8 @@ pub use assess::{
 };
 pub use policy::{Policy, RuleId};
 pub use situation::{
-    Attempt, CannotCheck, CardAbsence, CardStatus, Document, History, Identity, InsurerKind,
-    OnlineCheck, PinUnavailable, Setting, Situation, Step, StepResult,
+    Attempt, CannotCheck, CardAbsence, CardKind, CardStatus, CertificateCarrier, Document, History,
+    Identity, InsurerKind, OnlineCheck, PinUnavailable, Setting, Situation, Step, StepResult,
 };
 
 /// Why an assessment could not be made.

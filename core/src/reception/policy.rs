@@ -62,6 +62,18 @@ rule_ids! {
     PublicAssistance => "public-assistance-medical-aid",
     PublicExpense => "public-expense-certificate",
     ConsultationBilling => "consultation-billing",
+    KakuninshoFirst => "kakuninsho-first-when-card-fails",
+    Kouki202412 => "kouki-certificate-2024-12",
+    SmartphoneNoGrace => "smartphone-certificate-no-grace",
+    DownloadBeforeVisit => "download-before-visit",
+    PhotoLessPinOnly => "photo-less-card-pin-only",
+    VisualAtReader => "visual-check-at-reader",
+    VisualOnVisit => "visual-check-on-visit",
+    KakuninshoProxy => "kakuninsho-proxy-application",
+    AppAtConsultation => "app-at-consultation",
+    ConsentChoice => "consent-comprehensive-or-individual",
+    ConsentCarryOver => "consent-carry-over",
+    ConsentPaper => "consent-paper-with-general-reader",
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -78,6 +90,11 @@ pub struct Rule {
     pub uncertain: bool,
     #[serde(default)]
     pub uncertain_note: Option<String>,
+    /// How (and why) the rule departs from the seed lecture (佐賀県保険医協会
+    /// 「今さら聞けないマイナ保険証」), or that the lecture does not say it.
+    /// `docs/reception-rules.md` lists every one in its departures section.
+    #[serde(default)]
+    pub departure: Option<String>,
 }
 
 impl Rule {
@@ -144,6 +161,9 @@ impl Policy {
             }
             if r.source.trim().is_empty() || r.title.trim().is_empty() {
                 return Err(bad(format!("rule {} has no title or source", r.id)));
+            }
+            if r.departure.as_ref().is_some_and(|d| d.trim().is_empty()) {
+                return Err(bad(format!("rule {} has an empty departure", r.id)));
             }
         }
         let index = RuleId::ALL
@@ -228,13 +248,20 @@ mod tests {
         let mut v: serde_json::Value = serde_json::from_str(EMBEDDED_JSON).unwrap();
         v["schema"] = 2.into();
         assert!(reason(&v.to_string()).contains("schema"));
+        let mut v: serde_json::Value = serde_json::from_str(EMBEDDED_JSON).unwrap();
+        v["rules"][0]["departure"] = " ".into();
+        assert!(reason(&v.to_string()).contains("empty departure"));
     }
 
     #[test]
     fn a_newer_table_from_the_server_replaces_the_embedded_one() {
         let mut v: serde_json::Value = serde_json::from_str(EMBEDDED_JSON).unwrap();
         v["version"] = "2027-01-01".into();
-        v["rules"][6]["effective_until"] = "2026-12-31".into();
+        for r in v["rules"].as_array_mut().unwrap() {
+            if r["id"] == RuleId::Provisional.as_str() {
+                r["effective_until"] = "2026-12-31".into();
+            }
+        }
         let newer = Policy::from_json(&v.to_string()).unwrap();
         let chosen = Policy::embedded().newer(newer);
         let d = NaiveDate::from_ymd_opt(2026, 9, 1).unwrap();

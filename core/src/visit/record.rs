@@ -10,6 +10,7 @@ use super::context::VisitContext;
 use super::evidence::Evidence;
 use super::field::ReadTiming;
 use super::signin::SignIn;
+use crate::renewal::RenewalAdvice;
 
 /// Schema version of [`VisitRecord`] as sent to the server. 2: the card
 /// check (`card_match`), and a consent for this visit carries its day.
@@ -34,6 +35,10 @@ pub struct VisitRecord {
     /// Certificate validity as the phone saw it ("valid", "expired-in-grace-until-…").
     pub certificate_validity: String,
     pub completed_at: DateTime<Utc>,
+    /// The renewal coach's advice when the certificate expires within 3
+    /// months or is in its grace (`renewal.rs`). Absent in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewal: Option<RenewalAdvice>,
     /// The staff member signed in on a shared phone (`context.staff_id`),
     /// with the proof the server re-checks; absent when the phone's own
     /// enrolled staff member made the visit.

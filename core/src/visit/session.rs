@@ -40,6 +40,7 @@ use crate::credentials::{CollationB, Pin};
 use crate::error::{CardError, Secret};
 use crate::progress::ReadProgress;
 use crate::reader::{validity_label, VisualReading};
+use crate::renewal::{self, CertificateCarrier, RenewalAdvice};
 use crate::transport::CardTransport;
 
 /// Options the clinic sets.
@@ -66,6 +67,7 @@ pub struct VisitSession {
     visual: Option<Box<VisualReading>>,
     evidence: Option<Evidence>,
     certificate_validity: Option<String>,
+    renewal: Option<RenewalAdvice>,
     record: Option<VisitRecord>,
     last_card_error: Option<CardError>,
 }
@@ -87,6 +89,7 @@ impl VisitSession {
             visual: None,
             evidence: None,
             certificate_validity: None,
+            renewal: None,
             record: None,
             last_card_error: None,
         };
@@ -116,6 +119,18 @@ impl VisitSession {
     /// Why the last card read stopped (`None` after a read that went through).
     pub fn last_card_error(&self) -> Option<&CardError> {
         self.last_card_error.as_ref()
+    }
+
+    /// The modes this card took away, and why (a 顔認証 card, a locked PIN,
+    /// no photo).
+    pub fn unavailable(&self) -> &[ModeUnavailable] {
+        &self.unavailable
+    }
+
+    /// The renewal coach's advice for the certificate read, when it is due
+    /// (within 3 months of its expiry, in its grace, or past it).
+    pub fn renewal(&self) -> Option<&RenewalAdvice> {
+        self.renewal.as_ref()
     }
 
     /// The finished record, once the visit is done.
@@ -322,6 +337,11 @@ impl VisitSession {
             ReadSuccess::Visual(r) => r.variant.certificate,
         };
         self.certificate_validity = Some(validity_label(validity));
+        let cert = match &success {
+            ReadSuccess::Pin { reading, .. } => &reading.certificate,
+            ReadSuccess::Visual(r) => &r.certificate,
+        };
+        self.renewal = renewal::for_certificate(cert, now, CertificateCarrier::Card).into_needed();
         if let Validity::Expired { grace_until } = validity {
             self.step = Step::IdentityRefused {
                 reason: RefusalReason::CertificateExpired { grace_ended: grace_until },
@@ -450,6 +470,7 @@ impl VisitSession {
             card_match: self.card_match.clone().unwrap_or(CardMatch::NotChecked),
             certificate_validity: self.certificate_validity.clone().unwrap_or_default(),
             completed_at: now,
+            renewal: self.renewal.clone(),
             // The app layer adds these (`ffi/src/app/`): the session knows
             // neither who is signed in nor the phone.
             sign_in: None,

@@ -22,8 +22,9 @@ pub enum NfcState {
 }
 
 /// What the shell reports. Each is applied at once; the new view comes
-/// through `AppShell::render`.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+/// through `AppShell::render`. (Its `Debug` never shows a PIN, a
+/// 照合番号B or a sign-in code.)
+#[derive(Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum AppEvent {
     // The platform.
     /// The app came to the front (also after the phone was unlocked).
@@ -38,6 +39,10 @@ pub enum AppEvent {
     },
     /// The OS woke the app for the sync the core scheduled (or a timer).
     SyncDue,
+    /// The clinic's device management changed its settings while the app ran.
+    PolicyChanged {
+        policy: super::config::ClinicPolicy,
+    },
     /// A QR code (or its text, typed in): an enrolment link.
     EnrolmentScanned {
         text: String,
@@ -129,6 +134,59 @@ pub enum AppEvent {
     /// 「この端末のデータを消して登録し直す」: asks for the administrator's
     /// enrolment QR code, then a confirmation.
     StartReset,
+}
+
+impl AppEvent {
+    /// The event's name, for logs (never its secret).
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            AppEvent::Foregrounded => "Foregrounded",
+            AppEvent::Backgrounded => "Backgrounded",
+            AppEvent::NetworkChanged { .. } => "NetworkChanged",
+            AppEvent::NfcChanged { .. } => "NfcChanged",
+            AppEvent::SyncDue => "SyncDue",
+            AppEvent::EnrolmentScanned { .. } => "EnrolmentScanned",
+            AppEvent::PolicyChanged { .. } => "PolicyChanged",
+            AppEvent::OpenSignIn => "OpenSignIn",
+            AppEvent::SignIn { .. } => "SignIn",
+            AppEvent::SignOut => "SignOut",
+            AppEvent::Refresh => "Refresh",
+            AppEvent::OpenPatient { .. } => "OpenPatient",
+            AppEvent::OpenUnplannedVisit { .. } => "OpenUnplannedVisit",
+            AppEvent::TakeCard { .. } => "TakeCard",
+            AppEvent::ReturnCard { .. } => "ReturnCard",
+            AppEvent::ChooseMode { .. } => "ChooseMode",
+            AppEvent::SubmitPin { .. } => "SubmitPin",
+            AppEvent::SubmitCollation { .. } => "SubmitCollation",
+            AppEvent::ConfirmLastTry => "ConfirmLastTry",
+            AppEvent::HoldAnotherCard => "HoldAnotherCard",
+            AppEvent::ConfirmNewCard => "ConfirmNewCard",
+            AppEvent::PhotoMatches { .. } => "PhotoMatches",
+            AppEvent::PhotoDoesNotMatch => "PhotoDoesNotMatch",
+            AppEvent::GiveConsent { .. } => "GiveConsent",
+            AppEvent::CancelVisit => "CancelVisit",
+            AppEvent::FinishVisit => "FinishVisit",
+            AppEvent::OpenReception => "OpenReception",
+            AppEvent::RecordReceptionStep { .. } => "RecordReceptionStep",
+            AppEvent::OpenQueue => "OpenQueue",
+            AppEvent::RetryRecord { .. } => "RetryRecord",
+            AppEvent::DiscardRecord { .. } => "DiscardRecord",
+            AppEvent::OpenSettings => "OpenSettings",
+            AppEvent::SetCarefulReading { .. } => "SetCarefulReading",
+            AppEvent::OpenNfcSettings => "OpenNfcSettings",
+            AppEvent::Back => "Back",
+            AppEvent::Confirm => "Confirm",
+            AppEvent::Dismiss => "Dismiss",
+            AppEvent::RetryOpen => "RetryOpen",
+            AppEvent::StartReset => "StartReset",
+        }
+    }
+}
+
+impl std::fmt::Debug for AppEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Everything the state machine takes: the shell's events and the results

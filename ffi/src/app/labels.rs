@@ -5,7 +5,7 @@
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use houmon_core::cert::jst;
 
-use crate::reception::ReceptionStep;
+use crate::reception::{ReceptionStep, StepResult};
 use crate::records::{ConsentCategory, IdentityMode, Prescription, VisitKind, VisualReason};
 
 pub fn mode(m: IdentityMode) -> &'static str {
@@ -56,12 +56,31 @@ pub fn reception_step(s: ReceptionStep) -> &'static str {
     match s {
         ReceptionStep::AskCard => "カード(保険証・資格確認書)の提示を求めた",
         ReceptionStep::VisualCheck => "目視確認を試した",
+        ReceptionStep::FaceRecognition => "顔認証を試した",
         ReceptionStep::FamilyBringsDocument => "家族に書類を持ってきてもらう",
         ReceptionStep::PhoneInsurer => "保険者に電話で確認した",
         ReceptionStep::OnlineQuery => "オンライン資格確認で照会した",
         ReceptionStep::WelfareOffice => "福祉事務所に確認した",
     }
 }
+
+pub fn step_result(r: StepResult) -> &'static str {
+    match r {
+        StepResult::Confirmed => "確認できた",
+        StepResult::Failed => "できなかった",
+        StepResult::Pending => "対応中",
+    }
+}
+
+pub fn confirmed_by(m: IdentityMode) -> &'static str {
+    match m {
+        IdentityMode::Pin => "暗証番号で本人確認しました",
+        IdentityMode::Visual => "目視で本人確認しました",
+    }
+}
+
+/// The visit's cancel button, as the core's messages name it.
+pub const CANCEL_VISIT: &str = "この訪問をやめる";
 
 pub const HOLD_CARD: &str = "カードをスマートフォンに当て、動かさずにお待ちください";
 pub const CARD_AGAIN: &str = "もう一度カードを当ててください(暗証番号の再入力は不要です)";

@@ -47,6 +47,13 @@ pub trait AppShell: Send + Sync {
     fn run(&self, effect: Effect);
 }
 
+/// Whether a scanned text is the clinic's enrolment link (the QR scanner
+/// stops at the first one; the core checks it again when it is sent).
+#[uniffi::export]
+pub fn is_enrolment_link(text: String) -> bool {
+    houmon_core::protocol::EnrolmentLink::parse(text.trim()).is_some()
+}
+
 /// The app: one per process (Android: the `Application`; iOS: the `App`).
 #[derive(uniffi::Object)]
 pub struct AppCore {

@@ -245,6 +245,10 @@ pub(crate) struct ReceptionModel {
     pub patient: Option<PatientInfo>,
     pub kind: VisitKind,
     pub identity: Option<IdentityCheck>,
+    /// What the visit learnt of the card (a 顔認証 or photo-less card) and
+    /// of its certificate's expiry.
+    pub card_kind: Option<crate::reception::MynaCardKind>,
+    pub certificate_expiry: Option<NaiveDate>,
     pub tried: Vec<StepTaken>,
 }
 

@@ -9,6 +9,7 @@ use crate::records::{
     CalendarDate, ConsentCategory, ConsentTerm, EligibilityView, Enrolment, IdentityMode,
     Prescription, QueueEntry, RefusalReason, UnavailableReason, VisitKind, VisualReason,
 };
+use crate::renewal::RenewalAdvice;
 
 use super::event::NfcState;
 
@@ -83,6 +84,9 @@ pub struct Header {
     pub blocked: Option<String>,
 }
 
+// The reception variant carries the whole guidance (with the renewal
+// coach); a uniffi enum cannot box a variant's record.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, uniffi::Enum)]
 pub enum Screen {
     /// The store is opening.
@@ -213,6 +217,14 @@ pub struct RoundView {
     pub empty_line: Option<String>,
     /// Sign in before the first visit (a shared phone).
     pub sign_in_needed: bool,
+    /// Visits to someone not on today's round (往診, 対診, …), with their words.
+    pub unplanned: Vec<KindOption>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct KindOption {
+    pub kind: VisitKind,
+    pub label: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -302,6 +314,8 @@ pub enum VisitScreen {
     },
     Consent {
         mode: IdentityMode,
+        /// 「暗証番号で本人確認しました」.
+        headline: String,
         term: ConsentTerm,
         categories: Vec<CategoryOption>,
         prescriptions: Vec<PrescriptionOption>,
@@ -310,12 +324,17 @@ pub enum VisitScreen {
     Refused {
         reason: RefusalReason,
         message: String,
+        /// The certificate's renewal (an expired one: what to do next).
+        renewal: Option<RenewalAdvice>,
     },
     Done {
         record_id: String,
         term: ConsentTerm,
         delivery: DeliveryState,
         delivery_line: String,
+        /// The renewal coach: the certificate expires within 3 months or
+        /// is in its grace — what to tell the patient and the family.
+        renewal: Option<RenewalAdvice>,
     },
     Cancelled {
         message: String,
@@ -335,6 +354,8 @@ pub struct VisitView {
     pub guidance_offered: bool,
     /// The visit can be cancelled from here.
     pub can_cancel: bool,
+    /// The cancel button's words (the core's messages name it so).
+    pub cancel_label: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -349,8 +370,16 @@ pub struct ReceptionView {
     pub patient_line: String,
     pub guidance: Option<ReceptionGuidance>,
     pub steps: Vec<ReceptionStepOption>,
+    /// What staff can record for a step, with its words.
+    pub result_options: Vec<ResultOption>,
     pub tried: Vec<StepTaken>,
     pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ResultOption {
+    pub result: StepResult,
+    pub label: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]

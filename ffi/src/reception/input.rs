@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use houmon_core::reception as r;
 
 use crate::records::CalendarDate;
+use crate::renewal::CertificateCarrier;
 use crate::HoumonError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -71,11 +72,30 @@ impl From<CardStatus> for r::CardStatus {
     }
 }
 
+/// The kind of マイナンバーカード.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum MynaCardKind {
+    /// 顔写真付き, with a PIN.
+    Standard,
+    /// 「顔認証」と記載されたカード: no PIN; 顔認証 or 目視.
+    FaceRecognition,
+    /// 顔写真なし: PIN only, never 目視.
+    NoPhoto,
+}
+
 /// A document the patient presents.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum PresentedDocument {
-    /// マイナ保険証.
-    MynaCard { status: CardStatus, certificate_expiry: Option<CalendarDate> },
+    /// マイナ保険証; `card_kind` (none: a standard card) and `carrier` (none:
+    /// the card itself; a smartphone's certificate has no grace).
+    MynaCard {
+        status: CardStatus,
+        certificate_expiry: Option<CalendarDate>,
+        #[uniffi(default = None)]
+        card_kind: Option<MynaCardKind>,
+        #[uniffi(default = None)]
+        carrier: Option<CertificateCarrier>,
+    },
     /// 資格確認書.
     Kakuninsho {
         insurer_kind: InsurerKind,
@@ -118,10 +138,18 @@ impl TryFrom<PresentedDocument> for r::Document {
     type Error = HoumonError;
     fn try_from(d: PresentedDocument) -> Result<Self, HoumonError> {
         Ok(match d {
-            PresentedDocument::MynaCard { status, certificate_expiry } => r::Document::MynaCard {
-                status: status.into(),
-                certificate_expiry: opt_date(certificate_expiry)?,
-            },
+            PresentedDocument::MynaCard { status, certificate_expiry, card_kind, carrier } => {
+                r::Document::MynaCard {
+                    status: status.into(),
+                    certificate_expiry: opt_date(certificate_expiry)?,
+                    card_kind: match card_kind {
+                        None | Some(MynaCardKind::Standard) => r::CardKind::Standard,
+                        Some(MynaCardKind::FaceRecognition) => r::CardKind::FaceRecognition,
+                        Some(MynaCardKind::NoPhoto) => r::CardKind::NoPhoto,
+                    },
+                    carrier: carrier.map(Into::into).unwrap_or_default(),
+                }
+            }
             PresentedDocument::Kakuninsho {
                 insurer_kind,
                 valid_until,
@@ -210,6 +238,8 @@ pub enum IdentityCheck {
 pub enum ReceptionStep {
     AskCard,
     VisualCheck,
+    /// 顔認証 at the clinic's 顔認証付きカードリーダー (at a desk only).
+    FaceRecognition,
     FamilyBringsDocument,
     PhoneInsurer,
     OnlineQuery,
@@ -268,6 +298,9 @@ pub struct ReceptionSituation {
     pub identity: Option<IdentityCheck>,
     pub tried: Vec<StepTaken>,
     pub setting: CareSetting,
+    /// The card was read with a 汎用カードリーダー (consent on paper).
+    #[uniffi(default = false)]
+    pub general_purpose_reader: bool,
 }
 
 impl TryFrom<ReceptionSituation> for r::Situation {
@@ -312,6 +345,7 @@ impl TryFrom<ReceptionSituation> for r::Situation {
                     step: match t.step {
                         ReceptionStep::AskCard => r::Step::AskCard,
                         ReceptionStep::VisualCheck => r::Step::VisualCheck,
+                        ReceptionStep::FaceRecognition => r::Step::FaceRecognition,
                         ReceptionStep::FamilyBringsDocument => r::Step::FamilyBringsDocument,
                         ReceptionStep::PhoneInsurer => r::Step::PhoneInsurer,
                         ReceptionStep::OnlineQuery => r::Step::OnlineQuery,
@@ -331,6 +365,7 @@ impl TryFrom<ReceptionSituation> for r::Situation {
                 CareSetting::Facility => r::Setting::Facility,
                 CareSetting::Consultation => r::Setting::Consultation,
             },
+            general_purpose_reader: s.general_purpose_reader,
         })
     }
 }

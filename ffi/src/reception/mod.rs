@@ -8,6 +8,7 @@ mod input;
 use houmon_core::reception::{self as r, assess, Policy};
 pub use input::*;
 
+use crate::renewal::RenewalAdvice;
 use crate::HoumonError;
 
 /// What staff do now.
@@ -52,6 +53,11 @@ pub struct ReceptionGuidance {
     pub rule_ids: Vec<String>,
     /// The whole guidance as plain text.
     pub text: String,
+    /// The renewal coach, when the card's certificate expires within 3
+    /// months, is in its grace or past it.
+    pub renewal: Option<RenewalAdvice>,
+    /// How to take the consent to view the patient's information.
+    pub consent: Vec<String>,
 }
 
 /// Assesses a situation against the policy table shipped with the core, or
@@ -98,5 +104,101 @@ pub fn assess_reception(
             .collect(),
         rule_ids: a.rules.iter().map(|r| r.id.clone()).collect(),
         text: a.to_text(),
+        renewal: a.renewal.as_ref().map(Into::into),
+        consent: a.consent.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::records::CalendarDate;
+    use crate::renewal::{CertificateCarrier, RenewalKind};
+
+    fn date(year: i32, month: u8, day: u8) -> CalendarDate {
+        CalendarDate { year, month, day }
+    }
+
+    fn situation(documents: Vec<PresentedDocument>) -> ReceptionSituation {
+        ReceptionSituation {
+            date: date(2026, 11, 26),
+            birth_date: None,
+            age: Some(45),
+            insurer_kind: None,
+            history: VisitHistory::FirstVisit,
+            online_check: OnlineCheck::Now,
+            documents,
+            identity: None,
+            tried: vec![],
+            setting: CareSetting::Home,
+            general_purpose_reader: false,
+        }
+    }
+
+    fn card(kind: Option<MynaCardKind>, carrier: Option<CertificateCarrier>) -> PresentedDocument {
+        PresentedDocument::MynaCard {
+            status: CardStatus::CannotCheck { reason: CannotCheck::DeviceOrCardFault },
+            certificate_expiry: None,
+            card_kind: kind,
+            carrier,
+        }
+    }
+
+    #[test]
+    fn a_photo_less_card_from_the_shell_is_pin_only() {
+        let mut s = situation(vec![card(Some(MynaCardKind::NoPhoto), None)]);
+        s.identity = Some(IdentityCheck::PinUnavailable { why: PinUnavailable::Forgotten });
+        let g = assess_reception(s.clone(), None).unwrap();
+        assert!(g.rule_ids.iter().any(|r| r == "photo-less-card-pin-only"), "{}", g.text);
+        assert!(!g.next_checks.iter().any(|n| n.contains("目視確認")));
+        s.documents = vec![card(None, None)];
+        let standard = assess_reception(s.clone(), None).unwrap();
+        assert_eq!(standard.decision, ReceptionDecision::TryFirst, "a standard card: 目視 first");
+        s.identity = Some(IdentityCheck::Visual);
+        s.documents = vec![card(Some(MynaCardKind::NoPhoto), None)];
+        let e = assess_reception(s, None).unwrap_err();
+        assert!(e.to_string().contains("reception.invalid-input"), "{e}");
+    }
+
+    #[test]
+    fn the_renewal_coach_and_the_consent_reach_the_guidance() {
+        let mut phone = card(None, Some(CertificateCarrier::Smartphone));
+        if let PresentedDocument::MynaCard { status, certificate_expiry, .. } = &mut phone {
+            *status = CardStatus::Confirmed;
+            *certificate_expiry = Some(date(2026, 11, 25));
+        }
+        let g = assess_reception(situation(vec![phone]), None).unwrap();
+        let r = g.renewal.expect("the coach");
+        assert_eq!((r.kind, r.carrier), (RenewalKind::Expired, CertificateCarrier::Smartphone));
+        let mut s = situation(vec![PresentedDocument::MynaCard {
+            status: CardStatus::Confirmed,
+            certificate_expiry: None,
+            card_kind: None,
+            carrier: None,
+        }]);
+        s.general_purpose_reader = true;
+        let g = assess_reception(s, None).unwrap();
+        assert!(g.consent.iter().any(|c| c.contains("同意書")), "{:?}", g.consent);
+    }
+
+    #[test]
+    fn face_recognition_at_the_desk_and_the_kakuninsho_issue_date_cross() {
+        let mut s = situation(vec![card(None, None)]);
+        s.setting = CareSetting::Clinic;
+        s.identity = Some(IdentityCheck::PinUnavailable { why: PinUnavailable::Forgotten });
+        s.tried = vec![StepTaken {
+            step: ReceptionStep::FaceRecognition,
+            result: StepResult::Failed,
+            share: None,
+        }];
+        let g = assess_reception(s, None).unwrap();
+        assert!(g.rule_ids.iter().any(|r| r == "visual-check-at-reader"), "{}", g.text);
+        let k = situation(vec![PresentedDocument::Kakuninsho {
+            insurer_kind: InsurerKind::Employee,
+            valid_until: date(2030, 1, 1),
+            issued_on: Some(date(2024, 12, 3)),
+            share_printed: Some(3),
+        }]);
+        assert!(assess_reception(k, None).is_err(), "more than 5 years from its issue");
+    }
 }

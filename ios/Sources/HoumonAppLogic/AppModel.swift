@@ -1,81 +1,104 @@
 // SPDX-License-Identifier: MPL-2.0
+import Combine
 import Foundation
 import HoumonCore
 
-/// Which screen the app shows (the same navigation as the Android app).
-public enum AppScreen: Equatable {
-    case enrol
-    case round
-    case visit(patientId: String?)
-    case reception(patientId: String?)
-    case queue
-    case settings
+/// What the iPhone does for the core: the App's platform glue
+/// (`App/Platform/Glue.swift`: BGTaskScheduler, haptics, VoiceOver, the NFC
+/// sheet). Called on the main actor, in the order the core sent them.
+@MainActor
+public protocol PlatformGlue: AnyObject {
+    /// `Effect.scheduleSync`: ask iOS to wake the app at `at` (BGAppRefreshTask).
+    func scheduleSync(at: Date)
+    /// `Effect.cancelScheduledSync`: nothing waits to be sent.
+    func cancelScheduledSync()
+    /// `Effect.feedback`: the read ended (haptics; the NFC sheet closes or polls again).
+    func feedback(_ kind: FeedbackKind)
+    /// `Effect.announce`: VoiceOver says this now.
+    func announce(_ text: String)
+    /// `Effect.openNfcSettings`.
+    func openNfcSettings()
+    /// A newer view was published (the NFC sheet shows its line).
+    func rendered(_ view: AppView)
 }
 
-/// Navigation over the models: enrol once, then the day's round; a patient
-/// opens a visit; a stored record is sent at once if the network is there;
-/// a finished visit returns to the round with the next patient suggested.
+/// The app's one `AppCore` (one per process: the App, the background task
+/// and the NFC sheet share it) and the newest view it sent.
+///
+/// The core decides everything. This publishes the core's `AppView` for
+/// SwiftUI, passes staff input on as `AppEvent`s and cards as transports,
+/// and runs the core's effects through the platform glue. It keeps no app
+/// state of its own: what is on screen is the core's view, whole.
 @MainActor
-public final class AppModel: ObservableObject {
-    @Published public private(set) var screen: AppScreen
-    @Published public private(set) var visit: VisitModel?
-    @Published public private(set) var suggested: String?
+public final class AppModel: ObservableObject, AppShell {
+    /// The screen to draw: the core's newest view (nil only before the first).
+    @Published public private(set) var view: AppView? = nil
 
-    public let core: HoumonCore
-    public let enrolment: EnrolmentModel
-    public let round: RoundModel
-    public let sync: SyncModel
-    public let queue: QueueModel
+    private let glue: PlatformGlue
+    /// Set at the end of `init` (the core needs this object as its shell).
+    private var core: AppCore!
 
-    public init(core: HoumonCore) {
+    /// Opens the app (never fails: a store that does not open shows the
+    /// core's recovery screen). Call once per process.
+    public init(config: AppConfig, keys: KeyProvider, glue: PlatformGlue) {
+        self.glue = glue
+        let core = AppCore(config: config, keys: keys, shell: self)
         self.core = core
-        enrolment = EnrolmentModel(core: core)
-        round = RoundModel(core: core)
-        sync = SyncModel(core: core)
-        queue = QueueModel(core: core)
-        screen = core.enrolment() == nil ? .enrol : .round
+        view = core.view()
     }
 
-    public func enrol(text: String, deviceName: String) async {
-        if await enrolment.enrol(text: text, deviceName: deviceName) {
-            screen = .round
-            await round.load()
+    /// Staff did something (memory only: never blocks).
+    public func send(_ event: AppEvent) {
+        core.send(event: event)
+    }
+
+    /// A card at the phone (the NFC sheet connected to one). The read runs
+    /// on the core's runtime; its outcome comes back as views.
+    public func cardTapped(_ transport: CardTransport) -> TapAnswer {
+        core.cardTapped(transport: transport)
+    }
+
+    /// Waits until the core's work is done and the newest view was
+    /// delivered (the background task, after `syncDue`; pull to refresh).
+    public func settle() async {
+        await core.settle()
+    }
+
+    // MARK: AppShell: called from the core's threads, in order.
+
+    // The main queue runs these in the order they came (one `Task` per call
+    // need not), so an effect never overtakes the view before it.
+
+    public nonisolated func render(view: AppView) {
+        DispatchQueue.main.async {
+            MainActor.assumeIsolated { self.show(view) }
         }
     }
 
-    public func openVisit(patientId: String?) async {
-        let patient = patientId.flatMap(round.patient)
-        let model = VisitModel(core: core, staffId: core.enrolment()?.staffId ?? "") { [weak self] _ in
-            Task { @MainActor in
-                guard let self else { return }
-                await self.sync.stored()
-                await self.visit?.refreshDelivery()
-            }
+    public nonisolated func run(effect: Effect) {
+        DispatchQueue.main.async {
+            MainActor.assumeIsolated { self.perform(effect) }
         }
-        visit = model
-        screen = .visit(patientId: patientId)
-        let kind: VisitKind = patient?.facility != nil ? .facility : .homeCare
-        await model.start(patientId: patientId, patientName: patient?.name, kind: kind, roundDay: Date())
     }
 
-    public func finishVisit() async {
-        guard let v = visit else { return }
-        if case .done = v.screen, let id = v.patientId { round.markVisited(id) }
-        suggested = round.next(after: v.patientId)?.patientId
-        visit = nil
-        screen = .round
-        await round.load()
+    private func show(_ newer: AppView) {
+        if let current = view, current.revision > newer.revision { return }
+        view = newer
+        glue.rendered(newer)
     }
 
-    /// How identity went in the current visit, for the reception guidance:
-    /// a photo that did not match is a failed 目視.
-    public var visitIdentity: IdentityCheck? {
-        if case .refused = visit?.screen, visit?.refusedOnPhoto == true { return .visualFailed }
-        return nil
-    }
-
-    public func show(_ s: AppScreen) {
-        if case .round = s { visit?.cancel(); visit = nil }
-        screen = s
+    private func perform(_ effect: Effect) {
+        switch effect {
+        case let .scheduleSync(at):
+            glue.scheduleSync(at: at)
+        case .cancelScheduledSync:
+            glue.cancelScheduledSync()
+        case let .feedback(kind):
+            glue.feedback(kind)
+        case let .announce(text):
+            glue.announce(text)
+        case .openNfcSettings:
+            glue.openNfcSettings()
+        }
     }
 }

@@ -3883,6 +3883,60 @@ public func FfiConverterTypeHeader_lower(_ value: Header) -> RustBuffer {
 }
 
 
+public struct KindOption: Equatable, Hashable {
+    public var kind: VisitKind
+    public var label: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: VisitKind, label: String) {
+        self.kind = kind
+        self.label = label
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension KindOption: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeKindOption: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> KindOption {
+        return
+            try KindOption(
+                kind: FfiConverterTypeVisitKind.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: KindOption, into buf: inout [UInt8]) {
+        FfiConverterTypeVisitKind.write(value.kind, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKindOption_lift(_ buf: RustBuffer) throws -> KindOption {
+    return try FfiConverterTypeKindOption.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeKindOption_lower(_ value: KindOption) -> RustBuffer {
+    return FfiConverterTypeKindOption.lower(value)
+}
+
+
 public struct ModeOption: Equatable, Hashable {
     public var mode: IdentityMode
     public var label: String
@@ -4872,6 +4926,15 @@ public struct ReceptionGuidance: Equatable, Hashable {
      * The whole guidance as plain text.
      */
     public var text: String
+    /**
+     * The renewal coach, when the card's certificate expires within 3
+     * months, is in its grace or past it.
+     */
+    public var renewal: RenewalAdvice?
+    /**
+     * How to take the consent to view the patient's information.
+     */
+    public var consent: [String]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -4893,7 +4956,14 @@ public struct ReceptionGuidance: Equatable, Hashable {
          */declarationFields: [String], followUp: [String], claimSteps: [String], tekiyo: String?, warnings: [GuidanceWarning], ruleIds: [String], 
         /**
          * The whole guidance as plain text.
-         */text: String) {
+         */text: String, 
+        /**
+         * The renewal coach, when the card's certificate expires within 3
+         * months, is in its grace or past it.
+         */renewal: RenewalAdvice?, 
+        /**
+         * How to take the consent to view the patient's information.
+         */consent: [String]) {
         self.decision = decision
         self.headline = headline
         self.accepted = accepted
@@ -4909,6 +4979,8 @@ public struct ReceptionGuidance: Equatable, Hashable {
         self.warnings = warnings
         self.ruleIds = ruleIds
         self.text = text
+        self.renewal = renewal
+        self.consent = consent
     }
 
     
@@ -4941,7 +5013,9 @@ public struct FfiConverterTypeReceptionGuidance: FfiConverterRustBuffer {
                 tekiyo: FfiConverterOptionString.read(from: &buf), 
                 warnings: FfiConverterSequenceTypeGuidanceWarning.read(from: &buf), 
                 ruleIds: FfiConverterSequenceString.read(from: &buf), 
-                text: FfiConverterString.read(from: &buf)
+                text: FfiConverterString.read(from: &buf), 
+                renewal: FfiConverterOptionTypeRenewalAdvice.read(from: &buf), 
+                consent: FfiConverterSequenceString.read(from: &buf)
         )
     }
 
@@ -4961,6 +5035,8 @@ public struct FfiConverterTypeReceptionGuidance: FfiConverterRustBuffer {
         FfiConverterSequenceTypeGuidanceWarning.write(value.warnings, into: &buf)
         FfiConverterSequenceString.write(value.ruleIds, into: &buf)
         FfiConverterString.write(value.text, into: &buf)
+        FfiConverterOptionTypeRenewalAdvice.write(value.renewal, into: &buf)
+        FfiConverterSequenceString.write(value.consent, into: &buf)
     }
 }
 
@@ -4994,10 +5070,17 @@ public struct ReceptionSituation: Equatable, Hashable {
     public var identity: IdentityCheck?
     public var tried: [StepTaken]
     public var setting: CareSetting
+    /**
+     * The card was read with a 汎用カードリーダー (consent on paper).
+     */
+    public var generalPurposeReader: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(date: CalendarDate, birthDate: CalendarDate?, age: UInt32?, insurerKind: InsurerKind?, history: VisitHistory, onlineCheck: OnlineCheck, documents: [PresentedDocument], identity: IdentityCheck?, tried: [StepTaken], setting: CareSetting) {
+    public init(date: CalendarDate, birthDate: CalendarDate?, age: UInt32?, insurerKind: InsurerKind?, history: VisitHistory, onlineCheck: OnlineCheck, documents: [PresentedDocument], identity: IdentityCheck?, tried: [StepTaken], setting: CareSetting, 
+        /**
+         * The card was read with a 汎用カードリーダー (consent on paper).
+         */generalPurposeReader: Bool = false) {
         self.date = date
         self.birthDate = birthDate
         self.age = age
@@ -5008,6 +5091,7 @@ public struct ReceptionSituation: Equatable, Hashable {
         self.identity = identity
         self.tried = tried
         self.setting = setting
+        self.generalPurposeReader = generalPurposeReader
     }
 
     
@@ -5035,7 +5119,8 @@ public struct FfiConverterTypeReceptionSituation: FfiConverterRustBuffer {
                 documents: FfiConverterSequenceTypePresentedDocument.read(from: &buf), 
                 identity: FfiConverterOptionTypeIdentityCheck.read(from: &buf), 
                 tried: FfiConverterSequenceTypeStepTaken.read(from: &buf), 
-                setting: FfiConverterTypeCareSetting.read(from: &buf)
+                setting: FfiConverterTypeCareSetting.read(from: &buf), 
+                generalPurposeReader: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -5050,6 +5135,7 @@ public struct FfiConverterTypeReceptionSituation: FfiConverterRustBuffer {
         FfiConverterOptionTypeIdentityCheck.write(value.identity, into: &buf)
         FfiConverterSequenceTypeStepTaken.write(value.tried, into: &buf)
         FfiConverterTypeCareSetting.write(value.setting, into: &buf)
+        FfiConverterBool.write(value.generalPurposeReader, into: &buf)
     }
 }
 
@@ -5131,15 +5217,23 @@ public struct ReceptionView: Equatable, Hashable {
     public var patientLine: String
     public var guidance: ReceptionGuidance?
     public var steps: [ReceptionStepOption]
+    /**
+     * What staff can record for a step, with its words.
+     */
+    public var resultOptions: [ResultOption]
     public var tried: [StepTaken]
     public var error: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(patientLine: String, guidance: ReceptionGuidance?, steps: [ReceptionStepOption], tried: [StepTaken], error: String?) {
+    public init(patientLine: String, guidance: ReceptionGuidance?, steps: [ReceptionStepOption], 
+        /**
+         * What staff can record for a step, with its words.
+         */resultOptions: [ResultOption], tried: [StepTaken], error: String?) {
         self.patientLine = patientLine
         self.guidance = guidance
         self.steps = steps
+        self.resultOptions = resultOptions
         self.tried = tried
         self.error = error
     }
@@ -5163,6 +5257,7 @@ public struct FfiConverterTypeReceptionView: FfiConverterRustBuffer {
                 patientLine: FfiConverterString.read(from: &buf), 
                 guidance: FfiConverterOptionTypeReceptionGuidance.read(from: &buf), 
                 steps: FfiConverterSequenceTypeReceptionStepOption.read(from: &buf), 
+                resultOptions: FfiConverterSequenceTypeResultOption.read(from: &buf), 
                 tried: FfiConverterSequenceTypeStepTaken.read(from: &buf), 
                 error: FfiConverterOptionString.read(from: &buf)
         )
@@ -5172,6 +5267,7 @@ public struct FfiConverterTypeReceptionView: FfiConverterRustBuffer {
         FfiConverterString.write(value.patientLine, into: &buf)
         FfiConverterOptionTypeReceptionGuidance.write(value.guidance, into: &buf)
         FfiConverterSequenceTypeReceptionStepOption.write(value.steps, into: &buf)
+        FfiConverterSequenceTypeResultOption.write(value.resultOptions, into: &buf)
         FfiConverterSequenceTypeStepTaken.write(value.tried, into: &buf)
         FfiConverterOptionString.write(value.error, into: &buf)
     }
@@ -5288,6 +5384,165 @@ public func FfiConverterTypeRecoveryView_lift(_ buf: RustBuffer) throws -> Recov
 #endif
 public func FfiConverterTypeRecoveryView_lower(_ value: RecoveryView) -> RustBuffer {
     return FfiConverterTypeRecoveryView.lower(value)
+}
+
+
+/**
+ * The renewal coach's advice, ready to render (Japanese).
+ */
+public struct RenewalAdvice: Equatable, Hashable {
+    public var kind: RenewalKind
+    public var carrier: CertificateCarrier
+    public var asOf: CalendarDate
+    /**
+     * The certificate's last valid day.
+     */
+    public var expiresOn: CalendarDate
+    /**
+     * Renewal at the 市区町村 is possible from this day.
+     */
+    public var renewFrom: CalendarDate
+    /**
+     * The last day the マイナ保険証 works with this certificate.
+     */
+    public var usableUntil: CalendarDate
+    public var title: String
+    /**
+     * In order: renewal, a 代理人, what follows the grace.
+     */
+    public var steps: [String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(kind: RenewalKind, carrier: CertificateCarrier, asOf: CalendarDate, 
+        /**
+         * The certificate's last valid day.
+         */expiresOn: CalendarDate, 
+        /**
+         * Renewal at the 市区町村 is possible from this day.
+         */renewFrom: CalendarDate, 
+        /**
+         * The last day the マイナ保険証 works with this certificate.
+         */usableUntil: CalendarDate, title: String, 
+        /**
+         * In order: renewal, a 代理人, what follows the grace.
+         */steps: [String]) {
+        self.kind = kind
+        self.carrier = carrier
+        self.asOf = asOf
+        self.expiresOn = expiresOn
+        self.renewFrom = renewFrom
+        self.usableUntil = usableUntil
+        self.title = title
+        self.steps = steps
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension RenewalAdvice: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRenewalAdvice: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RenewalAdvice {
+        return
+            try RenewalAdvice(
+                kind: FfiConverterTypeRenewalKind.read(from: &buf), 
+                carrier: FfiConverterTypeCertificateCarrier.read(from: &buf), 
+                asOf: FfiConverterTypeCalendarDate.read(from: &buf), 
+                expiresOn: FfiConverterTypeCalendarDate.read(from: &buf), 
+                renewFrom: FfiConverterTypeCalendarDate.read(from: &buf), 
+                usableUntil: FfiConverterTypeCalendarDate.read(from: &buf), 
+                title: FfiConverterString.read(from: &buf), 
+                steps: FfiConverterSequenceString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: RenewalAdvice, into buf: inout [UInt8]) {
+        FfiConverterTypeRenewalKind.write(value.kind, into: &buf)
+        FfiConverterTypeCertificateCarrier.write(value.carrier, into: &buf)
+        FfiConverterTypeCalendarDate.write(value.asOf, into: &buf)
+        FfiConverterTypeCalendarDate.write(value.expiresOn, into: &buf)
+        FfiConverterTypeCalendarDate.write(value.renewFrom, into: &buf)
+        FfiConverterTypeCalendarDate.write(value.usableUntil, into: &buf)
+        FfiConverterString.write(value.title, into: &buf)
+        FfiConverterSequenceString.write(value.steps, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRenewalAdvice_lift(_ buf: RustBuffer) throws -> RenewalAdvice {
+    return try FfiConverterTypeRenewalAdvice.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRenewalAdvice_lower(_ value: RenewalAdvice) -> RustBuffer {
+    return FfiConverterTypeRenewalAdvice.lower(value)
+}
+
+
+public struct ResultOption: Equatable, Hashable {
+    public var result: StepResult
+    public var label: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(result: StepResult, label: String) {
+        self.result = result
+        self.label = label
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ResultOption: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeResultOption: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ResultOption {
+        return
+            try ResultOption(
+                result: FfiConverterTypeStepResult.read(from: &buf), 
+                label: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ResultOption, into buf: inout [UInt8]) {
+        FfiConverterTypeStepResult.write(value.result, into: &buf)
+        FfiConverterString.write(value.label, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResultOption_lift(_ buf: RustBuffer) throws -> ResultOption {
+    return try FfiConverterTypeResultOption.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeResultOption_lower(_ value: ResultOption) -> RustBuffer {
+    return FfiConverterTypeResultOption.lower(value)
 }
 
 
@@ -5479,6 +5734,10 @@ public struct RoundView: Equatable, Hashable {
      * Sign in before the first visit (a shared phone).
      */
     public var signInNeeded: Bool
+    /**
+     * Visits to someone not on today's round (往診, 対診, …), with their words.
+     */
+    public var unplanned: [KindOption]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -5494,7 +5753,10 @@ public struct RoundView: Equatable, Hashable {
          */cardsOut: UInt32, emptyLine: String?, 
         /**
          * Sign in before the first visit (a shared phone).
-         */signInNeeded: Bool) {
+         */signInNeeded: Bool, 
+        /**
+         * Visits to someone not on today's round (往診, 対診, …), with their words.
+         */unplanned: [KindOption]) {
         self.day = day
         self.title = title
         self.loading = loading
@@ -5505,6 +5767,7 @@ public struct RoundView: Equatable, Hashable {
         self.cardsOut = cardsOut
         self.emptyLine = emptyLine
         self.signInNeeded = signInNeeded
+        self.unplanned = unplanned
     }
 
     
@@ -5532,7 +5795,8 @@ public struct FfiConverterTypeRoundView: FfiConverterRustBuffer {
                 error: FfiConverterOptionString.read(from: &buf), 
                 cardsOut: FfiConverterUInt32.read(from: &buf), 
                 emptyLine: FfiConverterOptionString.read(from: &buf), 
-                signInNeeded: FfiConverterBool.read(from: &buf)
+                signInNeeded: FfiConverterBool.read(from: &buf), 
+                unplanned: FfiConverterSequenceTypeKindOption.read(from: &buf)
         )
     }
 
@@ -5547,6 +5811,7 @@ public struct FfiConverterTypeRoundView: FfiConverterRustBuffer {
         FfiConverterUInt32.write(value.cardsOut, into: &buf)
         FfiConverterOptionString.write(value.emptyLine, into: &buf)
         FfiConverterBool.write(value.signInNeeded, into: &buf)
+        FfiConverterSequenceTypeKindOption.write(value.unplanned, into: &buf)
     }
 }
 
@@ -6123,6 +6388,10 @@ public struct VisitView: Equatable, Hashable {
      * The visit can be cancelled from here.
      */
     public var canCancel: Bool
+    /**
+     * The cancel button's words (the core's messages name it so).
+     */
+    public var cancelLabel: String
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -6135,7 +6404,10 @@ public struct VisitView: Equatable, Hashable {
          */guidanceOffered: Bool, 
         /**
          * The visit can be cancelled from here.
-         */canCancel: Bool) {
+         */canCancel: Bool, 
+        /**
+         * The cancel button's words (the core's messages name it so).
+         */cancelLabel: String) {
         self.patientId = patientId
         self.patientLine = patientLine
         self.kind = kind
@@ -6144,6 +6416,7 @@ public struct VisitView: Equatable, Hashable {
         self.error = error
         self.guidanceOffered = guidanceOffered
         self.canCancel = canCancel
+        self.cancelLabel = cancelLabel
     }
 
     
@@ -6169,7 +6442,8 @@ public struct FfiConverterTypeVisitView: FfiConverterRustBuffer {
                 screen: FfiConverterTypeVisitScreen.read(from: &buf), 
                 error: FfiConverterOptionString.read(from: &buf), 
                 guidanceOffered: FfiConverterBool.read(from: &buf), 
-                canCancel: FfiConverterBool.read(from: &buf)
+                canCancel: FfiConverterBool.read(from: &buf), 
+                cancelLabel: FfiConverterString.read(from: &buf)
         )
     }
 
@@ -6182,6 +6456,7 @@ public struct FfiConverterTypeVisitView: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.error, into: &buf)
         FfiConverterBool.write(value.guidanceOffered, into: &buf)
         FfiConverterBool.write(value.canCancel, into: &buf)
+        FfiConverterString.write(value.cancelLabel, into: &buf)
     }
 }
 
@@ -6203,7 +6478,8 @@ public func FfiConverterTypeVisitView_lower(_ value: VisitView) -> RustBuffer {
 
 /**
  * What the shell reports. Each is applied at once; the new view comes
- * through `AppShell::render`.
+ * through `AppShell::render`. (Its `Debug` never shows a PIN, a
+ * 照合番号B or a sign-in code.)
  */
 
 public enum AppEvent: Equatable, Hashable {
@@ -6224,6 +6500,11 @@ public enum AppEvent: Equatable, Hashable {
      * The OS woke the app for the sync the core scheduled (or a timer).
      */
     case syncDue
+    /**
+     * The clinic's device management changed its settings while the app ran.
+     */
+    case policyChanged(policy: ClinicPolicy
+    )
     /**
      * A QR code (or its text, typed in): an enrolment link.
      */
@@ -6331,86 +6612,89 @@ public struct FfiConverterTypeAppEvent: FfiConverterRustBuffer {
         
         case 5: return .syncDue
         
-        case 6: return .enrolmentScanned(text: try FfiConverterString.read(from: &buf)
+        case 6: return .policyChanged(policy: try FfiConverterTypeClinicPolicy.read(from: &buf)
         )
         
-        case 7: return .openSignIn
-        
-        case 8: return .signIn(staffId: try FfiConverterString.read(from: &buf), code: try FfiConverterString.read(from: &buf)
+        case 7: return .enrolmentScanned(text: try FfiConverterString.read(from: &buf)
         )
         
-        case 9: return .signOut
+        case 8: return .openSignIn
         
-        case 10: return .refresh
-        
-        case 11: return .openPatient(patientId: try FfiConverterString.read(from: &buf)
+        case 9: return .signIn(staffId: try FfiConverterString.read(from: &buf), code: try FfiConverterString.read(from: &buf)
         )
         
-        case 12: return .openUnplannedVisit(kind: try FfiConverterTypeVisitKind.read(from: &buf)
+        case 10: return .signOut
+        
+        case 11: return .refresh
+        
+        case 12: return .openPatient(patientId: try FfiConverterString.read(from: &buf)
         )
         
-        case 13: return .takeCard(patientId: try FfiConverterString.read(from: &buf)
+        case 13: return .openUnplannedVisit(kind: try FfiConverterTypeVisitKind.read(from: &buf)
         )
         
-        case 14: return .returnCard(patientId: try FfiConverterString.read(from: &buf)
+        case 14: return .takeCard(patientId: try FfiConverterString.read(from: &buf)
         )
         
-        case 15: return .chooseMode(mode: try FfiConverterTypeIdentityMode.read(from: &buf)
+        case 15: return .returnCard(patientId: try FfiConverterString.read(from: &buf)
         )
         
-        case 16: return .submitPin(pin: try FfiConverterString.read(from: &buf)
+        case 16: return .chooseMode(mode: try FfiConverterTypeIdentityMode.read(from: &buf)
         )
         
-        case 17: return .submitCollation(value: try FfiConverterString.read(from: &buf)
+        case 17: return .submitPin(pin: try FfiConverterString.read(from: &buf)
         )
         
-        case 18: return .confirmLastTry
-        
-        case 19: return .holdAnotherCard
-        
-        case 20: return .confirmNewCard
-        
-        case 21: return .photoMatches(reason: try FfiConverterTypeVisualReason.read(from: &buf), note: try FfiConverterString.read(from: &buf)
+        case 18: return .submitCollation(value: try FfiConverterString.read(from: &buf)
         )
         
-        case 22: return .photoDoesNotMatch
+        case 19: return .confirmLastTry
         
-        case 23: return .giveConsent(consent: try FfiConverterTypeConsentInput.read(from: &buf)
+        case 20: return .holdAnotherCard
+        
+        case 21: return .confirmNewCard
+        
+        case 22: return .photoMatches(reason: try FfiConverterTypeVisualReason.read(from: &buf), note: try FfiConverterString.read(from: &buf)
         )
         
-        case 24: return .cancelVisit
+        case 23: return .photoDoesNotMatch
         
-        case 25: return .finishVisit
-        
-        case 26: return .openReception
-        
-        case 27: return .recordReceptionStep(step: try FfiConverterTypeReceptionStep.read(from: &buf), result: try FfiConverterTypeStepResult.read(from: &buf), shareWari: try FfiConverterOptionUInt8.read(from: &buf)
+        case 24: return .giveConsent(consent: try FfiConverterTypeConsentInput.read(from: &buf)
         )
         
-        case 28: return .openQueue
+        case 25: return .cancelVisit
         
-        case 29: return .retryRecord(id: try FfiConverterString.read(from: &buf)
+        case 26: return .finishVisit
+        
+        case 27: return .openReception
+        
+        case 28: return .recordReceptionStep(step: try FfiConverterTypeReceptionStep.read(from: &buf), result: try FfiConverterTypeStepResult.read(from: &buf), shareWari: try FfiConverterOptionUInt8.read(from: &buf)
         )
         
-        case 30: return .discardRecord(id: try FfiConverterString.read(from: &buf)
+        case 29: return .openQueue
+        
+        case 30: return .retryRecord(id: try FfiConverterString.read(from: &buf)
         )
         
-        case 31: return .openSettings
-        
-        case 32: return .setCarefulReading(on: try FfiConverterBool.read(from: &buf)
+        case 31: return .discardRecord(id: try FfiConverterString.read(from: &buf)
         )
         
-        case 33: return .openNfcSettings
+        case 32: return .openSettings
         
-        case 34: return .back
+        case 33: return .setCarefulReading(on: try FfiConverterBool.read(from: &buf)
+        )
         
-        case 35: return .confirm
+        case 34: return .openNfcSettings
         
-        case 36: return .dismiss
+        case 35: return .back
         
-        case 37: return .retryOpen
+        case 36: return .confirm
         
-        case 38: return .startReset
+        case 37: return .dismiss
+        
+        case 38: return .retryOpen
+        
+        case 39: return .startReset
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -6442,155 +6726,160 @@ public struct FfiConverterTypeAppEvent: FfiConverterRustBuffer {
             writeInt(&buf, Int32(5))
         
         
-        case let .enrolmentScanned(text):
+        case let .policyChanged(policy):
             writeInt(&buf, Int32(6))
+            FfiConverterTypeClinicPolicy.write(policy, into: &buf)
+            
+        
+        case let .enrolmentScanned(text):
+            writeInt(&buf, Int32(7))
             FfiConverterString.write(text, into: &buf)
             
         
         case .openSignIn:
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(8))
         
         
         case let .signIn(staffId,code):
-            writeInt(&buf, Int32(8))
+            writeInt(&buf, Int32(9))
             FfiConverterString.write(staffId, into: &buf)
             FfiConverterString.write(code, into: &buf)
             
         
         case .signOut:
-            writeInt(&buf, Int32(9))
-        
-        
-        case .refresh:
             writeInt(&buf, Int32(10))
         
         
-        case let .openPatient(patientId):
+        case .refresh:
             writeInt(&buf, Int32(11))
+        
+        
+        case let .openPatient(patientId):
+            writeInt(&buf, Int32(12))
             FfiConverterString.write(patientId, into: &buf)
             
         
         case let .openUnplannedVisit(kind):
-            writeInt(&buf, Int32(12))
+            writeInt(&buf, Int32(13))
             FfiConverterTypeVisitKind.write(kind, into: &buf)
             
         
         case let .takeCard(patientId):
-            writeInt(&buf, Int32(13))
-            FfiConverterString.write(patientId, into: &buf)
-            
-        
-        case let .returnCard(patientId):
             writeInt(&buf, Int32(14))
             FfiConverterString.write(patientId, into: &buf)
             
         
-        case let .chooseMode(mode):
+        case let .returnCard(patientId):
             writeInt(&buf, Int32(15))
+            FfiConverterString.write(patientId, into: &buf)
+            
+        
+        case let .chooseMode(mode):
+            writeInt(&buf, Int32(16))
             FfiConverterTypeIdentityMode.write(mode, into: &buf)
             
         
         case let .submitPin(pin):
-            writeInt(&buf, Int32(16))
+            writeInt(&buf, Int32(17))
             FfiConverterString.write(pin, into: &buf)
             
         
         case let .submitCollation(value):
-            writeInt(&buf, Int32(17))
+            writeInt(&buf, Int32(18))
             FfiConverterString.write(value, into: &buf)
             
         
         case .confirmLastTry:
-            writeInt(&buf, Int32(18))
-        
-        
-        case .holdAnotherCard:
             writeInt(&buf, Int32(19))
         
         
-        case .confirmNewCard:
+        case .holdAnotherCard:
             writeInt(&buf, Int32(20))
         
         
-        case let .photoMatches(reason,note):
+        case .confirmNewCard:
             writeInt(&buf, Int32(21))
+        
+        
+        case let .photoMatches(reason,note):
+            writeInt(&buf, Int32(22))
             FfiConverterTypeVisualReason.write(reason, into: &buf)
             FfiConverterString.write(note, into: &buf)
             
         
         case .photoDoesNotMatch:
-            writeInt(&buf, Int32(22))
+            writeInt(&buf, Int32(23))
         
         
         case let .giveConsent(consent):
-            writeInt(&buf, Int32(23))
+            writeInt(&buf, Int32(24))
             FfiConverterTypeConsentInput.write(consent, into: &buf)
             
         
         case .cancelVisit:
-            writeInt(&buf, Int32(24))
-        
-        
-        case .finishVisit:
             writeInt(&buf, Int32(25))
         
         
-        case .openReception:
+        case .finishVisit:
             writeInt(&buf, Int32(26))
         
         
-        case let .recordReceptionStep(step,result,shareWari):
+        case .openReception:
             writeInt(&buf, Int32(27))
+        
+        
+        case let .recordReceptionStep(step,result,shareWari):
+            writeInt(&buf, Int32(28))
             FfiConverterTypeReceptionStep.write(step, into: &buf)
             FfiConverterTypeStepResult.write(result, into: &buf)
             FfiConverterOptionUInt8.write(shareWari, into: &buf)
             
         
         case .openQueue:
-            writeInt(&buf, Int32(28))
+            writeInt(&buf, Int32(29))
         
         
         case let .retryRecord(id):
-            writeInt(&buf, Int32(29))
-            FfiConverterString.write(id, into: &buf)
-            
-        
-        case let .discardRecord(id):
             writeInt(&buf, Int32(30))
             FfiConverterString.write(id, into: &buf)
             
         
-        case .openSettings:
+        case let .discardRecord(id):
             writeInt(&buf, Int32(31))
+            FfiConverterString.write(id, into: &buf)
+            
+        
+        case .openSettings:
+            writeInt(&buf, Int32(32))
         
         
         case let .setCarefulReading(on):
-            writeInt(&buf, Int32(32))
+            writeInt(&buf, Int32(33))
             FfiConverterBool.write(on, into: &buf)
             
         
         case .openNfcSettings:
-            writeInt(&buf, Int32(33))
-        
-        
-        case .back:
             writeInt(&buf, Int32(34))
         
         
-        case .confirm:
+        case .back:
             writeInt(&buf, Int32(35))
         
         
-        case .dismiss:
+        case .confirm:
             writeInt(&buf, Int32(36))
         
         
-        case .retryOpen:
+        case .dismiss:
             writeInt(&buf, Int32(37))
         
         
-        case .startReset:
+        case .retryOpen:
             writeInt(&buf, Int32(38))
+        
+        
+        case .startReset:
+            writeInt(&buf, Int32(39))
         
         }
     }
@@ -6933,6 +7222,81 @@ public func FfiConverterTypeCareSetting_lift(_ buf: RustBuffer) throws -> CareSe
 #endif
 public func FfiConverterTypeCareSetting_lower(_ value: CareSetting) -> RustBuffer {
     return FfiConverterTypeCareSetting.lower(value)
+}
+
+
+
+/**
+ * Where the certificate lives.
+ */
+
+public enum CertificateCarrier: Equatable, Hashable {
+    
+    /**
+     * The マイナンバーカード's own 利用者証明用電子証明書.
+     */
+    case card
+    /**
+     * A スマホ用電子証明書: no grace after its expiry.
+     */
+    case smartphone
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CertificateCarrier: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCertificateCarrier: FfiConverterRustBuffer {
+    typealias SwiftType = CertificateCarrier
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CertificateCarrier {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .card
+        
+        case 2: return .smartphone
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CertificateCarrier, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .card:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .smartphone:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCertificateCarrier_lift(_ buf: RustBuffer) throws -> CertificateCarrier {
+    return try FfiConverterTypeCertificateCarrier.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCertificateCarrier_lower(_ value: CertificateCarrier) -> RustBuffer {
+    return FfiConverterTypeCertificateCarrier.lower(value)
 }
 
 
@@ -8109,6 +8473,91 @@ public func FfiConverterTypeLogLevel_lower(_ value: LogLevel) -> RustBuffer {
 
 
 /**
+ * The kind of マイナンバーカード.
+ */
+
+public enum MynaCardKind: Equatable, Hashable {
+    
+    /**
+     * 顔写真付き, with a PIN.
+     */
+    case standard
+    /**
+     * 「顔認証」と記載されたカード: no PIN; 顔認証 or 目視.
+     */
+    case faceRecognition
+    /**
+     * 顔写真なし: PIN only, never 目視.
+     */
+    case noPhoto
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension MynaCardKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeMynaCardKind: FfiConverterRustBuffer {
+    typealias SwiftType = MynaCardKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> MynaCardKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .standard
+        
+        case 2: return .faceRecognition
+        
+        case 3: return .noPhoto
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: MynaCardKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .standard:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .faceRecognition:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .noPhoto:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMynaCardKind_lift(_ buf: RustBuffer) throws -> MynaCardKind {
+    return try FfiConverterTypeMynaCardKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeMynaCardKind_lower(_ value: MynaCardKind) -> RustBuffer {
+    return FfiConverterTypeMynaCardKind.lower(value)
+}
+
+
+
+/**
  * Whether this phone can read cards now.
  */
 
@@ -8502,9 +8951,10 @@ public func FfiConverterTypePrescription_lower(_ value: Prescription) -> RustBuf
 public enum PresentedDocument: Equatable, Hashable {
     
     /**
-     * マイナ保険証.
+     * マイナ保険証; `card_kind` (none: a standard card) and `carrier` (none:
+     * the card itself; a smartphone's certificate has no grace).
      */
-    case mynaCard(status: CardStatus, certificateExpiry: CalendarDate?
+    case mynaCard(status: CardStatus, certificateExpiry: CalendarDate?, cardKind: MynaCardKind? = nil, carrier: CertificateCarrier? = nil
     )
     /**
      * 資格確認書.
@@ -8571,7 +9021,7 @@ public struct FfiConverterTypePresentedDocument: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .mynaCard(status: try FfiConverterTypeCardStatus.read(from: &buf), certificateExpiry: try FfiConverterOptionTypeCalendarDate.read(from: &buf)
+        case 1: return .mynaCard(status: try FfiConverterTypeCardStatus.read(from: &buf), certificateExpiry: try FfiConverterOptionTypeCalendarDate.read(from: &buf), cardKind: try FfiConverterOptionTypeMynaCardKind.read(from: &buf), carrier: try FfiConverterOptionTypeCertificateCarrier.read(from: &buf)
         )
         
         case 2: return .kakuninsho(insurerKind: try FfiConverterTypeInsurerKind.read(from: &buf), validUntil: try FfiConverterTypeCalendarDate.read(from: &buf), issuedOn: try FfiConverterOptionTypeCalendarDate.read(from: &buf), sharePrinted: try FfiConverterOptionUInt8.read(from: &buf)
@@ -8608,10 +9058,12 @@ public struct FfiConverterTypePresentedDocument: FfiConverterRustBuffer {
         switch value {
         
         
-        case let .mynaCard(status,certificateExpiry):
+        case let .mynaCard(status,certificateExpiry,cardKind,carrier):
             writeInt(&buf, Int32(1))
             FfiConverterTypeCardStatus.write(status, into: &buf)
             FfiConverterOptionTypeCalendarDate.write(certificateExpiry, into: &buf)
+            FfiConverterOptionTypeMynaCardKind.write(cardKind, into: &buf)
+            FfiConverterOptionTypeCertificateCarrier.write(carrier, into: &buf)
             
         
         case let .kakuninsho(insurerKind,validUntil,issuedOn,sharePrinted):
@@ -8944,6 +9396,10 @@ public enum ReceptionStep: Equatable, Hashable {
     
     case askCard
     case visualCheck
+    /**
+     * 顔認証 at the clinic's 顔認証付きカードリーダー (at a desk only).
+     */
+    case faceRecognition
     case familyBringsDocument
     case phoneInsurer
     case onlineQuery
@@ -8973,13 +9429,15 @@ public struct FfiConverterTypeReceptionStep: FfiConverterRustBuffer {
         
         case 2: return .visualCheck
         
-        case 3: return .familyBringsDocument
+        case 3: return .faceRecognition
         
-        case 4: return .phoneInsurer
+        case 4: return .familyBringsDocument
         
-        case 5: return .onlineQuery
+        case 5: return .phoneInsurer
         
-        case 6: return .welfareOffice
+        case 6: return .onlineQuery
+        
+        case 7: return .welfareOffice
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -8997,20 +9455,24 @@ public struct FfiConverterTypeReceptionStep: FfiConverterRustBuffer {
             writeInt(&buf, Int32(2))
         
         
-        case .familyBringsDocument:
+        case .faceRecognition:
             writeInt(&buf, Int32(3))
         
         
-        case .phoneInsurer:
+        case .familyBringsDocument:
             writeInt(&buf, Int32(4))
         
         
-        case .onlineQuery:
+        case .phoneInsurer:
             writeInt(&buf, Int32(5))
         
         
-        case .welfareOffice:
+        case .onlineQuery:
             writeInt(&buf, Int32(6))
+        
+        
+        case .welfareOffice:
+            writeInt(&buf, Int32(7))
         
         }
     }
@@ -9122,6 +9584,102 @@ public func FfiConverterTypeRefusalReason_lift(_ buf: RustBuffer) throws -> Refu
 #endif
 public func FfiConverterTypeRefusalReason_lower(_ value: RefusalReason) -> RustBuffer {
     return FfiConverterTypeRefusalReason.lower(value)
+}
+
+
+
+/**
+ * What the advice is about.
+ */
+
+public enum RenewalKind: Equatable, Hashable {
+    
+    /**
+     * More than 3 months to the expiry: nothing to say.
+     */
+    case notDue
+    /**
+     * Expires within 3 months: renew now.
+     */
+    case expiringSoon
+    /**
+     * Expired, still usable as a 保険証 until `usable_until` (cards only).
+     */
+    case inGrace
+    /**
+     * Past the grace (a smartphone: past the expiry): the マイナ保険証 no
+     * longer works with this certificate.
+     */
+    case expired
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RenewalKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRenewalKind: FfiConverterRustBuffer {
+    typealias SwiftType = RenewalKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RenewalKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .notDue
+        
+        case 2: return .expiringSoon
+        
+        case 3: return .inGrace
+        
+        case 4: return .expired
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RenewalKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .notDue:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .expiringSoon:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .inGrace:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .expired:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRenewalKind_lift(_ buf: RustBuffer) throws -> RenewalKind {
+    return try FfiConverterTypeRenewalKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRenewalKind_lower(_ value: RenewalKind) -> RustBuffer {
+    return FfiConverterTypeRenewalKind.lower(value)
 }
 
 
@@ -9957,11 +10515,21 @@ public enum VisitScreen: Equatable, Hashable {
          * Who compares (the signed-in staff member), in words.
          */checker: String
     )
-    case consent(mode: IdentityMode, term: ConsentTerm, categories: [CategoryOption], prescriptions: [PrescriptionOption], storing: Bool
+    case consent(mode: IdentityMode, 
+        /**
+         * 「暗証番号で本人確認しました」.
+         */headline: String, term: ConsentTerm, categories: [CategoryOption], prescriptions: [PrescriptionOption], storing: Bool
     )
-    case refused(reason: RefusalReason, message: String
+    case refused(reason: RefusalReason, message: String, 
+        /**
+         * The certificate's renewal (an expired one: what to do next).
+         */renewal: RenewalAdvice?
     )
-    case done(recordId: String, term: ConsentTerm, delivery: DeliveryState, deliveryLine: String
+    case done(recordId: String, term: ConsentTerm, delivery: DeliveryState, deliveryLine: String, 
+        /**
+         * The renewal coach: the certificate expires within 3 months or
+         * is in its grace — what to tell the patient and the family.
+         */renewal: RenewalAdvice?
     )
     case cancelled(message: String
     )
@@ -10012,13 +10580,13 @@ public struct FfiConverterTypeVisitScreen: FfiConverterRustBuffer {
         case 9: return .comparePhoto(png: try FfiConverterData.read(from: &buf), width: try FfiConverterUInt32.read(from: &buf), height: try FfiConverterUInt32.read(from: &buf), note: try FfiConverterString.read(from: &buf), reasons: try FfiConverterSequenceTypeReasonOption.read(from: &buf), checker: try FfiConverterString.read(from: &buf)
         )
         
-        case 10: return .consent(mode: try FfiConverterTypeIdentityMode.read(from: &buf), term: try FfiConverterTypeConsentTerm.read(from: &buf), categories: try FfiConverterSequenceTypeCategoryOption.read(from: &buf), prescriptions: try FfiConverterSequenceTypePrescriptionOption.read(from: &buf), storing: try FfiConverterBool.read(from: &buf)
+        case 10: return .consent(mode: try FfiConverterTypeIdentityMode.read(from: &buf), headline: try FfiConverterString.read(from: &buf), term: try FfiConverterTypeConsentTerm.read(from: &buf), categories: try FfiConverterSequenceTypeCategoryOption.read(from: &buf), prescriptions: try FfiConverterSequenceTypePrescriptionOption.read(from: &buf), storing: try FfiConverterBool.read(from: &buf)
         )
         
-        case 11: return .refused(reason: try FfiConverterTypeRefusalReason.read(from: &buf), message: try FfiConverterString.read(from: &buf)
+        case 11: return .refused(reason: try FfiConverterTypeRefusalReason.read(from: &buf), message: try FfiConverterString.read(from: &buf), renewal: try FfiConverterOptionTypeRenewalAdvice.read(from: &buf)
         )
         
-        case 12: return .done(recordId: try FfiConverterString.read(from: &buf), term: try FfiConverterTypeConsentTerm.read(from: &buf), delivery: try FfiConverterTypeDeliveryState.read(from: &buf), deliveryLine: try FfiConverterString.read(from: &buf)
+        case 12: return .done(recordId: try FfiConverterString.read(from: &buf), term: try FfiConverterTypeConsentTerm.read(from: &buf), delivery: try FfiConverterTypeDeliveryState.read(from: &buf), deliveryLine: try FfiConverterString.read(from: &buf), renewal: try FfiConverterOptionTypeRenewalAdvice.read(from: &buf)
         )
         
         case 13: return .cancelled(message: try FfiConverterString.read(from: &buf)
@@ -10092,27 +10660,30 @@ public struct FfiConverterTypeVisitScreen: FfiConverterRustBuffer {
             FfiConverterString.write(checker, into: &buf)
             
         
-        case let .consent(mode,term,categories,prescriptions,storing):
+        case let .consent(mode,headline,term,categories,prescriptions,storing):
             writeInt(&buf, Int32(10))
             FfiConverterTypeIdentityMode.write(mode, into: &buf)
+            FfiConverterString.write(headline, into: &buf)
             FfiConverterTypeConsentTerm.write(term, into: &buf)
             FfiConverterSequenceTypeCategoryOption.write(categories, into: &buf)
             FfiConverterSequenceTypePrescriptionOption.write(prescriptions, into: &buf)
             FfiConverterBool.write(storing, into: &buf)
             
         
-        case let .refused(reason,message):
+        case let .refused(reason,message,renewal):
             writeInt(&buf, Int32(11))
             FfiConverterTypeRefusalReason.write(reason, into: &buf)
             FfiConverterString.write(message, into: &buf)
+            FfiConverterOptionTypeRenewalAdvice.write(renewal, into: &buf)
             
         
-        case let .done(recordId,term,delivery,deliveryLine):
+        case let .done(recordId,term,delivery,deliveryLine,renewal):
             writeInt(&buf, Int32(12))
             FfiConverterString.write(recordId, into: &buf)
             FfiConverterTypeConsentTerm.write(term, into: &buf)
             FfiConverterTypeDeliveryState.write(delivery, into: &buf)
             FfiConverterString.write(deliveryLine, into: &buf)
+            FfiConverterOptionTypeRenewalAdvice.write(renewal, into: &buf)
             
         
         case let .cancelled(message):
@@ -10686,6 +11257,54 @@ fileprivate struct FfiConverterOptionTypeReceptionGuidance: FfiConverterRustBuff
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeRenewalAdvice: FfiConverterRustBuffer {
+    typealias SwiftType = RenewalAdvice?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeRenewalAdvice.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeRenewalAdvice.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeCertificateCarrier: FfiConverterRustBuffer {
+    typealias SwiftType = CertificateCarrier?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCertificateCarrier.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCertificateCarrier.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeIdentityCheck: FfiConverterRustBuffer {
     typealias SwiftType = IdentityCheck?
 
@@ -10726,6 +11345,30 @@ fileprivate struct FfiConverterOptionTypeInsurerKind: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeInsurerKind.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeMynaCardKind: FfiConverterRustBuffer {
+    typealias SwiftType = MynaCardKind?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeMynaCardKind.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeMynaCardKind.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -10849,6 +11492,31 @@ fileprivate struct FfiConverterSequenceTypeGuidanceWarning: FfiConverterRustBuff
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeGuidanceWarning.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeKindOption: FfiConverterRustBuffer {
+    typealias SwiftType = [KindOption]
+
+    public static func write(_ value: [KindOption], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeKindOption.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [KindOption] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [KindOption]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeKindOption.read(from: &buf))
         }
         return seq
     }
@@ -11074,6 +11742,31 @@ fileprivate struct FfiConverterSequenceTypeReceptionStepOption: FfiConverterRust
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeReceptionStepOption.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeResultOption: FfiConverterRustBuffer {
+    typealias SwiftType = [ResultOption]
+
+    public static func write(_ value: [ResultOption], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeResultOption.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ResultOption] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ResultOption]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeResultOption.read(from: &buf))
         }
         return seq
     }
@@ -11367,6 +12060,18 @@ public func uniffiForeignFutureHandleCountHoumon() -> Int {
     UNIFFI_FOREIGN_FUTURE_HANDLE_MAP.count
 }
 /**
+ * Whether a scanned text is the clinic's enrolment link (the QR scanner
+ * stops at the first one; the core checks it again when it is sent).
+ */
+public func isEnrolmentLink(text: String) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_houmon_ffi_fn_func_is_enrolment_link(
+        FfiConverterString.lower(text),uniffiCallStatus
+    )
+})
+}
+/**
  * The settings a phone without device management uses.
  */
 public func defaultClinicPolicy() -> ClinicPolicy  {
@@ -11411,6 +12116,20 @@ public func assessReception(situation: ReceptionSituation, policyJson: String?)t
     )
 })
 }
+/**
+ * The advice for a certificate expiring on `expires_on`, on `today` (both
+ * in Japan).
+ */
+public func renewalAdvice(expiresOn: CalendarDate, today: CalendarDate, carrier: CertificateCarrier)throws  -> RenewalAdvice  {
+    return try  FfiConverterTypeRenewalAdvice_lift(try rustCallWithError(FfiConverterTypeHoumonError_lift) {
+        uniffiCallStatus in
+    uniffi_houmon_ffi_fn_func_renewal_advice(
+        FfiConverterTypeCalendarDate_lower(expiresOn),
+        FfiConverterTypeCalendarDate_lower(today),
+        FfiConverterTypeCertificateCarrier_lower(carrier),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -11427,6 +12146,9 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
+    if (uniffi_houmon_ffi_checksum_func_is_enrolment_link() != 7791) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_houmon_ffi_checksum_func_default_clinic_policy() != 23951) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -11437,6 +12159,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_houmon_ffi_checksum_func_assess_reception() != 25715) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_houmon_ffi_checksum_func_renewal_advice() != 43161) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_houmon_ffi_checksum_method_appcore_card_tapped() != 44598) {

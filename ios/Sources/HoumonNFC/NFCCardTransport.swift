@@ -6,8 +6,12 @@ import HoumonCore
 
 /// The core's `CardTransport` over a connected `NFCISO7816Tag`. The core
 /// plans its reads within the iPhone's limits (`iphoneTransportLimits()`:
-/// short APDUs, answers of at most 1 KB), so that a read fits the NFC
+/// short APDUs, answers of at most 256 bytes), so that a read fits the NFC
 /// session and the tag is not dropped on a long answer.
+///
+/// CoreNFC's values are not `Sendable`: the tag stays inside this object
+/// (the core calls it from its own threads, one APDU at a time) and only
+/// `Data` and the error cross back through the continuation.
 public final class NFCCardTransport: CardTransport, @unchecked Sendable {
     private let tag: NFCISO7816Tag
 
@@ -19,11 +23,17 @@ public final class NFCCardTransport: CardTransport, @unchecked Sendable {
         guard let command = NFCISO7816APDU(data: apdu) else {
             throw TransportFailure.Io(reason: "CoreNFC did not accept the APDU")
         }
-        do {
-            let (data, sw1, sw2) = try await tag.sendCommand(apdu: command)
-            return data + Data([sw1, sw2])
-        } catch let error as NFCReaderError {
-            throw Self.failure(error)
+        return try await withCheckedThrowingContinuation { (answer: CheckedContinuation<Data, Error>) in
+            tag.sendCommand(apdu: command) { data, sw1, sw2, error in
+                if let error = error as? NFCReaderError {
+                    answer.resume(throwing: Self.failure(error))
+                } else if let error {
+                    let e = error as NSError
+                    answer.resume(throwing: TransportFailure.Io(reason: "\(e.domain) \(e.code)"))
+                } else {
+                    answer.resume(returning: data + Data([sw1, sw2]))
+                }
+            }
         }
     }
 

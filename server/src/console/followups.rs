@@ -3,13 +3,18 @@
 //! data (nothing to keep in step): visits that need the after-the-fact
 //! check of a 被保険者資格申立書, claims that need the ②/③ path (and the
 //! month's 不詳 count), cards held for review, records a phone could not
-//! deliver, consents about to lapse. Each can be resolved with a note
+//! deliver, consents about to lapse, patients whose card certificate
+//! expires within 3 months or is in (or past) its grace — the renewal coach
+//! (`houmon_core::renewal`) run on the certificate the server verified, as
+//! of today, not the phone's advice. Each can be resolved with a note
 //! (`admin::resolve_follow_up`, audited).
 
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use houmon_core::cert::AuthCertificate;
 use houmon_core::protocol::{CheckOutcome, Eligibility};
+use houmon_core::renewal::{self, CertificateCarrier};
 
 use super::data::{self, VisitView};
 use crate::app::App;
@@ -23,9 +28,20 @@ pub enum Kind {
     ClaimPath,
     Undelivered,
     ConsentLapsing,
+    CertificateRenewal,
 }
 
 impl Kind {
+    /// Every kind, in the order the list shows them.
+    pub const ALL: [Kind; 6] = [
+        Kind::HeldCard,
+        Kind::AfterCheck,
+        Kind::ClaimPath,
+        Kind::Undelivered,
+        Kind::ConsentLapsing,
+        Kind::CertificateRenewal,
+    ];
+
     pub fn id(self) -> &'static str {
         match self {
             Kind::HeldCard => "held-card",
@@ -33,6 +49,7 @@ impl Kind {
             Kind::ClaimPath => "claim-path",
             Kind::Undelivered => "undelivered",
             Kind::ConsentLapsing => "consent-lapsing",
+            Kind::CertificateRenewal => "certificate-renewal",
         }
     }
 
@@ -43,6 +60,7 @@ impl Kind {
             Kind::ClaimPath => "請求の方法(② 旧資格 / ③ 不詳)",
             Kind::Undelivered => "端末から送れなかった記録",
             Kind::ConsentLapsing => "同意の期限が近い患者",
+            Kind::CertificateRenewal => "電子証明書の更新が必要な患者(期限が近い・猶予中)",
         }
     }
 }
@@ -87,10 +105,12 @@ pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
         resolved.iter().map(|r| (r.kind.clone(), r.item.clone())).collect();
     let mut items = Vec::new();
     let mut fushou_by_month = BTreeMap::new();
+    let mut renewals = Renewals::default();
     for row in rows {
         let v = data::view(app, row)?;
         let who = name(&v);
         let when = Some(v.row.visited_at);
+        renewals.see(&v, &who);
         if v.row.status == "held" {
             items.push(Item {
                 kind: Kind::HeldCard,
@@ -171,6 +191,7 @@ pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
             visit_id: None,
         });
     }
+    items.extend(renewals.items(now));
     let lapse_by = today + Duration::days(CONSENT_NOTICE_DAYS);
     for p in app.db.read(patients::all)? {
         if let Some(until) = p.consent_until.filter(|u| *u >= today && *u <= lapse_by) {
@@ -190,11 +211,61 @@ pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
     Ok(FollowUps { open: items, fushou_by_month, resolved })
 }
 
+/// Each patient's (or, without one, each card's) latest visit in the
+/// window, with the certificate it was verified with.
+#[derive(Default)]
+struct Renewals {
+    latest: BTreeMap<String, (DateTime<Utc>, AuthCertificate, String, String)>,
+}
+
+impl Renewals {
+    fn see(&mut self, v: &VisitView, who: &str) {
+        let Some(record) = &v.record else { return };
+        let Ok(cert) = AuthCertificate::from_der(record.evidence.certificate()) else { return };
+        let key = match &v.row.patient_id {
+            Some(p) => p.clone(),
+            None => format!("card:{}", v.row.card_fingerprint),
+        };
+        let newer = self.latest.get(&key).is_none_or(|(at, ..)| *at < v.row.visited_at);
+        if newer {
+            self.latest.insert(key, (v.row.visited_at, cert, who.to_owned(), v.row.id.clone()));
+        }
+    }
+
+    /// The patients the coach has something for today.
+    fn items(self, now: DateTime<Utc>) -> Vec<Item> {
+        self.latest
+            .into_iter()
+            .filter_map(|(key, (at, cert, who, visit))| {
+                let advice =
+                    renewal::for_certificate(&cert, now, CertificateCarrier::Card).into_needed()?;
+                Some(Item {
+                    kind: Kind::CertificateRenewal,
+                    key: format!("{key}:{}", advice.expires_on),
+                    when: Some(at),
+                    who,
+                    what: advice.title,
+                    todo: advice
+                        .steps
+                        .iter()
+                        .enumerate()
+                        .map(|(i, step)| format!("{} {step}", circled(i)))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    visit_id: Some(visit),
+                })
+            })
+            .collect()
+    }
+}
+
+fn circled(i: usize) -> char {
+    char::from_u32(0x2460 + i as u32).unwrap_or('・')
+}
+
 /// The kind of an id from a form.
 pub fn kind_of(id: &str) -> Option<Kind> {
-    [Kind::HeldCard, Kind::AfterCheck, Kind::ClaimPath, Kind::Undelivered, Kind::ConsentLapsing]
-        .into_iter()
-        .find(|k| k.id() == id)
+    Kind::ALL.into_iter().find(|k| k.id() == id)
 }
 
 /// A month's label.

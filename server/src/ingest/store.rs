@@ -24,6 +24,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use houmon_core::cert::jst;
 use houmon_core::protocol::{RefusalCode, UploadResponse, UploadStatus};
+use houmon_core::renewal::{self, CertificateCarrier};
 use houmon_core::visit::{consent::validity_rule, ConsentValidity, Evidence};
 
 use super::prepare::{Checked, Prepared};
@@ -223,6 +224,15 @@ fn store_checked<'a>(
     if let Some((_, validity)) = &consent {
         if *validity != record.consent.validity {
             warnings.push("consent-validity-recomputed".into());
+        }
+    }
+    // The renewal coach, from the certificate the server verified and the
+    // visit's day by the server's bounds (the console lists it from there):
+    // a phone's advice that says otherwise is noted.
+    if let Some(phone) = &record.renewal {
+        let ours = renewal::for_certificate(&v.certificate, v.visited_at, CertificateCarrier::Card);
+        if (ours.kind, ours.expires_on) != (phone.kind, phone.expires_on) {
+            warnings.push("renewal-advice-recomputed".into());
         }
     }
     pending.digests.insert(id, checked.digest.clone());

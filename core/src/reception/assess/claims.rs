@@ -4,7 +4,7 @@
 
 use super::{Builder, ClaimStep, Decision, Declaration, Share, ShareKind};
 use crate::reception::policy::RuleId;
-use crate::reception::situation::{CannotCheck, History, Situation};
+use crate::reception::situation::{CannotCheck, History, OnlineCheck, Situation};
 
 /// The order of claims when the numbers are not known now. `declared`:
 /// a 申立書 was taken (its address goes in the 摘要欄 of a 不詳 claim).
@@ -76,7 +76,7 @@ pub(super) fn declaration_or_record(
         }
         History::FirstVisit => {
             b.a.decision = Decision::Accept;
-            b.a.basis = "マイナ保険証で確認できないため、被保険者資格申立書による".into();
+            b.a.basis = "マイナ保険証で確認できないため、資格確認書などの書類がなければ被保険者資格申立書による".into();
             let (wari, text) = match (s.preschool(), s.age()) {
                 (Some(true), _) => (Some(preschool_share), format!("{preschool_share}割(未就学)")),
                 (_, Some(a)) if a >= 70 => {
@@ -112,5 +112,19 @@ pub(super) fn declaration_or_record(
     if reason == Some(CannotCheck::NoNetwork) {
         b.follow("電波が戻ったら記録を同期し、クリニックでオンライン資格確認(被保険者番号による照会・再照会)を行う");
     }
+    download_hint(b, s);
     claim_fallback(b, reason, declared);
+}
+
+/// On a visit where the online check cannot run now: 資格情報 downloaded
+/// before the visit let the numbers be checked afterwards.
+pub(super) fn download_hint(b: &mut Builder<'_>, s: &Situation) {
+    if !s.on_visit() || s.online_check == OnlineCheck::Now {
+        return;
+    }
+    b.uses(RuleId::DownloadBeforeVisit);
+    if matches!(s.history, History::ReturnVisit { .. }) {
+        b.next("訪問の前にオンライン資格確認等システムからダウンロードした資格情報があれば、その被保険者番号等と照らし合わせる");
+    }
+    b.follow("次の訪問の前に、オンライン資格確認等システムから資格情報をダウンロードしておく(電波がなくても、事後に被保険者番号等を確認できます)");
 }

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::{as_confirmed, Builder, ShareKind};
 use crate::reception::policy::RuleId;
-use crate::reception::situation::{Document, InsurerKind, Situation};
+use crate::reception::situation::{Document, InsurerKind, Setting, Situation};
 
 /// A 資格確認書 valid on `d`: its printed share and insurer kind.
 pub(super) fn valid_kakuninsho(s: &Situation, d: NaiveDate) -> Option<(Option<u8>, InsurerKind)> {
@@ -31,6 +31,81 @@ pub(super) fn accept_kakuninsho(b: &mut Builder<'_>, share: Option<u8>) {
         as_confirmed(&text, share),
         "資格確認書の被保険者番号等で請求".into(),
     );
+}
+
+/// The former 健康保険証, if presented: its insurer and printed expiry.
+pub(super) fn health_card(s: &Situation) -> Option<(InsurerKind, Option<NaiveDate>)> {
+    s.documents.iter().find_map(|doc| match doc {
+        Document::HealthInsuranceCard { insurer_kind, valid_until } => {
+            Some((*insurer_kind, *valid_until))
+        }
+        _ => None,
+    })
+}
+
+/// Accepts a former 健康保険証 still valid on the date (its insurer's end
+/// of the transitional period, and its printed expiry).
+pub(super) fn accept_valid_health_card(b: &mut Builder<'_>, s: &Situation) -> bool {
+    let d = s.date;
+    let Some((kind, printed)) = health_card(s) else { return false };
+    let end = b.policy.rule(kind.old_card_rule());
+    if !(end.active_on(d) && printed.is_none_or(|p| d <= p)) {
+        return false;
+    }
+    let until = b.uses(kind.old_card_rule()).effective_until;
+    b.accept(
+        format!(
+            "従来の健康保険証({}、経過措置により{}まで有効)",
+            kind.name_ja(),
+            until.map_or("-".into(), |e| e.to_string())
+        ),
+        as_confirmed("保険証の負担割合", None),
+        "保険証の被保険者番号等で請求".into(),
+    );
+    true
+}
+
+/// The question to ask first when the card cannot be checked: the
+/// 資格確認書 (every 後期高齢者 holds one from 2025-08-01), or the former
+/// 保険証 while it is still valid; where to look, by the setting.
+pub(super) fn ask_kakuninsho(b: &mut Builder<'_>, s: &Situation) -> String {
+    b.uses(RuleId::KakuninshoFirst);
+    let d = s.date;
+    let insurer = s.likely_insurer();
+    let for_all = b.policy.rule(RuleId::KoukiCertificateForAll);
+    let kouki_2024 = b.policy.rule(RuleId::Kouki202412);
+    let until = |r: &crate::reception::policy::Rule| {
+        r.effective_until.map_or("-".into(), |u| u.to_string())
+    };
+    let lead = if insurer == Some(InsurerKind::Kouki) && for_all.active_on(d) {
+        b.uses(RuleId::KoukiCertificateForAll);
+        format!("後期高齢者には{}まで使える資格確認書が全員に交付されています。", until(for_all))
+    } else if insurer == Some(InsurerKind::Kouki) && kouki_2024.active_on(d) {
+        b.uses(RuleId::Kouki202412);
+        String::new()
+    } else {
+        String::new()
+    };
+    // The former 保険証 while its insurer's transitional period lasts.
+    let old_card_until = match insurer {
+        Some(k) => {
+            let r = b.policy.rule(k.old_card_rule());
+            r.active_on(d).then(|| until(r))
+        }
+        None => [InsurerKind::Employee, InsurerKind::Kokuho, InsurerKind::Kouki]
+            .iter()
+            .any(|k| b.policy.rule(k.old_card_rule()).active_on(d))
+            .then(|| "券面の有効期限".to_owned()),
+    };
+    let or_card =
+        old_card_until.map(|u| format!("(または{u}まで使える従来の保険証)")).unwrap_or_default();
+    let where_ = match s.setting {
+        Setting::Home => "家の中にあれば出してもらう",
+        Setting::Facility => "施設で預かっていないかも確かめる",
+        Setting::Clinic => "持っていなければ、家族に届けてもらえないか聞く",
+        Setting::Consultation => "入院先に預けていないかも確かめる",
+    };
+    format!("{lead}資格確認書{or_card}を持っていないか確かめ、あれば見せてもらう({where_})")
 }
 
 /// The お知らせ, if presented: its printed share, unless the share's own

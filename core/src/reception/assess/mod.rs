@@ -22,15 +22,15 @@
 
 mod advice;
 mod claims;
+mod consent;
 mod documents;
+mod identity;
 pub mod output;
 mod public;
 mod steps;
 
 use super::policy::{Policy, Rule, RuleId};
-use super::situation::{
-    CannotCheck, CardStatus, Document, Identity, Setting, Situation, Step, StepResult,
-};
+use super::situation::{CannotCheck, CardStatus, Document, Setting, Situation, Step, StepResult};
 use super::ReceptionError;
 pub use output::{
     AppliedRule, Assessment, ClaimStep, Decision, Declaration, Share, ShareKind, Warning,
@@ -121,6 +121,10 @@ pub fn assess(s: &Situation, policy: &Policy) -> Result<Assessment, ReceptionErr
         .collect();
 
     if s.setting == Setting::Consultation {
+        b.uses(RuleId::AppAtConsultation);
+        if s.card().is_none() {
+            b.next("マイナ保険証はこの端末で確認できる(アプリは病院への対診でも使えます)");
+        }
         b.next("入院先の医療機関に、資格確認の結果と負担割合を確認する");
         b.warn(
             RuleId::ConsultationBilling,
@@ -160,6 +164,12 @@ pub fn assess(s: &Situation, policy: &Policy) -> Result<Assessment, ReceptionErr
     documents::certificates(&mut b, s);
     public::certificate(&mut b, s);
     advice::kakuninsho(&mut b, s, card);
+    let identified = [Step::VisualCheck, Step::FaceRecognition]
+        .iter()
+        .any(|step| s.result_of(*step).is_some_and(|a| a.result == StepResult::Confirmed));
+    let card_checked = card == Card::Checked(CardStatus::Confirmed)
+        || (matches!(card, Card::Checked(_)) && identified && b.a.decision == Decision::Accept);
+    consent::guidance(&mut b, s, card_checked);
     if s.online_check == super::OnlineCheck::Later
         && b.a.decision == Decision::Accept
         && card != Card::Checked(CardStatus::Confirmed)
@@ -170,10 +180,11 @@ pub fn assess(s: &Situation, policy: &Policy) -> Result<Assessment, ReceptionErr
     Ok(b.a)
 }
 
-/// A card is here but the online check did not confirm: the card with the
-/// portal screen or the お知らせ, a valid 資格確認書, 目視 when the PIN
-/// could not be used, then the 申立書 or the past record. Returns the
-/// printed share the acceptance rests on, if any.
+/// A card is here but the online check did not confirm: identity by 目視
+/// or 顔認証 if that was the trouble; the 資格確認書 (or a 保険証 still
+/// valid), then the portal screen or the お知らせ with the card; otherwise
+/// the 申立書 or the past record — asking for the 資格確認書 first.
+/// Returns the printed share the acceptance rests on, if any.
 fn with_card_unchecked(
     b: &mut Builder<'_>,
     s: &Situation,
@@ -183,14 +194,22 @@ fn with_card_unchecked(
     if reason == Some(CannotCheck::NoNetwork) {
         b.follow("「有効」はオンライン資格確認の結果が出るまで表示しない");
     }
-    if let Some(seen) = s.result_of(Step::VisualCheck).filter(|a| a.result == StepResult::Confirmed)
-    {
-        b.uses(RuleId::VisualWhenPinUnavailable);
-        b.accept(
-            Step::VisualCheck.confirmed_basis_ja().into(),
-            as_confirmed("オンライン資格確認の結果の負担割合", seen.share),
-            "オンライン資格確認で取得した被保険者番号等で請求".into(),
-        );
+    for step in [Step::VisualCheck, Step::FaceRecognition] {
+        if let Some(seen) = s.result_of(step).filter(|a| a.result == StepResult::Confirmed) {
+            b.uses(RuleId::VisualWhenPinUnavailable);
+            b.accept(
+                step.confirmed_basis_ja().into(),
+                as_confirmed("オンライン資格確認の結果の負担割合", seen.share),
+                "オンライン資格確認で取得した被保険者番号等で請求".into(),
+            );
+            return None;
+        }
+    }
+    if let Some((share, _)) = documents::valid_kakuninsho(s, d) {
+        documents::accept_kakuninsho(b, share);
+        return Some(share);
+    }
+    if documents::accept_valid_health_card(b, s) {
         return None;
     }
     let portal = s.documents.iter().any(|doc| matches!(doc, Document::PortalScreen));
@@ -216,30 +235,15 @@ fn with_card_unchecked(
         );
         return Some(share);
     }
-    if let Some((share, _)) = documents::valid_kakuninsho(s, d) {
-        documents::accept_kakuninsho(b, share);
-        return Some(share);
-    }
-    // The PIN could not be used: 目視 comes before any 申立書.
-    let pin_unavailable = matches!(s.identity, Some(Identity::PinUnavailable { .. }));
-    let visual_failed = s.identity == Some(Identity::VisualFailed)
-        || s.result_of(Step::VisualCheck).is_some_and(|a| a.result == StepResult::Failed);
-    if pin_unavailable && !visual_failed {
-        b.uses(RuleId::VisualWhenPinUnavailable);
-        b.a.decision = Decision::TryFirst;
-        b.a.basis = "暗証番号が使えないため、まず目視で本人確認してオンライン資格確認を行う".into();
-        b.next(Step::VisualCheck.text_ja());
-        b.next("目視でも確認できないときは、マイナポータルの資格情報画面か資格情報のお知らせを見せてもらえないか聞く");
-        b.a.share = Share {
-            kind: ShareKind::NotYet,
-            wari: None,
-            text: "目視確認の後に決めます(確認できなければ被保険者資格申立書・過去の記録による)"
-                .into(),
-        };
+    documents::expired_kakuninsho(b, s);
+    // The PIN could not be used: 目視 (or 顔認証 at a desk) before any 申立書.
+    if identity::route(b, s) {
         return None;
     }
+    let ask = documents::ask_kakuninsho(b, s);
+    b.next(&ask);
     b.uses(RuleId::PortalScreenWithCard);
-    b.next("マイナポータルの資格情報画面(またはPDF)か資格情報のお知らせを見せてもらえないか聞く");
+    b.next("資格確認書がなければ、マイナポータルの資格情報画面(またはPDF)か資格情報のお知らせを見せてもらえないか聞く");
     claims::declaration_or_record(b, s, reason);
     None
 }
@@ -254,6 +258,11 @@ mod tests {
         assert_eq!(
             p.rule(RuleId::CertificateGrace).param_u32("months"),
             Some(crate::cert::GRACE_MONTHS)
+        );
+        assert_eq!(
+            p.rule(RuleId::CertificateRenewalWindow).param_u32("months_before"),
+            Some(crate::renewal::NOTICE_MONTHS),
+            "the renewal coach opens when the table's window does"
         );
     }
 

@@ -5,6 +5,8 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::renewal::RenewalAdvice;
+
 /// What staff do now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -92,6 +94,11 @@ pub struct Assessment {
     pub tekiyo: Option<String>,
     pub warnings: Vec<Warning>,
     pub rules: Vec<AppliedRule>,
+    /// The renewal coach, when the card's certificate expires within 3
+    /// months, is in its grace or is past it.
+    pub renewal: Option<RenewalAdvice>,
+    /// How to take the consent to view the patient's information.
+    pub consent: Vec<String>,
 }
 
 impl Assessment {
@@ -110,6 +117,8 @@ impl Assessment {
             tekiyo: None,
             warnings: Vec::new(),
             rules: Vec::new(),
+            renewal: None,
+            consent: Vec::new(),
         }
     }
 
@@ -158,7 +167,14 @@ impl Assessment {
         if let Some(d) = &self.declaration {
             t.push_str(&format!("{}に記入してもらう項目: {}\n", d.form, d.fields.join("、")));
         }
+        list(&mut t, "同意:", &self.consent, false);
         list(&mut t, "事後に行うこと:", &self.follow_up, false);
+        if let Some(r) = &self.renewal {
+            t.push_str(&format!("電子証明書: {}\n", r.title));
+            for (i, step) in r.steps.iter().enumerate() {
+                t.push_str(&format!("  {}. {step}\n", i + 1));
+            }
+        }
         if !self.claim_path.is_empty() {
             t.push_str("レセプト請求:\n");
             for s in &self.claim_path {

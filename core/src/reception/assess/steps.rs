@@ -20,27 +20,9 @@ pub(super) fn without_card(b: &mut Builder<'_>, s: &Situation, card: Card) -> Op
         accept_kakuninsho(b, share);
         return Some(share);
     }
-    let health_card = s.documents.iter().find_map(|doc| match doc {
-        Document::HealthInsuranceCard { insurer_kind, valid_until } => {
-            Some((*insurer_kind, *valid_until))
-        }
-        _ => None,
-    });
-    if let Some((kind, printed)) = health_card {
-        let end = b.policy.rule(kind.old_card_rule());
-        if end.active_on(d) && printed.is_none_or(|p| d <= p) {
-            let until = b.uses(kind.old_card_rule()).effective_until;
-            b.accept(
-                format!(
-                    "従来の健康保険証({}、経過措置により{}まで有効)",
-                    kind.name_ja(),
-                    until.map_or("-".into(), |e| e.to_string())
-                ),
-                as_confirmed("保険証の負担割合", None),
-                "保険証の被保険者番号等で請求".into(),
-            );
-            return None;
-        }
+    let health_card = super::documents::health_card(s);
+    if super::documents::accept_valid_health_card(b, s) {
+        return None;
     }
     let notice = notice_share(b, s).is_some();
     let portal = s.documents.iter().any(|doc| matches!(doc, Document::PortalScreen));
@@ -48,6 +30,12 @@ pub(super) fn without_card(b: &mut Builder<'_>, s: &Situation, card: Card) -> Op
         expired_card_or_notice_alone(b, s, health_card.map(|(k, _)| k), notice, portal, card);
     } else {
         unconfirmed(b, s, card);
+    }
+    // A card that is not a マイナ保険証 is here: its holder may well have
+    // the 資格確認書 with them.
+    if card == Card::NotRegistered && b.a.decision == Decision::TryFirst {
+        let ask = super::documents::ask_kakuninsho(b, s);
+        b.a.next_checks.insert(0, ask);
     }
     None
 }
@@ -75,9 +63,12 @@ pub(super) fn unconfirmed(b: &mut Builder<'_>, s: &Situation, card: Card) {
     let steps = candidate_steps(s, card);
     // A step that confirmed the insurance settles it (the insurer on the
     // phone, the card or a 資格確認書 brought from home).
-    if let Some(done) = steps
+    // (Any of them, even one not suggested now: a lost card's 資格確認書
+    // shown when asked for the card still counts.)
+    let settles =
+        [Step::AskCard, Step::FamilyBringsDocument, Step::PhoneInsurer, Step::OnlineQuery];
+    if let Some(done) = settles
         .iter()
-        .chain([Step::OnlineQuery].iter())
         .filter_map(|step| s.result_of(*step))
         .find(|a| a.result == StepResult::Confirmed)
     {
@@ -101,6 +92,7 @@ pub(super) fn unconfirmed(b: &mut Builder<'_>, s: &Situation, card: Card) {
     match s.history {
         History::ReturnVisit { share_on_file } => {
             past_record(b, share_on_file, "資格を確認できる書類がない");
+            super::claims::download_hint(b, s);
             claim_fallback(b, None, false);
         }
         History::FirstVisit => {

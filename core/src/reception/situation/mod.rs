@@ -11,6 +11,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use super::policy::RuleId;
+pub use crate::renewal::CertificateCarrier;
 
 /// The kind of insurer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,20 +92,40 @@ pub enum CardAbsence {
     NotWithThem,
 }
 
+/// Which kind of マイナンバーカード it is (the lecture's three kinds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CardKind {
+    /// 顔写真付き, with a PIN (the usual card).
+    #[default]
+    Standard,
+    /// 「顔認証」と記載されたカード: no PIN set; 顔認証 or 目視.
+    FaceRecognition,
+    /// 顔写真なし (e.g. issued to a child under one from 2024-12-02): PIN only.
+    NoPhoto,
+}
+
 /// A document the patient presents (or says they have).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Document {
     /// マイナ保険証 (the card). `certificate_expiry`: the 利用者証明用電子証明書's
-    /// (or the card's) expiry date, when known.
+    /// (or the card's) expiry date, when known; `card_kind`: a photo-less or
+    /// 顔認証 card; `carrier`: the card itself or a smartphone (スマホ用電子証明書,
+    /// which has no grace after its expiry).
     MynaCard {
         status: CardStatus,
         #[serde(default)]
         certificate_expiry: Option<NaiveDate>,
+        #[serde(default)]
+        card_kind: CardKind,
+        #[serde(default)]
+        carrier: CertificateCarrier,
     },
     /// The patient has a マイナ保険証 but it is not here.
     CardNotHere { reason: CardAbsence },
-    /// 資格確認書.
+    /// 資格確認書. `issued_on`: the 交付日, where staff have it (the validity
+    /// is at most 5 years from it).
     Kakuninsho {
         insurer_kind: InsurerKind,
         valid_until: NaiveDate,
@@ -216,10 +237,13 @@ pub enum Identity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Step {
-    /// Ask for the マイナ保険証 (or for it to be fetched).
+    /// Ask for the マイナ保険証 or the 資格確認書 (or for it to be fetched).
     AskCard,
-    /// 目視 with this app (照合番号B and the photo), then the online check.
+    /// 目視 (the photo compared with the person), then the online check:
+    /// with this app on a visit, at the reader or the terminal at a desk.
     VisualCheck,
+    /// 顔認証 at the clinic's 顔認証付きカードリーダー (before 目視 there).
+    FaceRecognition,
     /// The family brings the 資格確認書 (or the card and the お知らせ).
     FamilyBringsDocument,
     /// Phone the insurer.
@@ -233,9 +257,12 @@ pub enum Step {
 impl Step {
     pub fn text_ja(self) -> &'static str {
         match self {
-            Step::AskCard => "マイナ保険証を見せてもらう(家にあれば持ってきてもらう)",
+            Step::AskCard => "マイナ保険証か資格確認書を見せてもらう(家にあれば持ってきてもらう)",
             Step::VisualCheck => {
-                "目視確認で本人確認する(照合番号Bの入力と顔写真の確認。この端末でできます)。そのうえでオンライン資格確認を行う"
+                "目視確認で本人確認する(カードの顔写真と本人を見比べる)。そのうえでオンライン資格確認を行う"
+            }
+            Step::FaceRecognition => {
+                "顔認証付きカードリーダーで顔認証してもらう(顔認証に失敗し、かつ暗証番号を忘れた・ロックのときに目視確認へ)"
             }
             Step::FamilyBringsDocument => {
                 "資格確認書(またはマイナ保険証と資格情報のお知らせ)を家族に届けてもらう"
@@ -255,8 +282,9 @@ impl Step {
     /// What an acceptance rests on when this step confirmed the insurance.
     pub fn confirmed_basis_ja(self) -> &'static str {
         match self {
-            Step::AskCard => "持ってきてもらったマイナ保険証で資格を確認",
+            Step::AskCard => "持ってきてもらったマイナ保険証・資格確認書で資格を確認",
             Step::VisualCheck => "目視で本人確認し、オンライン資格確認で資格を確認",
+            Step::FaceRecognition => "顔認証で本人確認し、オンライン資格確認で資格を確認",
             Step::FamilyBringsDocument => "家族が届けた資格確認書等で資格を確認",
             Step::PhoneInsurer => "保険者への電話で資格を確認",
             Step::OnlineQuery => "被保険者番号等によるオンライン資格確認の照会で資格を確認",
@@ -329,6 +357,10 @@ pub struct Situation {
     pub tried: Vec<Attempt>,
     #[serde(default)]
     pub setting: Setting,
+    /// The card was read with a 汎用カードリーダー (no consent screen: the
+    /// consent is taken on paper).
+    #[serde(default)]
+    pub general_purpose_reader: bool,
 }
 
 /// Whole years from `birth` to `on`.
@@ -354,6 +386,7 @@ impl Situation {
             identity: None,
             tried: Vec::new(),
             setting: Setting::default(),
+            general_purpose_reader: false,
         }
     }
 
@@ -375,6 +408,27 @@ impl Situation {
     /// What came of `step`, if it was tried.
     pub fn result_of(&self, step: Step) -> Option<Attempt> {
         self.tried.iter().rev().find(|a| a.step == step).copied()
+    }
+
+    /// The insurer kind as given, or 後期高齢者医療 from 75 (everyone is
+    /// enrolled in it at 75, except those on 生活保護).
+    pub fn likely_insurer(&self) -> Option<InsurerKind> {
+        self.insurer().or_else(|| self.age().filter(|a| *a >= 75).map(|_| InsurerKind::Kouki))
+    }
+
+    /// The マイナ保険証 as presented: its status, certificate expiry, kind and carrier.
+    pub fn card(&self) -> Option<(CardStatus, Option<NaiveDate>, CardKind, CertificateCarrier)> {
+        self.documents.iter().find_map(|d| match d {
+            Document::MynaCard { status, certificate_expiry, card_kind, carrier } => {
+                Some((*status, *certificate_expiry, *card_kind, *carrier))
+            }
+            _ => None,
+        })
+    }
+
+    /// Seen on a visit (home, facility, 対診), not at the clinic's desk.
+    pub fn on_visit(&self) -> bool {
+        self.setting != Setting::Clinic
     }
 
     /// The insurer kind, from the input or a document.

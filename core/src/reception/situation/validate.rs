@@ -78,6 +78,12 @@ impl Situation {
         if self.age().is_some_and(|a| a > 130) {
             return Err(invalid("age", "年齢が130歳を超えています"));
         }
+        if self.insurer() == Some(InsurerKind::Kouki) && self.age().is_some_and(|a| a < 65) {
+            return Err(invalid(
+                "insurer_kind",
+                "後期高齢者医療は75歳以上(一定の障害がある方は65歳以上)の方です。年齢か保険の種別を確認してください",
+            ));
+        }
         Ok(())
     }
 
@@ -122,8 +128,62 @@ impl Situation {
                     "本人確認ができていないのに、マイナ保険証が「確認済み(有効)」になっています",
                 ));
             }
+            if identity == Identity::Face
+                && matches!(self.setting, Setting::Home | Setting::Facility)
+            {
+                return Err(invalid(
+                    "identity",
+                    "顔認証は医療機関の顔認証付きカードリーダーで行うものです(訪問先では暗証番号か目視確認を選んでください)",
+                ));
+            }
+        }
+        self.validate_card_kind()?;
+        if self.general_purpose_reader && cards.is_empty() {
+            return Err(invalid(
+                "general_purpose_reader",
+                "汎用カードリーダーは、マイナ保険証を読み取ったときだけ入力します",
+            ));
         }
         Ok(())
+    }
+
+    /// A photo-less card is PIN-only; a 顔認証 card has no PIN.
+    fn validate_card_kind(&self) -> Result<(), ReceptionError> {
+        let Some((_, _, kind, _)) = self.card() else { return Ok(()) };
+        let visual_tried = self.tried.iter().any(|a| a.step == Step::VisualCheck);
+        match (kind, self.identity) {
+            (CardKind::NoPhoto, Some(Identity::Visual | Identity::VisualFailed)) => Err(invalid(
+                "identity",
+                "顔写真のないカードでは目視確認はできません(暗証番号のみで本人確認します)",
+            )),
+            (CardKind::NoPhoto, Some(Identity::Face)) => Err(invalid(
+                "identity",
+                "顔写真のないカードでは顔認証はできません(暗証番号のみで本人確認します)",
+            )),
+            (CardKind::NoPhoto, Some(Identity::PinUnavailable { why: PinUnavailable::NotSet })) => {
+                Err(invalid(
+                    "identity",
+                    "顔写真のないカードには暗証番号があります(暗証番号のないカードは「顔認証」と記載されたカードです)",
+                ))
+            }
+            (CardKind::NoPhoto, _) if visual_tried => Err(invalid(
+                "tried",
+                "顔写真のないカードでは目視確認はできません(暗証番号のみで本人確認します)",
+            )),
+            (
+                CardKind::FaceRecognition,
+                Some(
+                    Identity::Pin
+                    | Identity::PinUnavailable {
+                        why: PinUnavailable::Forgotten | PinUnavailable::Locked,
+                    },
+                ),
+            ) => Err(invalid(
+                "identity",
+                "「顔認証」と記載されたカードには暗証番号がありません(顔認証か目視確認で本人確認します)",
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn validate_documents(&self, kakuninsho_max_years: u32) -> Result<(), ReceptionError> {
@@ -160,6 +220,20 @@ impl Situation {
                                 "資格確認書の交付日が受付日より後です",
                             ));
                         }
+                    }
+                    let latest = self
+                        .date
+                        .with_year(self.date.year() + kakuninsho_max_years as i32)
+                        .unwrap_or(self.date);
+                    if issued_on.is_none() && *valid_until > latest {
+                        return Err(invalid(
+                            "kakuninsho.valid_until",
+                            format!(
+                                "資格確認書の有効期限が受付日から{kakuninsho_max_years}年を超えています\
+                                 (資格確認書は交付日から最長{kakuninsho_max_years}年です)。券面の有効期限を確かめて入力し直し、\
+                                 交付日が書いてあれば交付日も入力してください"
+                            ),
+                        ));
                     }
                     if share_printed.is_some_and(|s| !share_ok(s)) {
                         return Err(invalid("kakuninsho.share_printed", "負担割合は1〜3割です"));
@@ -206,6 +280,12 @@ impl Situation {
                             "高齢受給者証は70〜74歳の方のものです",
                         ));
                     }
+                    if self.insurer() == Some(InsurerKind::Kouki) {
+                        return Err(invalid(
+                            "elderly_recipient_certificate",
+                            "高齢受給者証は後期高齢者医療ではない70〜74歳の方のものです(保険の種別を確認してください)",
+                        ));
+                    }
                 }
                 Document::PublicExpenseCertificate { law_number, self_share, .. } => {
                     if law_number.len() != 2 || !law_number.bytes().all(|b| b.is_ascii_digit()) {
@@ -238,6 +318,32 @@ impl Situation {
     }
 
     fn validate_attempts(&self) -> Result<(), ReceptionError> {
+        let card = self.card().is_some();
+        let welfare =
+            self.documents.iter().any(|d| matches!(d, Document::MedicalAssistance { .. }));
+        for a in &self.tried {
+            match a.step {
+                Step::VisualCheck | Step::FaceRecognition if !card => {
+                    return Err(invalid(
+                        "tried",
+                        "目視確認・顔認証はマイナ保険証で行います: マイナ保険証(読み取りの結果)も入力してください",
+                    ));
+                }
+                Step::FaceRecognition if self.on_visit() => {
+                    return Err(invalid(
+                        "tried",
+                        "顔認証は医療機関の顔認証付きカードリーダーで行うものです(訪問先の端末にはありません)",
+                    ));
+                }
+                Step::WelfareOffice if !welfare => {
+                    return Err(invalid(
+                        "tried",
+                        "福祉事務所への連絡は、生活保護の方(医療扶助)のときだけ入力します",
+                    ));
+                }
+                _ => {}
+            }
+        }
         for a in &self.tried {
             match (a.result, a.share) {
                 (StepResult::Confirmed, Some(s)) if !share_ok(s) => {

@@ -33,8 +33,14 @@ pub(crate) fn view(m: &Model, now: DateTime<Utc>) -> AppView {
     };
     let ready = matches!(m.phase, Phase::Ready);
     let visit_open = ready && matches!(screen, Screen::Visit { .. });
-    let patient_data =
-        matches!(screen, Screen::Round { .. } | Screen::Visit { .. } | Screen::Reception { .. });
+    // Patient data, the chip photo, or a sign-in code being typed.
+    let patient_data = matches!(
+        screen,
+        Screen::Round { .. }
+            | Screen::Visit { .. }
+            | Screen::Reception { .. }
+            | Screen::SignIn { .. }
+    );
     AppView {
         revision: m.revision,
         header: other::header(m, &screen),

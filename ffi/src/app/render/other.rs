@@ -8,11 +8,11 @@ use crate::app::model::{EnrolState, Model, Pending, Phase, Recovery, ResetStage,
 use crate::app::update::{current_staff, sign_in_required};
 use crate::app::view::{
     Confirmation, EnrolView, Header, NfcLine, QueueRow, QueueView, ReceptionStepOption,
-    ReceptionView, RecoveryView, Screen, SettingsView, SignInView, StaffChoice,
+    ReceptionView, RecoveryView, ResultOption, Screen, SettingsView, SignInView, StaffChoice,
 };
 use crate::reception::{
     assess_reception, CannotCheck, CardStatus, CareSetting, OnlineCheck, PresentedDocument,
-    ReceptionSituation, ReceptionStep, VisitHistory,
+    ReceptionSituation, ReceptionStep, StepResult, VisitHistory,
 };
 use crate::records::{QueueEntry, VisitKind};
 
@@ -199,7 +199,9 @@ fn situation(m: &Model) -> Option<ReceptionSituation> {
         online_check: OnlineCheck::Later,
         documents: vec![PresentedDocument::MynaCard {
             status: CardStatus::CannotCheck { reason: CannotCheck::DeviceOrCardFault },
-            certificate_expiry: None,
+            certificate_expiry: r.certificate_expiry.map(Into::into),
+            card_kind: r.card_kind,
+            carrier: None,
         }],
         identity: r.identity,
         tried: r.tried.clone(),
@@ -208,6 +210,7 @@ fn situation(m: &Model) -> Option<ReceptionSituation> {
             VisitKind::Consultation => CareSetting::Consultation,
             _ => CareSetting::Home,
         },
+        general_purpose_reader: false,
     })
 }
 
@@ -241,6 +244,10 @@ pub(super) fn reception(m: &Model) -> ReceptionView {
             result: tried.iter().find(|t| t.step == step).map(|t| t.result),
         })
         .collect(),
+        result_options: [StepResult::Confirmed, StepResult::Failed, StepResult::Pending]
+            .into_iter()
+            .map(|result| ResultOption { result, label: labels::step_result(result).into() })
+            .collect(),
         tried,
         error,
     }

@@ -7,7 +7,7 @@ use houmon_store::{ItemKind, ItemState};
 use crate::app::labels;
 use crate::app::model::{DayNote, Model, PatientInfo};
 use crate::app::update::{custody_states, sign_in_required};
-use crate::app::view::{CustodyLine, PatientGroup, PatientRow, RoundView};
+use crate::app::view::{CustodyLine, KindOption, PatientGroup, PatientRow, RoundView};
 use crate::records::VisitKind;
 
 /// The patients visited today (a record queued for them), newest last.
@@ -104,6 +104,15 @@ pub(super) fn view(m: &Model, now: DateTime<Utc>) -> RoundView {
         error: m.round_error.clone(),
         cards_out,
         sign_in_needed: sign_in_required(m) && m.signed_in.is_none(),
+        unplanned: [
+            VisitKind::HouseCall,
+            VisitKind::Consultation,
+            VisitKind::HomeCare,
+            VisitKind::HomeNursing,
+        ]
+        .into_iter()
+        .map(|kind| KindOption { kind, label: labels::kind(kind).into() })
+        .collect(),
     }
 }
 

@@ -135,6 +135,7 @@ fn screen(m: &Model, visit: &VisitModel, s: &v::VisitSession) -> VisitScreen {
         },
         v::Step::IdentityConfirmed { mode, consent_validity } => VisitScreen::Consent {
             mode: (*mode).into(),
+            headline: labels::confirmed_by((*mode).into()).into(),
             term: ConsentTerm::from(consent_validity),
             categories: [
                 ConsentCategory::Tkk,
@@ -158,6 +159,7 @@ fn screen(m: &Model, visit: &VisitModel, s: &v::VisitSession) -> VisitScreen {
         v::Step::IdentityRefused { reason } => VisitScreen::Refused {
             reason: RefusalReason::from(reason),
             message: reason.message_ja(),
+            renewal: s.renewal().map(Into::into),
         },
         v::Step::Done { record_id } => {
             let (delivery, delivery_line) = delivery(m, record_id);
@@ -172,6 +174,7 @@ fn screen(m: &Model, visit: &VisitModel, s: &v::VisitSession) -> VisitScreen {
                 ),
                 delivery,
                 delivery_line,
+                renewal: s.renewal().map(Into::into),
             }
         }
         v::Step::Cancelled => VisitScreen::Cancelled {
@@ -197,6 +200,7 @@ pub(super) fn view(m: &Model, visit: &VisitModel) -> VisitView {
         kind_label: labels::kind(visit.kind).into(),
         guidance_offered: !matches!(screen, VisitScreen::Done { .. }) && visit.reading.is_none(),
         can_cancel: !finished,
+        cancel_label: labels::CANCEL_VISIT.into(),
         error: visit.error.clone(),
         screen,
     }

@@ -108,6 +108,10 @@ fn shell(m: &mut Model, event: AppEvent, ctx: Ctx, out: &mut Vec<Command>) {
         E::NfcChanged { state } => m.nfc = state,
         E::SyncDue => sync::want(m, out),
         E::EnrolmentScanned { text } => lifecycle::scanned(m, text, out),
+        E::PolicyChanged { policy } => {
+            // Staff's own careful-reading choice stays; the rest is the clinic's.
+            m.policy = policy;
+        }
         E::RetryOpen => lifecycle::retry_open(m, out),
         E::StartReset => lifecycle::start_reset(m),
         E::OpenSignIn => staff::open_sign_in(m, None),

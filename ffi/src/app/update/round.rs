@@ -112,20 +112,44 @@ pub(super) fn queue_changed(
 /// Reception guidance for the patient of the open visit (how identity
 /// went is taken from it), or of nobody in particular.
 pub(super) fn open_reception(m: &mut Model) {
-    let (patient, kind, identity) = match &m.visit {
-        Some(v) => (
-            v.patient.clone(),
-            v.kind,
-            match v.refused {
-                Some(houmon_core::visit::RefusalReason::PhotoMismatch) => {
-                    Some(IdentityCheck::VisualFailed)
-                }
-                _ => None,
-            },
-        ),
-        None => (None, crate::records::VisitKind::HomeCare, None),
+    use crate::reception::{MynaCardKind, PinUnavailable};
+    use houmon_core::visit::{RefusalReason, UnavailableReason as U};
+    let mut r = ReceptionModel {
+        patient: None,
+        kind: crate::records::VisitKind::HomeCare,
+        identity: None,
+        card_kind: None,
+        certificate_expiry: None,
+        tried: Vec::new(),
     };
-    m.reception = Some(ReceptionModel { patient, kind, identity, tried: Vec::new() });
+    if let Some(v) = &m.visit {
+        r.patient = v.patient.clone();
+        r.kind = v.kind;
+        let lost: Vec<U> = v
+            .session
+            .as_ref()
+            .map(|s| s.unavailable().iter().map(|u| u.reason).collect())
+            .unwrap_or_default();
+        r.card_kind = if lost.contains(&U::PinNotSet) {
+            Some(MynaCardKind::FaceRecognition)
+        } else if lost.contains(&U::NoPhoto) {
+            Some(MynaCardKind::NoPhoto)
+        } else {
+            None
+        };
+        r.identity = match v.refused {
+            Some(RefusalReason::PhotoMismatch) => Some(IdentityCheck::VisualFailed),
+            _ if lost.contains(&U::PinLocked) => {
+                Some(IdentityCheck::PinUnavailable { why: PinUnavailable::Locked })
+            }
+            _ if lost.contains(&U::PinNotSet) => {
+                Some(IdentityCheck::PinUnavailable { why: PinUnavailable::NotSet })
+            }
+            _ => None,
+        };
+        r.certificate_expiry = v.session.as_ref().and_then(|s| s.renewal()).map(|a| a.expires_on);
+    }
+    m.reception = Some(r);
     push(m, ScreenId::Reception);
 }
 

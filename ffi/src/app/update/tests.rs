@@ -160,6 +160,18 @@ fn failed_network() -> Msg {
 }
 
 #[test]
+fn an_events_debug_text_never_shows_a_secret() {
+    let shown = format!(
+        "{:?} {:?} {:?}",
+        AppEvent::SubmitPin { pin: "4821".into() },
+        AppEvent::SubmitCollation { value: "55021720352285".into() },
+        AppEvent::SignIn { staff_id: "nurse-8".into(), code: "482915".into() }
+    );
+    assert_eq!(shown, "SubmitPin SubmitCollation SignIn");
+    assert_eq!(format!("{:?}", AppEvent::NetworkChanged { online: true }), "NetworkChanged");
+}
+
+#[test]
 fn a_round_that_fails_before_sending_anything_is_tried_again_later_never_at_once() {
     let mut m = ready(ClinicPolicy::default(), home_round());
     m.sync.running = false;

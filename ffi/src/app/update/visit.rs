@@ -448,7 +448,10 @@ pub(super) fn back(m: &mut Model, out: &mut Vec<Command>) {
         return super::notify(
             m,
             NoticeKind::Info,
-            "カードを読み取っています。中止するときは「中止」を押してください。".into(),
+            format!(
+                "カードを読み取っています。中止するときは「{}」を押してください。",
+                labels::CANCEL_VISIT
+            ),
             out,
         );
     }

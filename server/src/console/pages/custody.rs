@@ -16,12 +16,14 @@ use crate::console::auth::{Perm, Session};
 use crate::console::blocking;
 use crate::console::layout::{render, when};
 use crate::db::custody::{self, CustodyRow};
-use crate::db::{patients, staff};
+use crate::db::{devices, patients, staff};
 
 struct Line {
     row: CustodyRow,
     resident: String,
     staff: String,
+    /// The phone's name, as it enrolled.
+    device: String,
 }
 
 pub async fn page(
@@ -35,6 +37,7 @@ pub async fn page(
     let day = super::day_of(&q);
     let loaded = blocking(move || {
         app.db.read(|c, s| {
+            let phones = devices::list(c)?;
             let mut lines = Vec::new();
             for row in custody::of_day(c, day)? {
                 let resident = patients::get(c, s, &row.patient_id)?
@@ -43,7 +46,11 @@ pub async fn page(
                 let staff = staff::get(c, &row.staff_id)?
                     .map(|s| s.name)
                     .unwrap_or_else(|| row.staff_id.clone());
-                lines.push(Line { row, resident, staff });
+                let device = phones
+                    .iter()
+                    .find(|d| d.device_id == row.device_id)
+                    .map_or_else(|| row.device_id.clone(), |d| d.name.clone());
+                lines.push(Line { row, resident, staff, device });
             }
             Ok(lines)
         })
@@ -110,7 +117,7 @@ pub async fn page(
                                 CustodyAction::Returned => span.badge.ok { "返却" },
                             } }
                             td { (l.staff) }
-                            td.muted { (l.row.device_id) }
+                            td.muted { (l.device) }
                         }
                     }
                 }

@@ -31,13 +31,7 @@ pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
         Ok(f) => f,
         Err(r) => return r,
     };
-    let kinds = [
-        Kind::HeldCard,
-        Kind::AfterCheck,
-        Kind::ClaimPath,
-        Kind::Undelivered,
-        Kind::ConsentLapsing,
-    ];
+    let kinds = Kind::ALL;
     render(
         &session,
         "/console/follow-ups",
