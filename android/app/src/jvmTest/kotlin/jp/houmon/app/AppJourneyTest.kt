@@ -306,6 +306,19 @@ class AppJourneyTest {
     }
 
     @Test
+    fun `a clinic policy changed by device management applies to the next visit`() = runBlocking<Unit> {
+        val phone = enrolled("policy", listOf("p0"))
+        val noPin = jp.houmon.app.shell.ManagedPolicy.from { mapOf<String, Any>("allow_pin" to false)[it] }
+        phone.send(AppEvent.PolicyChanged(noPin))
+        phone.send(AppEvent.OpenPatient("p0"))
+        val choose = phone.visit().screen as? VisitScreen.ChooseMode ?: nope("choose: ${phone.visit()}")
+        val pin = choose.options.first { it.mode == IdentityMode.PIN }
+        assertFalse("the clinic turned PIN checks off", pin.enabled)
+        assertNotNull(pin.whyNot)
+        assertTrue(choose.options.first { it.mode == IdentityMode.VISUAL }.enabled)
+    }
+
+    @Test
     fun `a revoked phone says so and stops asking the OS to wake it`() = runBlocking<Unit> {
         val phone = enrolled("revoked", listOf("p0"))
         phone.send(AppEvent.NetworkChanged(false))

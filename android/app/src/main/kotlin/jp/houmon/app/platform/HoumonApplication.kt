@@ -25,7 +25,7 @@ import jp.houmon.core.setLogSink
  * the app's private, non-backed-up files, the key from the Keystore, the
  * clinic's managed configuration as its policy, and the phone's model and
  * antenna. Reports the platform to the core: the network, NFC on or off,
- * the app in front or not. Runs the core's effects ([Platform]).
+ * the app in front or not, a new policy from the MDM. Runs the core's effects ([Platform]).
  *
  * Opening never crashes: a store that does not open is the core's
  * recovery screen, a library that does not load is [HoumonShell.loadFailure].
@@ -74,6 +74,7 @@ class HoumonApplication : Application(), Platform {
         if (shell.core != null) {
             nfc = NfcWatch(this) { shell.send(AppEvent.NfcChanged(it)) }.also { it.start() }
             connectivity = Connectivity(this) { online -> shell.send(AppEvent.NetworkChanged(online)) }.also { it.start() }
+            ManagedConfig.watch(this) { policy -> shell.send(AppEvent.PolicyChanged(policy)) }
         }
         return shell
     }

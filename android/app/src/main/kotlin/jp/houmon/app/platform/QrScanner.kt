@@ -20,11 +20,12 @@ import com.google.zxing.MultiFormatReader
 import com.google.zxing.NotFoundException
 import com.google.zxing.PlanarYUVLuminanceSource
 import com.google.zxing.common.HybridBinarizer
+import jp.houmon.core.isEnrolmentLink
 
 /**
  * Reads the clinic's enrolment QR code with the back camera (camera2 and
  * ZXing's decoder; no Play Services). Frames are decoded on a background
- * thread; the first text that is an enrolment link is handed over and the
+ * thread; the first text the core calls an enrolment link is handed over and the
  * camera closes. [start] opens it again (after a refused code, when the
  * screen comes back): each start scans anew. The caller holds the CAMERA
  * permission.
@@ -101,7 +102,7 @@ class QrScanner(private val context: Context, private val onText: (String) -> Un
             } finally {
                 this.reader.reset()
             }
-            if (text != null && text.startsWith(PREFIX)) {
+            if (text != null && isEnrolmentLink(text)) {
                 found = true
                 onText(text)
                 stop()
@@ -111,10 +112,8 @@ class QrScanner(private val context: Context, private val onText: (String) -> Un
         }
     }
 
-    companion object {
-        /** The clinic's enrolment QR codes (the core checks the rest). */
-        const val PREFIX = "houmon://enrol?"
-        private const val WIDTH = 1280
-        private const val HEIGHT = 720
+    private companion object {
+        const val WIDTH = 1280
+        const val HEIGHT = 720
     }
 }

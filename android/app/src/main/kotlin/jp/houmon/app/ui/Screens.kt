@@ -35,8 +35,7 @@ import jp.houmon.core.RecoveryView
 import jp.houmon.core.RoundView
 import jp.houmon.core.SettingsView
 import jp.houmon.core.SignInView
-import jp.houmon.core.StepResult
-import jp.houmon.core.VisitKind
+import jp.houmon.core.RenewalAdvice
 
 /** The store did not open: the core's message and code, retry, and the administrator's reset. */
 @Composable
@@ -98,8 +97,9 @@ fun RoundScreen(r: RoundView, header: Header, send: (AppEvent) -> Unit) {
     }
     Buttons {
         OutlinedButton(onClick = { send(AppEvent.Refresh) }, modifier = Modifier.heightIn(min = TouchTarget)) { Text("予定を更新") }
-        OutlinedButton(onClick = { send(AppEvent.OpenUnplannedVisit(VisitKind.HOUSE_CALL)) }, modifier = Modifier.heightIn(min = TouchTarget)) { Text("予定外の往診") }
-        OutlinedButton(onClick = { send(AppEvent.OpenUnplannedVisit(VisitKind.CONSULTATION)) }, modifier = Modifier.heightIn(min = TouchTarget)) { Text("対診") }
+        r.unplanned.forEach { k ->
+            OutlinedButton(onClick = { send(AppEvent.OpenUnplannedVisit(k.kind)) }, modifier = Modifier.heightIn(min = TouchTarget)) { Text(k.label) }
+        }
         OutlinedButton(onClick = { send(AppEvent.OpenQueue) }, modifier = Modifier.heightIn(min = TouchTarget)) {
             Text(if (header.pending + header.wedged > 0u) "未送信 ${header.pending + header.wedged}件" else "未送信")
         }
@@ -140,22 +140,29 @@ fun ReceptionScreen(r: ReceptionView, send: (AppEvent) -> Unit) {
         Text("負担: ${g.shareText}", style = MaterialTheme.typography.titleSmall)
         g.warnings.forEach { w -> Text((if (w.uncertain) "要確認: " else "") + w.text, color = MaterialTheme.colorScheme.error) }
         g.declarationFields.forEach { Text("・$it", style = MaterialTheme.typography.bodySmall) }
+        g.renewal?.let { RenewalBlock(it) }
     }
     Text("試した手順", style = MaterialTheme.typography.titleSmall, modifier = Modifier.semantics { heading() })
     r.steps.forEach { o ->
-        Text(o.label + (o.result?.let { "(${label(it)})" } ?: ""))
+        val chosen = r.resultOptions.firstOrNull { it.result == o.result }?.label
+        Text(o.label + (chosen?.let { "($it)" } ?: ""))
         Buttons {
-            StepResult.entries.forEach { res ->
-                TextButton(onClick = { send(AppEvent.RecordReceptionStep(o.step, res, null)) }, modifier = Modifier.heightIn(min = TouchTarget)) { Text(label(res)) }
+            r.resultOptions.forEach { res ->
+                TextButton(onClick = { send(AppEvent.RecordReceptionStep(o.step, res.result, null)) }, modifier = Modifier.heightIn(min = TouchTarget)) { Text(res.label) }
             }
         }
     }
 }
 
-private fun label(r: StepResult): String = when (r) {
-    StepResult.CONFIRMED -> "確認できた"
-    StepResult.FAILED -> "できなかった"
-    StepResult.PENDING -> "対応中"
+/** The certificate's renewal, as the core coaches it: what to tell the patient and the family. */
+@Composable
+fun RenewalBlock(a: RenewalAdvice) {
+    Card(Modifier.fillMaxWidth()) {
+        Column(Modifier.padding(12.dp), verticalArrangement = Arrangement.spacedBy(4.dp)) {
+            Text(a.title, style = MaterialTheme.typography.titleSmall, modifier = Modifier.semantics { heading() })
+            a.steps.forEachIndexed { i, step -> Text("${i + 1}. $step") }
+        }
+    }
 }
 
 /** Records not yet accepted: pending ones, and refused ones with the clinic's reason. */

@@ -35,7 +35,6 @@ import androidx.compose.ui.unit.dp
 import jp.houmon.core.AppEvent
 import jp.houmon.core.ConsentCategory
 import jp.houmon.core.ConsentInput
-import jp.houmon.core.IdentityMode
 import jp.houmon.core.Prescription
 import jp.houmon.core.VisitScreen
 import jp.houmon.core.VisitView
@@ -87,11 +86,15 @@ fun VisitScreenView(v: VisitView, send: (AppEvent) -> Unit) {
         }
         is VisitScreen.ComparePhoto -> PhotoCompare(s, send)
         is VisitScreen.Consent -> ConsentForm(s, send)
-        is VisitScreen.Refused -> Text(s.message, style = MaterialTheme.typography.titleMedium, modifier = Modifier.live(assertive = true))
+        is VisitScreen.Refused -> {
+            Text(s.message, style = MaterialTheme.typography.titleMedium, modifier = Modifier.live(assertive = true))
+            s.renewal?.let { RenewalBlock(it) }
+        }
         is VisitScreen.Done -> {
             Text("確認が終わりました", style = MaterialTheme.typography.headlineSmall, modifier = Modifier.live(assertive = false))
             Text(s.term.description)
             Text(s.deliveryLine, modifier = Modifier.live(assertive = false))
+            s.renewal?.let { RenewalBlock(it) }
             Action("訪問一覧に戻る") { send(AppEvent.FinishVisit) }
         }
         is VisitScreen.Cancelled -> {
@@ -100,7 +103,7 @@ fun VisitScreenView(v: VisitView, send: (AppEvent) -> Unit) {
         }
     }
     if (v.guidanceOffered) Action("受付ガイドを見る", primary = false) { send(AppEvent.OpenReception) }
-    if (v.canCancel) Action("この訪問をやめる", primary = false) { send(AppEvent.CancelVisit) }
+    if (v.canCancel) Action(v.cancelLabel, primary = false) { send(AppEvent.CancelVisit) }
 }
 
 /** The chip's photo beside the form on a wide screen, above it on a phone. */
@@ -146,7 +149,7 @@ private fun ConsentForm(s: VisitScreen.Consent, send: (AppEvent) -> Unit) {
     var comprehensive by remember { mutableStateOf(true) }
     val chosen = remember { mutableStateListOf<ConsentCategory>() }
     var rx by remember { mutableStateOf(Prescription.ELECTRONIC) }
-    Text(if (s.mode == IdentityMode.PIN) "暗証番号で本人確認しました" else "目視で本人確認しました", style = MaterialTheme.typography.titleMedium, modifier = Modifier.live(assertive = false))
+    Text(s.headline, style = MaterialTheme.typography.titleMedium, modifier = Modifier.live(assertive = false))
     Text("情報提供の同意", style = MaterialTheme.typography.titleSmall)
     Row(Modifier.fillMaxWidth().heightIn(min = TouchTarget).toggleable(comprehensive, role = Role.Switch, onValueChange = { comprehensive = it })) {
         Text("包括同意(すべての情報)", Modifier.weight(1f))

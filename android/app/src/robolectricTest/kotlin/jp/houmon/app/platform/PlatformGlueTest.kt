@@ -259,6 +259,16 @@ class PlatformGlueTest {
     }
 
     @Test
+    fun `a policy the MDM changes while the app runs reaches the core at once`() {
+        val seen = mutableListOf<jp.houmon.core.ClinicPolicy>()
+        val receiver = ManagedConfig.watch(context) { seen += it }
+        context.sendBroadcast(android.content.Intent(android.content.Intent.ACTION_APPLICATION_RESTRICTIONS_CHANGED))
+        shadowOf(android.os.Looper.getMainLooper()).idle()
+        assertEquals("one PolicyChanged per change", 1, seen.size)
+        context.unregisterReceiver(receiver)
+    }
+
+    @Test
     fun `NFC off is reported and the button opens the NFC panel`() {
         withNfc()
         val adapter = NfcAdapter.getDefaultAdapter(context)
