@@ -46,9 +46,11 @@ cargo test --workspace
 if [ -n "$pg_database" ]; then
   export HOUMON_TEST_DATABASE="$pg_database"
   # (--workspace: the same features as above, so nothing is built again.)
-  cargo test --workspace --lib -- db::pg_tests
+  # (They are #[ignore]d, so that a run without a database reports them
+  # as ignored rather than passed.)
+  cargo test --workspace --lib -- db::pg_tests --ignored
   cargo test --workspace --test sync_e2e --test batch_sync --test console \
-    --test security --test crash --test server_crash
+    --test security --test crash --test server_crash --test follow_ups --test round_days
   unset HOUMON_TEST_DATABASE
 elif [ -n "${HOUMON_REQUIRE_TOOLS:-}" ]; then
   echo "HOUMON_REQUIRE_TOOLS is set but HOUMON_TEST_DATABASE names no PostgreSQL database" >&2
@@ -102,6 +104,18 @@ elif [ -n "${HOUMON_REQUIRE_TOOLS:-}" ]; then
   exit 1
 else
   echo "skipping the parse check of the app sources (install python3-venv)"
+fi
+
+# The mutation check, bounded to what fits (docs/testing.md): every mutant
+# of the phone's queue must be caught by its tests. The whole check of the
+# risky files is scripts/mutants.sh, run before committing.
+if command -v cargo-mutants >/dev/null; then
+  ./scripts/mutants.sh --bounded
+elif [ -n "${HOUMON_REQUIRE_TOOLS:-}" ]; then
+  echo "HOUMON_REQUIRE_TOOLS is set but cargo-mutants is missing (cargo install cargo-mutants --version 27.1.0 --locked)" >&2
+  exit 1
+else
+  echo "skipping the bounded mutation check (cargo install cargo-mutants --version 27.1.0 --locked)"
 fi
 
 # Last: every APDU any virtual card received during the runs above.

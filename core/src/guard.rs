@@ -481,4 +481,53 @@ mod tests {
         let sent = g.transport().0.lock().unwrap().len();
         assert_eq!(sent, 3);
     }
+
+    #[test]
+    fn a_fresh_counter_is_the_one_just_read_for_that_application_and_key() {
+        let mut g = Guard::new(Recorder::default());
+        send(&mut g, &select_aid(&ids::AID_JPKI)).unwrap();
+        assert_eq!(g.fresh_counter(&ids::AID_JPKI, jpki::PIN_AUTH), None, "not read yet");
+        send(&mut g, &Command::new(0, ins::VERIFY, 0, 0x80 | jpki::PIN_AUTH as u8)).unwrap();
+        assert_eq!(g.fresh_counter(&ids::AID_JPKI, jpki::PIN_AUTH), Some(1));
+        assert_eq!(g.fresh_counter(&ids::AID_KENMEN, jpki::PIN_AUTH), None, "another application");
+        assert_eq!(g.fresh_counter(&ids::AID_JPKI, jpki::KEY_AUTH), None, "another key");
+        send(&mut g, &select_ef(jpki::EF_AUTH_CERT)).unwrap();
+        assert_eq!(
+            g.fresh_counter(&ids::AID_JPKI, jpki::PIN_AUTH),
+            None,
+            "something happened since"
+        );
+    }
+
+    #[test]
+    fn a_signature_names_the_authentication_key_selected_or_in_p2_and_no_other() {
+        let sign = |p2| Command::new(0x80, ins::COMPUTE_SIGNATURE, 0, p2).with_data(vec![0; 51]);
+        let mut g = Guard::new(Recorder::default());
+        send(&mut g, &select_aid(&ids::AID_JPKI)).unwrap();
+        assert!(send(&mut g, &sign(0x80)).is_err(), "no key selected");
+        send(&mut g, &sign(0x80 | jpki::KEY_AUTH as u8)).expect("the key in P2");
+        assert!(send(&mut g, &sign(0x80 | jpki::PIN_AUTH as u8)).is_err(), "not a signing key");
+        assert!(send(&mut g, &sign(0x40 | jpki::KEY_AUTH as u8)).is_err(), "another P2 form");
+        send(&mut g, &select_ef(jpki::KEY_AUTH)).unwrap();
+        send(&mut g, &sign(0x80)).expect("the key selected");
+    }
+
+    #[test]
+    fn the_stats_count_round_trips_bytes_and_what_became_of_the_secret() {
+        let mut g = Guard::new(Recorder::default());
+        assert_eq!(g.stats(), Stats::default());
+        let select = select_aid(&ids::AID_JPKI);
+        send(&mut g, &select).unwrap();
+        send(&mut g, &Command::new(0, ins::VERIFY, 0, 0x80 | jpki::PIN_AUTH as u8)).unwrap();
+        g.confirm_last_try();
+        let verify = Command::new(0, ins::VERIFY, 0, 0x80 | jpki::PIN_AUTH as u8)
+            .with_data(b"1234".to_vec());
+        send(&mut g, &verify).unwrap();
+        let s = g.stats();
+        assert_eq!(s.round_trips, 3);
+        let out = select.encode().unwrap().len() + 4 + verify.encode().unwrap().len();
+        assert_eq!(s.bytes_out, out as u64);
+        assert_eq!(s.bytes_in, 6, "three status words");
+        assert_eq!(s.secret, SecretUse::Accepted);
+    }
 }

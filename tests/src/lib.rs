@@ -4,6 +4,8 @@
 pub mod clinic;
 pub mod crash;
 pub mod rawdb;
+pub mod seed;
+pub mod timed;
 
 use chrono::Utc;
 use houmon_core::cert::AuthCertificate;

@@ -203,3 +203,35 @@ impl VisitError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Secret;
+
+    #[test]
+    fn each_card_error_that_takes_a_mode_away_names_the_mode_and_why() {
+        let cases = [
+            (CardError::PinNotSet, IdentityMode::Pin, UnavailableReason::PinNotSet),
+            (
+                CardError::Locked { secret: Secret::AuthPin },
+                IdentityMode::Pin,
+                UnavailableReason::PinLocked,
+            ),
+            (CardError::NoPhoto, IdentityMode::Visual, UnavailableReason::NoPhoto),
+            (
+                CardError::Locked { secret: Secret::CollationB },
+                IdentityMode::Visual,
+                UnavailableReason::CollationLocked,
+            ),
+        ];
+        for (error, mode, reason) in cases {
+            assert_eq!(
+                UnavailableReason::from_card_error(&error),
+                Some((mode, reason)),
+                "{error:?}"
+            );
+        }
+        assert_eq!(UnavailableReason::from_card_error(&CardError::NotMyNumberCard), None);
+    }
+}

@@ -315,6 +315,36 @@ mod tests {
     }
 
     #[test]
+    fn each_role_may_do_exactly_its_part() {
+        use Perm::*;
+        let all = [
+            ViewVisits,
+            PlanRounds,
+            ManagePatients,
+            FollowUps,
+            Export,
+            ManageDevices,
+            ViewAudit,
+            ManageStaff,
+        ];
+        let may = |role| all.into_iter().filter(|p| allowed(role, *p)).collect::<Vec<_>>();
+        assert_eq!(may(Role::Admin), all);
+        assert_eq!(may(Role::Clerk), [ViewVisits, PlanRounds, ManagePatients, FollowUps, Export]);
+        assert_eq!(may(Role::Doctor), [ViewVisits, PlanRounds, ManagePatients, FollowUps]);
+        assert_eq!(may(Role::Nurse), [ViewVisits, PlanRounds]);
+    }
+
+    #[test]
+    fn tokens_compare_equal_only_when_every_byte_is() {
+        assert!(constant_eq("abc", "abc"));
+        assert!(!constant_eq("abc", "abd"));
+        assert!(!constant_eq("abc", "xbc"));
+        assert!(!constant_eq("ab", "ba"), "two differences do not cancel out");
+        assert!(!constant_eq("abc", "abcd"), "a prefix is not the token");
+        assert!(!constant_eq("", "a"));
+    }
+
+    #[test]
     fn cookies_are_read_by_name() {
         let mut h = HeaderMap::new();
         h.insert(header::COOKIE, HeaderValue::from_static("a=1; houmon_console=abc; b=2"));

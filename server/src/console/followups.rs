@@ -155,7 +155,10 @@ pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
                         "新しい資格を聞き取れれば ①、分からなければ ② 旧資格の被保険者番号等で請求",
                     )),
                     Eligibility::NoRecord => {
-                        let month = format!("{:04}-{:02}", v.row.visited_at.year(), v.row.visited_at.month());
+                        // The month in Japan: a visit before 09:00 JST on the 1st
+                        // is in that month, though still the previous one in UTC.
+                        let local = v.row.visited_at.with_timezone(&houmon_core::cert::jst());
+                        let month = format!("{:04}-{:02}", local.year(), local.month());
                         *fushou_by_month.entry(month).or_insert(0) += 1;
                         Some((
                             "該当資格なし",
@@ -273,4 +276,38 @@ pub fn month_label(m: &str) -> String {
     NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
         .map(|d| format!("{}年{}月", d.year(), d.month()))
         .unwrap_or_else(|_| m.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_is_read_back_from_its_id_and_the_list_shows_them_in_order() {
+        let kinds = [
+            Kind::HeldCard,
+            Kind::AfterCheck,
+            Kind::ClaimPath,
+            Kind::Undelivered,
+            Kind::ConsentLapsing,
+            Kind::CertificateRenewal,
+        ];
+        for k in kinds {
+            assert_eq!(kind_of(k.id()), Some(k));
+            assert!(!k.title().is_empty());
+        }
+        assert_eq!(kind_of("held-card"), Some(Kind::HeldCard));
+        assert_eq!(kind_of("resolved"), None);
+        assert_eq!(kind_of(""), None);
+        let mut sorted = kinds;
+        sorted.sort();
+        assert_eq!(sorted, kinds, "held cards first, certificate renewals last");
+    }
+
+    #[test]
+    fn a_month_is_labelled_in_japanese() {
+        assert_eq!(month_label("2026-11"), "2026年11月");
+        assert_eq!(month_label("2027-01"), "2027年1月");
+        assert_eq!(month_label("not a month"), "not a month");
+    }
 }

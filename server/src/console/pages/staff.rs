@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MPL-2.0
 //! 職員 (管理者のみ): accounts and roles, a password set by the
-//! administrator (at least 12 characters), unlocking a locked account.
+//! administrator (at least 12 characters), unlocking a locked account,
+//! disabling a leaver at once (and enabling them again).
 
 use std::sync::Arc;
 
@@ -43,6 +44,21 @@ pub async fn page(State(app): State<Arc<App>>, session: Session) -> Response {
                                 input type="hidden" name="staff_id" value=(s.staff_id);
                                 button.secondary type="submit" { "ロック解除" }
                             }
+                            @if s.disabled {
+                                form.inline method="post" action="/console/staff" {
+                                    (csrf(&session))
+                                    input type="hidden" name="action" value="enable";
+                                    input type="hidden" name="staff_id" value=(s.staff_id);
+                                    button.secondary type="submit" { "有効に戻す" }
+                                }
+                            } @else if s.staff_id != session.staff.staff_id {
+                                form.inline method="post" action="/console/staff" {
+                                    (csrf(&session))
+                                    input type="hidden" name="action" value="disable";
+                                    input type="hidden" name="staff_id" value=(s.staff_id);
+                                    button.danger type="submit" title="管理画面にログインできなくなり、この職員の端末も使えなくなります" { "無効にする(退職など)" }
+                                }
+                            }
                         }
                     }
                 }
@@ -84,6 +100,17 @@ pub async fn save(State(app): State<Arc<App>>, session: Session, body: Bytes) ->
                         crate::db::audit::append(tx, s, &entry, now)
                     })
                     .map_err(admin::AdminError::from)
+            })
+            .await
+        }
+        Some(action @ ("disable" | "enable")) => {
+            let disable = action == "disable";
+            tokio::task::spawn_blocking(move || {
+                if disable {
+                    admin::disable_staff(&app, &actor, &staff_id)
+                } else {
+                    admin::enable_staff(&app, &actor, &staff_id)
+                }
             })
             .await
         }
