@@ -71,19 +71,29 @@ else
   echo "skipping the PC/SC interop test (install pcscd vsmartcard-vpcd opensc libpcsclite-dev pkg-config)"
 fi
 
+# --- Android (owner: the Android shell) -----------------------------------
 # The Kotlin side on the JVM (kotlinc from npm, JNA from Debian, jars from
-# Maven Central): the binding test, the Android app's logic tests, and the
-# Android platform glue compiled against the framework classes.
+# Maven Central, Robolectric's classpath by mvn): the binding test, the
+# Android shell's journeys, the platform glue compiled against the framework
+# classes and run under Robolectric; then what no compiler here checks in
+# the Android build (scripts/android-check.py; --bindgen: the Gradle task's
+# bindgen on a --profile mobile host build, in CI).
 if command -v java >/dev/null && command -v npm >/dev/null && command -v curl >/dev/null \
-   && [ -f /usr/share/java/jna.jar ]; then
+   && command -v mvn >/dev/null && command -v unzip >/dev/null && [ -f /usr/share/java/jna.jar ]; then
   cargo clippy -p houmon-ffi --features test-card --all-targets -- -D warnings
   ./scripts/kotlin-test.sh
+  if [ -n "${CI:-}" ]; then
+    python3 scripts/android-check.py --bindgen --clean
+  else
+    python3 scripts/android-check.py
+  fi
 elif [ -n "${HOUMON_REQUIRE_TOOLS:-}" ]; then
-  echo "HOUMON_REQUIRE_TOOLS is set but java/npm/curl/libjna-java are missing" >&2
+  echo "HOUMON_REQUIRE_TOOLS is set but java/npm/curl/mvn/unzip/libjna-java are missing" >&2
   exit 1
 else
-  echo "skipping the Kotlin tests (install a JDK, npm, curl and libjna-java)"
+  echo "skipping the Kotlin and Android tests (install a JDK, npm, curl, maven, unzip and libjna-java)"
 fi
+# --- end Android -----------------------------------------------------------
 
 # The app sources no compiler here builds (Compose UI, the iOS app, XML
 # resources, plists): parsed with tree-sitter grammars from PyPI.
