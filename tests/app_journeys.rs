@@ -2,7 +2,7 @@
 //! Whole rounds through the app core (`houmon_ffi::AppCore`), as a phone's
 //! shell drives it — events in, views and effects out — against virtual
 //! cards and a loopback clinic. The same journeys run on the JVM through
-//! the Kotlin bindings (`android/jvm-test/AppJourneyTest.kt`).
+//! the Kotlin bindings (`android/app/src/jvmTest/kotlin/jp/houmon/app/AppJourneyTest.kt`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
