@@ -31,7 +31,7 @@ command -v cargo-mutants >/dev/null || { echo "cargo-mutants is missing: cargo i
 out="$PWD/target/mutants"
 mkdir -p "$out"
 # The files that guard patients' data and the card policy (issue 24).
-risky='^(server/src/ingest/.*|server/src/admin|server/src/console/auth|server/src/console/followups|server/src/db/(console|devices|rounds|audit)|sync/src/upload|store/src/(queue|batch)|ffi/src/session|core/src/guard|core/src/visit/.*)\.rs$'
+risky='^(server/src/ingest/.*|server/src/admin|server/src/console/auth|server/src/console/followups|server/src/db/(console|devices|rounds|audit)|sync/src/upload|store/src/(queue|batch)|ffi/src/session|core/src/card/guard|core/src/visit/.*)\.rs$'
 if [ -n "$bounded" ]; then
   touched=(store/src/queue.rs store/src/batch.rs)
 else

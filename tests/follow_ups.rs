@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate, Utc};
-use houmon_core::cert::AuthCertificate;
+use houmon_core::card::cert::AuthCertificate;
 use houmon_core::protocol::{CheckOutcome, Eligibility, EligibilityResult};
 use houmon_server::admin;
 use houmon_server::console::followups::{compute, Kind};

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
-use houmon_core::cert::AuthCertificate;
+use houmon_core::card::cert::AuthCertificate;
 use houmon_core::protocol::{CheckOutcome, Eligibility, EnrolmentLink, RegisterRequest};
 use houmon_core::visit::consent::validity_rule;
 use houmon_core::visit::*;

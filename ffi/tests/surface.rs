@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use houmon_core::transport::CardTransport as _;
+use houmon_core::card::transport::CardTransport as _;
 use houmon_ffi::*;
 use houmon_vcard::VirtualCard;
 

@@ -8,8 +8,8 @@
 //! before 09:00, without waiting for the wall clock.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use houmon_core::card::transport::CardTransport;
 use houmon_core::protocol::UploadResponse;
-use houmon_core::transport::CardTransport;
 use houmon_core::visit::*;
 use houmon_server::db::devices::DeviceAuth;
 use houmon_server::ingest::UploadError;
@@ -19,7 +19,7 @@ use crate::clinic::{Phone, STAFF};
 
 /// `day` at `h:m` in Japan, as UTC.
 pub fn jst(day: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
-    houmon_core::cert::jst()
+    houmon_core::card::cert::jst()
         .from_local_datetime(&day.and_hms_opt(h, m, 0).expect("a time of day"))
         .single()
         .expect("JST has no gaps")

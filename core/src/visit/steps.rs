@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::card_check::KnownCard;
 use super::consent::ConsentValidity;
 use super::context::IdentityMode;
-use crate::cert::jst;
-use crate::error::CardError;
+use crate::card::cert::jst;
+use crate::card::error::CardError;
 
 /// Why a mode is not offered for this card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,7 +30,7 @@ pub enum UnavailableReason {
 impl UnavailableReason {
     /// The card error that takes a mode away, if this one does.
     pub(crate) fn from_card_error(e: &CardError) -> Option<(IdentityMode, UnavailableReason)> {
-        use crate::error::Secret;
+        use crate::card::error::Secret;
         Some(match e {
             CardError::PinNotSet => (IdentityMode::Pin, UnavailableReason::PinNotSet),
             CardError::Locked { secret: Secret::AuthPin } => {
@@ -207,7 +207,7 @@ impl VisitError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::Secret;
+    use crate::card::error::Secret;
 
     #[test]
     fn each_card_error_that_takes_a_mode_away_names_the_mode_and_why() {

@@ -259,7 +259,7 @@ pub struct LoginRefused {
 }
 
 fn local_time(at: chrono::DateTime<Utc>) -> String {
-    at.with_timezone(&houmon_core::cert::jst()).format("%H:%M").to_string()
+    at.with_timezone(&houmon_core::card::cert::jst()).format("%H:%M").to_string()
 }
 
 /// Checks the password; on success makes a session. Guessing is slowed

@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use houmon_core::cert::AuthCertificate;
+use houmon_core::card::cert::AuthCertificate;
 use houmon_core::protocol::{CheckOutcome, Eligibility};
 use houmon_core::renewal::{self, CertificateCarrier};
 
@@ -97,7 +97,7 @@ fn name(v: &VisitView) -> String {
 }
 
 pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
-    let today = now.with_timezone(&houmon_core::cert::jst()).date_naive();
+    let today = now.with_timezone(&houmon_core::card::cert::jst()).date_naive();
     let from = data::day_bounds(today - Duration::days(WINDOW_DAYS)).0;
     let rows = app.db.read(|c, _| visits::between(c, from, now + Duration::days(1)))?;
     let resolved = app.db.read(|c, _| cdb::resolutions(c))?;
@@ -157,7 +157,7 @@ pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
                     Eligibility::NoRecord => {
                         // The month in Japan: a visit before 09:00 JST on the 1st
                         // is in that month, though still the previous one in UTC.
-                        let local = v.row.visited_at.with_timezone(&houmon_core::cert::jst());
+                        let local = v.row.visited_at.with_timezone(&houmon_core::card::cert::jst());
                         let month = format!("{:04}-{:02}", local.year(), local.month());
                         *fushou_by_month.entry(month).or_insert(0) += 1;
                         Some((

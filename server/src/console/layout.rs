@@ -189,10 +189,10 @@ pub fn server_error(e: impl std::fmt::Display) -> Response {
 
 /// A time in Japan, for people.
 pub fn when(t: DateTime<Utc>) -> String {
-    t.with_timezone(&houmon_core::cert::jst()).format("%Y-%m-%d %H:%M").to_string()
+    t.with_timezone(&houmon_core::card::cert::jst()).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// Today in Japan.
 pub fn today() -> chrono::NaiveDate {
-    Utc::now().with_timezone(&houmon_core::cert::jst()).date_naive()
+    Utc::now().with_timezone(&houmon_core::card::cert::jst()).date_naive()
 }

@@ -160,7 +160,7 @@ pub async fn detail(
                 tr { th { "状態" } td { (status_label(&v)) @if let Some(h) = &v.row.held_reason { " (" (h) ")" } } }
                 tr { th { "注意" } td { @for w in &v.row.warnings { div { (w) } } } }
             }
-            p { a href={ "/console/visits?day=" (v.row.visited_at.with_timezone(&houmon_core::cert::jst()).date_naive()) } { "一覧に戻る" } }
+            p { a href={ "/console/visits?day=" (v.row.visited_at.with_timezone(&houmon_core::card::cert::jst()).date_naive()) } { "一覧に戻る" } }
         },
     )
 }
@@ -226,7 +226,11 @@ pub async fn export(
         };
         let ins = p.as_ref().and_then(|p| p.personal.insurance.clone());
         let cells = [
-            v.row.visited_at.with_timezone(&houmon_core::cert::jst()).date_naive().to_string(),
+            v.row
+                .visited_at
+                .with_timezone(&houmon_core::card::cert::jst())
+                .date_naive()
+                .to_string(),
             v.row.id.clone(),
             v.row.patient_id.clone().unwrap_or_default(),
             p.as_ref().map(|p| p.personal.name.clone()).unwrap_or_default(),

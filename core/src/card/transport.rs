@@ -17,8 +17,6 @@
 
 use async_trait::async_trait;
 
-use crate::error::CardError;
-
 /// Why a transceive failed. The shells map their platform exceptions here:
 /// Android `TagLostException` → [`TransportError::TagLost`],
 /// an `IOException` whose message says time-out → [`TransportError::Timeout`].
@@ -52,6 +50,11 @@ pub struct TransportLimits {
     pub max_response: usize,
 }
 
+/// Limits under which the product's commands or answers cannot fit (the
+/// card layer's `CardError::TransportTooLimited` is built from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLimited(pub TransportLimits);
+
 impl TransportLimits {
     /// The smallest answer the product needs in one piece: an RSA-2048
     /// signature (256 bytes) and its status word. A signature cannot be
@@ -76,12 +79,9 @@ impl TransportLimits {
         TransportLimits { extended_length: false, max_command: 261, max_response: 1024 };
 
     /// Checks that the product's commands and answers fit at all.
-    pub fn validate(self) -> Result<TransportLimits, CardError> {
+    pub fn validate(self) -> Result<TransportLimits, TooLimited> {
         if self.max_response < Self::MIN_RESPONSE || self.max_command < Self::MIN_COMMAND {
-            return Err(CardError::TransportTooLimited {
-                max_command: self.max_command,
-                max_response: self.max_response,
-            });
+            return Err(TooLimited(self));
         }
         Ok(self)
     }
@@ -90,9 +90,9 @@ impl TransportLimits {
     pub fn read_chunk(self) -> usize {
         let answer = self.max_response.saturating_sub(2);
         let apdu_max = if self.extended_length {
-            crate::apdu::MAX_READ_EXTENDED
+            crate::card::apdu::MAX_READ_EXTENDED
         } else {
-            crate::apdu::MAX_SHORT_LE
+            crate::card::apdu::MAX_SHORT_LE
         };
         answer.min(apdu_max).max(1)
     }
@@ -156,14 +156,14 @@ mod tests {
         assert_eq!(TransportLimits::IPHONE.read_chunk(), 256, "no extended length: short Le");
         let ext_1k = TransportLimits { extended_length: true, ..TransportLimits::IPHONE };
         assert_eq!(ext_1k.read_chunk(), 1022, "the answer's status word counts");
-        assert_eq!(TransportLimits::EXTENDED.read_chunk(), crate::apdu::MAX_READ_EXTENDED);
+        assert_eq!(TransportLimits::EXTENDED.read_chunk(), crate::card::apdu::MAX_READ_EXTENDED);
     }
 
     #[test]
     fn limits_too_small_for_a_signature_or_a_sign_command_are_refused() {
         assert!(TransportLimits::SHORT.validate().is_ok());
         let tiny = TransportLimits { max_response: 257, ..TransportLimits::SHORT };
-        assert!(matches!(tiny.validate(), Err(CardError::TransportTooLimited { .. })));
+        assert_eq!(tiny.validate(), Err(TooLimited(tiny)));
         let tiny = TransportLimits { max_command: 56, ..TransportLimits::SHORT };
         assert!(tiny.validate().is_err());
     }

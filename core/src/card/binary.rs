@@ -8,11 +8,11 @@
 //! back to short reads for the rest of the session. The card returns fewer
 //! bytes than asked at the end of a file; that ends the read.
 
-use crate::apdu::{ins, Command, MAX_SHORT_LE};
-use crate::error::CardError;
-use crate::guard::Guard;
-use crate::sw::StatusWord;
-use crate::transport::CardTransport;
+use crate::card::apdu::{ins, Command, MAX_SHORT_LE};
+use crate::card::error::CardError;
+use crate::card::guard::Guard;
+use crate::card::sw::StatusWord;
+use crate::card::transport::CardTransport;
 
 /// Largest offset READ BINARY can address (15 bits).
 const MAX_OFFSET: usize = 0x7FFF;

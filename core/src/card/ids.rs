@@ -58,6 +58,10 @@ pub mod kenmen {
     pub const KEY_COLLATION_B: u16 = 0x0012;
     /// 照合番号A (= the 個人番号; never).
     pub const KEY_COLLATION_A: u16 = 0x0013;
+    /// Whether VERIFY 照合番号B names its key by SFI (`00 20 00 92`) instead
+    /// of selecting it first. Flip to `true` once a real card confirms the
+    /// SFI form: it saves one APDU (`plan.rs` counts it, `kenmen.rs` sends it).
+    pub const VERIFY_BY_SFI: bool = false;
 }
 
 /// The short-EF-identifier form of a file id (P1 = `0x80 | sfi` for READ,

@@ -9,9 +9,9 @@
 //! found) and `69 86` mean no PIN is set. When a real card shows otherwise,
 //! change it here and in the virtual card's `FaceRecognition` variant.
 
-use crate::cert::Validity;
-use crate::error::{CardError, Result, Secret};
-use crate::sw::StatusWord;
+use crate::card::cert::Validity;
+use crate::card::error::{CardError, Result, Secret};
+use crate::card::sw::StatusWord;
 
 /// The state of a PIN or 照合番号 counter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

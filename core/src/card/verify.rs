@@ -8,12 +8,12 @@
 //! during the VERIFY may have cost a try: it is reported as such and never
 //! retried blindly (the next attempt re-reads the counter).
 
-use crate::apdu::{ins, Command};
-use crate::error::{CardError, Result, Secret};
-use crate::guard::Guard;
-use crate::sw::StatusWord;
-use crate::transport::CardTransport;
-use crate::variant::{classify_counter, CounterState};
+use crate::card::apdu::{ins, Command};
+use crate::card::error::{CardError, Result, Secret};
+use crate::card::guard::Guard;
+use crate::card::sw::StatusWord;
+use crate::card::transport::CardTransport;
+use crate::card::variant::{classify_counter, CounterState};
 
 /// A key that a secret the patient knows unlocks.
 #[derive(Debug, Clone, Copy)]

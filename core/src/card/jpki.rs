@@ -8,18 +8,18 @@
 //! - `00 20 00 98 04 <PIN>` verify;
 //! - `80 2A 00 97 33 <DigestInfo> 00` sign with key 0017 named by SFI.
 
-use crate::apdu::{ins, Command};
-use crate::binary::{self, ReadFailure, Start};
-use crate::cert::sha256_digest_info;
-use crate::credentials::Pin;
-use crate::error::{CardError, Result, Secret};
-use crate::guard::Guard;
-use crate::ids::{self, jpki, sfi};
-use crate::sw::StatusWord;
-use crate::tlv;
-use crate::transport::CardTransport;
-use crate::variant::CounterState;
-use crate::verify::SecretKey;
+use crate::card::apdu::{ins, Command};
+use crate::card::binary::{self, ReadFailure, Start};
+use crate::card::cert::sha256_digest_info;
+use crate::card::credentials::Pin;
+use crate::card::error::{CardError, Result, Secret};
+use crate::card::guard::Guard;
+use crate::card::ids::{self, jpki, sfi};
+use crate::card::sw::StatusWord;
+use crate::card::tlv;
+use crate::card::transport::CardTransport;
+use crate::card::variant::CounterState;
+use crate::card::verify::SecretKey;
 
 /// A certificate is 1.5–1.8 KB; the file must stay readable by offset.
 const MAX_CERT_LEN: usize = 0x7FFF;

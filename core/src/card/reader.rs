@@ -17,16 +17,16 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::cert::{AuthCertificate, Validity};
-use crate::credentials::{CollationB, Pin};
-use crate::error::{CardError, Result, Secret};
-use crate::guard::{Guard, Stats};
-use crate::jpki;
-use crate::kenmen::{self, CardFace};
-use crate::photo::{jp2_to_png, DecodedPhoto};
-use crate::progress::{Flow, ReadPhase, ReadProgress, Tracker};
-use crate::transport::{CardTransport, TransportLimits};
-use crate::variant::{CardVariant, CounterState};
+use crate::card::cert::{AuthCertificate, Validity};
+use crate::card::credentials::{CollationB, Pin};
+use crate::card::error::{CardError, Result, Secret};
+use crate::card::guard::{Guard, Stats};
+use crate::card::jpki;
+use crate::card::kenmen::{self, CardFace};
+use crate::card::photo::{jp2_to_png, DecodedPhoto};
+use crate::card::progress::{Flow, ReadPhase, ReadProgress, Tracker};
+use crate::card::transport::{CardTransport, TransportLimits};
+use crate::card::variant::{CardVariant, CounterState};
 
 /// What `houmon card info` shows: spends no try.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@
 //! and is untrusted: dimensions are capped, and a decoder panic is caught and
 //! reported as [`CardError::Photo`].
 
-use crate::error::{CardError, Result};
+use crate::card::error::{CardError, Result};
 
 /// Larger than any card photo; refuses absurd headers before allocating.
 const MAX_SIDE: u32 = 2048;

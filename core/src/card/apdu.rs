@@ -6,8 +6,21 @@
 //! the data from the status word and refuses anything shorter than a status
 //! word. Nothing here panics on bad input.
 
-use crate::error::CardError;
-use crate::sw::StatusWord;
+use crate::card::sw::StatusWord;
+
+/// What the codec refuses (the card layer's `CardError` is built from it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApduError {
+    /// A command no card could take (data over 65 535 bytes, Le out of range).
+    #[error("impossible command: {0}")]
+    Impossible(&'static str),
+    /// Bytes that are not a command APDU.
+    #[error("malformed command: {0}")]
+    MalformedCommand(&'static str),
+    /// Bytes that are not a response APDU.
+    #[error("malformed response: {0}")]
+    MalformedResponse(String),
+}
 
 /// Instruction bytes the product uses. Anything else is refused by the guard.
 pub mod ins {
@@ -77,13 +90,13 @@ impl Command {
 
     /// Encodes the command. Errors only for impossible lengths
     /// (data over 65 535 bytes, Le of 0 or over 65 536).
-    pub fn encode(&self) -> Result<Vec<u8>, CardError> {
+    pub fn encode(&self) -> Result<Vec<u8>, ApduError> {
         if self.data.len() > 65_535 {
-            return Err(CardError::internal("command data longer than 65535 bytes"));
+            return Err(ApduError::Impossible("command data longer than 65535 bytes"));
         }
         if let Some(le) = self.le {
             if le == 0 || le > MAX_EXTENDED_LE {
-                return Err(CardError::internal("Le out of range"));
+                return Err(ApduError::Impossible("Le out of range"));
             }
         }
         let mut out = Vec::with_capacity(4 + 3 + self.data.len() + 3);
@@ -113,8 +126,8 @@ impl Command {
     }
 
     /// Decodes a command APDU (used by the virtual card and in tests).
-    pub fn decode(raw: &[u8]) -> Result<Self, CardError> {
-        let bad = |why: &'static str| CardError::MalformedCommand { reason: why };
+    pub fn decode(raw: &[u8]) -> Result<Self, ApduError> {
+        let bad = ApduError::MalformedCommand;
         if raw.len() < 4 {
             return Err(bad("shorter than a header"));
         }
@@ -176,11 +189,12 @@ pub struct Response {
 
 impl Response {
     /// Splits raw bytes from the card into data and status word.
-    pub fn parse(mut raw: Vec<u8>) -> Result<Self, CardError> {
+    pub fn parse(mut raw: Vec<u8>) -> Result<Self, ApduError> {
         if raw.len() < 2 {
-            return Err(CardError::MalformedResponse {
-                reason: format!("{} bytes, shorter than a status word", raw.len()),
-            });
+            return Err(ApduError::MalformedResponse(format!(
+                "{} bytes, shorter than a status word",
+                raw.len()
+            )));
         }
         let sw2 = raw.pop().unwrap_or_default();
         let sw1 = raw.pop().unwrap_or_default();

@@ -4,12 +4,12 @@
 //! Each phase of a card read has a name and one Japanese line (iOS shows it
 //! in the NFC sheet's `alertMessage`, Android on the hold-the-card screen),
 //! with the APDUs done and expected for the whole read. `expected` comes
-//! from [`crate::plan::ReadPlan`]: it is an estimate until the certificate's
+//! from [`crate::card::plan::ReadPlan`]: it is an estimate until the certificate's
 //! and the photo's lengths are known, then exact; `done` never passes it.
 
 use std::sync::Arc;
 
-use crate::plan::{FaceSpan, ReadPlan};
+use crate::card::plan::{FaceSpan, ReadPlan};
 
 /// A phase of a card read, in the order they happen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -6,8 +6,9 @@
 //! is the one place that turns them into Japanese that says what to do next;
 //! the FFI error type maps from this enum in one place too.
 
-use crate::sw::StatusWord;
-use crate::transport::TransportError;
+use crate::card::apdu::ApduError;
+use crate::card::sw::StatusWord;
+use crate::card::transport::{TooLimited, TransportError};
 
 pub type Result<T, E = CardError> = std::result::Result<T, E>;
 
@@ -235,6 +236,22 @@ impl CardError {
                 "カードの署名を検証できませんでした。カードを当て直してください。続く場合はカードの故障の可能性があります。".into()
             }
         }
+    }
+}
+
+impl From<ApduError> for CardError {
+    fn from(e: ApduError) -> Self {
+        match e {
+            ApduError::Impossible(why) => CardError::internal(why),
+            ApduError::MalformedCommand(reason) => CardError::MalformedCommand { reason },
+            ApduError::MalformedResponse(reason) => CardError::MalformedResponse { reason },
+        }
+    }
+}
+
+impl From<TooLimited> for CardError {
+    fn from(TooLimited(l): TooLimited) -> Self {
+        CardError::TransportTooLimited { max_command: l.max_command, max_response: l.max_response }
     }
 }
 

@@ -26,14 +26,14 @@
 
 use tracing::trace;
 
-use crate::apdu::{ins, Command, Response};
-use crate::error::{CardError, Result, Secret};
-use crate::ids::{self, jpki, kenmen};
-use crate::plan::{FaceSpan, ReadPlan};
-use crate::progress::{Flow, ReadPhase, Tracker};
-use crate::sw::StatusWord;
-use crate::transport::{CardTransport, TransportLimits};
-use crate::variant::{classify_counter, CounterState};
+use crate::card::apdu::{ins, Command, Response};
+use crate::card::error::{CardError, Result, Secret};
+use crate::card::ids::{self, jpki, kenmen};
+use crate::card::plan::{FaceSpan, ReadPlan};
+use crate::card::progress::{Flow, ReadPhase, Tracker};
+use crate::card::sw::StatusWord;
+use crate::card::transport::{CardTransport, TransportLimits};
+use crate::card::variant::{classify_counter, CounterState};
 
 /// What the product may do to a file or key of an application.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -391,7 +391,7 @@ mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::transport::TransportError;
+    use crate::card::transport::TransportError;
 
     /// Answers 9000 (or 63C3 to an empty VERIFY) and records what reached it.
     #[derive(Default)]

@@ -12,20 +12,19 @@
 //! The SFI form of VERIFY (`00 20 00 92`) is not confirmed on this
 //! application, so the key is selected first ([`VERIFY_BY_SFI`]).
 
-use crate::apdu::{ins, Command};
-use crate::binary::{self, ReadFailure, Start};
-use crate::credentials::CollationB;
-use crate::error::{CardError, Result, Secret};
-use crate::guard::Guard;
-use crate::ids::{self, kenmen, sfi};
-use crate::plan::FaceSpan;
-use crate::sw::StatusWord;
-use crate::tlv;
-use crate::transport::CardTransport;
-use crate::verify::SecretKey;
+use crate::card::apdu::{ins, Command};
+use crate::card::binary::{self, ReadFailure, Start};
+use crate::card::credentials::CollationB;
+use crate::card::error::{CardError, Result, Secret};
+use crate::card::guard::Guard;
+use crate::card::ids::{self, kenmen, sfi};
+use crate::card::plan::FaceSpan;
+use crate::card::sw::StatusWord;
+use crate::card::tlv;
+use crate::card::transport::CardTransport;
+use crate::card::verify::SecretKey;
 
-/// Flip to `true` once a real card confirms `00 20 00 92`: saves one APDU.
-pub const VERIFY_BY_SFI: bool = false;
+pub use crate::card::ids::kenmen::VERIFY_BY_SFI;
 
 /// How far into EF 0002 the `FF 20` record may start (a 2-byte prefix has
 /// been reported on some cards; see the protocol notes).

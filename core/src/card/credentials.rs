@@ -6,7 +6,7 @@
 
 use zeroize::Zeroizing;
 
-use crate::error::{CardError, Result, Secret};
+use crate::card::error::{CardError, Result, Secret};
 
 /// The 4-digit 利用者証明用 PIN. Wiped from memory when dropped.
 pub struct Pin(Zeroizing<Vec<u8>>);

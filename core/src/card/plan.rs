@@ -15,7 +15,7 @@
 //!   the signature that follows the photo: it is read in the same READ as
 //!   the photo when that saves a round trip, in its own READ otherwise.
 
-use crate::transport::TransportLimits;
+use crate::card::transport::TransportLimits;
 
 /// The certificate's first READ: below every real 利用者証明用 certificate
 /// (1571–1586 bytes seen; the virtual card's is 1434).
@@ -106,7 +106,7 @@ impl ReadPlan {
     /// SELECT 照合番号B (unless VERIFY by SFI is on), counter, VERIFY, the
     /// head, the photo (and expiry).
     pub fn visual_mode(&self, cert_len: Option<usize>, face: Option<FaceSpan>) -> u32 {
-        let select_key = u32::from(!crate::kenmen::VERIFY_BY_SFI);
+        let select_key = u32::from(!crate::card::ids::kenmen::VERIFY_BY_SFI);
         let (_, face_reads) = self.face_reads(face.unwrap_or_else(FaceSpan::nominal));
         1 + self.cert_reads(cert_len.unwrap_or(NOMINAL_CERT_LEN))
             + 1

@@ -23,7 +23,7 @@ use rsa::RsaPublicKey;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
-use crate::error::{CardError, Result};
+use crate::card::error::{CardError, Result};
 
 /// The DER prefix of a SHA-256 DigestInfo (RFC 8017 §9.2 note 1).
 pub const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
