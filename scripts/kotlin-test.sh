@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
 # The Kotlin side, on the JVM:
-#  1. builds the FFI library (with the test-only virtual card), generates
-#     the Kotlin and Swift bindings with the in-repo uniffi-bindgen and the
-#     top-level uniffi.toml, compares the Swift public API with
-#     docs/swift-api.md and the Swift bindings with those committed in ios/;
-#  2. runs the binding test (android/jvm-test/VisitFlowTest.kt);
-#  3. runs the Android app's logic tests (android/app/src/test, JUnit 4)
-#     against the host-built core and a loopback clinic;
-#  4. compiles the Android platform glue (android/app/src/main/.../platform)
-#     against the real framework classes (org.robolectric:android-all from
-#     Maven Central, compile-only) with the app logic and the bindings.
+#  1. builds the FFI library, generates the Kotlin and Swift bindings with
+#     the in-repo uniffi-bindgen and the top-level uniffi.toml, compares the
+#     Swift public API with docs/swift-api.md and the Swift bindings with
+#     those committed in ios/;
+#  2. the test build (with the virtual card and the loopback clinic): runs
+#     the binding test (android/jvm-test/VisitFlowTest.kt);
+#  3. runs the Android shell's JVM tests (android/app/src/jvmTest, JUnit 4):
+#     whole rounds through the shell's adapter (shell/) and the bindings with
+#     the host-built core — every test class in the jar, and none is a failure;
+#  4. compiles the Android platform glue (android/app/src/main/.../shell and
+#     platform) against the real framework classes (org.robolectric:android-all,
+#     API 36, compile-only) with -Werror;
+#  5. runs the platform glue's Robolectric tests (android/app/src/robolectricTest)
+#     on the API 36 framework, offline (android-all-instrumented from Maven
+#     Central, cached in target/maven; the classpath from
+#     android/robolectric/pom.xml, resolved by mvn into target/m2). Robolectric
+#     needs Java 21+ for API 36: the newest JDK in /usr/lib/jvm, or ROBOLECTRIC_JAVA.
 # Each test run prints "N passed, N failed"; any failure fails the script.
 #
-# Needs: Java 17, JNA (Debian libjna-java), curl, kotlinc 2.4.20 (npm
-# kotlin-compiler; fetched into target/kotlinc if KOTLIN_HOME is not set);
-# jars from Maven Central are cached in target/maven.
+# Needs: Java 17 (and 21+ for step 5), JNA (Debian libjna-java), curl, mvn,
+# kotlinc 2.4.20 (npm kotlin-compiler; fetched into target/kotlinc if
+# KOTLIN_HOME is not set).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +33,20 @@ if [ ! -x "$K/bin/kotlinc" ]; then
 fi
 JNA="${JNA_JAR:-/usr/share/java/jna.jar}"
 [ -f "$JNA" ] || { echo "JNA not found at $JNA (apt-get install libjna-java)" >&2; exit 1; }
+KT=target/kt
+mkdir -p "$KT"
+
+# kotlinc FILES... -cp CP -d OUT [-Werror]: a failed compile fails the run
+# (never an older jar).
+compile() {
+  local out="$1" log="$2"; shift 2
+  rm -rf "$out"
+  if ! "$K/bin/kotlinc" "$@" -d "$out" 2> "$log"; then
+    grep -v "^warning: unable to find kotlin-stdlib" "$log" >&2 || true
+    echo "kotlinc failed ($out)" >&2
+    exit 1
+  fi
+}
 
 cargo build -q -p uniffi-bindgen
 OUT=target/bindings
@@ -53,46 +74,67 @@ for f in Sources/HoumonCore/HoumonCore.swift HoumonCoreFFI/HoumonCoreFFI.h Houmo
 done
 echo "the Swift bindings in ios/ match the generated ones"
 
-# 2. The test build: the same API plus the virtual card, for the JVM test.
+# 2. The test build: the same API plus the virtual card, for the JVM tests.
 cargo build -q -p houmon-ffi --features test-card
 LIB=target/debug/libhoumon_ffi.so
 ./target/debug/uniffi-bindgen generate --no-format --config uniffi.toml \
   --language kotlin --out-dir "$OUT/test" "$LIB" >/dev/null
 
 CP="$JNA:$K/lib/kotlinx-coroutines-core-jvm.jar"
-# A failed compile fails the run: never fall back to an older jar.
-rm -f target/kotlin-test.jar
-if ! "$K/bin/kotlinc" -nowarn "$OUT/test/jp/houmon/core/houmon.kt" android/jvm-test/VisitFlowTest.kt \
-  -cp "$CP" -d target/kotlin-test.jar 2> target/kotlinc.log; then
-  cat target/kotlinc.log >&2
-  echo "kotlinc failed" >&2
-  exit 1
-fi
-java -Djna.library.path=target/debug -cp "target/kotlin-test.jar:$CP:$K/lib/kotlin-stdlib.jar" VisitFlowTestKt
+RUN_CP="$CP:$K/lib/kotlin-stdlib.jar"
+# The bindings are compiled once per build and shared by the steps below.
+compile "$KT/bindings-test.jar" target/kotlinc-bindings.log -nowarn "$OUT/test/jp/houmon/core/houmon.kt" -cp "$CP"
+compile "$KT/visit-flow.jar" target/kotlinc.log -nowarn android/jvm-test/VisitFlowTest.kt -cp "$CP:$KT/bindings-test.jar"
+java -Djna.library.path=target/debug -cp "$KT/visit-flow.jar:$KT/bindings-test.jar:$RUN_CP" VisitFlowTestKt
 
-# 3. The Android app's logic (plain Kotlin, no android.*) with JUnit 4.
+# 3. The shell's JVM tests: every class in the jar (RunAppTests fails on none).
 APP=android/app/src/main/kotlin/jp/houmon/app
 JUNIT="$(./scripts/maven-fetch.sh junit:junit:4.13.2):$(./scripts/maven-fetch.sh org.hamcrest:hamcrest-core:1.3)"
-rm -f target/app-test.jar
-if ! "$K/bin/kotlinc" -nowarn "$OUT/test/jp/houmon/core/houmon.kt" "$APP"/logic/*.kt \
-  android/app/src/test/kotlin/jp/houmon/app/*.kt android/jvm-test/RunAppTests.kt \
-  -cp "$CP:$JUNIT" -d target/app-test.jar 2> target/kotlinc-app.log; then
-  cat target/kotlinc-app.log >&2
-  echo "kotlinc failed on the app logic or its tests" >&2
-  exit 1
-fi
-java -Djna.library.path=target/debug -cp "target/app-test.jar:$CP:$JUNIT:$K/lib/kotlin-stdlib.jar" RunAppTestsKt
+compile "$KT/app-test.jar" target/kotlinc-app.log -nowarn "$APP"/shell/*.kt \
+  android/app/src/jvmTest/kotlin/jp/houmon/app/*.kt -cp "$CP:$KT/bindings-test.jar:$JUNIT"
+compile "$KT/runner.jar" target/kotlinc-runner.log -nowarn android/jvm-test/RunAppTests.kt -cp "$JUNIT"
+java -Djna.library.path=target/debug \
+  -cp "$KT/app-test.jar:$KT/runner.jar:$KT/bindings-test.jar:$RUN_CP:$JUNIT" RunAppTestsKt "$KT/app-test.jar" jp.houmon.app
 
 # 4. The platform glue against the Android framework (API 36) and ZXing,
 # with the shipped bindings (no test card). Warnings are errors: a
 # deprecated call is a decision, marked where it is made.
 ANDROID_ALL="$(./scripts/maven-fetch.sh org.robolectric:android-all:16-robolectric-13921718-2)"
 ZXING="$(./scripts/maven-fetch.sh com.google.zxing:core:3.5.3)"
-rm -rf target/android-glue
-if ! "$K/bin/kotlinc" -Werror "$OUT/app/jp/houmon/core/houmon.kt" "$APP"/logic/*.kt "$APP"/platform/*.kt \
-  -cp "$ANDROID_ALL:$ZXING:$CP" -d target/android-glue 2> target/kotlinc-glue.log; then
-  cat target/kotlinc-glue.log >&2
-  echo "the Android platform glue does not compile against android-all" >&2
-  exit 1
-fi
+compile "$KT/bindings-app.jar" target/kotlinc-bindings-app.log -nowarn "$OUT/app/jp/houmon/core/houmon.kt" -cp "$CP"
+compile "$KT/android-glue.jar" target/kotlinc-glue.log -Werror "$APP"/shell/*.kt "$APP"/platform/*.kt \
+  -cp "$ANDROID_ALL:$ZXING:$CP:$KT/bindings-app.jar"
 echo "Android platform glue compiles against android-all (API 36)"
+
+# 5. Robolectric: the glue on the API 36 framework, offline.
+RJAVA="${ROBOLECTRIC_JAVA:-}"
+if [ -z "$RJAVA" ]; then
+  for j in $(ls -d /usr/lib/jvm/*/ 2>/dev/null | sort -V -r); do
+    v="$("$j/bin/java" -XshowSettings:properties -version 2>&1 | awk -F' = ' '/java.specification.version/{print $2}')" || continue
+    if [ -n "$v" ] && [ "${v%%.*}" -ge 21 ] 2>/dev/null; then RJAVA="$j/bin/java"; break; fi
+  done
+fi
+[ -n "$RJAVA" ] || { echo "Robolectric needs Java 21+ for API 36: none in /usr/lib/jvm (set ROBOLECTRIC_JAVA)" >&2; exit 1; }
+if [ ! -s target/robolectric.classpath ] || [ android/robolectric/pom.xml -nt target/robolectric.classpath ]; then
+  mvn -q -B -f android/robolectric/pom.xml -Dmaven.repo.local="$PWD/target/m2" \
+    dependency:build-classpath -Dmdep.outputFile="$PWD/target/robolectric.classpath"
+fi
+# Two of its dependencies are AARs: their classes.jar goes on the classpath.
+ROBO=""
+for f in $(tr ':' ' ' < target/robolectric.classpath); do
+  case "$f" in
+    *.aar) jar="$KT/aar/$(basename "$f" .aar).jar"
+           [ -f "$jar" ] || { mkdir -p "$KT/aar" && unzip -p "$f" classes.jar > "$jar"; }
+           ROBO="$ROBO:$jar" ;;
+    *) ROBO="$ROBO:$f" ;;
+  esac
+done
+ROBO="${ROBO#:}"
+./scripts/maven-fetch.sh org.robolectric:android-all-instrumented:16-robolectric-13921718-i7 >/dev/null
+compile "$KT/robolectric-test.jar" target/kotlinc-robolectric.log -nowarn -Xfriend-paths="$KT/android-glue.jar" \
+  android/app/src/robolectricTest/kotlin/jp/houmon/app/platform/*.kt \
+  -cp "$ANDROID_ALL:$ROBO:$KT/android-glue.jar:$KT/bindings-app.jar:$CP"
+"$RJAVA" -Drobolectric.offline=true -Drobolectric.dependency.dir="$PWD/target/maven" \
+  -Drobolectric.logging.enabled=false -Djna.library.path=target/app-lib \
+  -cp "$KT/robolectric-test.jar:$KT/runner.jar:$KT/android-glue.jar:$KT/bindings-app.jar:$ZXING:$ROBO:$RUN_CP:$ANDROID_ALL" \
+  RunAppTestsKt "$KT/robolectric-test.jar" jp.houmon.app.platform

@@ -46,9 +46,11 @@ cargo test --workspace
 if [ -n "$pg_database" ]; then
   export HOUMON_TEST_DATABASE="$pg_database"
   # (--workspace: the same features as above, so nothing is built again.)
-  cargo test --workspace --lib -- db::pg_tests
+  # (They are #[ignore]d, so that a run without a database reports them
+  # as ignored rather than passed.)
+  cargo test --workspace --lib -- db::pg_tests --ignored
   cargo test --workspace --test sync_e2e --test batch_sync --test console \
-    --test security --test crash --test server_crash
+    --test security --test crash --test server_crash --test follow_ups --test round_days
   unset HOUMON_TEST_DATABASE
 elif [ -n "${HOUMON_REQUIRE_TOOLS:-}" ]; then
   echo "HOUMON_REQUIRE_TOOLS is set but HOUMON_TEST_DATABASE names no PostgreSQL database" >&2
@@ -69,19 +71,29 @@ else
   echo "skipping the PC/SC interop test (install pcscd vsmartcard-vpcd opensc libpcsclite-dev pkg-config)"
 fi
 
+# --- Android (owner: the Android shell) -----------------------------------
 # The Kotlin side on the JVM (kotlinc from npm, JNA from Debian, jars from
-# Maven Central): the binding test, the Android app's logic tests, and the
-# Android platform glue compiled against the framework classes.
+# Maven Central, Robolectric's classpath by mvn): the binding test, the
+# Android shell's journeys, the platform glue compiled against the framework
+# classes and run under Robolectric; then what no compiler here checks in
+# the Android build (scripts/android-check.py; --bindgen: the Gradle task's
+# bindgen on a --profile mobile host build, in CI).
 if command -v java >/dev/null && command -v npm >/dev/null && command -v curl >/dev/null \
-   && [ -f /usr/share/java/jna.jar ]; then
+   && command -v mvn >/dev/null && command -v unzip >/dev/null && [ -f /usr/share/java/jna.jar ]; then
   cargo clippy -p houmon-ffi --features test-card --all-targets -- -D warnings
   ./scripts/kotlin-test.sh
+  if [ -n "${CI:-}" ]; then
+    python3 scripts/android-check.py --bindgen --clean
+  else
+    python3 scripts/android-check.py
+  fi
 elif [ -n "${HOUMON_REQUIRE_TOOLS:-}" ]; then
-  echo "HOUMON_REQUIRE_TOOLS is set but java/npm/curl/libjna-java are missing" >&2
+  echo "HOUMON_REQUIRE_TOOLS is set but java/npm/curl/mvn/unzip/libjna-java are missing" >&2
   exit 1
 else
-  echo "skipping the Kotlin tests (install a JDK, npm, curl and libjna-java)"
+  echo "skipping the Kotlin and Android tests (install a JDK, npm, curl, maven, unzip and libjna-java)"
 fi
+# --- end Android -----------------------------------------------------------
 
 # The app sources no compiler here builds (Compose UI, the iOS app, XML
 # resources, plists): parsed with tree-sitter grammars from PyPI.
@@ -92,6 +104,18 @@ elif [ -n "${HOUMON_REQUIRE_TOOLS:-}" ]; then
   exit 1
 else
   echo "skipping the parse check of the app sources (install python3-venv)"
+fi
+
+# The mutation check, bounded to what fits (docs/testing.md): every mutant
+# of the phone's queue must be caught by its tests. The whole check of the
+# risky files is scripts/mutants.sh, run before committing.
+if command -v cargo-mutants >/dev/null; then
+  ./scripts/mutants.sh --bounded
+elif [ -n "${HOUMON_REQUIRE_TOOLS:-}" ]; then
+  echo "HOUMON_REQUIRE_TOOLS is set but cargo-mutants is missing (cargo install cargo-mutants --version 27.1.0 --locked)" >&2
+  exit 1
+else
+  echo "skipping the bounded mutation check (cargo install cargo-mutants --version 27.1.0 --locked)"
 fi
 
 # Last: every APDU any virtual card received during the runs above.

@@ -2,7 +2,7 @@
 //! Whole rounds through the app core (`houmon_ffi::AppCore`), as a phone's
 //! shell drives it — events in, views and effects out — against virtual
 //! cards and a loopback clinic. The same journeys run on the JVM through
-//! the Kotlin bindings (`android/jvm-test/AppJourneyTest.kt`).
+//! the Kotlin bindings (`android/app/src/jvmTest/kotlin/jp/houmon/app/AppJourneyTest.kt`).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -66,15 +66,15 @@ impl CardTransport for Tag {
             }
         }
         self.card.exchange(&apdu).map_err(|e| match e {
-            houmon_core::transport::TransportError::TagLost => TransportFailure::TagLost,
-            houmon_core::transport::TransportError::Timeout => TransportFailure::Timeout,
-            houmon_core::transport::TransportError::Io { reason } => {
+            houmon_core::card::transport::TransportError::TagLost => TransportFailure::TagLost,
+            houmon_core::card::transport::TransportError::Timeout => TransportFailure::Timeout,
+            houmon_core::card::transport::TransportError::Io { reason } => {
                 TransportFailure::Io { reason }
             }
         })
     }
     fn limits(&self) -> TransportLimits {
-        let l = houmon_core::transport::CardTransport::limits(&self.card);
+        let l = houmon_core::card::transport::CardTransport::limits(&self.card);
         TransportLimits {
             extended_length: l.extended_length,
             max_command: l.max_command as u32,

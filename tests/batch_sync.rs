@@ -244,28 +244,73 @@ async fn an_answer_that_does_not_match_the_batch_retries_the_whole_batch() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_too_large_for_the_server_is_halved_until_it_fits() {
-    let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = sizes.clone();
-    let app = axum::Router::new().route(
-        "/v1/visits",
-        axum::routing::post(move |body: String| {
-            let seen = seen.clone();
-            async move {
-                let ids = ids_of(&serde_json::from_str(&body).unwrap());
-                seen.lock().unwrap().push(ids.len());
-                if ids.len() > 3 {
-                    return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-                }
-                axum::Json(accepted(&ids)).into_response()
-            }
-        }),
-    );
-    let (c, store) = phone_with(&serve(app).await, 10);
+    let (url, sizes) = narrow_server(3).await;
+    let (c, store) = phone_with(&url, 10);
     c.set_batch_limits(Some(BatchLimits { records: 8, bytes: 1 << 20 }));
     let r = c.upload_due().await.unwrap();
     assert_eq!(r.sent.len(), 10);
     assert!(store.list(ItemState::Pending).unwrap().is_empty());
     assert_eq!(sizes.lock().unwrap()[..3], [8, 4, 2], "halved: 8 → 4 → 2");
+}
+
+/// A server that takes at most `max_in_batch` records in a batch (413
+/// above it) and every record sent alone; the batch sizes it saw.
+async fn narrow_server(max_in_batch: usize) -> (String, Arc<std::sync::Mutex<Vec<usize>>>) {
+    let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = sizes.clone();
+    let app = axum::Router::new()
+        .route(
+            "/v1/visits",
+            axum::routing::post(move |body: String| {
+                let seen = seen.clone();
+                async move {
+                    let ids = ids_of(&serde_json::from_str(&body).unwrap());
+                    seen.lock().unwrap().push(ids.len());
+                    if ids.len() > max_in_batch {
+                        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+                    }
+                    axum::Json(accepted(&ids)).into_response()
+                }
+            }),
+        )
+        .route(
+            "/v1/visits/{id}",
+            axum::routing::put(|| async {
+                (StatusCode::CREATED, axum::Json(json!({ "status": "accepted" })))
+            }),
+        );
+    (serve(app).await, sizes)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_capped_by_bytes_halves_its_bytes_too() {
+    let (url, sizes) = narrow_server(1).await;
+    let store = Arc::new(Store::open_in_memory(StoreKey::generate()).unwrap());
+    for i in 0..6 {
+        // 1000 bytes each (sealed: a few dozen more).
+        let mut record = json!({ "id": format!("v-{i}"), "pad": "" }).to_string();
+        let pad = "x".repeat(1000 - record.len());
+        record = json!({ "id": format!("v-{i}"), "pad": pad }).to_string();
+        assert_eq!(record.len(), 1000);
+        store.enqueue(&format!("v-{i}"), record.as_bytes(), Utc::now()).unwrap();
+    }
+    let c = SyncClient::new(&url, store.clone(), Some("token".into()), None).unwrap();
+    // Four records fit the byte cap; the record cap is far above.
+    c.set_batch_limits(Some(BatchLimits { records: 64, bytes: 4200 }));
+    let r = c.upload_due().await.unwrap();
+    assert_eq!(r.sent.len(), 6);
+    assert_eq!(sizes.lock().unwrap()[..3], [4, 2, 1], "bytes halved: 4 records, 2, 1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_takes_no_batch_at_all_gets_one_record_per_call_after_a_batch_of_one() {
+    let (url, sizes) = narrow_server(0).await;
+    let (c, store) = phone_with(&url, 3);
+    c.set_batch_limits(Some(BatchLimits { records: 4, bytes: 1 << 20 }));
+    let r = c.upload_due().await.unwrap();
+    assert_eq!(r.sent, ["v-0", "v-1", "v-2"]);
+    assert!(store.list(ItemState::Pending).unwrap().is_empty());
+    assert_eq!(*sizes.lock().unwrap(), [3, 2, 1], "a batch of one is the last tried");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -289,6 +334,46 @@ async fn an_older_server_without_batches_gets_one_record_per_call() {
     store.enqueue("v-3", b"{}", Utc::now()).unwrap();
     c.upload_due().await.unwrap();
     assert_eq!(puts.load(Ordering::SeqCst), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_by_one_a_server_in_trouble_sends_the_record_back_to_wait_its_backoff() {
+    let app = axum::Router::new()
+        .route("/v1/visits/{id}", axum::routing::put(|| async { StatusCode::SERVICE_UNAVAILABLE }));
+    let (c, store) = phone_with(&serve(app).await, 1);
+    c.set_batch_limits(None);
+    let before = Utc::now();
+    let r = c.upload_due().await.unwrap();
+    assert!(r.sent.is_empty() && r.deferred.is_some(), "{r:?}");
+    let item = store.get("v-0").unwrap();
+    assert_eq!((item.state, item.attempts), (ItemState::Pending, 1));
+    // The first backoff is 2 s ±20%: not before 1.6 s from now.
+    let at = item.next_attempt_at.expect("a retry time");
+    assert!(at >= before + chrono::Duration::milliseconds(1500), "{at} vs {before}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_row_that_is_not_a_record_is_wedged_and_never_sent_in_a_batch() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let app = axum::Router::new().route(
+        "/v1/visits",
+        axum::routing::post(move |body: String| {
+            let log = log.clone();
+            async move {
+                let ids = ids_of(&serde_json::from_str(&body).expect("a JSON batch"));
+                log.lock().unwrap().extend(ids.clone());
+                axum::Json(accepted(&ids)).into_response()
+            }
+        }),
+    );
+    let (c, store) = phone_with(&serve(app).await, 2);
+    store.enqueue("v-bad", b"not a record {", Utc::now()).unwrap();
+    c.set_batch_limits(Some(BatchLimits { records: 8, bytes: 1 << 20 }));
+    let r = c.upload_due().await.unwrap();
+    assert_eq!(r.sent, ["v-0", "v-1"]);
+    assert_eq!(r.wedged, [("v-bad".to_owned(), "corrupt-row: not a record".to_owned())]);
+    assert_eq!(*seen.lock().unwrap(), ["v-0", "v-1"], "the row was not sent");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

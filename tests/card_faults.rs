@@ -6,10 +6,10 @@
 
 use std::time::{Duration, Instant};
 
-use houmon_core::error::{CardError, Secret};
-use houmon_core::ids::{self, jpki};
-use houmon_core::reader::CardReader;
-use houmon_core::transport::{CardTransport, TransportError};
+use houmon_core::card::error::{CardError, Secret};
+use houmon_core::card::ids::{self, jpki};
+use houmon_core::card::reader::CardReader;
+use houmon_core::card::transport::{CardTransport, TransportError};
 use houmon_tests::*;
 use houmon_vcard::{Faults, Holder};
 
@@ -171,7 +171,10 @@ fn a_wrong_pin_after_a_pulled_card_rereads_the_counter_first() {
     assert!(err.staff_message().contains("回数"), "{}", err.staff_message());
     card.reinsert();
     let info = block_on(CardReader::new(&card).info(now())).unwrap();
-    assert_eq!(info.variant.pin, Some(houmon_core::variant::CounterState::Available { tries: 2 }));
+    assert_eq!(
+        info.variant.pin,
+        Some(houmon_core::card::variant::CounterState::Available { tries: 2 })
+    );
 }
 
 #[test]

@@ -2,12 +2,12 @@
 //! Every read flow against the virtual card, for every card variant, with
 //! and without extended-length APDUs.
 
-use houmon_core::apdu::ins;
-use houmon_core::cert::Validity;
-use houmon_core::error::{CardError, Secret};
-use houmon_core::ids::{self, jpki, kenmen};
-use houmon_core::reader::CardReader;
-use houmon_core::variant::CounterState;
+use houmon_core::card::apdu::ins;
+use houmon_core::card::cert::Validity;
+use houmon_core::card::error::{CardError, Secret};
+use houmon_core::card::ids::{self, jpki, kenmen};
+use houmon_core::card::reader::CardReader;
+use houmon_core::card::variant::CounterState;
 use houmon_tests::*;
 use houmon_vcard::{CardConfig, Holder, Variant, VirtualCard};
 
@@ -210,7 +210,7 @@ fn visual_mode_on_a_card_without_a_photo_says_so() {
 #[test]
 fn a_wrong_collation_number_reports_the_tries_left() {
     let card = card(Variant::Standard, true);
-    let wrong = houmon_core::credentials::CollationB::new("55021720350000").unwrap();
+    let wrong = houmon_core::card::credentials::CollationB::new("55021720350000").unwrap();
     let err = block_on(CardReader::new(&card).read_visual_mode(&wrong, false, now())).unwrap_err();
     assert_eq!(err, CardError::WrongSecret { secret: Secret::CollationB, remaining: 9 });
     assert_eq!(card.tries_left(&ids::AID_KENMEN, kenmen::KEY_COLLATION_B), Some(9));
@@ -247,12 +247,12 @@ fn visual_mode_works_on_every_variant_with_a_photo() {
 fn secrets_of_the_wrong_shape_are_refused_before_the_card_sees_them() {
     for bad in ["123", "12345", "12a4", ""] {
         assert!(matches!(
-            houmon_core::credentials::Pin::new(bad),
+            houmon_core::card::credentials::Pin::new(bad),
             Err(CardError::BadSecretFormat { secret: Secret::AuthPin, .. })
         ));
     }
     for bad in ["5502172035228", "55133120352285", "55021719992285"] {
-        assert!(houmon_core::credentials::CollationB::new(bad).is_err(), "{bad}");
+        assert!(houmon_core::card::credentials::CollationB::new(bad).is_err(), "{bad}");
     }
 }
 
@@ -272,7 +272,8 @@ fn a_second_read_in_the_same_card_session_finds_the_pin_already_verified() {
 #[test]
 fn a_card_certificate_has_the_user_auth_profile_and_the_ca_does_not() {
     let card = VirtualCard::standard();
-    let cert = houmon_core::cert::AuthCertificate::from_der(&card.auth_certificate_der()).unwrap();
+    let cert =
+        houmon_core::card::cert::AuthCertificate::from_der(&card.auth_certificate_der()).unwrap();
     cert.check_user_auth_profile().unwrap();
     let ca = test_ca();
     let err = ca.check_user_auth_profile().unwrap_err();

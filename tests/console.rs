@@ -687,3 +687,125 @@ async fn patients_whose_certificate_is_in_grace_are_a_follow_up_from_the_certifi
     assert!(!open.contains(&format!(r#"value="{item}""#)), "{open}");
     clinic.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_staff_member_is_logged_out_refused_at_login_and_on_their_phones() {
+    let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
+    staff_with_password(&clinic, "admin", Role::Admin);
+    staff_with_password(&clinic, "clerk", Role::Clerk);
+    staff_with_password(&clinic, STAFF, Role::Nurse);
+    let admin = Console::logged_in(&clinic, "admin").await;
+    let mut clerk = Console::new(&clinic);
+    assert_eq!(clerk.login("clerk", PASSWORD).await.0, 303);
+    assert_eq!(clerk.get("/console/").await.status, 200);
+    // The nurse's phone, and a code issued for a second one.
+    let phone = Phone::new(&clinic, "dev-1").await;
+    let unused = clinic.enrolment(STAFF);
+    let mut nurse = Console::new(&clinic);
+    assert_eq!(nurse.login(STAFF, PASSWORD).await.0, 303);
+
+    // Not by a clerk, not one's own account.
+    let status =
+        clerk.post("/console/staff", &[("action", "disable"), ("staff_id", "admin")]).await.status;
+    assert_eq!(status, 403);
+    let page = admin.post("/console/staff", &[("action", "disable"), ("staff_id", "admin")]).await;
+    let (status, body) = (page.status, page.body);
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("自分のアカウントは無効にできません"), "{body}");
+    let status =
+        admin.post("/console/staff", &[("action", "disable"), ("staff_id", "nobody")]).await.status;
+    assert_eq!(status, 422);
+
+    // The administrator disables the clerk: logged out at once, refused at login.
+    let page = admin.get("/console/staff").await.body;
+    assert!(page.contains("無効にする"), "{page}");
+    let status =
+        admin.post("/console/staff", &[("action", "disable"), ("staff_id", "clerk")]).await.status;
+    assert_eq!(status, 303);
+    assert_eq!(clerk.get("/console/").await.status, 303, "the open session ended");
+    let (status, body) = clerk.login("clerk", PASSWORD).await;
+    assert_eq!(status, 401);
+    assert!(body.contains("職員IDまたはパスワードが違います"), "{body}");
+    let page = admin.get("/console/staff").await.body;
+    assert!(page.contains("(無効)") && page.contains("有効に戻す"), "{page}");
+
+    // The nurse, by the command line's way (admin.rs): console and phone.
+    phone.pin_visit(VirtualCard::standard(), "p0", Utc::now()).await;
+    admin::disable_staff(clinic.app(), &Actor::Staff("admin".into()), STAFF).unwrap();
+    assert_eq!(nurse.get("/console/").await.status, 303, "the nurse's session ended");
+    assert!(matches!(phone.sync.upload_due().await, Err(houmon_sync::SyncError::Unauthorized)));
+    assert!(matches!(phone.sync.roster(today()).await, Err(houmon_sync::SyncError::Unauthorized)));
+    let store = std::sync::Arc::new(
+        houmon_store::Store::open_in_memory(houmon_store::StoreKey::generate()).unwrap(),
+    );
+    assert!(
+        houmon_sync::SyncClient::enrol(store, &unused, "dev-2", "second phone").await.is_err(),
+        "a code issued before is void"
+    );
+    let devices = admin.get("/console/devices").await.body;
+    assert!(!devices.contains(&format!("option value=\"{STAFF}\"")), "not offered for a phone");
+
+    // Enabled again: the phone and the login work again.
+    admin::enable_staff(clinic.app(), &Actor::Staff("admin".into()), STAFF).unwrap();
+    let report = phone.sync.upload_due().await.unwrap();
+    assert_eq!(report.sent.len(), 1, "{report:?}");
+    assert_eq!(nurse.login(STAFF, PASSWORD).await.0, 303);
+
+    // Every step is in the audit trail, with who did it.
+    let entries = audit_of(&clinic, "staff.");
+    let steps: Vec<(&str, &str, Option<&str>)> = entries
+        .iter()
+        .filter(|e| e.action == "staff.disable" || e.action == "staff.enable")
+        .map(|e| (e.action.as_str(), e.actor.as_str(), e.target.as_deref()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("staff.enable", "staff:admin", Some(STAFF)),
+            ("staff.disable", "staff:admin", Some(STAFF)),
+            ("staff.disable", "staff:admin", Some("clerk")),
+        ]
+    );
+    let refused = audit_of(&clinic, "console.login");
+    assert!(refused.iter().any(|e| e.outcome == "refused:disabled"), "{refused:#?}");
+    clinic.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_staff_member_can_no_longer_sign_in_on_a_shared_phone() {
+    use chrono::Duration as Days;
+    use houmon_core::visit::StaffKey;
+    use houmon_tests::timed::{jst, pin_record_by, refusal, upload_at};
+    let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
+    clinic.add_staff("nurse-b", "看護 二", Some("482915"));
+    let phone = Phone::enrol_only(&clinic, "dev-1").await;
+    let app = clinic.app();
+    let day = today() - Days::days(1);
+    clinic.assign_for(day, "dev-1", "nurse-b", &["p0"]);
+    let on_roster = |staff: Vec<houmon_core::protocol::RosterStaff>| {
+        staff.into_iter().find(|s| s.staff_id == "nurse-b")
+    };
+    let verifier = on_roster(phone.sync.roster(day).await.unwrap().0.staff)
+        .and_then(|s| s.sign_in)
+        .expect("nurse-b may sign in on dev-1 that day");
+    let key = StaffKey::sign_in("482915", &verifier).unwrap();
+    let signed = |mut record: houmon_core::visit::VisitRecord, at| {
+        record.sign_in = Some(key.attest("dev-1", "nurse-b", &record.id, at));
+        record
+    };
+    let card = VirtualCard::standard();
+    let at = jst(day, 10, 0);
+    let before = signed(pin_record_by(app, &phone, "nurse-b", &card, "p0", at).await, at);
+    assert_eq!(refusal(&upload_at(app, &phone, &before, at)), "stored");
+
+    admin::disable_staff(app, &Actor::Staff("admin".into()), "nurse-b").unwrap();
+    assert!(on_roster(phone.sync.roster(day).await.unwrap().0.staff).is_none(), "off the roster");
+    let at = jst(day, 11, 0);
+    let after = signed(pin_record_by(app, &phone, "nurse-b", &card, "p0", at).await, at);
+    assert_eq!(
+        refusal(&upload_at(app, &phone, &after, at)),
+        "sign-in-invalid",
+        "signed in after disabling"
+    );
+    clinic.shutdown().await;
+}

@@ -58,20 +58,36 @@ async fn start_driver() -> Option<(Driver, u16)> {
         eprintln!("skipping: chromedriver not found (apt-get install chromium chromium-driver)");
         return None;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(path)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let driver = Driver(child);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    // A port found free is let go before chromedriver binds it, and another
+    // program may take it in between: chromedriver then exits (or another
+    // program answers), so a start is checked and tried again on a new port.
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(&path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let mut driver = Driver(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if driver.0.try_wait().unwrap().is_some() {
+                break; // it could not listen there
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                // Listening, and still ours.
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                if driver.0.try_wait().unwrap().is_none() {
+                    return Some((driver, port));
+                }
+                break;
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
-    Some((driver, port))
+    panic!("chromedriver exited on five ports in a row");
 }
 
 async fn browser(port: u16) -> Client {

@@ -6,7 +6,7 @@
 //! checked, cards enrolled) and 目視 visits.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::{BufRead, Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,8 +15,9 @@ use houmon_store::{Store, StoreKey};
 use houmon_sync::SyncClient;
 use houmon_tests::clinic::*;
 use houmon_tests::crash::*;
+use houmon_tests::seed::Seed;
 use houmon_vcard::VirtualCard;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 
 const KEY: [u8; 32] = [7; 32];
 
@@ -34,12 +35,9 @@ async fn records_acknowledged_before_a_kill_reach_the_server_exactly_once_one_by
 async fn phone_killed(batch: usize, name: &str) {
     let rounds: u64 =
         std::env::var("HOUMON_CRASH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(40);
-    let seed: u64 = std::env::var("HOUMON_CRASH_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(rand::random);
-    println!("crash test ({name}): {rounds} rounds, seed {seed} (HOUMON_CRASH_SEED to replay)");
-    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let seed = Seed::for_test(&format!("records_acknowledged_before_a_kill ({name})"));
+    println!("crash test ({name}): {rounds} rounds");
+    let mut rng = seed.rng();
 
     let patients = PATIENTS.iter().map(|p| patient(p, None)).collect();
     let clinic = start_clinic(patients, vec![], false).await;
@@ -88,16 +86,19 @@ async fn phone_killed(batch: usize, name: &str) {
     let mut acked = BTreeMap::new();
     let mut kills = 0;
     for round in 0..rounds {
-        let mut child = run(round * 40, 40);
-        let wait = Duration::from_millis(rng.gen_range(5..150));
-        tokio::time::sleep(wait).await;
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap(); // SIGKILL
-            kills += 1;
-        }
-        child.wait().unwrap();
-        let mut out = String::new();
-        child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+        // Where the kill lands is counted in records (after the k-th
+        // acknowledgement, in the work on the next one), not in
+        // milliseconds: the same seed kills at the same places on a fast
+        // machine and a loaded one.
+        let after_acks = rng.gen_range(1..40);
+        let then_micros = rng.gen_range(0..3000);
+        let child = run(round * 40, 40);
+        let (killed, out) = tokio::task::spawn_blocking(move || {
+            kill_after_acks(child, after_acks, Duration::from_micros(then_micros))
+        })
+        .await
+        .unwrap();
+        kills += u64::from(killed);
         for l in out.lines().filter_map(|l| l.strip_prefix("ACK ")) {
             let (id, digest) = l.split_once(' ').unwrap();
             acked.insert(id.to_owned(), digest.to_owned());
@@ -121,4 +122,28 @@ async fn phone_killed(batch: usize, name: &str) {
     );
     clinic.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Reads `child`'s output until its `acks`-th acknowledgement, waits
+/// `then`, and kills it (SIGKILL) if it is still running. Returns whether
+/// it was killed, and all it printed.
+fn kill_after_acks(mut child: std::process::Child, acks: u32, then: Duration) -> (bool, String) {
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut out = String::new();
+    let mut seen = 0;
+    while seen < acks {
+        let before = out.len();
+        if stdout.read_line(&mut out).unwrap() == 0 {
+            break;
+        }
+        seen += u32::from(out[before..].starts_with("ACK "));
+    }
+    std::thread::sleep(then);
+    let killed = child.try_wait().unwrap().is_none();
+    if killed {
+        child.kill().unwrap(); // SIGKILL
+    }
+    child.wait().unwrap();
+    stdout.read_to_string(&mut out).unwrap();
+    (killed, out)
 }

@@ -3,8 +3,8 @@
 //! from a card, a server, a terminal or a database, fed random and mutated
 //! input (fixed seeds, so a failure replays).
 
-use houmon_core::apdu::{Command, Response};
-use houmon_core::cert::AuthCertificate;
+use houmon_core::card::apdu::{Command, Response};
+use houmon_core::card::cert::AuthCertificate;
 use houmon_core::reception::Situation;
 use houmon_core::visit::VisitRecord;
 use houmon_vcard::{records::visual_record, VirtualCard};
@@ -56,9 +56,9 @@ fn apdu_parsers_never_panic_on_random_bytes() {
         let b = random_bytes(&mut rng, 300);
         let _ = Command::decode(&b);
         let _ = Response::parse(b.clone());
-        let _ = houmon_core::tlv::der_total_len(&b);
+        let _ = houmon_core::card::tlv::der_total_len(&b);
         let pos = rng.gen_range(0..=b.len());
-        let _ = houmon_core::tlv::header_at(&b, pos);
+        let _ = houmon_core::card::tlv::header_at(&b, pos);
     }
 }
 
@@ -105,7 +105,7 @@ fn terminal_result_files_never_panic_when_mutated() {
 
 #[test]
 fn the_card_reader_never_panics_on_a_card_answering_random_bytes() {
-    use houmon_core::transport::{CardTransport, TransportError};
+    use houmon_core::card::transport::{CardTransport, TransportError};
     use std::sync::Mutex;
     struct Noise(Mutex<rand::rngs::StdRng>);
     #[async_trait::async_trait]
@@ -119,17 +119,17 @@ fn the_card_reader_never_panics_on_a_card_answering_random_bytes() {
             }
             Ok(v)
         }
-        fn limits(&self) -> houmon_core::transport::TransportLimits {
-            houmon_core::transport::TransportLimits::EXTENDED
+        fn limits(&self) -> houmon_core::card::transport::TransportLimits {
+            houmon_core::card::transport::TransportLimits::EXTENDED
         }
     }
     let noise = Noise(Mutex::new(rand::rngs::StdRng::seed_from_u64(5)));
-    let pin = houmon_core::credentials::Pin::new("1234").unwrap();
-    let b = houmon_core::credentials::CollationB::new("55021720352285").unwrap();
+    let pin = houmon_core::card::credentials::Pin::new("1234").unwrap();
+    let b = houmon_core::card::credentials::CollationB::new("55021720352285").unwrap();
     for _ in 0..300 {
-        let mut r = houmon_core::reader::CardReader::new(&noise);
+        let mut r = houmon_core::card::reader::CardReader::new(&noise);
         let _ = houmon_tests::block_on(r.read_pin_mode(&pin, false, b"m", chrono::Utc::now()));
-        let mut r = houmon_core::reader::CardReader::new(&noise);
+        let mut r = houmon_core::card::reader::CardReader::new(&noise);
         let _ = houmon_tests::block_on(r.read_visual_mode(&b, false, chrono::Utc::now()));
     }
 }

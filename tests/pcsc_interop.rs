@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use houmon_core::cert::AuthCertificate;
+use houmon_core::card::cert::AuthCertificate;
 
 const READER: &str = "Virtual PCD 00 00";
 

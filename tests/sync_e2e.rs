@@ -340,7 +340,7 @@ async fn the_roster_is_kept_for_offline_use_and_shows_enrolment_after_the_first_
     assert_eq!(
         p0.enrolled_certificate.as_deref(),
         Some(
-            houmon_core::cert::AuthCertificate::from_der(&card.auth_certificate_der())
+            houmon_core::card::cert::AuthCertificate::from_der(&card.auth_certificate_der())
                 .unwrap()
                 .fingerprint_sha256()
                 .as_str()

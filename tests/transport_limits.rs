@@ -5,10 +5,10 @@
 //! one, as some iPhones do), and uses exactly the APDUs `plan.rs` says —
 //! the fewest those limits allow.
 
-use houmon_core::error::CardError;
-use houmon_core::plan::ReadPlan;
-use houmon_core::reader::CardReader;
-use houmon_core::transport::TransportLimits;
+use houmon_core::card::error::CardError;
+use houmon_core::card::plan::ReadPlan;
+use houmon_core::card::reader::CardReader;
+use houmon_core::card::transport::TransportLimits;
 use houmon_core::visit::*;
 use houmon_tests::*;
 use houmon_vcard::{Holder, Variant, VirtualCard};

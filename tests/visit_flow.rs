@@ -5,8 +5,8 @@
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use houmon_core::cert::AuthCertificate;
-use houmon_core::progress::{Progress, ReadPhase, ReadProgress};
+use houmon_core::card::cert::AuthCertificate;
+use houmon_core::card::progress::{Progress, ReadPhase, ReadProgress};
 use houmon_core::renewal::RenewalKind;
 use houmon_core::visit::evidence::sha256_hex;
 use houmon_core::visit::{
@@ -268,7 +268,7 @@ fn the_patient_may_decline_the_last_try_and_switch_to_visual() {
     assert!(matches!(block_on(s.read_card(&card, now())).unwrap(), Step::ComparePhoto { .. }));
     assert_eq!(verifies(&card), 1, "only the 照合番号B");
     assert_eq!(
-        card.tries_left(&houmon_core::ids::AID_JPKI, houmon_core::ids::jpki::PIN_AUTH),
+        card.tries_left(&houmon_core::card::ids::AID_JPKI, houmon_core::card::ids::jpki::PIN_AUTH),
         Some(1)
     );
 }

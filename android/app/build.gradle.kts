@@ -1,6 +1,14 @@
+// The application. Kotlin is compiled by AGP 9 itself (built-in Kotlin);
+// the Compose compiler plugin comes with Kotlin. JVM target 17 from
+// compileOptions: no toolchain is asked for, so any JDK 17+ that runs
+// Gradle builds it (Android Studio's bundled JDK 21 included).
+//
+// Tests are not Gradle's: the shell's JVM journeys (src/jvmTest) need the
+// host-built core and the test card, and the Robolectric tests
+// (src/robolectricTest) the same; scripts/kotlin-test.sh runs both. No
+// src/test here, so :app:testDebugUnitTest has nothing it cannot run.
 plugins {
     alias(libs.plugins.android.application)
-    alias(libs.plugins.kotlin.android)
     alias(libs.plugins.kotlin.compose)
 }
 
@@ -13,10 +21,15 @@ android {
         targetSdk = libs.versions.targetSdk.get().toInt()
         versionCode = 1
         versionName = "0.1.0"
-        ndk { abiFilters += listOf("arm64-v8a", "x86_64") }
     }
     buildTypes {
+        debug {
+            // Phones and the emulator.
+            ndk { abiFilters += listOf("arm64-v8a", "x86_64") }
+        }
         release {
+            // The release ABI: the phones clinics use are 64-bit ARM.
+            ndk { abiFilters += listOf("arm64-v8a") }
             isMinifyEnabled = true
             proguardFiles(getDefaultProguardFile("proguard-android-optimize.txt"), "proguard-rules.pro")
         }
@@ -26,22 +39,19 @@ android {
         sourceCompatibility = JavaVersion.VERSION_17
         targetCompatibility = JavaVersion.VERSION_17
     }
-    // The logic tests need the host-built core with the test card
-    // (scripts/kotlin-test.sh builds it); Gradle's unit-test task is not
-    // wired to it.
-    testOptions { unitTests.isReturnDefaultValues = true }
+    packaging {
+        // Native libraries stay uncompressed and page-aligned in the APK.
+        jniLibs.useLegacyPackaging = false
+    }
 }
-
-kotlin { jvmToolchain(17) }
 
 dependencies {
     implementation(project(":core"))
     implementation(platform(libs.compose.bom))
     implementation(libs.compose.material3)
     implementation(libs.compose.ui)
-    implementation(libs.compose.ui.tooling.preview)
+    implementation(libs.compose.foundation)
     implementation(libs.activity.compose)
     implementation(libs.lifecycle.runtime)
     implementation(libs.zxing.core)
-    testImplementation(libs.junit)
 }

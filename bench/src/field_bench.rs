@@ -14,7 +14,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use houmon_core::transport::{CardTransport as _, TransportError, TransportLimits};
+use houmon_core::card::transport::{CardTransport as _, TransportError, TransportLimits};
 use houmon_ffi::*;
 use houmon_server::loopback::{LoopbackClinic, Options, NURSE};
 use houmon_server::PatientSeed;
@@ -104,7 +104,7 @@ async fn run_profile(
     let ids: Vec<String> = (0..VISITS).map(|i| format!("{prefix}{i}")).collect();
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     c.assign(
-        chrono::Utc::now().with_timezone(&houmon_core::cert::jst()).date_naive(),
+        chrono::Utc::now().with_timezone(&houmon_core::card::cert::jst()).date_naive(),
         &device,
         &refs,
     );

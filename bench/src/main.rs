@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use houmon_core::cert::{sha256_digest_info, AuthCertificate};
-use houmon_core::credentials::{CollationB, Pin};
-use houmon_core::reader::CardReader;
-use houmon_core::transport::{CardTransport, TransportError, TransportLimits};
+use houmon_core::card::cert::{sha256_digest_info, AuthCertificate};
+use houmon_core::card::credentials::{CollationB, Pin};
+use houmon_core::card::reader::CardReader;
+use houmon_core::card::transport::{CardTransport, TransportError, TransportLimits};
 use houmon_vcard::{CardConfig, Faults, Holder, VirtualCard, SAMPLE_PHOTO_JP2};
 use jpki::nfc::{HandleError, HandlerInCtx};
 
@@ -133,7 +133,7 @@ fn run_houmon(flow: Flow, wire: &Wire) {
     let now = Utc::now();
     match flow {
         Flow::Certificate => {
-            block_on(reader.start(houmon_core::reader::ReadMode::Info)).unwrap();
+            block_on(reader.start(houmon_core::card::reader::ReadMode::Info)).unwrap();
         }
         Flow::PinMode => {
             block_on(reader.read_pin_mode(&Pin::new("1234").unwrap(), false, MESSAGE, now))

@@ -8,7 +8,7 @@ use std::io::Read;
 
 use chrono::{NaiveDate, Utc};
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use houmon_core::cert::jst;
+use houmon_core::card::cert::jst;
 use houmon_core::reception::{
     assess, Attempt, CannotCheck, CardAbsence, CardKind, CardStatus, CertificateCarrier, Document,
     History, Identity, InsurerKind, OnlineCheck, Policy, Setting, Situation, Step, StepResult,

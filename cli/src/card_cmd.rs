@@ -4,10 +4,10 @@
 use std::io::{BufRead, IsTerminal, Write};
 
 use chrono::Utc;
-use houmon_core::credentials::{CollationB, Pin};
-use houmon_core::error::CardError;
-use houmon_core::reader::CardReader;
-use houmon_core::transport::{CardTransport, TransportError, TransportLimits};
+use houmon_core::card::credentials::{CollationB, Pin};
+use houmon_core::card::error::CardError;
+use houmon_core::card::reader::CardReader;
+use houmon_core::card::transport::{CardTransport, TransportError, TransportLimits};
 use houmon_vcard::{CardConfig, VirtualCard};
 use zeroize::Zeroizing;
 

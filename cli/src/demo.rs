@@ -147,7 +147,7 @@ struct Tag(VirtualCard);
 #[async_trait::async_trait]
 impl CardTransport for Tag {
     async fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TransportFailure> {
-        use houmon_core::transport::TransportError as E;
+        use houmon_core::card::transport::TransportError as E;
         self.0.exchange(&apdu).map_err(|e| match e {
             E::TagLost => TransportFailure::TagLost,
             E::Timeout => TransportFailure::Timeout,
@@ -155,7 +155,7 @@ impl CardTransport for Tag {
         })
     }
     fn limits(&self) -> TransportLimits {
-        let l = houmon_core::transport::CardTransport::limits(&self.0);
+        let l = houmon_core::card::transport::CardTransport::limits(&self.0);
         TransportLimits {
             extended_length: l.extended_length,
             max_command: l.max_command as u32,
@@ -353,7 +353,7 @@ async fn round() -> Result<(), String> {
     println!(
         "Houmon demo — 在宅訪問の1巡(すべてこの端末内のループバック、仮想マイナンバーカード)\n"
     );
-    let today = Utc::now().with_timezone(&houmon_core::cert::jst()).date_naive();
+    let today = Utc::now().with_timezone(&houmon_core::card::cert::jst()).date_naive();
     let (patients, data) = seeds();
     let dir = std::env::temp_dir().join(format!("houmon-demo-{}", std::process::id()));
     let options = Options {

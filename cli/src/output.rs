@@ -4,10 +4,10 @@
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use houmon_core::cert::AuthCertificate;
-use houmon_core::guard::Stats;
-use houmon_core::reader::{validity_label, CardInfo, PinReading, VisualReading};
-use houmon_core::variant::{CardVariant, CounterState};
+use houmon_core::card::cert::AuthCertificate;
+use houmon_core::card::guard::Stats;
+use houmon_core::card::reader::{validity_label, CardInfo, PinReading, VisualReading};
+use houmon_core::card::variant::{CardVariant, CounterState};
 use serde_json::{json, Value};
 
 fn cert_json(c: &AuthCertificate, v: &CardVariant) -> Value {

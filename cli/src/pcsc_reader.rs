@@ -3,7 +3,7 @@
 
 use std::ffi::CString;
 
-use houmon_core::transport::{CardTransport, TransportError, TransportLimits};
+use houmon_core::card::transport::{CardTransport, TransportError, TransportLimits};
 
 pub struct PcscTransport {
     card: pcsc::Card,

@@ -8,7 +8,7 @@ use std::process::{Command, Output, Stdio};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use houmon_core::cert::AuthCertificate;
+use houmon_core::card::cert::AuthCertificate;
 use serde_json::Value;
 
 fn houmon(args: &[&str], stdin: &str) -> Output {

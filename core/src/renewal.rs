@@ -23,8 +23,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use crate::cert::GRACE_MONTHS;
-use crate::cert::{jst, last_day_of_month_after, months_before, AuthCertificate};
+pub use crate::card::cert::GRACE_MONTHS;
+use crate::card::cert::{jst, last_day_of_month_after, months_before, AuthCertificate};
 
 /// Months before the expiry from which the certificate can be renewed (and
 /// the reader shows its alert).

@@ -10,9 +10,9 @@
 //! 照合番号B or personal data: the internal errors' texts carry none (a
 //! foreign exception's text is cut to its first line).
 
-use houmon_core::error::{CardError, Secret};
+use houmon_core::card::error::{CardError, Secret};
+use houmon_core::card::transport::TransportError;
 use houmon_core::reception::ReceptionError;
-use houmon_core::transport::TransportError;
 use houmon_core::visit::VisitError;
 use houmon_store::StoreError;
 use houmon_sync::SyncError;

@@ -4,8 +4,8 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use houmon_core::progress as p;
-use houmon_core::transport::{self as t, TransportError};
+use houmon_core::card::progress as p;
+use houmon_core::card::transport::{self as t, TransportError};
 use tokio::sync::Notify;
 
 /// What a platform transport reports (Android `TagLostException` →

@@ -164,8 +164,9 @@ impl VisitSession {
         let read = self.lock().begin_read(Utc::now())?;
         let mode = read.mode();
         let transport = ForeignTransport::new(transport, self.cancel.clone());
-        let progress = progress
-            .map(|l| Arc::new(ForeignProgress(l)) as Arc<dyn houmon_core::progress::ReadProgress>);
+        let progress = progress.map(|l| {
+            Arc::new(ForeignProgress(l)) as Arc<dyn houmon_core::card::progress::ReadProgress>
+        });
         let this = self.clone();
         spawn(async move {
             let mut guard = FinishGuard { session: Some(this.clone()), mode };

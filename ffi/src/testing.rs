@@ -2,7 +2,7 @@
 //! Test builds only (feature `test-card`): a virtual card the Kotlin tests
 //! forward their `CardTransport` to.
 
-use houmon_core::transport::{CardTransport as _, TransportError};
+use houmon_core::card::transport::{CardTransport as _, TransportError};
 
 use crate::foreign::TransportLimits;
 use crate::records::IdentityMode;
@@ -39,7 +39,7 @@ impl TestCard {
         if let Some(pin) = pin {
             holder.pin = pin;
         }
-        let limits: houmon_core::transport::TransportLimits = limits.into();
+        let limits: houmon_core::card::transport::TransportLimits = limits.into();
         Ok(TestCard {
             card: VirtualCard::new(CardConfig {
                 holder,
@@ -93,9 +93,9 @@ impl TestCard {
     }
 
     /// The APDUs the core's plan expects for a whole read in `mode` on this
-    /// card (`houmon_core::plan`), for the tests' exact-count checks.
+    /// card (`houmon_core::card::plan`), for the tests' exact-count checks.
     pub fn planned_apdus(&self, mode: IdentityMode) -> u32 {
-        let plan = houmon_core::plan::ReadPlan::new(self.card.limits());
+        let plan = houmon_core::card::plan::ReadPlan::new(self.card.limits());
         let cert = Some(self.card.auth_certificate_der().len());
         match mode {
             IdentityMode::Pin => plan.pin_mode(cert),

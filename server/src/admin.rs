@@ -390,6 +390,35 @@ pub fn save_staff(
     Ok(())
 }
 
+/// Disables a staff member at once (a leaver): they cannot log in to the
+/// console, their console sessions end, the phones enrolled for them are
+/// refused and their unused enrolment codes are void, until an
+/// administrator enables them again. Nobody disables their own account.
+pub fn disable_staff(app: &App, by: &Actor, staff_id: &str) -> Result<(), AdminError> {
+    if matches!(by, Actor::Staff(me) if me == staff_id) {
+        return Err(invalid("自分のアカウントは無効にできません。別の管理者に依頼してください。"));
+    }
+    let now = Utc::now();
+    let mut found = false;
+    let mut voided = 0;
+    app.db.write(|tx, s| {
+        found = staff::set_disabled(tx, staff_id, Some(now))?;
+        if !found {
+            return Ok(());
+        }
+        crate::db::console::end_sessions_of(tx, staff_id, now)?;
+        voided = crate::db::devices::void_codes_of(tx, staff_id, now)?;
+        let entry = Entry::new(by.clone(), "staff.disable", "ok").target(staff_id).detail(format!(
+            "console sessions ended, phones refused, {voided} enrolment codes void"
+        ));
+        audit::append(tx, s, &entry, now)
+    })?;
+    if !found {
+        return Err(invalid(format!("職員ID {staff_id} は登録されていません")));
+    }
+    Ok(())
+}
+
 /// Puts several stops on rounds for `planner`, all of them or none: each
 /// is checked against what the planner may act on (`reach.rs`) inside the
 /// one transaction before any is written; stops already planned are left
@@ -476,6 +505,25 @@ pub fn reorder_stops(
     })?;
     if refused {
         return Err(AdminError::Forbidden("ほかの職員の予定の順番は変えられません。".into()));
+    }
+    Ok(())
+}
+
+/// Enables a disabled staff member again: they may log in, and their
+/// phones (if not revoked, and their tokens not expired) work again.
+pub fn enable_staff(app: &App, by: &Actor, staff_id: &str) -> Result<(), AdminError> {
+    let now = Utc::now();
+    let mut found = false;
+    app.db.write(|tx, s| {
+        found = staff::set_disabled(tx, staff_id, None)?;
+        if !found {
+            return Ok(());
+        }
+        let entry = Entry::new(by.clone(), "staff.enable", "ok").target(staff_id);
+        audit::append(tx, s, &entry, now)
+    })?;
+    if !found {
+        return Err(invalid(format!("職員ID {staff_id} は登録されていません")));
     }
     Ok(())
 }

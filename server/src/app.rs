@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use houmon_core::cert::AuthCertificate;
+use houmon_core::card::cert::AuthCertificate;
 use houmon_core::protocol::EnrolmentLink;
 
 use crate::crl::CrlStore;

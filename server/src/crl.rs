@@ -19,7 +19,7 @@ use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
 use der::{Decode, Encode};
-use houmon_core::cert::AuthCertificate;
+use houmon_core::card::cert::AuthCertificate;
 use x509_cert::crl::CertificateList;
 
 use crate::secrets::hex;

@@ -55,7 +55,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use houmon_core::cert::AuthCertificate;
+use houmon_core::card::cert::AuthCertificate;
 
 pub use admin::PatientSeed;
 pub use app::App;

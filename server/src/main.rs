@@ -5,6 +5,7 @@
 //! houmon-server serve --data-dir DIR --listen ADDR [--hostname NAME]… [--oqs-dir DIR] [--crl-dir DIR]
 //! houmon-server staff add --id ID --name NAME --role admin --password-stdin   # the console's first administrator
 //! houmon-server staff signin-code --id ID    # the sign-in code for shared phones, from stdin
+//! houmon-server staff disable --id ID        # a leaver: no login, sessions ended, phones refused
 //! houmon-server enrol --staff ID [--minutes 1–60] [--device ID]   # a one-time code (QR text) for one phone
 //! houmon-server devices list | devices revoke ID
 //! houmon-server patients --import FILE.json
@@ -215,6 +216,21 @@ enum StaffCmd {
         #[arg(long)]
         id: String,
     },
+    /// Disables a staff member at once (a leaver): no console login, their
+    /// console sessions end, the phones enrolled for them are refused.
+    Disable {
+        #[command(flatten)]
+        data: Data,
+        #[arg(long)]
+        id: String,
+    },
+    /// Enables a disabled staff member again.
+    Enable {
+        #[command(flatten)]
+        data: Data,
+        #[arg(long)]
+        id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -331,6 +347,16 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?;
             println!("staff {id}: sign-in code set (phones get it with their next roster)");
             anchored(&app)?;
+        }
+        Cmd::Staff { command: StaffCmd::Disable { data, id } } => {
+            let app = admin_app(&data)?;
+            admin::disable_staff(&app, &me, &id).map_err(|e| e.to_string())?;
+            println!("staff {id} disabled: console sessions ended, phones refused");
+        }
+        Cmd::Staff { command: StaffCmd::Enable { data, id } } => {
+            let app = admin_app(&data)?;
+            admin::enable_staff(&app, &me, &id).map_err(|e| e.to_string())?;
+            println!("staff {id} enabled");
         }
         Cmd::Enrol { data, staff, minutes, device } => {
             let app = admin_app(&data)?;

@@ -4,7 +4,7 @@
 //! checks that the bytes are what the hash says, that they are no larger
 //! than a card photo, that the header gives a card photo's size (read
 //! before decoding, so that a crafted header costs nothing), and that they
-//! decode — with the core's own decoder (`houmon_core::photo`), the one
+//! decode — with the core's own decoder (`houmon_core::card::photo`), the one
 //! the phone shows staff the photo with.
 
 use houmon_core::visit::evidence::sha256_hex;
@@ -33,7 +33,7 @@ pub fn check(jp2: &[u8], sha256: &str) -> Result<(), String> {
     if !SIDES.contains(&w) || !SIDES.contains(&h) {
         return Err(format!("目視: the photo is {w}×{h}, not a card photo's size"));
     }
-    houmon_core::photo::jp2_to_png(jp2)
+    houmon_core::card::photo::jp2_to_png(jp2)
         .map(|_| ())
         .map_err(|e| format!("目視: the photo does not decode ({e})"))
 }

@@ -15,7 +15,7 @@
 //! Pure CPU: it runs before (and outside) the database write.
 
 use chrono::{DateTime, Utc};
-use houmon_core::cert::{AuthCertificate, Validity};
+use houmon_core::card::cert::{AuthCertificate, Validity};
 use houmon_core::protocol::{Refusal, RefusalCode};
 use houmon_core::visit::{Evidence, VisitRecord};
 

@@ -152,6 +152,46 @@ fn the_server_starts_with_tls_refuses_plain_http_and_enrols_with_a_one_time_code
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+#[test]
+fn a_leaver_is_disabled_and_enabled_again_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("houmon-server-bin-staff-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let data = dir.to_str().unwrap();
+    // The command's words, then its data folder, then the rest.
+    let run = |command: &[&str], rest: &[&str]| {
+        let mut all = command.to_vec();
+        all.extend_from_slice(&["--data-dir", data]);
+        all.extend_from_slice(rest);
+        bin().args(&all).output().unwrap()
+    };
+    let out =
+        run(&["staff", "add"], &["--id", "nurse-9", "--name", "看護師 九", "--role", "nurse"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let disabled = || {
+        let mut config = houmon_server::Config::new(dir.clone(), "127.0.0.1:0".parse().unwrap());
+        config.key = houmon_server::KeyFrom::Given(std::sync::Arc::new(
+            houmon_server::secrets::Secrets::from_master(&[0xab; 32]),
+        ));
+        let app = houmon_server::open_app(&config, String::new(), None).unwrap();
+        let s = app.db.read(|c, _| houmon_server::db::staff::get(c, "nurse-9")).unwrap();
+        s.expect("nurse-9").disabled
+    };
+    assert!(!disabled());
+    let out = run(&["staff", "disable"], &["--id", "nurse-9"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nurse-9 disabled"));
+    assert!(disabled());
+    let out = run(&["staff", "disable"], &["--id", "nobody"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("登録されていません"));
+    let out = run(&["staff", "enable"], &["--id", "nurse-9"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!disabled());
+    let audit = run(&["audit"], &[]);
+    assert!(String::from_utf8_lossy(&audit.stdout).contains("audit trail intact"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The server process, stopped when the test ends (a failed assertion too).
 struct Running(std::process::Child);
 

@@ -142,4 +142,21 @@ mod tests {
         assert_eq!(next[0], "v3", "the one retrying later is not due; the rest follow in order");
         assert!(!next.contains(&"v2".to_owned()));
     }
+
+    #[test]
+    fn the_byte_cap_takes_every_item_that_fits_exactly() {
+        let s = Store::open_in_memory(StoreKey::generate()).unwrap();
+        let now = Utc::now();
+        for i in 0..3 {
+            s.enqueue(&format!("v{i}"), &[b'x'; 100], now).unwrap();
+        }
+        let row: i64 = s
+            .conn()
+            .query_row("SELECT length(payload) FROM outbox WHERE id = 'v0'", [], |r| r.get(0))
+            .unwrap();
+        let row = row as usize;
+        assert_eq!(s.due_batch(now, 10, 2 * row).unwrap().len(), 2, "two rows fill the cap");
+        assert_eq!(s.due_batch(now, 10, 2 * row - 1).unwrap().len(), 1);
+        assert_eq!(s.due_batch(now, 10, 3 * row).unwrap().len(), 3);
+    }
 }

@@ -455,6 +455,31 @@ mod tests {
     }
 
     #[test]
+    fn all_due_now_makes_every_waiting_item_due_and_counts_them() {
+        let s = Store::open_in_memory(StoreKey::generate()).unwrap();
+        for id in ["a", "b", "c"] {
+            s.enqueue(id, b"1", t(0)).unwrap();
+            s.mark_retry(id, "offline", t(3600)).unwrap();
+        }
+        s.enqueue("d", b"1", t(0)).unwrap();
+        s.mark_sent("d", t(1)).unwrap();
+        assert!(s.next_due(t(10)).unwrap().is_none());
+        assert_eq!(s.all_due_now().unwrap(), 3, "the three pending ones, not the sent one");
+        assert_eq!(s.next_due(t(10)).unwrap().map(|i| i.id), Some("a".into()));
+    }
+
+    #[test]
+    fn the_test_disk_cap_allows_exactly_the_pages_asked_for() {
+        let s = Store::open_in_memory(StoreKey::generate()).unwrap();
+        let pragma = |name: &str| -> i64 {
+            s.conn().query_row(&format!("PRAGMA {name}"), [], |r| r.get(0)).unwrap()
+        };
+        let pages = pragma("page_count");
+        s.cap_growth_for_tests(3).unwrap();
+        assert_eq!(pragma("max_page_count"), pages + 3);
+    }
+
+    #[test]
     fn a_wrong_key_is_a_clear_error_and_the_right_key_reopens() {
         let path = temp_db("wrong-key");
         let key = StoreKey::generate();

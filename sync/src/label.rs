@@ -9,7 +9,7 @@ pub fn eligibility_label(result: Option<&EligibilityResult>, online: bool) -> St
     let Some(r) = result else {
         return "資格: 未確認(サーバーの確認結果はまだありません)".into();
     };
-    let when = r.checked_at.with_timezone(&houmon_core::cert::jst()).format("%Y-%m-%d %H:%M");
+    let when = r.checked_at.with_timezone(&houmon_core::card::cert::jst()).format("%Y-%m-%d %H:%M");
     let what = match &r.outcome {
         CheckOutcome::Answered { eligibility, share_wari, .. } => match share_wari {
             Some(w) => format!("{} ({w}割)", eligibility.label_ja()),

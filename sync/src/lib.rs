@@ -570,12 +570,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_doubles_with_jitter_and_is_capped() {
-        for attempts in 0..30 {
-            let b = backoff(attempts);
-            let exp = BASE_BACKOFF.saturating_mul(1u32 << attempts.min(16)).min(MAX_BACKOFF);
-            assert!(b >= exp.mul_f64(0.8) && b <= exp.mul_f64(1.2), "{attempts}: {b:?}");
+    fn backoff_doubles_from_2_seconds_with_jitter_up_to_15_minutes() {
+        // The schedule in seconds, written out (not recomputed from the
+        // constants the code uses): 2, 4, 8 … then 15 minutes.
+        let nominal = [2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900, 900];
+        for (attempts, secs) in nominal.iter().enumerate() {
+            let secs = *secs as f64;
+            let (mut low, mut high) = (f64::MAX, 0f64);
+            for _ in 0..200 {
+                let b = backoff(attempts as u32).as_secs_f64();
+                assert!(b >= secs * 0.8 && b <= secs * 1.2, "{attempts}: {b} s, not {secs} s ±20%");
+                (low, high) = (low.min(b), high.max(b));
+            }
+            assert!(
+                low < secs * 0.95 && high > secs * 1.05,
+                "{attempts}: no jitter ({low}–{high} s)"
+            );
         }
-        assert!(backoff(40) <= MAX_BACKOFF.mul_f64(1.2));
+        for attempts in [16, 17, 40, u32::MAX] {
+            assert!(backoff(attempts).as_secs_f64() <= 900.0 * 1.2, "{attempts}");
+        }
     }
 }

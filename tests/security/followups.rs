@@ -5,7 +5,7 @@
 //! console and nothing is hidden before it appears.
 
 use chrono::Utc;
-use houmon_core::cert::AuthCertificate;
+use houmon_core::card::cert::AuthCertificate;
 use houmon_server::db::staff::Role;
 use houmon_server::db::visits;
 use houmon_tests::clinic::*;

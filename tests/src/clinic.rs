@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use houmon_core::card::transport::CardTransport;
 use houmon_core::protocol::{EligibilityResult, InsuranceNumbers};
-use houmon_core::transport::CardTransport;
 use houmon_core::visit::*;
 use houmon_server::terminal::TerminalEntry;
 use houmon_server::PatientSeed;
@@ -103,7 +103,7 @@ pub async fn start_clinic_with(
 
 /// Today in Japan (the day of the rounds).
 pub fn today() -> NaiveDate {
-    Utc::now().with_timezone(&houmon_core::cert::jst()).date_naive()
+    Utc::now().with_timezone(&houmon_core::card::cert::jst()).date_naive()
 }
 
 pub struct Phone {

@@ -5,12 +5,14 @@ pub mod clinic;
 pub mod console;
 pub mod crash;
 pub mod rawdb;
+pub mod seed;
+pub mod timed;
 
 use chrono::Utc;
-use houmon_core::cert::AuthCertificate;
-use houmon_core::credentials::{CollationB, Pin};
-use houmon_core::transport::TransportLimits;
-use houmon_core::transport::{CardTransport, TransportError};
+use houmon_core::card::cert::AuthCertificate;
+use houmon_core::card::credentials::{CollationB, Pin};
+use houmon_core::card::transport::TransportLimits;
+use houmon_core::card::transport::{CardTransport, TransportError};
 use houmon_vcard::{CardConfig, Faults, Holder, TestCa, Variant, VirtualCard};
 
 pub fn pin(s: &str) -> Pin {
@@ -67,7 +69,7 @@ pub fn signed_pin_record(
 ) -> houmon_core::visit::VisitRecord {
     use houmon_core::visit::*;
     let message = challenge.to_bytes();
-    let r = block_on(houmon_core::reader::CardReader::new(card).read_pin_mode(
+    let r = block_on(houmon_core::card::reader::CardReader::new(card).read_pin_mode(
         &pin("1234"),
         false,
         &message,

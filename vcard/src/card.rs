@@ -13,10 +13,10 @@ use std::collections::BTreeSet;
 use std::sync::{Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use houmon_core::apdu::{ins, Command};
-use houmon_core::ids::{self, kenmen};
-use houmon_core::sw::StatusWord;
-use houmon_core::transport::{CardTransport, TransportError, TransportLimits};
+use houmon_core::card::apdu::{ins, Command};
+use houmon_core::card::ids::{self, kenmen};
+use houmon_core::card::sw::StatusWord;
+use houmon_core::card::transport::{CardTransport, TransportError, TransportLimits};
 use rsa::Pkcs1v15Sign;
 
 use crate::audit::{AuditEvent, AuditFile};
@@ -178,24 +178,24 @@ impl VirtualCard {
     pub fn auth_certificate_der(&self) -> Vec<u8> {
         let s = self.lock();
         let ef = &s.apps[0].efs[&ids::jpki::EF_AUTH_CERT].data;
-        let len = houmon_core::tlv::der_total_len(ef).expect("virtual cert is DER");
+        let len = houmon_core::card::tlv::der_total_len(ef).expect("virtual cert is DER");
         ef[..len].to_vec()
     }
 
     /// Where the photo and the expiry sit in EF 0002 (from its offset
     /// table), for tests that check the core's read plan.
-    pub fn face_span(&self) -> houmon_core::plan::FaceSpan {
+    pub fn face_span(&self) -> houmon_core::card::plan::FaceSpan {
         let s = self.lock();
         let app = s.apps.iter().find(|a| a.aid == ids::AID_KENMEN).expect("a 券面AP");
         let ef = &app.efs[&kenmen::EF_FRONT].data;
         let start = ef.windows(2).position(|w| w == [0xFF, 0x20]).expect("FF 20 record");
-        let rec = houmon_core::tlv::header_at(ef, start).expect("record header");
-        let table = houmon_core::tlv::header_at(ef, rec.value_start).expect("offset table");
+        let rec = houmon_core::card::tlv::header_at(ef, start).expect("record header");
+        let table = houmon_core::card::tlv::header_at(ef, rec.value_start).expect("offset table");
         let at = |i: usize| {
             let v = table.value(ef).expect("offsets");
             u16::from_be_bytes([v[2 * i], v[2 * i + 1]]) as usize
         };
-        houmon_core::plan::FaceSpan {
+        houmon_core::card::plan::FaceSpan {
             photo_start: at(5),
             photo_end: at(6),
             expiry_start: at(7),
@@ -597,7 +597,7 @@ impl CardTransport for VirtualCard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use houmon_core::ids::jpki;
+    use houmon_core::card::ids::jpki;
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()

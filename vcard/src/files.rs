@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use houmon_core::ids::{self, jpki, kenmen};
+use houmon_core::card::ids::{self, jpki, kenmen};
 use rsa::traits::PublicKeyParts;
 use rsa::Pkcs1v15Sign;
 use sha2::{Digest, Sha256};
@@ -201,7 +201,7 @@ fn card_face(holder: &Holder, photo: &[u8]) -> Vec<u8> {
     let mut digest = h(&[&i[0], &i[1], &i[2]]).to_vec();
     digest.extend(h(&[&i[3], &i[4]]));
     digest.extend(h(&[&i[5]]));
-    let mut digest_info = houmon_core::cert::SHA256_DIGEST_INFO_PREFIX.to_vec();
+    let mut digest_info = houmon_core::card::cert::SHA256_DIGEST_INFO_PREFIX.to_vec();
     digest_info[1] = 0x11 + 0x60; // DigestInfo length for a 96-byte digest
     digest_info[18] = 0x60;
     digest_info.extend(digest);

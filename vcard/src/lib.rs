@@ -7,7 +7,7 @@
 //! run time by a test CA (no private key is committed anywhere).
 //!
 //! - [`VirtualCard`] answers APDUs ([`VirtualCard::process`]) and is a
-//!   [`houmon_core::transport::CardTransport`].
+//!   [`houmon_core::card::transport::CardTransport`].
 //! - [`Variant`] picks a kind of card: 顔認証, no photo, expired certificate,
 //!   one try left, locked.
 //! - [`Faults`] injects a card pulled away, time-outs, garbage status words,

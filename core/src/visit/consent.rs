@@ -17,7 +17,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::context::VisitKind;
-use crate::cert::{jst, last_day_of_month_after};
+use crate::card::cert::{jst, last_day_of_month_after};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ConsentCategory {

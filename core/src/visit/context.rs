@@ -97,3 +97,17 @@ pub fn new_id(prefix: &str) -> String {
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     format!("{prefix}-{hex}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_id_is_its_prefix_and_128_random_bits() {
+        let (a, b) = (new_id("v"), new_id("v"));
+        assert_ne!(a, b);
+        let hex = a.strip_prefix("v-").expect("the prefix");
+        assert_eq!(hex.len(), 32);
+        assert!(hex.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{a}");
+    }
+}

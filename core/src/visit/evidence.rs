@@ -166,4 +166,35 @@ mod tests {
         assert!(text.contains("visit=v-1\ndevice=d-1\ntime=2026-11-25T01:02:03Z\nnonce="));
         assert!(text.ends_with("\nanchor=v1.d-1.1790000000.ab\n"), "{text}");
     }
+
+    #[test]
+    fn sha256_hex_is_the_digest_in_lowercase_hex() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn a_visual_photo_travels_in_base64_or_not_at_all() {
+        let visual = |photo_jp2| VisualEvidence {
+            certificate: vec![1, 2, 3],
+            checked_by: "看護 花子".into(),
+            reason: VisualReason::Condition,
+            note: String::new(),
+            photo_sha256: "00".repeat(32),
+            photo_jp2,
+            collation_tries_before: 3,
+        };
+        for photo in [None, Some(vec![0xFF, 0x4F, 0xFF, 0x51])] {
+            let e = Evidence::Visual(visual(photo.clone()));
+            let json = serde_json::to_string(&e).unwrap();
+            assert_eq!(json.contains("photo_jp2"), photo.is_some(), "{json}");
+            assert_eq!(serde_json::from_str::<Evidence>(&json).unwrap(), e);
+        }
+        let bad = serde_json::to_string(&Evidence::Visual(visual(Some(vec![1]))))
+            .unwrap()
+            .replace("\"AQ==\"", "\"not base64!\"");
+        assert!(serde_json::from_str::<Evidence>(&bad).is_err());
+    }
 }

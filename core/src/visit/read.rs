@@ -21,12 +21,12 @@ use chrono::{DateTime, Utc};
 use super::card_check::{CardCheck, CardMatch, KnownCard, Verdict};
 use super::context::IdentityMode;
 use super::evidence::Challenge;
-use crate::credentials::{CollationB, Pin};
-use crate::error::CardError;
-use crate::guard::{SecretUse, Stats};
-use crate::progress::ReadProgress;
-use crate::reader::{CardReader, PinReading, ReadMode, VisualReading};
-use crate::transport::CardTransport;
+use crate::card::credentials::{CollationB, Pin};
+use crate::card::error::CardError;
+use crate::card::guard::{SecretUse, Stats};
+use crate::card::progress::ReadProgress;
+use crate::card::reader::{CardReader, PinReading, ReadMode, VisualReading};
+use crate::card::transport::CardTransport;
 
 /// The secret a read sends, wiped on drop.
 #[derive(Debug)]

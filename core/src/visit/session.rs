@@ -35,13 +35,13 @@ use super::evidence::{sha256_hex, Challenge, Evidence, PinEvidence, VisualEviden
 use super::read::{CardRead, HeldSecret, ReadOutcome, ReadStop, ReadSuccess};
 use super::record::{VisitRecord, RECORD_VERSION};
 use super::steps::{ModeUnavailable, RefusalReason, Step, UnavailableReason, VisitError};
-use crate::cert::{jst, Validity};
-use crate::credentials::{CollationB, Pin};
-use crate::error::{CardError, Secret};
-use crate::progress::ReadProgress;
-use crate::reader::{validity_label, VisualReading};
+use crate::card::cert::{jst, Validity};
+use crate::card::credentials::{CollationB, Pin};
+use crate::card::error::{CardError, Secret};
+use crate::card::progress::ReadProgress;
+use crate::card::reader::{validity_label, VisualReading};
+use crate::card::transport::CardTransport;
 use crate::renewal::{self, CertificateCarrier, RenewalAdvice};
-use crate::transport::CardTransport;
 
 /// Options the clinic sets.
 #[derive(Debug, Clone, Copy, Default)]

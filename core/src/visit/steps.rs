@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::card_check::KnownCard;
 use super::consent::ConsentValidity;
 use super::context::IdentityMode;
-use crate::cert::jst;
-use crate::error::CardError;
+use crate::card::cert::jst;
+use crate::card::error::CardError;
 
 /// Why a mode is not offered for this card.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,7 +30,7 @@ pub enum UnavailableReason {
 impl UnavailableReason {
     /// The card error that takes a mode away, if this one does.
     pub(crate) fn from_card_error(e: &CardError) -> Option<(IdentityMode, UnavailableReason)> {
-        use crate::error::Secret;
+        use crate::card::error::Secret;
         Some(match e {
             CardError::PinNotSet => (IdentityMode::Pin, UnavailableReason::PinNotSet),
             CardError::Locked { secret: Secret::AuthPin } => {
@@ -201,5 +201,37 @@ impl VisitError {
             VisitError::Secret(e) => e.staff_message(),
             VisitError::NoteRequired => "「その他」を選んだ場合は理由を入力してください。".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::card::error::Secret;
+
+    #[test]
+    fn each_card_error_that_takes_a_mode_away_names_the_mode_and_why() {
+        let cases = [
+            (CardError::PinNotSet, IdentityMode::Pin, UnavailableReason::PinNotSet),
+            (
+                CardError::Locked { secret: Secret::AuthPin },
+                IdentityMode::Pin,
+                UnavailableReason::PinLocked,
+            ),
+            (CardError::NoPhoto, IdentityMode::Visual, UnavailableReason::NoPhoto),
+            (
+                CardError::Locked { secret: Secret::CollationB },
+                IdentityMode::Visual,
+                UnavailableReason::CollationLocked,
+            ),
+        ];
+        for (error, mode, reason) in cases {
+            assert_eq!(
+                UnavailableReason::from_card_error(&error),
+                Some((mode, reason)),
+                "{error:?}"
+            );
+        }
+        assert_eq!(UnavailableReason::from_card_error(&CardError::NotMyNumberCard), None);
     }
 }

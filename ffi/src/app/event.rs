@@ -222,7 +222,7 @@ pub(crate) enum Msg {
     },
     ReadProgress {
         visit_id: String,
-        phase: houmon_core::progress::ReadPhase,
+        phase: houmon_core::card::progress::ReadPhase,
         done: u32,
         expected: u32,
     },
@@ -231,7 +231,7 @@ pub(crate) enum Msg {
         outcome: v::ReadOutcome,
         phases: Vec<PhaseTime>,
         total_ms: u32,
-        limits: houmon_core::transport::TransportLimits,
+        limits: houmon_core::card::transport::TransportLimits,
     },
     RecordStored {
         visit_id: String,

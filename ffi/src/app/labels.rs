@@ -3,7 +3,7 @@
 //! messages — steps, errors, rules — come from where they are made).
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use houmon_core::cert::jst;
+use houmon_core::card::cert::jst;
 
 use crate::reception::{ReceptionStep, StepResult};
 use crate::records::{ConsentCategory, IdentityMode, Prescription, VisitKind, VisualReason};

@@ -29,7 +29,7 @@ mod view;
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
-use houmon_core::cert::jst;
+use houmon_core::card::cert::jst;
 
 pub use config::{default_clinic_policy, AppConfig, ClinicPolicy, PlatformInfo, SignInPolicy};
 pub use event::{AppEvent, NfcState};

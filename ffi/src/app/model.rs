@@ -202,7 +202,7 @@ pub(crate) struct SyncState {
 /// Reading the card now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Reading {
-    pub phase: Option<houmon_core::progress::ReadPhase>,
+    pub phase: Option<houmon_core::card::progress::ReadPhase>,
     pub done: u32,
     pub expected: u32,
 }

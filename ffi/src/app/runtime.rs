@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use chrono::{NaiveDate, Utc};
-use houmon_core::progress::{Progress, ReadPhase, ReadProgress};
+use houmon_core::card::progress::{Progress, ReadPhase, ReadProgress};
 use houmon_core::visit::{self as v, new_id, PhaseTime, StaffKey};
 use houmon_store::{ItemKind, ItemState, NewItem, Store, StoreKey};
 use houmon_sync::SyncClient;
@@ -523,7 +523,7 @@ impl Inner {
         if careful {
             transport = transport.with_response_cap(CAREFUL_RESPONSE);
         }
-        let limits = houmon_core::transport::CardTransport::limits(&transport);
+        let limits = houmon_core::card::transport::CardTransport::limits(&transport);
         let timer = Arc::new(PhaseTimer::new(self.clone(), visit_id.clone()));
         let guard = ReadGuard {
             inner: self.clone(),
@@ -548,7 +548,7 @@ struct ReadGuard {
     inner: Arc<Inner>,
     visit_id: String,
     mode: v::IdentityMode,
-    limits: houmon_core::transport::TransportLimits,
+    limits: houmon_core::card::transport::TransportLimits,
     done: bool,
 }
 

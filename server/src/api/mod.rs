@@ -36,7 +36,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Extension, Json, Router};
 use chrono::{Duration, NaiveDate, Utc};
-use houmon_core::cert::jst;
+use houmon_core::card::cert::jst;
 use houmon_core::protocol::*;
 use serde::Deserialize;
 

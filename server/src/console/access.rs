@@ -86,4 +86,24 @@ mod tests {
         );
         assert_eq!(<perm::FollowUps as Permission>::PERM, Perm::FollowUps);
     }
+
+    #[test]
+    fn each_role_may_do_exactly_its_part() {
+        use Perm::*;
+        let all = [
+            ViewVisits,
+            PlanRounds,
+            ManagePatients,
+            FollowUps,
+            Export,
+            ManageDevices,
+            ViewAudit,
+            ManageStaff,
+        ];
+        let may = |role| all.into_iter().filter(|p| allowed(role, *p)).collect::<Vec<_>>();
+        assert_eq!(may(Role::Admin), all);
+        assert_eq!(may(Role::Clerk), [ViewVisits, PlanRounds, ManagePatients, FollowUps, Export]);
+        assert_eq!(may(Role::Doctor), [ViewVisits, PlanRounds, ManagePatients, FollowUps]);
+        assert_eq!(may(Role::Nurse), [ViewVisits, PlanRounds]);
+    }
 }

@@ -391,7 +391,7 @@ pub struct LoginRefused {
 }
 
 pub fn local_time(at: chrono::DateTime<Utc>) -> String {
-    at.with_timezone(&houmon_core::cert::jst()).format("%H:%M").to_string()
+    at.with_timezone(&houmon_core::card::cert::jst()).format("%H:%M").to_string()
 }
 
 /// Checks the password; on success makes a session. Guessing is slowed
@@ -529,6 +529,16 @@ pub async fn logout(State(app): State<Arc<App>>, session: Session, body: Bytes) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_compare_equal_only_when_every_byte_is() {
+        assert!(constant_eq("abc", "abc"));
+        assert!(!constant_eq("abc", "abd"));
+        assert!(!constant_eq("abc", "xbc"));
+        assert!(!constant_eq("ab", "ba"), "two differences do not cancel out");
+        assert!(!constant_eq("abc", "abcd"), "a prefix is not the token");
+        assert!(!constant_eq("", "a"));
+    }
 
     #[test]
     fn cookies_are_read_by_name() {

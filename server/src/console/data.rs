@@ -3,7 +3,7 @@
 //! patient's sealed data and the terminal's answer, put in words.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use houmon_core::cert::jst;
+use houmon_core::card::cert::jst;
 use houmon_core::protocol::{CheckOutcome, EligibilityResult};
 use houmon_core::visit::{ConsentScope, ConsentValidity, Evidence, VisitRecord};
 

@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use houmon_core::cert::AuthCertificate;
+use houmon_core::card::cert::AuthCertificate;
 use houmon_core::protocol::{CheckOutcome, Eligibility};
 use houmon_core::renewal::{self, CertificateCarrier};
 
@@ -111,7 +111,7 @@ fn name(v: &VisitView) -> String {
 }
 
 pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
-    let today = now.with_timezone(&houmon_core::cert::jst()).date_naive();
+    let today = now.with_timezone(&houmon_core::card::cert::jst()).date_naive();
     let from = data::day_bounds(today - Duration::days(WINDOW_DAYS)).0;
     let rows = app.db.read(|c, _| visits::between(c, from, now + Duration::days(1)))?;
     let resolved = app.db.read(|c, _| cdb::resolutions(c))?;
@@ -169,7 +169,10 @@ pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
                         "新しい資格を聞き取れれば ①、分からなければ ② 旧資格の被保険者番号等で請求",
                     )),
                     Eligibility::NoRecord => {
-                        let month = format!("{:04}-{:02}", v.row.visited_at.year(), v.row.visited_at.month());
+                        // The month in Japan: a visit before 09:00 JST on the 1st
+                        // is in that month, though still the previous one in UTC.
+                        let local = v.row.visited_at.with_timezone(&houmon_core::card::cert::jst());
+                        let month = format!("{:04}-{:02}", local.year(), local.month());
                         *fushou_by_month.entry(month).or_insert(0) += 1;
                         Some((
                             "該当資格なし",
@@ -200,7 +203,7 @@ pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
             key: format!("{}/{}", u.device_id, u.record_id),
             when: u.reported_at,
             who: format!("端末 {}", u.device_id),
-            what: format!("記録 {}: {}", u.record_id, u.reason),
+            what: undelivered_reason(&u.reason),
             todo: "理由を確認し、直せるもの(訪問予定への追加など)は直して端末で再送する。再送できないものは端末で破棄".into(),
             visit_id: None,
         });
@@ -282,6 +285,25 @@ fn circled(i: usize) -> char {
     char::from_u32(0x2460 + i as u32).unwrap_or('・')
 }
 
+/// Why a phone could not deliver a record, in words: the server's code
+/// (`not-assigned: …`) as its Japanese reason, then what the phone said.
+fn undelivered_reason(reason: &str) -> String {
+    let (code, rest) = match reason.split_once(": ") {
+        Some((c, r)) if !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b == b'-') => {
+            (Some(c), r)
+        }
+        _ => (None, reason),
+    };
+    let why = code.map(super::words::refusal);
+    let rest =
+        if rest.bytes().any(|b| b.is_ascii_lowercase()) && rest.is_ascii() { "" } else { rest };
+    match (why, rest.is_empty()) {
+        (Some(w), true) => format!("送れなかった理由: {w}"),
+        (Some(w), false) => format!("送れなかった理由: {w}({rest})"),
+        (None, _) => format!("送れなかった理由: {rest}"),
+    }
+}
+
 /// The kind of an id from a form.
 pub fn kind_of(id: &str) -> Option<Kind> {
     Kind::ALL.into_iter().find(|k| k.id() == id)
@@ -292,4 +314,38 @@ pub fn month_label(m: &str) -> String {
     NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
         .map(|d| format!("{}年{}月", d.year(), d.month()))
         .unwrap_or_else(|_| m.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_is_read_back_from_its_id_and_the_list_shows_them_in_order() {
+        let kinds = [
+            Kind::HeldCard,
+            Kind::AfterCheck,
+            Kind::ClaimPath,
+            Kind::Undelivered,
+            Kind::ConsentLapsing,
+            Kind::CertificateRenewal,
+        ];
+        for k in kinds {
+            assert_eq!(kind_of(k.id()), Some(k));
+            assert!(!k.title().is_empty());
+        }
+        assert_eq!(kind_of("held-card"), Some(Kind::HeldCard));
+        assert_eq!(kind_of("resolved"), None);
+        assert_eq!(kind_of(""), None);
+        let mut sorted = kinds;
+        sorted.sort();
+        assert_eq!(sorted, kinds, "held cards first, certificate renewals last");
+    }
+
+    #[test]
+    fn a_month_is_labelled_in_japanese() {
+        assert_eq!(month_label("2026-11"), "2026年11月");
+        assert_eq!(month_label("2027-01"), "2027年1月");
+        assert_eq!(month_label("not a month"), "not a month");
+    }
 }

@@ -258,6 +258,10 @@ pub fn notice(q: &std::collections::HashMap<String, String>) -> Markup {
         Some("revoked") => "端末を取り消しました。この端末からの送信はもう受け付けません。".into(),
         Some("staff-saved") => "職員を保存しました。".into(),
         Some("unlocked") => "ログインの制限を解除しました。".into(),
+        Some("disabled") => {
+            "職員を無効にしました。ログイン中の画面は閉じられ、この職員の端末も使えません。".into()
+        }
+        Some("enabled") => "職員を有効に戻しました。".into(),
         Some("totp-reset") => "2段階認証をリセットしました。次のログインで設定し直します。".into(),
         Some("policy") => "2段階認証の方針を保存しました。".into(),
         Some("totp-on") => "2段階認証を設定しました。".into(),
@@ -278,10 +282,10 @@ pub fn server_error(e: impl std::fmt::Display) -> Response {
 
 /// A time in Japan, for people.
 pub fn when(t: DateTime<Utc>) -> String {
-    t.with_timezone(&houmon_core::cert::jst()).format("%Y-%m-%d %H:%M").to_string()
+    t.with_timezone(&houmon_core::card::cert::jst()).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// Today in Japan.
 pub fn today() -> chrono::NaiveDate {
-    Utc::now().with_timezone(&houmon_core::cert::jst()).date_naive()
+    Utc::now().with_timezone(&houmon_core::card::cert::jst()).date_naive()
 }

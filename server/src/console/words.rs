@@ -80,6 +80,8 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("staff.upsert", "職員の保存"),
     ("staff.password", "パスワードの設定"),
     ("staff.unlock", "ログイン制限の解除"),
+    ("staff.disable", "職員を無効にする"),
+    ("staff.enable", "職員を有効に戻す"),
     ("staff.signin-code", "サインインコードの設定"),
     ("staff.totp", "2段階認証の設定"),
     ("staff.totp-reset", "2段階認証のリセット"),

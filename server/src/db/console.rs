@@ -299,3 +299,172 @@ pub fn device_reports(c: Conn<'_>) -> DbResult<Vec<DeviceReport>> {
         |r| Ok((r.get(0)?, r.get(1)?, r.get::<Option<String>>(2)?.as_deref().and_then(parse_ts))),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::staff::{self, Role};
+
+    fn db() -> rusqlite::Connection {
+        let mut c = rusqlite::Connection::open_in_memory().unwrap();
+        super::super::schema::SCHEMA.migrate(&mut c).unwrap();
+        c
+    }
+
+    fn t(secs: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_790_000_000 + secs, 0).unwrap()
+    }
+
+    fn with_staff(c: Conn<'_>, id: &str) {
+        staff::upsert(c, id, id, Role::Clerk, t(0)).unwrap();
+    }
+
+    fn live(c: Conn<'_>, token: &str, at: DateTime<Utc>) -> bool {
+        session(c, token, at).unwrap().is_some()
+    }
+
+    #[test]
+    fn a_session_unused_for_30_minutes_is_over() {
+        let raw = db();
+        let c = Conn::Sqlite(&raw);
+        with_staff(c, "s1");
+        create_session(c, "tok", "s1", "csrf-1", "127.0.0.1", None, t(0)).unwrap();
+        let s = session(c, "tok", t(0)).unwrap().unwrap();
+        assert_eq!((s.staff_id.as_str(), s.csrf.as_str(), s.pending), ("s1", "csrf-1", None));
+        let idle = SESSION_IDLE.num_seconds();
+        assert!(live(c, "tok", t(idle - 1)), "29:59 after the last use");
+        assert!(!live(c, "tok", t(idle)), "30:00 after the last use");
+        assert!(!live(c, "tok", t(idle + 3600)), "an hour later");
+        assert!(!live(c, "other", t(1)), "an unknown token");
+    }
+
+    #[test]
+    fn using_a_session_keeps_it_alive_but_never_past_12_hours() {
+        let raw = db();
+        let c = Conn::Sqlite(&raw);
+        with_staff(c, "s1");
+        create_session(c, "tok", "s1", "csrf", "127.0.0.1", None, t(0)).unwrap();
+        let (idle, max) = (SESSION_IDLE.num_seconds(), SESSION_MAX.num_seconds());
+        // Used every 20 minutes all day.
+        let mut at = 0;
+        while at + 1200 < max {
+            at += 1200;
+            assert!(live(c, "tok", t(at)), "used at {at} s");
+            touch_session(c, "tok", t(at)).unwrap();
+        }
+        assert!(at + idle > max, "the last use leaves idle time past the limit");
+        assert!(live(c, "tok", t(max - 1)), "11:59:59 after the login");
+        assert!(!live(c, "tok", t(max)), "12:00:00 after the login, though used just now");
+        touch_session(c, "tok", t(max)).unwrap();
+        assert!(!live(c, "tok", t(max + 1)), "a touch does not revive it");
+    }
+
+    #[test]
+    fn an_ended_session_is_over_and_ending_all_of_a_staff_members_spares_the_others() {
+        let raw = db();
+        let c = Conn::Sqlite(&raw);
+        with_staff(c, "s1");
+        with_staff(c, "s2");
+        create_session(c, "a", "s1", "x", "127.0.0.1", None, t(0)).unwrap();
+        create_session(c, "b", "s1", "x", "127.0.0.1", None, t(0)).unwrap();
+        create_session(c, "c", "s2", "x", "127.0.0.1", None, t(0)).unwrap();
+        end_session(c, "a", t(1)).unwrap();
+        assert!(!live(c, "a", t(2)) && live(c, "b", t(2)) && live(c, "c", t(2)));
+        end_sessions_of(c, "s1", t(3)).unwrap();
+        assert!(!live(c, "b", t(4)), "s1's other session ended");
+        assert!(live(c, "c", t(4)), "s2's session is untouched");
+        let ended: Vec<String> = c
+            .query_all(
+                "SELECT ended_at FROM console_session WHERE token_hash = 'a'",
+                params![],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(ended, [ts(t(1))], "ending again keeps the first time");
+    }
+
+    #[test]
+    fn a_timed_out_session_is_swept_once_with_how_long_it_was_used() {
+        let raw = db();
+        let c = Conn::Sqlite(&raw);
+        with_staff(c, "s1");
+        create_session(c, "tok", "s1", "x", "127.0.0.1", None, t(0)).unwrap();
+        create_session(c, "half", "s1", "y", "127.0.0.1", Some("code"), t(0)).unwrap();
+        assert!(sweep(c, t(200)).unwrap().is_empty(), "both still live");
+        // The half-logged-in one waits 5 minutes for its second factor.
+        let half = sweep(c, t(301)).unwrap();
+        assert_eq!(half.len(), 1);
+        assert!(half[0].pending);
+        touch_session(c, "tok", t(600)).unwrap();
+        let idle = SESSION_IDLE.num_seconds();
+        let out = sweep(c, t(600 + idle)).unwrap();
+        assert_eq!(out.len(), 1);
+        let full = out.iter().find(|o| !o.pending).unwrap();
+        assert_eq!((full.last_seen_at - full.created_at).num_seconds(), 600);
+        assert!(sweep(c, t(700 + idle)).unwrap().is_empty(), "recorded once");
+        assert!(!live(c, "tok", t(1)), "ended");
+    }
+
+    #[test]
+    fn a_password_is_set_only_for_a_known_staff_member() {
+        let raw = db();
+        let c = Conn::Sqlite(&raw);
+        with_staff(c, "s1");
+        assert!(!set_password(c, "nobody", "h").unwrap());
+        assert!(set_password(c, "s1", "hash-1").unwrap());
+        let creds = credentials(c, "s1").unwrap().unwrap();
+        assert_eq!(creds.password_hash.as_deref(), Some("hash-1"));
+        assert!(!creds.disabled);
+        assert!(credentials(c, "nobody").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_follow_up_is_resolved_once_and_resolutions_list_newest_first() {
+        let raw = db();
+        let c = Conn::Sqlite(&raw);
+        let r = |item: &str, note: &str| Resolution {
+            kind: "held-card".into(),
+            item: item.into(),
+            outcome: "rejected".into(),
+            note: note.into(),
+            resolved_by: "s1".into(),
+            resolved_at: None,
+        };
+        assert!(resolve(c, &r("v1", "first"), t(1)).unwrap());
+        assert!(!resolve(c, &r("v1", "again"), t(2)).unwrap(), "resolved once");
+        assert!(resolve(c, &r("v2", "second"), t(3)).unwrap());
+        let all = resolutions(c).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!((all[0].item.as_str(), all[0].resolved_at), ("v2", Some(t(3))));
+        assert_eq!((all[1].item.as_str(), all[1].note.as_str()), ("v1", "first"));
+    }
+
+    #[test]
+    fn a_queue_report_replaces_the_devices_last_one() {
+        let raw = db();
+        let c = Conn::Sqlite(&raw);
+        for d in ["d1", "d2"] {
+            c.execute(
+                "INSERT INTO device (device_id, name, staff_id, token_hash, token_expires_at, registered_at)
+                 VALUES (?1, 'phone', 's1', ?1, ?2, ?2)",
+                params![d, ts(t(0))],
+            )
+            .unwrap();
+        }
+        let wedged = |ids: &[&str]| -> Vec<(String, String)> {
+            ids.iter().map(|i| (i.to_string(), format!("not-assigned: {i}"))).collect()
+        };
+        report_queue(c, "d1", 3, &wedged(&["r1", "r2"]), t(5)).unwrap();
+        report_queue(c, "d2", 0, &wedged(&["r9"]), t(6)).unwrap();
+        report_queue(c, "d1", 1, &wedged(&["r2"]), t(7)).unwrap();
+        let u = undelivered(c).unwrap();
+        let seen: Vec<(&str, &str, Option<DateTime<Utc>>)> =
+            u.iter().map(|u| (u.device_id.as_str(), u.record_id.as_str(), u.reported_at)).collect();
+        assert_eq!(seen, [("d2", "r9", Some(t(6))), ("d1", "r2", Some(t(7)))]);
+        assert_eq!(u[1].reason, "not-assigned: r2");
+        assert_eq!(
+            device_reports(c).unwrap(),
+            [("d1".into(), Some(1), Some(t(7))), ("d2".into(), Some(0), Some(t(6)))]
+        );
+    }
+}

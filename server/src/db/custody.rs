@@ -56,7 +56,7 @@ pub fn insert(c: Conn<'_>, row: &CustodyRow, digest: &str, now: DateTime<Utc>) -
 /// The entries of a day (Japan), oldest first.
 pub fn of_day(c: Conn<'_>, day: NaiveDate) -> DbResult<Vec<CustodyRow>> {
     use chrono::TimeZone;
-    let from = houmon_core::cert::jst()
+    let from = houmon_core::card::cert::jst()
         .from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap_or_default())
         .single()
         .map(|t| t.with_timezone(&Utc))

@@ -11,7 +11,8 @@
 //! - **Tokens** carry 256 random bits, are stored as SHA-256, expire
 //!   ([`TOKEN_LIFETIME`]) and are rotated by the phone before they do; the
 //!   token before a rotation still works for [`ROTATION_GRACE`], so a lost
-//!   answer to a rotation is harmless. A revoked device is refused at once.
+//!   answer to a rotation is harmless. A revoked device is refused at once,
+//!   and so is a device of a disabled staff member (while they are).
 
 use super::engine::Conn;
 use crate::params;
@@ -52,6 +53,8 @@ pub enum RedeemRefusal {
     /// The device id is registered already (and the code was not issued
     /// to enrol this revoked device again).
     DeviceExists,
+    /// The code is for a staff member who is disabled.
+    StaffDisabled,
     /// The code was issued to enrol another (revoked) device again.
     OtherDevice,
 }
@@ -83,6 +86,16 @@ pub fn issue_code(
         params![code_hash, staff_id, for_device, issued_by, ts(now), ts(expires_at)],
     )?;
     Ok(())
+}
+
+/// Ends the unused enrolment codes issued for `staff_id` (a staff member
+/// disabled). Returns how many.
+pub fn void_codes_of(c: Conn<'_>, staff_id: &str, now: DateTime<Utc>) -> DbResult<u64> {
+    c.execute(
+        "UPDATE enrolment_code SET expires_at = ?2
+         WHERE staff_id = ?1 AND used_at IS NULL AND expires_at > ?2",
+        params![staff_id, ts(now)],
+    )
 }
 
 /// Whether `device_id` is registered, and whether it is revoked.
@@ -118,6 +131,14 @@ pub fn redeem(
     }
     if parse_ts(&expires).is_none_or(|e| now > e) {
         return Ok(Err(RedeemRefusal::Expired));
+    }
+    let disabled: Option<bool> = c.query_opt(
+        "SELECT disabled_at IS NOT NULL FROM staff WHERE staff_id = ?1",
+        params![staff_id],
+        |r| r.get(0),
+    )?;
+    if disabled == Some(true) {
+        return Ok(Err(RedeemRefusal::StaffDisabled));
     }
     if for_device.as_deref().is_some_and(|d| d != device_id) {
         return Ok(Err(RedeemRefusal::OtherDevice));
@@ -166,7 +187,9 @@ pub fn by_token(c: Conn<'_>, token: &str, now: DateTime<Utc>) -> DbResult<Option
     let row: Option<TokenRow> = c.query_opt(
         "SELECT device_id, staff_id, token_expires_at, previous_token_expires_at, revoked_at,
                     previous_token_hash = ?1, last_seen_at
-             FROM device WHERE token_hash = ?1 OR previous_token_hash = ?1",
+             FROM device WHERE (token_hash = ?1 OR previous_token_hash = ?1)
+               AND NOT EXISTS (SELECT 1 FROM staff
+                               WHERE staff.staff_id = device.staff_id AND staff.disabled_at IS NOT NULL)",
         params![hash],
         |r| {
             Ok((

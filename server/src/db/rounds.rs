@@ -124,3 +124,70 @@ pub fn set_position(
         params![day.to_string(), device_id, patient_id, position],
     )? == 1)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn db() -> rusqlite::Connection {
+        let mut c = rusqlite::Connection::open_in_memory().unwrap();
+        super::super::schema::SCHEMA.migrate(&mut c).unwrap();
+        c
+    }
+
+    fn day(n: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, n).unwrap()
+    }
+
+    fn stop(d: u32, device: &str, staff: &str, patient: &str, position: i64) -> Stop {
+        Stop {
+            day: day(d),
+            device_id: device.into(),
+            staff_id: staff.into(),
+            patient_id: patient.into(),
+            position,
+        }
+    }
+
+    #[test]
+    fn a_device_carries_its_own_stops_and_its_staff_members_in_round_order() {
+        let raw = db();
+        let c = Conn::Sqlite(&raw);
+        assign(c, &stop(10, "d1", "n1", "p3", 2)).unwrap();
+        assign(c, &stop(10, "d1", "n1", "p1", 1)).unwrap();
+        assign(c, &stop(10, ANY_DEVICE, "n1", "p2", 0)).unwrap();
+        assign(c, &stop(10, ANY_DEVICE, "n2", "p9", 0)).unwrap();
+        assign(c, &stop(10, "d2", "n1", "p8", 0)).unwrap();
+        assign(c, &stop(11, "d1", "n1", "p7", 0)).unwrap();
+        assert_eq!(patients_of(c, "d1", "n1", day(10)).unwrap(), ["p2", "p1", "p3"]);
+        assert_eq!(patients_of(c, "d1", "n1", day(11)).unwrap(), ["p7"]);
+        assert!(patients_of(c, "d1", "n1", day(12)).unwrap().is_empty());
+        // Moving a stop changes the order; assigning it again does not add it twice.
+        assign(c, &stop(10, "d1", "n1", "p3", -1)).unwrap();
+        assert_eq!(patients_of(c, "d1", "n1", day(10)).unwrap(), ["p3", "p2", "p1"]);
+        assert_eq!(of_day(c, day(10)).unwrap().len(), 5);
+        assert_eq!(of_day(c, day(10)).unwrap()[0], stop(10, ANY_DEVICE, "n1", "p2", 0));
+        assert!(unassign(c, day(10), "d1", "p3").unwrap());
+        assert!(!unassign(c, day(10), "d1", "p3").unwrap(), "already gone");
+        assert_eq!(patients_of(c, "d1", "n1", day(10)).unwrap(), ["p2", "p1"]);
+    }
+
+    #[test]
+    fn is_assigned_looks_only_within_the_margin_and_at_this_devices_stops() {
+        let raw = db();
+        let c = Conn::Sqlite(&raw);
+        assign(c, &stop(10, "d1", "n1", "p1", 0)).unwrap();
+        assign(c, &stop(20, ANY_DEVICE, "n1", "p2", 0)).unwrap();
+        let on = |device, staff, patient, d, margin| {
+            is_assigned(c, device, staff, patient, day(d), margin).unwrap()
+        };
+        assert!(on("d1", "n1", "p1", 10, 0));
+        assert!(!on("d1", "n1", "p1", 11, 0));
+        assert!(on("d1", "n1", "p1", 11, 1) && on("d1", "n1", "p1", 9, 1));
+        assert!(!on("d1", "n1", "p1", 12, 1) && !on("d1", "n1", "p1", 8, 1));
+        assert!(!on("d2", "n1", "p1", 10, 1), "another device of the same staff member");
+        assert!(!on("d1", "n1", "p2", 10, 1), "another patient");
+        assert!(on("d2", "n1", "p2", 20, 0), "a stop for any of n1's devices");
+        assert!(!on("d3", "n2", "p2", 20, 0), "but not for another staff member's");
+    }
+}

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MPL-2.0
 //! Staff members: who enrols devices, who visits, who is accountable.
-//! (Console accounts and passwords are added by the console.)
+//! (Console accounts and passwords are added by the console.) A disabled
+//! staff member (a leaver) can neither log in to the console nor use a
+//! phone enrolled for them, until enabled again.
 
 use super::engine::Conn;
 use crate::params;
@@ -96,4 +98,21 @@ pub fn all(c: Conn<'_>) -> DbResult<Vec<Staff>> {
         params![],
         row,
     )
+}
+
+/// Disables a staff member from `at` (or, with `None`, enables them
+/// again). Returns whether they exist. Disabling twice keeps the first time.
+pub fn set_disabled(c: Conn<'_>, staff_id: &str, at: Option<DateTime<Utc>>) -> DbResult<bool> {
+    Ok(match at {
+        Some(at) => {
+            c.execute(
+                "UPDATE staff SET disabled_at = COALESCE(disabled_at, ?2) WHERE staff_id = ?1",
+                params![staff_id, ts(at)],
+            )? == 1
+        }
+        None => {
+            c.execute("UPDATE staff SET disabled_at = NULL WHERE staff_id = ?1", params![staff_id])?
+                == 1
+        }
+    })
 }

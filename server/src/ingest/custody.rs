@@ -9,7 +9,7 @@
 //! the phone's word. Stored with an audit entry, in one transaction.
 
 use chrono::{DateTime, Utc};
-use houmon_core::cert::jst;
+use houmon_core::card::cert::jst;
 use houmon_core::protocol::{
     BatchItem, BatchResponse, CustodyAction, CustodyBatch, CustodyEvent, Refusal, RefusalCode,
     UploadStatus, BATCH_MAX_RECORDS,

@@ -243,3 +243,19 @@ fn answer(id: &str, outcome: Result<Stored, Refused>) -> BatchItem {
     }
     item
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_json_content_type_is_json() {
+        for yes in ["application/json", "application/json; charset=utf-8", " Application/JSON "] {
+            assert!(is_json(Some(yes)), "{yes}");
+        }
+        for no in ["text/plain", "application/jsonx", "application/x-json", ""] {
+            assert!(!is_json(Some(no)), "{no}");
+        }
+        assert!(!is_json(None));
+    }
+}

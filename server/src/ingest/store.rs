@@ -22,7 +22,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use houmon_core::cert::jst;
+use houmon_core::card::cert::jst;
 use houmon_core::protocol::{RefusalCode, UploadResponse, UploadStatus};
 use houmon_core::renewal::{self, CertificateCarrier};
 use houmon_core::visit::{consent::validity_rule, ConsentValidity, Evidence};

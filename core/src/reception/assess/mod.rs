@@ -257,7 +257,7 @@ mod tests {
         let p = Policy::embedded();
         assert_eq!(
             p.rule(RuleId::CertificateGrace).param_u32("months"),
-            Some(crate::cert::GRACE_MONTHS)
+            Some(crate::card::cert::GRACE_MONTHS)
         );
         assert_eq!(
             p.rule(RuleId::CertificateRenewalWindow).param_u32("months_before"),

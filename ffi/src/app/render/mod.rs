@@ -33,13 +33,15 @@ pub(crate) fn view(m: &Model, now: DateTime<Utc>) -> AppView {
     };
     let ready = matches!(m.phase, Phase::Ready);
     let visit_open = ready && matches!(screen, Screen::Visit { .. });
-    // Patient data, the chip photo, or a sign-in code being typed.
+    // Patient data, the chip photo, staff names and a sign-in code being
+    // typed, the clinic's reasons for refused records.
     let patient_data = matches!(
         screen,
         Screen::Round { .. }
             | Screen::Visit { .. }
             | Screen::Reception { .. }
             | Screen::SignIn { .. }
+            | Screen::Queue { .. }
     );
     AppView {
         revision: m.revision,

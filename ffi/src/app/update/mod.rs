@@ -194,9 +194,10 @@ pub(crate) fn card_tapped(
     (answer, out)
 }
 
-/// Sets the screen's notice and has the screen reader say it.
+/// Sets the screen's notice (the shells show it in a live region, so the
+/// screen reader says it; no separate announcement).
 pub(super) fn notify(m: &mut Model, kind: NoticeKind, text: String, out: &mut Vec<Command>) {
-    out.push(Command::Shell(Effect::Announce { text: text.clone() }));
+    let _ = out;
     m.notice = Some(Notice { kind, text });
 }
 

@@ -3,7 +3,7 @@
 //! guidance.
 
 use chrono::NaiveDate;
-use houmon_core::cert::jst;
+use houmon_core::card::cert::jst;
 
 use super::{staff, sync, visit};
 use crate::app::command::Command;

@@ -187,7 +187,7 @@ pub(super) fn restore(m: &mut Model, saved: Option<SavedSignIn>, ctx: Ctx, out: 
         out.push(Command::SaveSignIn(None));
         return;
     };
-    let same_day = saved.at.with_timezone(&houmon_core::cert::jst()).date_naive() == m.today;
+    let same_day = saved.at.with_timezone(&houmon_core::card::cert::jst()).date_naive() == m.today;
     // A restart counts as use: the idle clock starts again, the shift's does not.
     if !same_day || expired(m, saved.at, ctx.now, ctx.now).is_some() {
         out.push(Command::SaveSignIn(None));

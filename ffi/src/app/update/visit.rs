@@ -211,7 +211,7 @@ pub(super) fn tapped(
 pub(super) fn progress(
     m: &mut Model,
     visit_id: &str,
-    phase: houmon_core::progress::ReadPhase,
+    phase: houmon_core::card::progress::ReadPhase,
     done: u32,
     expected: u32,
     out: &mut Vec<Command>,
@@ -231,7 +231,7 @@ pub(super) fn read_finished(
     outcome: v::ReadOutcome,
     phases: Vec<PhaseTime>,
     total_ms: u32,
-    limits: houmon_core::transport::TransportLimits,
+    limits: houmon_core::card::transport::TransportLimits,
     ctx: Ctx,
     out: &mut Vec<Command>,
 ) {
@@ -249,8 +249,8 @@ pub(super) fn read_finished(
     let succeeded = outcome.succeeded();
     let was_cancelled = matches!(s.step(), v::Step::Cancelled);
     let lost = card_error.as_ref().is_some_and(|e| {
-        use houmon_core::error::CardError as C;
-        use houmon_core::transport::TransportError as T;
+        use houmon_core::card::error::CardError as C;
+        use houmon_core::card::transport::TransportError as T;
         matches!(e, C::Transport(T::TagLost | T::Timeout) | C::VerifyInterrupted { .. })
     });
     if lost && !was_cancelled {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MPL-2.0
 //! 職員 (管理者のみ): accounts and roles, a password set by the
 //! administrator (at least 12 characters), lifting the waits that wrong
-//! passwords put on an account (ロック解除).
+//! passwords put on an account (ロック解除), disabling a leaver at once (and
+//! enabling them again).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -90,6 +91,21 @@ fn staff_page(
                                     button.secondary type="submit" { "2段階認証のリセット…" }
                                 }
                             }
+                            @if s.disabled {
+                                form.inline method="post" action="/console/staff" {
+                                    (csrf(session))
+                                    input type="hidden" name="action" value="enable";
+                                    input type="hidden" name="staff_id" value=(s.staff_id);
+                                    button.secondary type="submit" { "有効に戻す" }
+                                }
+                            } @else if s.staff_id != session.staff.staff_id {
+                                form.inline method="post" action="/console/staff" {
+                                    (csrf(session))
+                                    input type="hidden" name="action" value="disable";
+                                    input type="hidden" name="staff_id" value=(s.staff_id);
+                                    button.danger type="submit" title="管理画面にログインできなくなり、この職員の端末も使えなくなります" { "無効にする(退職など)" }
+                                }
+                            }
                         }
                     }
                 }
@@ -142,6 +158,17 @@ pub async fn save(
                     })
                     .map(|_| "unlocked")
                     .map_err(admin::AdminError::from)
+            })
+            .await
+        }
+        Some(action @ ("disable" | "enable")) => {
+            let disable = action == "disable";
+            tokio::task::spawn_blocking(move || {
+                if disable {
+                    admin::disable_staff(&app, &actor, &staff_id).map(|_| "disabled")
+                } else {
+                    admin::enable_staff(&app, &actor, &staff_id).map(|_| "enabled")
+                }
             })
             .await
         }

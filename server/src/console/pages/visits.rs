@@ -162,7 +162,7 @@ pub async fn detail(
         Err(r) => return r,
     };
     let (answer_text, at, _) = v.eligibility();
-    let day = v.row.visited_at.with_timezone(&houmon_core::cert::jst()).date_naive();
+    let day = v.row.visited_at.with_timezone(&houmon_core::card::cert::jst()).date_naive();
     render(
         &session,
         "/console/visits",
@@ -336,7 +336,11 @@ pub async fn export(
         };
         let ins = p.as_ref().and_then(|p| p.personal.insurance.clone());
         let cells = [
-            v.row.visited_at.with_timezone(&houmon_core::cert::jst()).date_naive().to_string(),
+            v.row
+                .visited_at
+                .with_timezone(&houmon_core::card::cert::jst())
+                .date_naive()
+                .to_string(),
             v.row.id.clone(),
             v.row.patient_id.clone().unwrap_or_default(),
             p.as_ref().map(|p| p.personal.name.clone()).unwrap_or_default(),

@@ -7,28 +7,26 @@ import android.net.Network
 import android.net.NetworkCapabilities
 
 /**
- * Tells the app logic when the phone has a usable network and when it
- * loses it (the default network, validated: a captive portal at a care
- * facility is not "online").
+ * Tells the core when the phone has a network it may try and when it
+ * loses it. A network with `INTERNET` counts even without `VALIDATED`: a
+ * clinic Wi-Fi whose server is on the clinic's own LAN never validates
+ * against the internet, and the core tries, then backs off, by itself. A
+ * captive portal (a care facility's guest Wi-Fi before its login page)
+ * does not count.
  */
 class Connectivity(context: Context, private val onChange: (Boolean) -> Unit) {
     private val manager = context.getSystemService(ConnectivityManager::class.java)
     private var last: Boolean? = null
 
     private val callback = object : ConnectivityManager.NetworkCallback() {
-        override fun onCapabilitiesChanged(network: Network, caps: NetworkCapabilities) {
-            report(
-                caps.hasCapability(NetworkCapabilities.NET_CAPABILITY_INTERNET) &&
-                    caps.hasCapability(NetworkCapabilities.NET_CAPABILITY_VALIDATED),
-            )
-        }
+        override fun onCapabilitiesChanged(network: Network, caps: NetworkCapabilities) = report(usable(caps))
 
         override fun onLost(network: Network) = report(false)
     }
 
     fun start() {
         val active = manager.activeNetwork?.let { manager.getNetworkCapabilities(it) }
-        report(active?.hasCapability(NetworkCapabilities.NET_CAPABILITY_VALIDATED) == true)
+        report(active != null && usable(active))
         manager.registerDefaultNetworkCallback(callback)
     }
 
@@ -41,5 +39,11 @@ class Connectivity(context: Context, private val onChange: (Boolean) -> Unit) {
         if (last == online) return
         last = online
         onChange(online)
+    }
+
+    companion object {
+        fun usable(caps: NetworkCapabilities): Boolean =
+            caps.hasCapability(NetworkCapabilities.NET_CAPABILITY_INTERNET) &&
+                !caps.hasCapability(NetworkCapabilities.NET_CAPABILITY_CAPTIVE_PORTAL)
     }
 }

@@ -20,13 +20,15 @@ import com.google.zxing.MultiFormatReader
 import com.google.zxing.NotFoundException
 import com.google.zxing.PlanarYUVLuminanceSource
 import com.google.zxing.common.HybridBinarizer
-import jp.houmon.app.logic.EnrolmentController
+import jp.houmon.core.isEnrolmentLink
 
 /**
  * Reads the clinic's enrolment QR code with the back camera (camera2 and
  * ZXing's decoder; no Play Services). Frames are decoded on a background
- * thread; the first text that is an enrolment link is handed over and the
- * camera closes. The caller holds the CAMERA permission.
+ * thread; the first text the core calls an enrolment link is handed over and the
+ * camera closes. [start] opens it again (after a refused code, when the
+ * screen comes back): each start scans anew. The caller holds the CAMERA
+ * permission.
  */
 class QrScanner(private val context: Context, private val onText: (String) -> Unit) {
     private val thread = HandlerThread("houmon-qr").apply { start() }
@@ -41,6 +43,8 @@ class QrScanner(private val context: Context, private val onText: (String) -> Un
 
     @SuppressLint("MissingPermission")
     fun start(preview: Surface?) {
+        stop()
+        found = false
         val manager = context.getSystemService(CameraManager::class.java)
         val id = manager.cameraIdList.firstOrNull {
             manager.getCameraCharacteristics(it).get(CameraCharacteristics.LENS_FACING) == CameraCharacteristics.LENS_FACING_BACK
@@ -98,7 +102,7 @@ class QrScanner(private val context: Context, private val onText: (String) -> Un
             } finally {
                 this.reader.reset()
             }
-            if (text != null && text.startsWith(EnrolmentController.PREFIX)) {
+            if (text != null && isEnrolmentLink(text)) {
                 found = true
                 onText(text)
                 stop()

@@ -7,46 +7,109 @@ import android.app.job.JobScheduler
 import android.app.job.JobService
 import android.content.ComponentName
 import android.content.Context
-import java.time.Duration
 import java.time.Instant
+import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.launch
-import jp.houmon.app.logic.SyncStatus
+import jp.houmon.app.shell.SyncTiming
+import jp.houmon.core.AppEvent
 
 /**
- * The platform's job scheduler wakes the app to send what is pending: when
- * the network is there and not before the core's next retry time. (WorkManager
- * would do the same; the platform scheduler needs no extra library.)
+ * The core decides when to sync (`Effect.ScheduleSync { at }`, or
+ * `CancelScheduledSync` when nothing is to be sent or the phone was
+ * revoked); this asks the platform's job scheduler to wake the app then,
+ * with a network: persisted across a reboot (`RECEIVE_BOOT_COMPLETED`),
+ * never sooner than [SyncTiming.MIN_DELAY_MS].
+ *
+ * Never from inside the running job: scheduling or cancelling the job's
+ * own id stops the job that runs. A request that comes while the job runs
+ * (the core's next time, decided by the sync the job started) waits and is
+ * made when the job has finished.
  */
 object SyncJobs {
-    private const val JOB_ID = 0x486f6d  // "Hom"
+    const val JOB_ID = 0x486f6d // "Hom"
 
-    fun schedule(context: Context, status: SyncStatus) {
-        val scheduler = context.getSystemService(JobScheduler::class.java)
-        if (status.pending == 0) {
-            scheduler.cancel(JOB_ID)
+    private sealed class Request {
+        data class At(val at: Instant) : Request()
+        data object Cancel : Request()
+    }
+
+    private var running = false
+    private var deferred: Request? = null
+
+    fun schedule(context: Context, at: Instant) = request(context, Request.At(at))
+
+    fun cancel(context: Context) = request(context, Request.Cancel)
+
+    @Synchronized
+    private fun request(context: Context, r: Request) {
+        if (running) {
+            deferred = r
             return
         }
-        val wait = status.nextTryAt?.let { Duration.between(Instant.now(), it).toMillis().coerceAtLeast(0) } ?: 0
-        val job = JobInfo.Builder(JOB_ID, ComponentName(context, SyncJobService::class.java))
-            .setRequiredNetworkType(JobInfo.NETWORK_TYPE_ANY)
-            .setMinimumLatency(wait)
-            .setBackoffCriteria(30_000, JobInfo.BACKOFF_POLICY_EXPONENTIAL)
-            .build()
-        scheduler.schedule(job)
+        apply(context, r)
+    }
+
+    @Synchronized
+    internal fun started() {
+        running = true
+    }
+
+    /** The job finished: the request it deferred is made now. */
+    @Synchronized
+    internal fun finished(context: Context) {
+        running = false
+        deferred?.let { apply(context, it) }
+        deferred = null
+    }
+
+    private fun apply(context: Context, r: Request) {
+        val scheduler = context.getSystemService(JobScheduler::class.java)
+        when (r) {
+            Request.Cancel -> scheduler.cancel(JOB_ID)
+            is Request.At -> {
+                val job = JobInfo.Builder(JOB_ID, ComponentName(context, SyncJobService::class.java))
+                    .setRequiredNetworkType(JobInfo.NETWORK_TYPE_ANY)
+                    .setMinimumLatency(SyncTiming.latencyMillis(r.at))
+                    .setPersisted(true)
+                    .build()
+                scheduler.schedule(job)
+            }
+        }
     }
 }
 
+/**
+ * The OS woke the app for the sync the core asked for: opens the core if
+ * the process was not running (a store that does not open is its recovery
+ * screen; nothing crashes), tells it `SyncDue`, waits until it is done,
+ * and finishes without asking to be run again — the core's next time
+ * comes as a new request, made after this job ([SyncJobs]).
+ */
 class SyncJobService : JobService() {
+    private val scope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
+
     override fun onStartJob(params: JobParameters): Boolean {
-        val application = application as HoumonApplication
-        application.scope.launch {
-            val status = application.app.await().sync.syncNow()
-            SyncJobs.schedule(this@SyncJobService, status)
-            jobFinished(params, status.pending > 0 && status.nextTryAt == null)
+        SyncJobs.started()
+        scope.launch {
+            try {
+                val shell = (application as HoumonApplication).shell()
+                shell.send(AppEvent.SyncDue)
+                shell.settle()
+            } catch (e: Exception) {
+                // Nothing more this job can do; the core keeps the records.
+            } finally {
+                jobFinished(params, false)
+                SyncJobs.finished(this@SyncJobService)
+            }
         }
         return true
     }
 
-    /** Stopped (network gone): ask to run again. */
-    override fun onStopJob(params: JobParameters): Boolean = true
+    /** Stopped by the OS (the network went): the core's schedule stands, nothing to redo here. */
+    override fun onStopJob(params: JobParameters): Boolean {
+        SyncJobs.finished(this)
+        return false
+    }
 }
