@@ -264,13 +264,12 @@ impl Console {
     }
 }
 
-/// The TOTP setup keys of the staff the tests log in, by clinic and staff
-/// id, with the last time step a code was used for.
-fn totp_secrets(
-) -> &'static std::sync::Mutex<std::collections::HashMap<(String, String), (String, u64)>> {
-    static S: std::sync::OnceLock<
-        std::sync::Mutex<std::collections::HashMap<(String, String), (String, u64)>>,
-    > = std::sync::OnceLock::new();
+/// The TOTP setup keys of the staff the tests log in, by (clinic, staff
+/// id), with the last time step a code was used for.
+type Keys = std::collections::HashMap<(String, String), (String, u64)>;
+
+fn totp_secrets() -> &'static std::sync::Mutex<Keys> {
+    static S: std::sync::OnceLock<std::sync::Mutex<Keys>> = std::sync::OnceLock::new();
     S.get_or_init(Default::default)
 }
 

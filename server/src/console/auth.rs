@@ -384,6 +384,10 @@ pub async fn login(
     }
 }
 
+/// A password accepted: the session's token, the staff member, and the
+/// second-factor step the session still owes (`code`, `setup`), if any.
+type LoggedIn = (String, Staff, Option<&'static str>);
+
 /// A login refused: what staff read, and how long to wait if it waits.
 pub struct LoginRefused {
     pub message: String,
@@ -403,7 +407,7 @@ fn authenticate(
     staff_id: &str,
     password: &str,
     peer: SocketAddr,
-) -> crate::db::DbResult<Result<(String, Staff, Option<&'static str>), LoginRefused>> {
+) -> crate::db::DbResult<Result<LoggedIn, LoginRefused>> {
     let now = Utc::now();
     let from = Source::of(peer.ip());
     let refused = |outcome: &str, detail: String| {

@@ -27,8 +27,11 @@ pub fn digits(s: &str) -> Option<String> {
     (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())).then_some(t)
 }
 
-/// An era: its names, and its first day.
-const ERAS: &[(&[&str], (i32, u32, u32), Option<(i32, u32, u32)>)] = &[
+/// A day as (year, month, day).
+type Ymd = (i32, u32, u32);
+
+/// An era: its names, its first day and (but for the present one) its last.
+const ERAS: &[(&[&str], Ymd, Option<Ymd>)] = &[
     (&["令和", "R"], (2019, 5, 1), None),
     (&["平成", "H"], (1989, 1, 8), Some((2019, 4, 30))),
     (&["昭和", "S"], (1926, 12, 25), Some((1989, 1, 7))),
@@ -82,7 +85,7 @@ pub fn parse(text: &str) -> Result<NaiveDate, String> {
         let Some(rest) = names.iter().find_map(|n| t.strip_prefix(n)) else { continue };
         let (y, m, d) = numbers(rest).ok_or_else(|| not_a_date(original))?;
         let era = names[0];
-        if y < 1 || y > 99 {
+        if !(1..=99).contains(&y) {
             return Err(format!("{era}{y}年 はありません"));
         }
         let year = start.0 + y as i32 - 1;

@@ -134,12 +134,9 @@ pub fn parse_csv(bytes: &[u8]) -> Result<Vec<PatientSeed>, Vec<String>> {
     let mut seen = HashMap::new();
     for (n, rec) in reader.records().enumerate() {
         let line = n + 2;
-        let rec = match rec {
-            Ok(r) => r,
-            Err(_) => {
-                errors.push(format!("{line}行目: 読めません(引用符 \" の閉じ忘れなど)"));
-                continue;
-            }
+        let Ok(rec) = rec else {
+            errors.push(format!("{line}行目: 読めません(引用符 \" の閉じ忘れなど)"));
+            continue;
         };
         if rec.len() != headers.len() {
             errors.push(format!(
