@@ -104,6 +104,8 @@ pub fn outcome(code: &str) -> String {
         "duplicate" => "受信済み(重複)".into(),
         "rejected" => "受け付けず".into(),
         "not-found" => "見つからず".into(),
+        "accepted" => "受付".into(),
+        "held" => "受付(カード確認待ち)".into(),
         "resolved" | "accepted-as-reissued" => resolution(code).into(),
         _ => match code.strip_prefix("refused:") {
             Some(why) => format!("拒否({})", refusal(why)),
@@ -191,6 +193,9 @@ pub fn known_codes() -> Vec<&'static str> {
         "device:",
         "anonymous:",
         "ConsFlg",
+        "accepted",
+        "held",
+        "duplicate",
     ]);
     v
 }
