@@ -145,7 +145,10 @@ pub fn resolve(
     let checked = check(app, staff, kind, key, note, decision)?;
     let now = Utc::now();
     let actor = audit::Actor::Staff(staff.staff_id.clone());
-    let target = format!("{} {}", kind.id(), key.chars().take(200).collect::<String>());
+    // The trail names what was asked for — unless it is no item's key at
+    // all (a control character, a NUL PostgreSQL would refuse to store).
+    let shown = if plausible_key(key) { key } else { "(invalid id)" };
+    let target = format!("{} {}", kind.id(), shown);
     if let Err(why) = checked {
         let entry = Entry::new(actor, "followup.resolve", format!("refused:{}", why.code()))
             .staff(&staff.staff_id)
@@ -200,6 +203,11 @@ pub fn resolve(
     })
 }
 
+/// Whether `key` could be an item's key (a visit id, `device:record`, …).
+fn plausible_key(key: &str) -> bool {
+    !key.is_empty() && key.len() <= 200 && !key.chars().any(char::is_control)
+}
+
 fn check(
     app: &App,
     staff: &Staff,
@@ -208,6 +216,9 @@ fn check(
     note: &str,
     decision: Decision,
 ) -> DbResult<Result<(), Refused>> {
+    if !plausible_key(key) {
+        return Ok(Err(Refused::NotOpen));
+    }
     if note.trim().is_empty() {
         return Ok(Err(Refused::Note("対応した内容をメモに書いてください。")));
     }
