@@ -85,6 +85,8 @@ pub struct Item {
     pub key: String,
     pub when: Option<DateTime<Utc>>,
     pub who: String,
+    /// The patient's number and age (「k1・86歳」), shown beside the name.
+    pub whom: Option<String>,
     pub what: String,
     pub todo: String,
     pub visit_id: Option<String>,
@@ -103,11 +105,18 @@ pub struct FollowUps {
 }
 
 fn name(v: &VisitView) -> String {
-    match (&v.patient_name, &v.row.patient_id) {
-        (Some(_), _) => v.patient_label(),
-        (None, Some(id)) => id.clone(),
-        (None, None) => "(患者未指定)".into(),
-    }
+    v.patient_name
+        .clone()
+        .unwrap_or_else(|| v.row.patient_id.clone().unwrap_or_else(|| "(患者未指定)".into()))
+}
+
+/// 「k1・86歳」
+fn number_age(v: &VisitView) -> Option<String> {
+    let id = v.row.patient_id.as_ref()?;
+    Some(match v.age() {
+        Some(a) => format!("{id}・{a}歳"),
+        None => id.clone(),
+    })
 }
 
 pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
@@ -123,14 +132,16 @@ pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
     for row in rows {
         let v = data::view(app, row)?;
         let who = name(&v);
+        let whom = number_age(&v);
         let when = Some(v.row.visited_at);
-        renewals.see(&v, &who);
+        renewals.see(&v, &who, whom.clone());
         if v.row.status == "held" {
             items.push(Item {
                 kind: Kind::HeldCard,
                 key: v.row.id.clone(),
                 when,
                 who: who.clone(),
+                whom: whom.clone(),
                 what: format!(
                     "登録と違うカードで本人確認({})",
                     match v.row.held_reason.as_deref() {
@@ -149,6 +160,7 @@ pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
                 key: v.row.id.clone(),
                 when,
                 who: who.clone(),
+                whom: whom.clone(),
                 what: "被保険者番号が未登録のため照会できていません".into(),
                 todo: "被保険者番号等を患者から聞き取って登録し、照会する(被保険者資格申立書の事後確認)".into(),
                 visit_id: Some(v.row.id.clone()),
@@ -158,6 +170,7 @@ pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
                 key: v.row.id.clone(),
                 when,
                 who: who.clone(),
+                whom: whom.clone(),
                 what: format!("照会エラー: {message}"),
                 todo: "資格確認端末で再照会する。確認できなければ請求は ①→②→③ の順".into(),
                 visit_id: Some(v.row.id.clone()),
@@ -188,6 +201,7 @@ pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
                         key: v.row.id.clone(),
                         when,
                         who: who.clone(),
+                        whom: whom.clone(),
                         what: format!("資格確認端末の回答: {what}"),
                         todo: todo.into(),
                         visit_id: Some(v.row.id.clone()),
@@ -203,6 +217,7 @@ pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
             key: format!("{}/{}", u.device_id, u.record_id),
             when: u.reported_at,
             who: format!("端末 {}", u.device_id),
+            whom: None,
             what: undelivered_reason(&u.reason),
             todo: "理由を確認し、直せるもの(訪問予定への追加など)は直して端末で再送する。再送できないものは端末で破棄".into(),
             visit_id: None,
@@ -216,12 +231,12 @@ pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
                 kind: Kind::ConsentLapsing,
                 key: format!("{}:{until}", p.patient_id),
                 when: None,
-                who: format!(
-                    "{}({}・{}歳)",
-                    p.personal.name,
+                who: p.personal.name.clone(),
+                whom: Some(format!(
+                    "{}・{}歳",
                     p.patient_id,
                     super::dates::age(p.personal.birth_date, today)
-                ),
+                )),
                 what: format!("情報提供の同意は {until} まで"),
                 todo: "次の訪問で同意を取り直す(毎月の訪問が続く場合は継続)".into(),
                 visit_id: None,
@@ -233,15 +248,19 @@ pub fn compute(app: &App, now: DateTime<Utc>) -> DbResult<FollowUps> {
     Ok(FollowUps { open: items, fushou_by_month, resolved })
 }
 
+/// A patient's latest visit: when, the certificate, name, number and age,
+/// the visit.
+type Latest = (DateTime<Utc>, AuthCertificate, String, Option<String>, String);
+
 /// Each patient's (or, without one, each card's) latest visit in the
 /// window, with the certificate it was verified with.
 #[derive(Default)]
 struct Renewals {
-    latest: BTreeMap<String, (DateTime<Utc>, AuthCertificate, String, String)>,
+    latest: BTreeMap<String, Latest>,
 }
 
 impl Renewals {
-    fn see(&mut self, v: &VisitView, who: &str) {
+    fn see(&mut self, v: &VisitView, who: &str, whom: Option<String>) {
         let Some(record) = &v.record else { return };
         let Ok(cert) = AuthCertificate::from_der(record.evidence.certificate()) else { return };
         let key = match &v.row.patient_id {
@@ -250,7 +269,8 @@ impl Renewals {
         };
         let newer = self.latest.get(&key).is_none_or(|(at, ..)| *at < v.row.visited_at);
         if newer {
-            self.latest.insert(key, (v.row.visited_at, cert, who.to_owned(), v.row.id.clone()));
+            let latest = (v.row.visited_at, cert, who.to_owned(), whom, v.row.id.clone());
+            self.latest.insert(key, latest);
         }
     }
 
@@ -258,7 +278,7 @@ impl Renewals {
     fn items(self, now: DateTime<Utc>) -> Vec<Item> {
         self.latest
             .into_iter()
-            .filter_map(|(key, (at, cert, who, visit))| {
+            .filter_map(|(key, (at, cert, who, whom, visit))| {
                 let advice =
                     renewal::for_certificate(&cert, now, CertificateCarrier::Card).into_needed()?;
                 Some(Item {
@@ -266,6 +286,7 @@ impl Renewals {
                     key: format!("{key}:{}", advice.expires_on),
                     when: Some(at),
                     who,
+                    whom,
                     what: advice.title,
                     todo: advice
                         .steps

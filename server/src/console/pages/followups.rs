@@ -77,7 +77,7 @@ pub async fn page(
                             tr {
                                 td.print-only.check { "☐" }
                                 td { (i.when.map(when).unwrap_or_default()) }
-                                td { (i.who) @if let Some(v) = &i.visit_id { br; a.no-print href={ "/console/visits/" (v) } { "訪問を見る" } } }
+                                td { (i.who) @if let Some(w) = &i.whom { "(" (w) ")" } @if let Some(v) = &i.visit_id { br; a.no-print href={ "/console/visits/" (v) } { "訪問を見る" } } }
                                 td { (i.what) }
                                 td { (i.todo) }
                                 td.no-print {
