@@ -10,6 +10,11 @@ Gradle, no Google Maven on these machines):
             from PATH alone, the pinned NDK handed to cargo-ndk, manifests
             and the lockfile as inputs; symbols kept for the bindgen; no
             Gradle unit-test sources it cannot run
+  wrapper   the Gradle wrapper is committed whole: `gradlew` (executable,
+            LF), `gradlew.bat` (CRLF), the wrapper jar with the SHA-256
+            android/README.md records; `./gradlew --version` starts, reads
+            the properties and asks for exactly their distribution (the
+            download itself is refused here: a proxy on a closed port)
   align     16 KB pages: the linker flag for every Android target, an NDK of
             r28 or later
   manifest  exported components, backup rules that exclude everything,
@@ -29,12 +34,16 @@ Usage: android-check.py [--android DIR] [--bindgen [--clean]] [CHECK...]
 Prints one line per finding and "android-check: N passed, N failed".
 """
 import argparse
+import hashlib
+import os
 import pathlib
 import re
 import shlex
 import subprocess
 import sys
+import tempfile
 import tomllib
+import zipfile
 import xml.etree.ElementTree as ET
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
@@ -149,6 +158,52 @@ class Checks:
                 "the mobile library keeps its symbols for uniffi-bindgen (CARGO_PROFILE_MOBILE_STRIP=false)")
         self.ok(c, not (self.root / "app/src/test").exists(),
                 "no app/src/test: Gradle's unit-test task compiles nothing it cannot run")
+
+    # ---------------------------------------------------------------- wrapper
+    def check_wrapper(self):
+        c = "wrapper"
+        gradlew, bat = self.root / "gradlew", self.root / "gradlew.bat"
+        jar = self.root / "gradle/wrapper/gradle-wrapper.jar"
+        if not self.ok(c, gradlew.exists() and bat.exists() and jar.exists(),
+                       "gradlew, gradlew.bat and gradle/wrapper/gradle-wrapper.jar are there"):
+            return
+        self.ok(c, os.access(gradlew, os.X_OK), "gradlew is executable")
+        # What git will hand a fresh clone: the mode it records, not the file's.
+        staged = subprocess.run(["git", "ls-files", "-s", "--", str(gradlew)], cwd=self.root,
+                                capture_output=True, text=True).stdout.split()
+        self.ok(c, not staged or staged[0] == "100755", f"git records gradlew as executable ({staged[0] if staged else 'not yet added'})")
+        self.ok(c, b"\r\n" not in gradlew.read_bytes(), "gradlew has LF line ends (a CRLF one fails in sh)")
+        self.ok(c, b"\r\n" in bat.read_bytes(), "gradlew.bat has CRLF line ends")
+        attrs = self.read(".gitattributes")
+        self.ok(c, re.search(r"^gradlew\s.*eol=lf", attrs, re.M) and re.search(r"\*\.jar\s.*binary", attrs, re.M),
+                "android/.gitattributes keeps gradlew LF and the jar binary")
+        digest = hashlib.sha256(jar.read_bytes()).hexdigest()
+        self.ok(c, digest in self.read("README.md"),
+                f"the wrapper jar's SHA-256 ({digest[:16]}…) is the one android/README.md records")
+        try:
+            with zipfile.ZipFile(jar) as z:
+                manifest = z.read("META-INF/MANIFEST.MF").decode()
+        except (zipfile.BadZipFile, KeyError) as e:
+            manifest = f"unreadable: {e}"
+        self.ok(c, "Main-Class: org.gradle.wrapper.GradleWrapperMain" in manifest, "the jar is Gradle's wrapper")
+        props = self.read("gradle/wrapper/gradle-wrapper.properties")
+        m = re.search(r"^distributionUrl=(.*)$", props, re.M)
+        url = m.group(1).replace("\\:", ":").strip() if m else "?"
+        # Run it as a developer would, in a home of its own, with every
+        # download sent to a proxy on a port nobody listens on.
+        with tempfile.TemporaryDirectory() as home:
+            env = dict(os.environ, GRADLE_USER_HOME=home,
+                       JAVA_OPTS="-Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=9 -Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=9")
+            env.pop("GRADLE_OPTS", None)
+            try:
+                r = subprocess.run(["sh", "./gradlew", "--version"], cwd=self.root, env=env,
+                                   capture_output=True, text=True, timeout=120)
+                out = r.stdout + r.stderr
+            except subprocess.TimeoutExpired:
+                out = "timed out"
+        asked = re.search(r"Downloading (\S+)", out)
+        self.ok(c, asked and asked.group(1) == url,
+                f"./gradlew starts and asks for the pinned distribution ({asked.group(1) if asked else out.strip()[-200:]})")
 
     # ------------------------------------------------------------------ align
     def abis(self):
@@ -265,7 +320,6 @@ class Checks:
         android_flags = env.get("CARGO_TARGET_AARCH64_LINUX_ANDROID_RUSTFLAGS", "")
         host_env = {k: v for k, v in env.items() if not k.startswith("CARGO_TARGET_")}
         host_env["CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS"] = android_flags
-        import os
         run_env = dict(os.environ, **host_env)
         print("  " + " ".join(f"{k}={shlex.quote(v)}" for k, v in host_env.items()) +
               " cargo build -p houmon-ffi --profile mobile")
@@ -303,9 +357,9 @@ def main(argv):
     ap.add_argument("--android", default=str(REPO / "android"), help="the Android project (default: android/)")
     ap.add_argument("--bindgen", action="store_true", help="also build --profile mobile and run the bindgen task's command")
     ap.add_argument("--clean", action="store_true", help="after --bindgen, keep only the library of the mobile build (CI's disk)")
-    ap.add_argument("checks", nargs="*", help="catalog build align manifest elf bindgen (default: all but bindgen)")
+    ap.add_argument("checks", nargs="*", help="catalog build wrapper align manifest elf bindgen (default: all but bindgen)")
     a = ap.parse_args(argv)
-    names = a.checks or ["catalog", "build", "align", "manifest"] + (["bindgen"] if a.bindgen else []) + ["elf"]
+    names = a.checks or ["catalog", "build", "wrapper", "align", "manifest"] + (["bindgen"] if a.bindgen else []) + ["elf"]
     ch = Checks(pathlib.Path(a.android))
     for n in names:
         try:
