@@ -146,6 +146,22 @@ impl Phone {
         now
     }
 
+    /// Waits (up to 10 s) until the shell has been given the core's newest
+    /// view — for a read still running, where `settle` would wait for the
+    /// read itself: views reach the shell on the delivery thread, a moment
+    /// after the core made them.
+    async fn shell_caught_up(&self) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let shown = self.shell.views.lock().unwrap().last().map(|v| v.revision);
+            if shown == Some(self.core.view().revision) {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "the shell never got the newest view");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     fn effects(&self) -> Vec<Effect> {
         std::mem::take(&mut *self.shell.effects.lock().unwrap())
     }
@@ -573,6 +589,7 @@ async fn a_read_goes_on_while_the_app_goes_to_the_background_and_back() {
     phone.send(AppEvent::SubmitPin { pin: "1234".into() }).await;
     assert_eq!(phone.core.card_tapped(tag.clone()), TapAnswer::Reading);
     tokio::time::timeout(Duration::from_secs(10), waiting.notified()).await.expect("signs");
+    phone.shell_caught_up().await;
     let VisitScreen::HoldCard { reading, line, .. } = phone.visit().screen else { panic!() };
     assert!(reading);
     assert_eq!(line, "署名しています");

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::Utc;
 use houmon_core::protocol::*;
-use houmon_store::{ItemState, Store, StoreKey};
+use houmon_store::{ItemKind, ItemState, NewItem, Store, StoreKey};
 use houmon_sync::{BatchLimits, ServerPin, SyncClient};
 use houmon_tests::clinic::*;
 use houmon_tests::rawdb::{is_postgres, with_raw};
@@ -280,6 +280,79 @@ async fn narrow_server(max_in_batch: usize) -> (String, Arc<std::sync::Mutex<Vec
             }),
         );
     (serve(app).await, sizes)
+}
+
+/// A phone with `n` queued custody entries (施設) `c-0` … and no visit.
+fn phone_with_custody(url: &str, n: usize) -> (SyncClient, Arc<Store>) {
+    let store = Arc::new(Store::open_in_memory(StoreKey::generate()).unwrap());
+    for i in 0..n {
+        let id = format!("c-{i}");
+        let payload = json!({ "id": id }).to_string();
+        let item = NewItem {
+            id: &id,
+            kind: ItemKind::Custody,
+            payload: payload.as_bytes(),
+            day: "2026-12-02",
+            note: b"{}",
+        };
+        store.enqueue_item(item, Utc::now()).unwrap();
+    }
+    (SyncClient::new(url, store.clone(), Some("token".into()), None).unwrap(), store)
+}
+
+/// A server whose `/v1/custody` takes at most `max_in_batch` entries a
+/// call (413 above it); the batch sizes it saw.
+async fn narrow_custody_server(max_in_batch: usize) -> (String, Arc<std::sync::Mutex<Vec<usize>>>) {
+    let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = sizes.clone();
+    let app = axum::Router::new().route(
+        "/v1/custody",
+        axum::routing::post(move |body: String| {
+            let seen = seen.clone();
+            async move {
+                let body: Value = serde_json::from_str(&body).unwrap();
+                let ids: Vec<String> = body["events"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|e| e["id"].as_str().unwrap().to_owned())
+                    .collect();
+                seen.lock().unwrap().push(ids.len());
+                if ids.len() > max_in_batch {
+                    return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+                }
+                axum::Json(accepted(&ids)).into_response()
+            }
+        }),
+    );
+    (serve(app).await, sizes)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custody_entries_too_many_for_the_server_are_halved_until_they_fit() {
+    let (url, sizes) = narrow_custody_server(3).await;
+    let (c, store) = phone_with_custody(&url, 10);
+    let round = tokio::time::timeout(std::time::Duration::from_secs(30), c.upload_due());
+    let r = round.await.expect("the round ends").unwrap();
+    assert_eq!(r.sent.len(), 10, "{r:?}");
+    assert_eq!(r.deferred, None);
+    assert!(store.list(ItemState::Pending).unwrap().is_empty());
+    let sizes = sizes.lock().unwrap().clone();
+    // The default cap (200) halves until it is under ten: 200 … 12 each
+    // send all ten, then 6, then 3 fits and the rest go three at a time.
+    assert_eq!(sizes, [10, 10, 10, 10, 10, 6, 3, 3, 3, 1], "{sizes:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custody_entries_a_server_refuses_even_one_by_one_wait_for_an_update() {
+    let (url, sizes) = narrow_custody_server(0).await;
+    let (c, store) = phone_with_custody(&url, 2);
+    let round = tokio::time::timeout(std::time::Duration::from_secs(30), c.upload_due());
+    let r = round.await.expect("the round ends").unwrap();
+    assert!(r.sent.is_empty(), "{r:?}");
+    assert_eq!(r.deferred.as_deref(), Some("the server takes no custody entries"));
+    assert_eq!(store.list(ItemState::Pending).unwrap().len(), 2, "both kept");
+    assert_eq!(sizes.lock().unwrap().last(), Some(&1), "a batch of one was the last tried");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use houmon_core::card::cert::AuthCertificate;
+use houmon_core::card::error::{CardError, Secret};
 use houmon_core::card::progress::{Progress, ReadPhase, ReadProgress};
 use houmon_core::renewal::RenewalKind;
 use houmon_core::visit::evidence::sha256_hex;
@@ -234,8 +235,37 @@ fn a_wrong_pin_asks_again_with_the_tries_left() {
         Step::EnterPin { tries_left: Some(2), message: Some(m) } => assert!(m.contains("残り2回")),
         other => panic!("{other:?}"),
     }
+    // Why the read stopped is kept for the app's view, until a read goes through.
+    assert!(matches!(
+        s.last_card_error(),
+        Some(CardError::WrongSecret { secret: Secret::AuthPin, remaining: 2 })
+    ));
     s.enter_pin("1234").unwrap();
     assert!(matches!(block_on(s.read_card(&card, now())).unwrap(), Step::IdentityConfirmed { .. }));
+    assert!(s.last_card_error().is_none(), "{:?}", s.last_card_error());
+}
+
+#[test]
+fn a_wrong_collation_number_asks_for_it_again_with_the_tries_left() {
+    let card = card(Variant::Standard, false);
+    let mut s = session(VisitKind::Facility);
+    s.choose_mode(IdentityMode::Visual).unwrap();
+    s.enter_collation("55021720352286").unwrap();
+    match block_on(s.read_card(&card, now())).unwrap() {
+        Step::EnterCollation { tries_left: Some(n), message: Some(m) } => {
+            assert!(m.contains(&format!("残り{n}回")), "{m}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        s.last_card_error(),
+        Some(CardError::WrongSecret { secret: Secret::CollationB, .. })
+    ));
+    // 目視 is still offered: a wrong number is not a lock.
+    assert!(s.unavailable().is_empty(), "{:?}", s.unavailable());
+    s.enter_collation(COLLATION).unwrap();
+    assert!(matches!(block_on(s.read_card(&card, now())).unwrap(), Step::ComparePhoto { .. }));
+    assert!(s.last_card_error().is_none());
 }
 
 #[test]
@@ -497,6 +527,14 @@ fn visual_read_progress_names_the_collation_and_photo_phases() {
     let last = seen.last().unwrap();
     assert_eq!(last.done, last.expected);
     assert_eq!(last.done, card.log().len() as u32);
+    // Once the photo's length is read, the bar knows the whole read: the
+    // second half of the photo's reports already expect the final count
+    // (no jump at the end).
+    let photo: Vec<_> = seen.iter().filter(|p| p.phase == ReadPhase::ReadingPhoto).collect();
+    assert!(photo.len() >= 4, "{photo:?}");
+    let total = card.log().len() as u32;
+    let late = &photo[photo.len() / 2..];
+    assert!(late.iter().all(|p| p.expected == total), "{late:?} (total {total})");
 }
 
 fn roster_check(expected: Option<&VirtualCard>, other: &VirtualCard) -> CardCheck {

@@ -206,3 +206,25 @@ impl CardRead {
         ReadOutcome { mode, secret, result, stats: reader.stats() }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_lost_without_an_outcome_tells_staff_a_try_may_have_been_used() {
+        // The task that ran the read is gone: nobody knows whether the
+        // VERIFY reached the card, so staff must not be told it did not.
+        for (mode, what) in [(IdentityMode::Pin, "暗証番号"), (IdentityMode::Visual, "照合番号B")]
+        {
+            let lost = ReadOutcome::lost(mode);
+            assert_eq!(lost.mode(), mode);
+            assert_eq!(lost.secret_use(), SecretUse::Unanswered);
+            assert!(!lost.succeeded());
+            assert!(lost.secret.is_none(), "the secret is gone with the task");
+            let note = lost.cancel_note_ja();
+            assert!(note.contains(what) && note.contains("減った可能性"), "{note}");
+            assert!(lost.card_error().is_some(), "the session goes back to holding the card");
+        }
+    }
+}
