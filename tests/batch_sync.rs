@@ -352,7 +352,39 @@ async fn custody_entries_a_server_refuses_even_one_by_one_wait_for_an_update() {
     assert!(r.sent.is_empty(), "{r:?}");
     assert_eq!(r.deferred.as_deref(), Some("the server takes no custody entries"));
     assert_eq!(store.list(ItemState::Pending).unwrap().len(), 2, "both kept");
-    assert_eq!(sizes.lock().unwrap().last(), Some(&1), "a batch of one was the last tried");
+    // Halved from the default 200 down to one: 200 … 3 each carry both,
+    // then one alone, refused too, is the last call of the round.
+    assert_eq!(
+        *sizes.lock().unwrap(),
+        [2, 2, 2, 2, 2, 2, 2, 1],
+        "a batch of one was the last tried"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custody_entries_capped_by_bytes_halve_their_bytes_too() {
+    let (url, sizes) = narrow_custody_server(1).await;
+    let store = Arc::new(Store::open_in_memory(StoreKey::generate()).unwrap());
+    for i in 0..6 {
+        // 100,000 bytes each: five fit the default 512 KiB, two half of it.
+        let id = format!("c-{i}");
+        let mut payload = json!({ "id": id, "pad": "" }).to_string();
+        payload = json!({ "id": id, "pad": "x".repeat(100_000 - payload.len()) }).to_string();
+        assert_eq!(payload.len(), 100_000);
+        let item = NewItem {
+            id: &id,
+            kind: ItemKind::Custody,
+            payload: payload.as_bytes(),
+            day: "2026-12-02",
+            note: b"{}",
+        };
+        store.enqueue_item(item, Utc::now()).unwrap();
+    }
+    let c = SyncClient::new(&url, store.clone(), Some("token".into()), None).unwrap();
+    let round = tokio::time::timeout(std::time::Duration::from_secs(30), c.upload_due());
+    let r = round.await.expect("the round ends").unwrap();
+    assert_eq!(r.sent.len(), 6, "{r:?}");
+    assert_eq!(sizes.lock().unwrap()[..3], [5, 2, 1], "bytes halved: 5 entries, 2, 1");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

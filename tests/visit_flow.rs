@@ -245,6 +245,55 @@ fn a_wrong_pin_asks_again_with_the_tries_left() {
     assert!(s.last_card_error().is_none(), "{:?}", s.last_card_error());
 }
 
+/// The number of the first APDU of a clean PIN read that `is_it` picks.
+fn apdu_of_a_pin_read(is_it: impl Fn(&houmon_vcard::LogEntry) -> bool) -> usize {
+    let card = card(Variant::Standard, true);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    block_on(s.read_card(&card, now())).unwrap();
+    card.log().iter().find(|e| is_it(e)).expect("the read sends it").n
+}
+
+/// A PIN read of a card that answers `answer` in place of APDU `at`.
+fn pin_read_answered(at: usize, answer: Vec<u8>) -> (VisitSession, VirtualCard) {
+    let card =
+        card_with_faults(Faults { garbage_at: Some((at, answer)), ..Faults::default() }, true);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    block_on(s.read_card(&card, now())).unwrap();
+    (s, card)
+}
+
+#[test]
+fn a_card_without_its_user_certificate_refuses_identity_without_sending_the_pin() {
+    // The certificate's first READ BINARY (SFI 0x0A) answered 6A82.
+    let at = apdu_of_a_pin_read(|e| e.header[1] == 0xB0 && e.header[2] == 0x8A);
+    let (s, card) = pin_read_answered(at, vec![0x6A, 0x82]);
+    match s.step() {
+        Step::IdentityRefused { reason: RefusalReason::NoCertificate } => {}
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(verifies(&card), 0, "no PIN was sent for a card that cannot sign");
+}
+
+#[test]
+fn a_signature_that_does_not_verify_refuses_identity_and_is_not_retried() {
+    // The signature's answer replaced by 256 bytes that are no signature.
+    let at = apdu_of_a_pin_read(|e| e.header[0] == 0x80 && e.header[1] == 0x2A);
+    let mut forged = vec![0x5A; 256];
+    forged.extend_from_slice(&[0x90, 0x00]);
+    let (s, _) = pin_read_answered(at, forged);
+    match s.step() {
+        Step::IdentityRefused { reason: RefusalReason::BadSignature } => {
+            assert!(RefusalReason::BadSignature.message_ja().contains("署名"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(s.record().is_none());
+}
+
 #[test]
 fn a_wrong_collation_number_asks_for_it_again_with_the_tries_left() {
     let card = card(Variant::Standard, false);

@@ -530,4 +530,35 @@ mod tests {
         assert_eq!(s.bytes_in, 6, "three status words");
         assert_eq!(s.secret, SecretUse::Accepted);
     }
+
+    #[test]
+    fn the_progress_estimate_follows_the_photo_the_card_has() {
+        // A photo four times the nominal one: once its span is read, the
+        // bar expects the APDUs that photo takes, not the nominal count.
+        struct Sink(Mutex<Vec<crate::card::progress::Progress>>);
+        impl crate::card::progress::ReadProgress for Sink {
+            fn progress(&self, p: crate::card::progress::Progress) {
+                self.0.lock().unwrap().push(p);
+            }
+        }
+        let sink = std::sync::Arc::new(Sink(Mutex::new(Vec::new())));
+        let mut g = Guard::new(Recorder::default());
+        g.set_progress(Tracker::new(Some(sink.clone())));
+        g.start_flow(Flow::Visual);
+        send(&mut g, &select_aid(&ids::AID_KENMEN)).unwrap();
+        let before = sink.0.lock().unwrap().last().unwrap().expected;
+        let big = FaceSpan {
+            photo_start: 300,
+            photo_end: 300 + 10_000,
+            expiry_start: 10_560,
+            expiry_len: 11,
+        };
+        g.learned_face(big);
+        send(&mut g, &select_aid(&ids::AID_KENMEN)).unwrap();
+        let after = sink.0.lock().unwrap().last().unwrap().expected;
+        let plan = g.plan();
+        assert_eq!(after, plan.visual_mode(None, Some(big)), "the estimate is the big photo's");
+        // 7,500 more bytes in 256-byte reads: about 30 more APDUs.
+        assert!(after >= before + 25, "before {before}, after {after}");
+    }
 }
