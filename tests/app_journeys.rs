@@ -407,7 +407,14 @@ async fn an_app_killed_between_two_visits_comes_back_with_its_round() {
     assert!(round.groups[0].patients[0].visited, "{round:?}");
     assert_eq!(round.next_patient_id.as_deref(), Some("p2"));
     assert!(round.offline_line.is_some());
-    assert_eq!(again.view().header.pending, 1);
+    // Nothing lost, nothing twice. The core takes the network as there
+    // until the shell's first NetworkChanged (a sync tried without one
+    // only fails and backs off), so when the store opened before that
+    // event arrived, the record went out at start: it is then the
+    // clinic's, once, and no longer queued.
+    let pending = again.view().header.pending;
+    let stored = c.stored_visit_ids().len();
+    assert!(matches!((pending, stored), (1, 0) | (0, 1)), "queued {pending}, stored {stored}");
     c.shutdown().await;
 }
 
