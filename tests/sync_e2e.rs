@@ -156,6 +156,18 @@ async fn a_retry_after_a_lost_acknowledgement_is_a_duplicate_not_a_second_record
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_restart_loses_nothing_and_the_queue_resumes() {
+    server_restart_then_back_online(false).await;
+}
+
+/// The same, with the network's return only marked (as the app core does,
+/// in the order of its commands): the upload itself makes the waiting
+/// record due before it looks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_waiting_its_backoff_goes_on_the_first_upload_after_the_network_is_marked_back() {
+    server_restart_then_back_online(true).await;
+}
+
+async fn server_restart_then_back_online(only_marked: bool) {
     let mut clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
     let phone = Phone::new(&clinic, "dev-1").await;
     let card = VirtualCard::standard();
@@ -169,8 +181,13 @@ async fn a_server_restart_loses_nothing_and_the_queue_resumes() {
     assert_eq!((item.state, item.attempts), (ItemState::Pending, 1));
     assert!(item.next_attempt_at.unwrap() > Utc::now(), "backoff");
     clinic.restart_server().await.unwrap();
-    phone.sync.set_online(false).await;
-    phone.sync.set_online(true).await; // the shell reports the network back
+    if only_marked {
+        phone.sync.mark_online(false);
+        phone.sync.mark_online(true);
+    } else {
+        phone.sync.set_online(false).await;
+        phone.sync.set_online(true).await; // the shell reports the network back
+    }
     let report = phone.sync.upload_due().await.unwrap();
     assert_eq!(report.sent, vec![second.id.clone()]);
     let mut ids = vec![first.id, second.id];

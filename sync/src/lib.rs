@@ -143,6 +143,9 @@ pub struct SyncClient {
     credentials: Mutex<Option<Credentials>>,
     store: Arc<Store>,
     online: AtomicBool,
+    /// Set when the network came back; the next upload first makes what
+    /// waited for it due ([`SyncClient::mark_online`]).
+    back_online: AtomicBool,
     /// One upload round at a time: two concurrent rounds would both see the
     /// same due item and send it twice.
     uploading: tokio::sync::Mutex<()>,
@@ -204,6 +207,7 @@ impl SyncClient {
             credentials: Mutex::new(credentials),
             store,
             online: AtomicBool::new(true),
+            back_online: AtomicBool::new(false),
             uploading: tokio::sync::Mutex::new(()),
             batch: Mutex::new(Some(BatchLimits::default())),
             no_batch: AtomicBool::new(false),
@@ -318,11 +322,27 @@ impl SyncClient {
         self.time.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The shells report connectivity changes here.
+    /// The shells report connectivity changes here; what waited for the
+    /// network is due at once.
     pub async fn set_online(&self, online: bool) {
+        self.mark_online(online);
+        self.due_now_if_back_online().await;
+    }
+
+    /// The same without waiting: the flag changes now, in the caller's
+    /// order (the app core calls this before it starts the upload the
+    /// network's return asks for), and the retry times are reset by the
+    /// next upload before it looks for due items.
+    pub fn mark_online(&self, online: bool) {
         let was = self.online.swap(online, Ordering::SeqCst);
         if online && !was {
-            // Back online: what waited for the network is due now.
+            self.back_online.store(true, Ordering::SeqCst);
+        }
+    }
+
+    /// Back online: what waited for the network is due now.
+    pub(crate) async fn due_now_if_back_online(&self) {
+        if self.back_online.swap(false, Ordering::SeqCst) {
             if let Err(e) = self.db(|s| s.all_due_now()).await {
                 tracing::warn!(error = %e, "could not reset retry times");
             }

@@ -90,6 +90,7 @@ impl SyncClient {
         if !self.is_online() {
             return Err(SyncError::Offline);
         }
+        self.due_now_if_back_online().await;
         let token = self.token()?;
         let mut limits = *self.batch.lock().unwrap_or_else(|e| e.into_inner());
         loop {
