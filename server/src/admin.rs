@@ -135,48 +135,23 @@ pub fn add_patient(app: &App, by: &Actor, p: &PatientSeed) -> Result<(), AdminEr
     })
 }
 
-/// Puts `patient_id` on the round of `device_id` (carried by `staff_id`) on `day`.
-pub fn assign(app: &App, by: &Actor, stop: &Stop) -> Result<(), AdminError> {
+/// A stop names a phone (or any phone of its staff member, `*`), a staff
+/// member and a patient by ids a round may hold.
+fn check_stop_ids(stop: &Stop) -> Result<(), AdminError> {
     let device_ok = stop.device_id == rounds::ANY_DEVICE || is_id(&stop.device_id);
-    if !device_ok || ![&stop.staff_id, &stop.patient_id].iter().all(|s| is_id(s)) {
+    if !device_ok || !is_id(&stop.staff_id) || !is_id(&stop.patient_id) {
         return Err(invalid("device, staff or patient id"));
     }
+    Ok(())
+}
+
+/// Puts `patient_id` on the round of `device_id` (carried by `staff_id`) on `day`.
+pub fn assign(app: &App, by: &Actor, stop: &Stop) -> Result<(), AdminError> {
+    check_stop_ids(stop)?;
     let entry = Entry::new(by.clone(), "round.assign", "ok")
         .target(format!("{} {} {}", stop.day, stop.device_id, stop.patient_id))
         .detail(format!("staff={}", stop.staff_id));
     audited(app, entry, |tx, _| rounds::assign(tx, stop))
-}
-
-/// Puts a stop on a round for `planner` (the console): within what they
-/// may act on (`reach.rs` — a nurse only for herself, on her phones, with
-/// her patients). A refusal is an audit entry.
-pub fn plan_stop(app: &App, planner: &Staff, stop: &Stop) -> Result<(), AdminError> {
-    let device_ok = stop.device_id == rounds::ANY_DEVICE || is_id(&stop.device_id);
-    if !device_ok || ![&stop.staff_id, &stop.patient_id].iter().all(|s| is_id(s)) {
-        return Err(invalid("device, staff or patient id"));
-    }
-    let by = Actor::Staff(planner.staff_id.clone());
-    let target = format!("{} {} {}", stop.day, stop.device_id, stop.patient_id);
-    let now = Utc::now();
-    let refused = app.db.write(|tx, s| {
-        if let Err(why) = Reach::of(tx, planner)?.may_plan(tx, stop)? {
-            let entry = Entry::new(by.clone(), "round.assign", "refused:forbidden")
-                .target(&target)
-                .detail(format!("staff={}: {why}", stop.staff_id));
-            audit::append(tx, s, &entry, now)?;
-            return Ok(Some(why));
-        }
-        rounds::assign(tx, stop)?;
-        let entry = Entry::new(by.clone(), "round.assign", "ok")
-            .target(&target)
-            .detail(format!("staff={}", stop.staff_id));
-        audit::append(tx, s, &entry, now)?;
-        Ok(None)
-    })?;
-    match refused {
-        Some(why) => Err(AdminError::Forbidden(why.into())),
-        None => Ok(()),
-    }
 }
 
 /// Takes a stop off a round for `planner`: a nurse only her own. Returns
@@ -426,10 +401,7 @@ pub fn disable_staff(app: &App, by: &Actor, staff_id: &str) -> Result<(), AdminE
 /// audit entry; each stop added is one too.
 pub fn plan_stops(app: &App, planner: &Staff, stops: &[Stop]) -> Result<usize, AdminError> {
     for stop in stops {
-        let device_ok = stop.device_id == rounds::ANY_DEVICE || is_id(&stop.device_id);
-        if !device_ok || ![&stop.staff_id, &stop.patient_id].iter().all(|s| is_id(s)) {
-            return Err(invalid("device, staff or patient id"));
-        }
+        check_stop_ids(stop)?;
     }
     let by = Actor::Staff(planner.staff_id.clone());
     let now = Utc::now();
@@ -491,6 +463,9 @@ pub fn reorder_stops(
             let found =
                 stops.iter().find(|st| &st.device_id == device && &st.patient_id == patient);
             if found.is_some_and(|st| !reach.stop(st)) {
+                let entry = Entry::new(by.clone(), "round.reorder", "refused:forbidden")
+                    .target(format!("{day} {device} {patient}"));
+                audit::append(tx, s, &entry, now)?;
                 return Ok(true);
             }
         }
@@ -526,4 +501,44 @@ pub fn enable_staff(app: &App, by: &Actor, staff_id: &str) -> Result<(), AdminEr
         return Err(invalid(format!("職員ID {staff_id} は登録されていません")));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stop(device: &str, staff: &str, patient: &str) -> Stop {
+        Stop {
+            day: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+            device_id: device.into(),
+            staff_id: staff.into(),
+            patient_id: patient.into(),
+            position: 0,
+        }
+    }
+
+    #[test]
+    fn a_stop_names_a_phone_or_any_phone_a_staff_member_and_a_patient_by_valid_ids() {
+        assert!(check_stop_ids(&stop("dev-1", "nurse-7", "p1")).is_ok());
+        assert!(check_stop_ids(&stop(rounds::ANY_DEVICE, "nurse-7", "p1")).is_ok());
+        // Each id on its own is checked: one bad id is enough to refuse.
+        for bad in ["", "a b", "x\u{0}", "../p"] {
+            for s in [
+                stop(bad, "nurse-7", "p1"),
+                stop("dev-1", bad, "p1"),
+                stop("dev-1", "nurse-7", bad),
+            ] {
+                assert!(
+                    matches!(check_stop_ids(&s), Err(AdminError::Invalid(_))),
+                    "{:?} {:?} {:?}",
+                    s.device_id,
+                    s.staff_id,
+                    s.patient_id
+                );
+            }
+        }
+        // `*` stands for any phone, never for a staff member or a patient.
+        assert!(check_stop_ids(&stop("dev-1", rounds::ANY_DEVICE, "p1")).is_err());
+        assert!(check_stop_ids(&stop("dev-1", "nurse-7", rounds::ANY_DEVICE)).is_err());
+    }
 }

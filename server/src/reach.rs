@@ -5,7 +5,7 @@
 //! team, `db/care_team.rs`) and on her own work: she sees their visits and
 //! her own, and plans rounds only for herself (her phones, or all of
 //! them), only with her patients. What is outside is refused, and the
-//! refusal is an audit entry (`admin::plan_stop`, the console).
+//! refusal is an audit entry (`admin::plan_stops`, the console).
 
 use std::collections::BTreeSet;
 

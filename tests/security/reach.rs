@@ -107,6 +107,37 @@ async fn a_nurse_plans_rounds_only_for_herself_from_her_patients_and_sees_only_t
         .await;
     assert_eq!(r.status, 403);
     assert_eq!(stops(&clinic).len(), 2, "the colleague's stop stays");
+    // Nor may she move it in the day's order (her own stop beside it).
+    let position = |clinic: &Clinic, device: &str| {
+        let all =
+            clinic.app().db.read(|c, _| houmon_server::db::rounds::of_day(c, today())).unwrap();
+        all.into_iter().find(|s| s.device_id == device).map(|s| s.position)
+    };
+    let before = position(&clinic, "dev-8");
+    let r = nurse
+        .post(
+            "/console/rounds/order",
+            &[
+                ("day", day.as_str()),
+                ("stop", "dev-1|p0"),
+                ("position", "2"),
+                ("stop", "dev-8|p1"),
+                ("position", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(position(&clinic, "dev-8"), before, "the colleague's order stays");
+    let reorders: Vec<_> = audit_of(&clinic, "")
+        .into_iter()
+        .filter(|e| e.action == "round.reorder")
+        .map(|e| (e.outcome, e.target))
+        .collect();
+    assert_eq!(
+        reorders,
+        [("refused:forbidden".to_owned(), Some(format!("{day} dev-8 p1")))],
+        "the refusal is audited"
+    );
     let visits = nurse.get("/console/visits").await;
     assert_eq!(visits.status, 200);
     assert!(
