@@ -65,7 +65,7 @@ group() {
     *) echo "cargo-mutants failed ($rc) for $name" >&2; exit 1 ;;
   esac
 }
-E2E=(--test batch_sync --test console --test security --test sync_e2e --test garbage_input
+E2E=(--test batch_sync --test console --test security --test sync_e2e --test garbage_input --test shared_phone
      --test transport_limits --test follow_ups --test round_days)
 group server '^server/' --test-package houmon-server --test-package houmon-tests -- --lib "${E2E[@]}"
 group sync '^sync/' --test-package houmon-sync --test-package houmon-tests -- --lib --test sync_e2e --test batch_sync --test transport_limits

@@ -216,6 +216,23 @@ async fn custody_entries_are_kept_once_for_residents_on_the_round_with_the_serve
         conflict.results[0].refusal.as_ref().map(|r| r.code),
         Some(houmon_core::protocol::RefusalCode::Conflict)
     );
+    // An entry, patient or staff id that is no id is refused as such, each
+    // on its own, and nothing is stored for it.
+    for bad in [
+        CustodyEvent { id: "c 4".into(), ..taken.clone() },
+        CustodyEvent { id: "c-5".into(), patient_id: "../p1".into(), ..taken.clone() },
+        CustodyEvent { id: "c-6".into(), staff_id: "".into(), ..taken.clone() },
+    ] {
+        let answer =
+            houmon_server::ingest::custody::ingest(c.app(), &device, &body(&bad), Utc::now())
+                .unwrap()
+                .unwrap();
+        assert_eq!(
+            answer.results[0].refusal.as_ref().map(|r| r.code),
+            Some(houmon_core::protocol::RefusalCode::InvalidId),
+            "{bad:?}"
+        );
+    }
     let rows =
         c.app().db.read(|conn, _| houmon_server::db::custody::of_day(conn, today())).unwrap();
     assert_eq!(rows.len(), 1);

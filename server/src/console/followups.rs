@@ -364,6 +364,27 @@ mod tests {
     }
 
     #[test]
+    fn items_are_numbered_with_circled_digits_from_one() {
+        assert_eq!(circled(0), '①');
+        assert_eq!(circled(2), '③');
+        assert_eq!(circled(19), '⑳');
+    }
+
+    #[test]
+    fn an_undelivered_reason_is_said_in_japanese_and_keeps_the_phones_own_japanese_words() {
+        let r = undelivered_reason("not-assigned: 端末 dev-1 の予定にありません");
+        assert!(
+            r.starts_with("送れなかった理由: ") && r.ends_with("(端末 dev-1 の予定にありません)"),
+            "{r}"
+        );
+        assert!(!r.contains("not-assigned"), "{r}");
+        // English from a library is left out; digits alone are kept.
+        let english = undelivered_reason("not-assigned: the patient is not on this round");
+        assert!(!english.contains("patient") && !english.contains('('), "{english}");
+        assert!(undelivered_reason("not-assigned: 12345").ends_with("(12345)"));
+    }
+
+    #[test]
     fn a_month_is_labelled_in_japanese() {
         assert_eq!(month_label("2026-11"), "2026年11月");
         assert_eq!(month_label("2027-01"), "2027年1月");
