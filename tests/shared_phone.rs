@@ -207,15 +207,15 @@ async fn custody_entries_are_kept_once_for_residents_on_the_round_with_the_serve
         .unwrap()
         .unwrap();
     assert_eq!(again.results[0].status, Some(houmon_core::protocol::UploadStatus::Duplicate));
-    let other = CustodyEvent { action: CustodyAction::Returned, ..taken.clone() };
-    let conflict =
-        houmon_server::ingest::custody::ingest(c.app(), &device, &body(&other), Utc::now())
+    // The refusal the server gives one entry sent alone.
+    let refusal_of = |e: &CustodyEvent| {
+        let answer = houmon_server::ingest::custody::ingest(c.app(), &device, &body(e), Utc::now())
             .unwrap()
             .unwrap();
-    assert_eq!(
-        conflict.results[0].refusal.as_ref().map(|r| r.code),
-        Some(houmon_core::protocol::RefusalCode::Conflict)
-    );
+        answer.results[0].refusal.as_ref().map(|r| r.code)
+    };
+    let other = CustodyEvent { action: CustodyAction::Returned, ..taken.clone() };
+    assert_eq!(refusal_of(&other), Some(houmon_core::protocol::RefusalCode::Conflict));
     // An entry, patient or staff id that is no id is refused as such, each
     // on its own, and nothing is stored for it.
     for bad in [
@@ -223,12 +223,8 @@ async fn custody_entries_are_kept_once_for_residents_on_the_round_with_the_serve
         CustodyEvent { id: "c-5".into(), patient_id: "../p1".into(), ..taken.clone() },
         CustodyEvent { id: "c-6".into(), staff_id: "".into(), ..taken.clone() },
     ] {
-        let answer =
-            houmon_server::ingest::custody::ingest(c.app(), &device, &body(&bad), Utc::now())
-                .unwrap()
-                .unwrap();
         assert_eq!(
-            answer.results[0].refusal.as_ref().map(|r| r.code),
+            refusal_of(&bad),
             Some(houmon_core::protocol::RefusalCode::InvalidId),
             "{bad:?}"
         );
