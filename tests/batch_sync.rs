@@ -284,10 +284,20 @@ async fn narrow_server(max_in_batch: usize) -> (String, Arc<std::sync::Mutex<Vec
 
 /// A phone with `n` queued custody entries (施設) `c-0` … and no visit.
 fn phone_with_custody(url: &str, n: usize) -> (SyncClient, Arc<Store>) {
+    phone_with_custody_of(url, n, None)
+}
+
+/// The same, each entry padded to `bytes` if given.
+fn phone_with_custody_of(url: &str, n: usize, bytes: Option<usize>) -> (SyncClient, Arc<Store>) {
     let store = Arc::new(Store::open_in_memory(StoreKey::generate()).unwrap());
     for i in 0..n {
         let id = format!("c-{i}");
-        let payload = json!({ "id": id }).to_string();
+        let mut payload = json!({ "id": id }).to_string();
+        if let Some(bytes) = bytes {
+            let bare = json!({ "id": id, "pad": "" }).to_string().len();
+            payload = json!({ "id": id, "pad": "x".repeat(bytes - bare) }).to_string();
+            assert_eq!(payload.len(), bytes);
+        }
         let item = NewItem {
             id: &id,
             kind: ItemKind::Custody,
@@ -364,23 +374,8 @@ async fn custody_entries_a_server_refuses_even_one_by_one_wait_for_an_update() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn custody_entries_capped_by_bytes_halve_their_bytes_too() {
     let (url, sizes) = narrow_custody_server(1).await;
-    let store = Arc::new(Store::open_in_memory(StoreKey::generate()).unwrap());
-    for i in 0..6 {
-        // 100,000 bytes each: five fit the default 512 KiB, two half of it.
-        let id = format!("c-{i}");
-        let mut payload = json!({ "id": id, "pad": "" }).to_string();
-        payload = json!({ "id": id, "pad": "x".repeat(100_000 - payload.len()) }).to_string();
-        assert_eq!(payload.len(), 100_000);
-        let item = NewItem {
-            id: &id,
-            kind: ItemKind::Custody,
-            payload: payload.as_bytes(),
-            day: "2026-12-02",
-            note: b"{}",
-        };
-        store.enqueue_item(item, Utc::now()).unwrap();
-    }
-    let c = SyncClient::new(&url, store.clone(), Some("token".into()), None).unwrap();
+    // 100,000 bytes each: five fit the default 512 KiB, two half of it.
+    let (c, _) = phone_with_custody_of(&url, 6, Some(100_000));
     let round = tokio::time::timeout(std::time::Duration::from_secs(30), c.upload_due());
     let r = round.await.expect("the round ends").unwrap();
     assert_eq!(r.sent.len(), 6, "{r:?}");
