@@ -253,32 +253,44 @@ async fn a_batch_too_large_for_the_server_is_halved_until_it_fits() {
     assert_eq!(sizes.lock().unwrap()[..3], [8, 4, 2], "halved: 8 → 4 → 2");
 }
 
+/// A route that takes at most `max_in_batch` items of `field` a call (413
+/// above it); the batch sizes it saw.
+fn narrow_route(
+    field: &'static str,
+    max_in_batch: usize,
+) -> (axum::routing::MethodRouter, Arc<std::sync::Mutex<Vec<usize>>>) {
+    let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = sizes.clone();
+    let route = axum::routing::post(move |body: String| {
+        let seen = seen.clone();
+        async move {
+            let body: Value = serde_json::from_str(&body).unwrap();
+            let ids: Vec<String> = body[field]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_owned())
+                .collect();
+            seen.lock().unwrap().push(ids.len());
+            if ids.len() > max_in_batch {
+                return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+            }
+            axum::Json(accepted(&ids)).into_response()
+        }
+    });
+    (route, sizes)
+}
+
 /// A server that takes at most `max_in_batch` records in a batch (413
 /// above it) and every record sent alone; the batch sizes it saw.
 async fn narrow_server(max_in_batch: usize) -> (String, Arc<std::sync::Mutex<Vec<usize>>>) {
-    let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = sizes.clone();
-    let app = axum::Router::new()
-        .route(
-            "/v1/visits",
-            axum::routing::post(move |body: String| {
-                let seen = seen.clone();
-                async move {
-                    let ids = ids_of(&serde_json::from_str(&body).unwrap());
-                    seen.lock().unwrap().push(ids.len());
-                    if ids.len() > max_in_batch {
-                        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-                    }
-                    axum::Json(accepted(&ids)).into_response()
-                }
-            }),
-        )
-        .route(
-            "/v1/visits/{id}",
-            axum::routing::put(|| async {
-                (StatusCode::CREATED, axum::Json(json!({ "status": "accepted" })))
-            }),
-        );
+    let (batches, sizes) = narrow_route("records", max_in_batch);
+    let app = axum::Router::new().route("/v1/visits", batches).route(
+        "/v1/visits/{id}",
+        axum::routing::put(|| async {
+            (StatusCode::CREATED, axum::Json(json!({ "status": "accepted" })))
+        }),
+    );
     (serve(app).await, sizes)
 }
 
@@ -313,29 +325,8 @@ fn phone_with_custody_of(url: &str, n: usize, bytes: Option<usize>) -> (SyncClie
 /// A server whose `/v1/custody` takes at most `max_in_batch` entries a
 /// call (413 above it); the batch sizes it saw.
 async fn narrow_custody_server(max_in_batch: usize) -> (String, Arc<std::sync::Mutex<Vec<usize>>>) {
-    let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let seen = sizes.clone();
-    let app = axum::Router::new().route(
-        "/v1/custody",
-        axum::routing::post(move |body: String| {
-            let seen = seen.clone();
-            async move {
-                let body: Value = serde_json::from_str(&body).unwrap();
-                let ids: Vec<String> = body["events"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|e| e["id"].as_str().unwrap().to_owned())
-                    .collect();
-                seen.lock().unwrap().push(ids.len());
-                if ids.len() > max_in_batch {
-                    return StatusCode::PAYLOAD_TOO_LARGE.into_response();
-                }
-                axum::Json(accepted(&ids)).into_response()
-            }
-        }),
-    );
-    (serve(app).await, sizes)
+    let (batches, sizes) = narrow_route("events", max_in_batch);
+    (serve(axum::Router::new().route("/v1/custody", batches)).await, sizes)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
