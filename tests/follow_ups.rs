@@ -96,6 +96,11 @@ async fn a_held_card_accepted_as_reissued_becomes_the_patients_card_and_the_visi
     let item = list.open.iter().find(|i| i.key == held.id).expect("on the list");
     assert_eq!(item.kind, Kind::HeldCard);
     assert_eq!(item.who, "患者 p0", "named by the patient's name");
+    // Beside the name, the patient's number and age on the day (born
+    // 1940-04-01), so the desk tells two patients of one name apart.
+    let day = Utc::now().with_timezone(&houmon_core::card::cert::jst()).date_naive();
+    let age = day.year() - 1940 - i32::from((day.month(), day.day()) < (4, 1));
+    assert_eq!(item.whom, Some(format!("p0・{age}歳")));
     assert!(item.what.contains("登録済みのカードと違う"), "{}", item.what);
     assert_eq!(item.visit_id.as_deref(), Some(held.id.as_str()));
 
