@@ -277,6 +277,44 @@ fn a_read_cancelled_after_verify_says_that_no_try_was_used() {
     assert_eq!(s.step(), VisitStep::Cancelled);
 }
 
+/// A shell transport that dies (panics) when the card is asked to sign,
+/// after the PIN was verified: the read's task ends without an outcome.
+struct DiesAtSign(VirtualCard);
+
+#[async_trait::async_trait]
+impl CardTransport for DiesAtSign {
+    async fn transceive(&self, apdu: Vec<u8>) -> Result<Vec<u8>, TransportFailure> {
+        if apdu.len() > 1 && apdu[0] == 0x80 && apdu[1] == 0x2A {
+            panic!("the shell's transport died");
+        }
+        self.0.exchange(&apdu).map_err(|_| TransportFailure::TagLost)
+    }
+    fn limits(&self) -> TransportLimits {
+        let l = self.0.limits();
+        TransportLimits {
+            extended_length: l.extended_length,
+            max_command: l.max_command as u32,
+            max_response: l.max_response as u32,
+        }
+    }
+}
+
+#[test]
+fn a_read_whose_task_dies_leaves_the_session_holding_the_card_not_reading() {
+    let rt = rt();
+    let core =
+        rt.block_on(HoumonCore::open(":memory:".into(), Arc::new(Keys([7; 32])), false)).unwrap();
+    let s = start(&core, &rt);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234".into()).unwrap();
+    let card = Arc::new(DiesAtSign(VirtualCard::standard()));
+    let result = rt.block_on(s.clone().read_card(card.clone(), None));
+    assert!(result.is_err(), "a read that died is no step: {result:?}");
+    assert!(!s.is_reading(), "the session is never left reading");
+    assert!(matches!(s.step(), VisitStep::HoldCard { .. }), "{:?}", s.step());
+    assert_eq!(card.0.log().iter().filter(|e| e.is_verify_with_secret()).count(), 1);
+}
+
 /// A clinic server that counts uploads per record id; `results_fail`: the
 /// results endpoint answers 500.
 async fn counting_server(results_fail: bool) -> (String, Arc<Mutex<HashMap<String, usize>>>) {
