@@ -168,3 +168,41 @@ async fn a_nurse_plans_rounds_only_for_herself_from_her_patients_and_sees_only_t
     );
     clinic.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nurse_takes_her_own_stop_off_when_a_colleague_visits_the_same_patient_that_day() {
+    // Two visits to one patient on one day (morning and evening, two
+    // nurses, two phones): taking hers off must find her stop, not the
+    // colleague's that sorts first because it shares the patient.
+    let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
+    staff_with_password(&clinic, STAFF, Role::Nurse);
+    staff_with_password(&clinic, "nurse-8", Role::Nurse);
+    let system = houmon_server::db::audit::Actor::System;
+    let stop = |device: &str, staff: &str| houmon_server::db::rounds::Stop {
+        day: today(),
+        device_id: device.into(),
+        staff_id: staff.into(),
+        patient_id: "p0".into(),
+        position: 0,
+    };
+    let team = std::collections::BTreeSet::from([STAFF.to_owned(), "nurse-8".to_owned()]);
+    houmon_server::admin::set_care_team(clinic.app(), &system, "p0", &team).unwrap();
+    houmon_server::admin::assign(clinic.app(), &system, &stop("dev-0", "nurse-8")).unwrap();
+    houmon_server::admin::assign(clinic.app(), &system, &stop("dev-1", STAFF)).unwrap();
+    let nurse = Console::logged_in(&clinic, STAFF).await;
+    let day = today().to_string();
+    let r = nurse
+        .post("/console/rounds/remove", &[("day", &day), ("device", "dev-1"), ("patient", "p0")])
+        .await;
+    assert_eq!(r.status, 303, "her own stop: {}", r.body);
+    let left: Vec<_> = clinic
+        .app()
+        .db
+        .read(|c, _| houmon_server::db::rounds::of_day(c, today()))
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.device_id, s.staff_id))
+        .collect();
+    assert_eq!(left, [("dev-0".to_owned(), "nurse-8".to_owned())], "the colleague's stays");
+    clinic.shutdown().await;
+}
