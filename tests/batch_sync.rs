@@ -408,14 +408,24 @@ async fn a_server_that_takes_no_batch_at_all_gets_one_record_per_call_after_a_ba
 async fn an_older_server_without_batches_gets_one_record_per_call() {
     let puts = Arc::new(AtomicUsize::new(0));
     let count = puts.clone();
-    // No POST /v1/visits: axum answers 405 for the path's other methods.
-    let app = axum::Router::new().route(
-        "/v1/visits/{id}",
-        axum::routing::put(move || {
-            count.fetch_add(1, Ordering::SeqCst);
-            async { (StatusCode::CREATED, axum::Json(json!({ "status": "accepted" }))) }
-        }),
-    );
+    let posts = Arc::new(AtomicUsize::new(0));
+    let tried = posts.clone();
+    // No batch call: POST /v1/visits answers 405, as an older server's would.
+    let app = axum::Router::new()
+        .route(
+            "/v1/visits/{id}",
+            axum::routing::put(move || {
+                count.fetch_add(1, Ordering::SeqCst);
+                async { (StatusCode::CREATED, axum::Json(json!({ "status": "accepted" }))) }
+            }),
+        )
+        .route(
+            "/v1/visits",
+            axum::routing::post(move || {
+                tried.fetch_add(1, Ordering::SeqCst);
+                async { StatusCode::METHOD_NOT_ALLOWED }
+            }),
+        );
     let (c, store) = phone_with(&serve(app).await, 3);
     let r = c.upload_due().await.unwrap();
     assert_eq!(r.sent, ["v-0", "v-1", "v-2"]);
@@ -425,6 +435,19 @@ async fn an_older_server_without_batches_gets_one_record_per_call() {
     store.enqueue("v-3", b"{}", Utc::now()).unwrap();
     c.upload_due().await.unwrap();
     assert_eq!(puts.load(Ordering::SeqCst), 4);
+    assert_eq!(posts.load(Ordering::SeqCst), 1, "the batch call was tried once, not each round");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_by_one_a_server_that_no_longer_knows_the_phone_stops_it_and_wedges_nothing() {
+    let app = axum::Router::new()
+        .route("/v1/visits/{id}", axum::routing::put(|| async { StatusCode::UNAUTHORIZED }));
+    let (c, store) = phone_with(&serve(app).await, 1);
+    c.set_batch_limits(None);
+    let r = c.upload_due().await;
+    assert!(matches!(r, Err(houmon_sync::SyncError::Unauthorized)), "{r:?}");
+    let item = store.get("v-0").unwrap();
+    assert_eq!(item.state, ItemState::Pending, "kept for when the phone is enrolled again");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
