@@ -561,4 +561,28 @@ mod tests {
         // 7,500 more bytes in 256-byte reads: about 30 more APDUs.
         assert!(after >= before + 25, "before {before}, after {after}");
     }
+
+    #[test]
+    fn a_read_that_ends_early_fills_the_bar_to_its_end() {
+        // Two APDUs of a 目視 read that expected dozens (the card stopped,
+        // or a fallback changed the count): when the read is over, the last
+        // report says done of done, so the bar does not stop short.
+        struct Sink(Mutex<Vec<crate::card::progress::Progress>>);
+        impl crate::card::progress::ReadProgress for Sink {
+            fn progress(&self, p: crate::card::progress::Progress) {
+                self.0.lock().unwrap().push(p);
+            }
+        }
+        let sink = std::sync::Arc::new(Sink(Mutex::new(Vec::new())));
+        let mut g = Guard::new(Recorder::default());
+        g.set_progress(Tracker::new(Some(sink.clone())));
+        g.start_flow(Flow::Visual);
+        send(&mut g, &select_aid(&ids::AID_KENMEN)).unwrap();
+        send(&mut g, &select_aid(&ids::AID_KENMEN)).unwrap();
+        let last = *sink.0.lock().unwrap().last().unwrap();
+        assert!(last.expected > last.done, "mid-read: {last:?}");
+        g.finish_progress();
+        let last = *sink.0.lock().unwrap().last().unwrap();
+        assert_eq!((last.done, last.expected), (2, 2), "{last:?}");
+    }
 }
