@@ -535,6 +535,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn after_login_only_a_console_page_other_than_login_and_logout_is_a_destination() {
+        assert_eq!(
+            safe_next(Some("/console/visits?day=2026-12-02")),
+            "/console/visits?day=2026-12-02"
+        );
+        for bad in [
+            "/elsewhere",
+            "evil.example",
+            "https://evil.example/console",
+            "/console//evil.example",
+            "/console\\evil",
+            "/console/login",
+            "/console/logout",
+            "/console/ページ",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/console/", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/console/");
+    }
+
+    #[test]
     fn tokens_compare_equal_only_when_every_byte_is() {
         assert!(constant_eq("abc", "abc"));
         assert!(!constant_eq("abc", "abd"));
