@@ -170,7 +170,8 @@ async fn a_nurse_plans_rounds_only_for_herself_from_her_patients_and_sees_only_t
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_nurse_takes_her_own_stop_off_when_a_colleague_visits_the_same_patient_that_day() {
+async fn a_nurse_moves_and_takes_off_her_own_stop_when_a_colleague_visits_the_same_patient_that_day(
+) {
     // Two visits to one patient on one day (morning and evening, two
     // nurses, two phones): taking hers off must find her stop, not the
     // colleague's that sorts first because it shares the patient.
@@ -191,6 +192,14 @@ async fn a_nurse_takes_her_own_stop_off_when_a_colleague_visits_the_same_patient
     houmon_server::admin::assign(clinic.app(), &system, &stop("dev-1", STAFF)).unwrap();
     let nurse = Console::logged_in(&clinic, STAFF).await;
     let day = today().to_string();
+    // Moving her stop in the day's order finds hers too.
+    let r = nurse
+        .post(
+            "/console/rounds/order",
+            &[("day", day.as_str()), ("stop", "dev-1|p0"), ("position", "3")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "her own stop: {}", r.body);
     let r = nurse
         .post("/console/rounds/remove", &[("day", &day), ("device", "dev-1"), ("patient", "p0")])
         .await;
