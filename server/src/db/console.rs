@@ -406,6 +406,20 @@ mod tests {
     }
 
     #[test]
+    fn the_sweep_ends_a_session_at_its_12_hours_as_the_login_check_does() {
+        let raw = db();
+        let c = Conn::Sqlite(&raw);
+        with_staff(c, "s1");
+        create_session(c, "tok", "s1", "x", "127.0.0.1", None, t(0)).unwrap();
+        let max = SESSION_MAX.num_seconds();
+        touch_session(c, "tok", t(max - 60)).unwrap();
+        assert!(sweep(c, t(max - 1)).unwrap().is_empty(), "11:59:59: still live");
+        let out = sweep(c, t(max)).unwrap();
+        assert_eq!(out.len(), 1, "12:00:00: over, as `session` says");
+        assert!(!live(c, "tok", t(max)));
+    }
+
+    #[test]
     fn a_password_is_set_only_for_a_known_staff_member() {
         let raw = db();
         let c = Conn::Sqlite(&raw);
