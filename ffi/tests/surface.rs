@@ -50,12 +50,17 @@ impl CardTransport for Card {
         self.card.exchange(&apdu).map_err(|_| TransportFailure::TagLost)
     }
     fn limits(&self) -> TransportLimits {
-        let l = self.card.limits();
-        TransportLimits {
-            extended_length: l.extended_length,
-            max_command: l.max_command as u32,
-            max_response: l.max_response as u32,
-        }
+        limits_of(&self.card)
+    }
+}
+
+/// What a virtual card can take, as the shell reports it.
+fn limits_of(card: &VirtualCard) -> TransportLimits {
+    let l = card.limits();
+    TransportLimits {
+        extended_length: l.extended_length,
+        max_command: l.max_command as u32,
+        max_response: l.max_response as u32,
     }
 }
 
@@ -201,12 +206,7 @@ impl CardTransport for SignGate {
         self.card.exchange(&apdu).map_err(|_| TransportFailure::TagLost)
     }
     fn limits(&self) -> TransportLimits {
-        let l = self.card.limits();
-        TransportLimits {
-            extended_length: l.extended_length,
-            max_command: l.max_command as u32,
-            max_response: l.max_response as u32,
-        }
+        limits_of(&self.card)
     }
 }
 
@@ -290,12 +290,7 @@ impl CardTransport for DiesAtSign {
         self.0.exchange(&apdu).map_err(|_| TransportFailure::TagLost)
     }
     fn limits(&self) -> TransportLimits {
-        let l = self.0.limits();
-        TransportLimits {
-            extended_length: l.extended_length,
-            max_command: l.max_command as u32,
-            max_response: l.max_response as u32,
-        }
+        limits_of(&self.0)
     }
 }
 

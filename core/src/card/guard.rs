@@ -531,16 +531,18 @@ mod tests {
         assert_eq!(s.secret, SecretUse::Accepted);
     }
 
+    /// Records every progress report of a read.
+    struct Sink(Mutex<Vec<crate::card::progress::Progress>>);
+    impl crate::card::progress::ReadProgress for Sink {
+        fn progress(&self, p: crate::card::progress::Progress) {
+            self.0.lock().unwrap().push(p);
+        }
+    }
+
     #[test]
     fn the_progress_estimate_follows_the_photo_the_card_has() {
         // A photo four times the nominal one: once its span is read, the
         // bar expects the APDUs that photo takes, not the nominal count.
-        struct Sink(Mutex<Vec<crate::card::progress::Progress>>);
-        impl crate::card::progress::ReadProgress for Sink {
-            fn progress(&self, p: crate::card::progress::Progress) {
-                self.0.lock().unwrap().push(p);
-            }
-        }
         let sink = std::sync::Arc::new(Sink(Mutex::new(Vec::new())));
         let mut g = Guard::new(Recorder::default());
         g.set_progress(Tracker::new(Some(sink.clone())));
@@ -567,12 +569,6 @@ mod tests {
         // Two APDUs of a 目視 read that expected dozens (the card stopped,
         // or a fallback changed the count): when the read is over, the last
         // report says done of done, so the bar does not stop short.
-        struct Sink(Mutex<Vec<crate::card::progress::Progress>>);
-        impl crate::card::progress::ReadProgress for Sink {
-            fn progress(&self, p: crate::card::progress::Progress) {
-                self.0.lock().unwrap().push(p);
-            }
-        }
         let sink = std::sync::Arc::new(Sink(Mutex::new(Vec::new())));
         let mut g = Guard::new(Recorder::default());
         g.set_progress(Tracker::new(Some(sink.clone())));
