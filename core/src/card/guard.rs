@@ -513,6 +513,25 @@ mod tests {
     }
 
     #[test]
+    fn a_command_longer_than_the_transport_carries_never_reaches_it() {
+        let sign = |len| {
+            Command::new(0x80, ins::COMPUTE_SIGNATURE, 0, 0x80 | jpki::KEY_AUTH as u8)
+                .with_data(vec![0; len])
+                .with_le(256)
+        };
+        let mut g = Guard::new(Recorder::default());
+        send(&mut g, &select_aid(&ids::AID_JPKI)).unwrap();
+        // 4 + 1 + 255 + 1 = 261 bytes: exactly what a short-only phone takes.
+        assert_eq!(sign(255).encode().unwrap().len(), TransportLimits::SHORT.max_command);
+        send(&mut g, &sign(255)).expect("at the limit");
+        assert!(matches!(
+            send(&mut g, &sign(256)),
+            Err(CardError::TransportTooLimited { max_command: 261, max_response: 258 })
+        ));
+        assert_eq!(g.transport().0.lock().unwrap().len(), 2, "the long one was not sent");
+    }
+
+    #[test]
     fn the_stats_count_round_trips_bytes_and_what_became_of_the_secret() {
         let mut g = Guard::new(Recorder::default());
         assert_eq!(g.stats(), Stats::default());

@@ -90,5 +90,20 @@ mod tests {
         assert!(!ReadTiming { phone_model: "a\u{7}".into(), ..sample() }.is_plausible());
         assert!(!ReadTiming { tag_losses: 3, ..sample() }.is_plausible());
         assert!(!ReadTiming { total_ms: 700_000, ..sample() }.is_plausible());
+        // Each bound on its own, at the edge and one past it.
+        assert!(ReadTiming { total_ms: 600_000, ..sample() }.is_plausible());
+        assert!(ReadTiming { reads: 1_000, tag_losses: 1_000, ..sample() }.is_plausible());
+        assert!(!ReadTiming { reads: 1_001, tag_losses: 0, ..sample() }.is_plausible());
+        assert!(ReadTiming { apdus: 10_000, ..sample() }.is_plausible());
+        assert!(!ReadTiming { apdus: 10_001, ..sample() }.is_plausible());
+        assert!(!ReadTiming { os: String::new(), ..sample() }.is_plausible());
+        let phase = |phase: &str, ms| PhaseTime { phase: phase.into(), ms };
+        assert!(ReadTiming { phases: vec![phase("signing", 600_000)], ..sample() }.is_plausible());
+        assert!(!ReadTiming { phases: vec![phase("signing", 600_001)], ..sample() }.is_plausible());
+        assert!(!ReadTiming { phases: vec![phase("", 5)], ..sample() }.is_plausible());
+        let many = vec![phase("signing", 1); MAX_PHASES + 1];
+        assert!(!ReadTiming { phases: many, ..sample() }.is_plausible());
+        let most = vec![phase("signing", 1); MAX_PHASES];
+        assert!(ReadTiming { phases: most, ..sample() }.is_plausible());
     }
 }
