@@ -356,6 +356,24 @@ async fn a_clerk_cannot_do_an_administrators_action_and_a_refused_staff_form_sav
     let staff =
         clinic.app().db.read(|c, _| houmon_server::db::staff::get(c, "nurse-sato")).unwrap();
     assert!(staff.is_none(), "no partial save");
+    // The same form with a good password saves the account, its role and
+    // a password she can log in with, each audited.
+    let good = [
+        ("action", "save"),
+        ("staff_id", "nurse-sato"),
+        ("name", "佐藤 看護"),
+        ("role", "nurse"),
+        ("password", "twelve chars ok"),
+    ];
+    let saved = admin.post("/console/staff", &good).await;
+    assert!(saved.status == 200 || saved.status == 303, "{}", saved.body);
+    let staff = clinic.app().db.read(|c, _| houmon_server::db::staff::get(c, "nurse-sato"));
+    let staff = staff.unwrap().expect("saved");
+    assert_eq!((staff.name.as_str(), staff.role), ("佐藤 看護", Role::Nurse));
+    assert_eq!(audit_of(&clinic, "staff.upsert")[0].target.as_deref(), Some("nurse-sato"));
+    assert_eq!(audit_of(&clinic, "staff.password")[0].target.as_deref(), Some("nurse-sato"));
+    let mut sato = Console::new(&clinic);
+    assert_eq!(sato.login("nurse-sato", "twelve chars ok").await.0, 303, "her password works");
     clinic.shutdown().await;
 }
 
