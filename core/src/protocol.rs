@@ -501,7 +501,7 @@ impl Roster {
     /// `patient_id` (`visit/card_check.rs`): that patient's enrolled card,
     /// and every other patient's.
     pub fn card_check(&self, patient_id: Option<&str>) -> crate::visit::CardCheck {
-        let mut check = crate::visit::CardCheck::none();
+        let mut check = crate::visit::CardCheck::default();
         for e in &self.entries {
             let Some(fp) = &e.enrolled_certificate else { continue };
             if Some(e.patient_id.as_str()) == patient_id {

@@ -146,9 +146,9 @@ impl HoumonCore {
             let check = match round_day {
                 Some(day) => match client.kept_roster(day).await? {
                     Some((roster, _)) => roster.card_check(patient.as_deref()),
-                    None => CardCheck::none(),
+                    None => CardCheck::default(),
                 },
-                None => CardCheck::none(),
+                None => CardCheck::default(),
             };
             // connect() (development and tests) has no enrolment to name.
             let who = client

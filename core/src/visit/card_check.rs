@@ -27,7 +27,8 @@ pub struct KnownCard {
     pub fingerprint: String,
 }
 
-/// What the session knows about cards for this visit.
+/// What the session knows about cards for this visit. The default is no
+/// roster: nothing to compare with.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CardCheck {
     /// The fingerprint of the visited patient's enrolled card, if any.
@@ -65,11 +66,6 @@ pub enum Verdict {
 }
 
 impl CardCheck {
-    /// No roster: nothing to compare with.
-    pub fn none() -> CardCheck {
-        CardCheck::default()
-    }
-
     fn has_roster(&self) -> bool {
         self.expected.is_some() || !self.others.is_empty()
     }
@@ -150,6 +146,6 @@ mod tests {
         assert!(matches!(check().judge("cc", Some("dd")), Verdict::Unconfirmed { .. }));
         let first = CardCheck { expected: None, ..check() };
         assert_eq!(first.judge("cc", None), Verdict::Proceed(CardMatch::FirstCard));
-        assert_eq!(CardCheck::none().judge("cc", None), Verdict::Proceed(CardMatch::NotChecked));
+        assert_eq!(CardCheck::default().judge("cc", None), Verdict::Proceed(CardMatch::NotChecked));
     }
 }

@@ -81,7 +81,7 @@ impl VisitSession {
             secret: None,
             last_try_confirmed: false,
             reading: false,
-            card_check: CardCheck::none(),
+            card_check: CardCheck::default(),
             unconfirmed_card: None,
             confirmed_new_card: None,
             card_match: None,

@@ -114,7 +114,7 @@ pub(super) fn ready(
                 .map(|p| p.entry.patient_id.as_str());
             r.roster.card_check(pid)
         })
-        .unwrap_or_else(v::CardCheck::none);
+        .unwrap_or_default();
     let keep_photo = m.policy.keep_photo;
     let Some(visit) = m.visit.as_mut().filter(|v| v.id == visit_id) else { return };
     match anchor {
