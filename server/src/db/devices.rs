@@ -343,6 +343,14 @@ mod tests {
         let stored: String =
             c.query_one("SELECT token_hash FROM device", params![], |r| r.get(0)).unwrap();
         assert_ne!(stored, "tok", "tokens are stored hashed");
+        // A code still works at the second it expires, not one after.
+        issue_code(c, "h3", "nurse-9", None, "admin-1", t(0), t(900)).unwrap();
+        issue_code(c, "h4", "nurse-9", None, "admin-1", t(0), t(900)).unwrap();
+        assert_eq!(
+            redeem(c, "h4", "d4", "phone", "tok4", t(901)).unwrap(),
+            Err(RedeemRefusal::Expired)
+        );
+        assert!(redeem(c, "h3", "d3", "phone", "tok3", t(900)).unwrap().is_ok(), "at expiry");
     }
 
     #[test]
@@ -389,6 +397,7 @@ mod tests {
         assert!(by_token(c, "old", t(1) + TOKEN_LIFETIME + Duration::seconds(1))
             .unwrap()
             .is_none());
+        assert!(by_token(c, "old", t(1) + TOKEN_LIFETIME).unwrap().is_some(), "at expiry");
         rotate(c, &auth, "new", t(3)).unwrap();
         assert!(by_token(c, "new", t(4)).unwrap().is_some());
         let via_old = by_token(c, "old", t(4)).unwrap().unwrap();
