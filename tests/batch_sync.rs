@@ -238,6 +238,10 @@ async fn an_answer_that_does_not_match_the_batch_retries_the_whole_batch() {
             let item = store.get(id).unwrap();
             assert_eq!(item.state, ItemState::Pending, "{id} kept for a retry");
             assert!(item.last_error.unwrap().contains("unreadable"));
+            // The first backoff is 2 s ±20%: not before 1.5 s from now.
+            let at = item.next_attempt_at.expect("a retry time");
+            let soonest = Utc::now() + chrono::Duration::milliseconds(1500);
+            assert!(at >= soonest, "{id} waits its backoff: {at} vs {soonest}");
         }
     }
 }
@@ -342,6 +346,25 @@ async fn custody_entries_too_many_for_the_server_are_halved_until_they_fit() {
     // The default cap (200) halves until it is under ten: 200 … 12 each
     // send all ten, then 6, then 3 fits and the rest go three at a time.
     assert_eq!(sizes, [10, 10, 10, 10, 10, 6, 3, 3, 3, 1], "{sizes:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_the_custody_call_still_takes_the_visits_in_batches() {
+    // Visits in batches (and one by one), no `/v1/custody`: 404.
+    let (url, sizes) = narrow_server(10).await;
+    let (c, store) = phone_with_custody(&url, 2);
+    store.enqueue("v-0", json!({ "id": "v-0" }).to_string().as_bytes(), Utc::now()).unwrap();
+    let r = c.upload_due().await.unwrap();
+    assert_eq!(r.sent, ["v-0"], "{r:?}");
+    assert_eq!(r.deferred.as_deref(), Some("the server takes no custody entries"));
+    // The custody call's 404 is not the visits' call missing: the next
+    // round's visits go in a batch too, not one per call.
+    store.enqueue("v-1", json!({ "id": "v-1" }).to_string().as_bytes(), Utc::now()).unwrap();
+    store.enqueue("v-2", json!({ "id": "v-2" }).to_string().as_bytes(), Utc::now()).unwrap();
+    let r = c.upload_due().await.unwrap();
+    assert_eq!(r.sent, ["v-1", "v-2"], "{r:?}");
+    assert_eq!(*sizes.lock().unwrap(), [1, 2], "two batch calls, one per round");
+    assert_eq!(store.list(ItemState::Pending).unwrap().len(), 2, "the custody entries wait");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
