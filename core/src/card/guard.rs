@@ -480,6 +480,13 @@ mod tests {
         assert!(send(&mut g, &verify).is_err(), "the counter is consumed by a VERIFY");
         let sent = g.transport().0.lock().unwrap().len();
         assert_eq!(sent, 3);
+        // The key is named the one way the allow-list knows (P2 `80|key`,
+        // or 80 with the key selected): any other P2 form is refused.
+        for p2 in [jpki::PIN_AUTH as u8, 0x40 | jpki::PIN_AUTH as u8, 0xA0 | jpki::PIN_AUTH as u8] {
+            let other_form = Command::new(0, ins::VERIFY, 0, p2);
+            assert!(send(&mut g, &other_form).is_err(), "P2 {p2:02X}");
+        }
+        assert_eq!(g.transport().0.lock().unwrap().len(), 3, "none of them was sent");
     }
 
     #[test]
