@@ -181,6 +181,15 @@ impl ConsentRecord {
 mod tests {
     use super::*;
 
+    #[test]
+    fn each_consent_category_is_named_in_the_words_staff_read() {
+        let names: Vec<_> = ConsentCategory::ALL.iter().map(|c| c.name_ja()).collect();
+        assert_eq!(
+            names,
+            ["特定健診情報", "薬剤情報", "診療情報", "手術情報", "特定疾病療養受療証情報"]
+        );
+    }
+
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
     }

@@ -103,6 +103,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_visit_kind_is_named_as_staff_say_it() {
+        let kinds = [
+            VisitKind::HomeCare,
+            VisitKind::HouseCall,
+            VisitKind::HomeNursing,
+            VisitKind::Consultation,
+            VisitKind::Facility,
+        ];
+        let names: Vec<_> = kinds.iter().map(|k| k.name_ja()).collect();
+        assert_eq!(names, ["訪問診療", "往診", "訪問看護", "対診", "施設"]);
+    }
+
+    #[test]
     fn a_new_id_is_its_prefix_and_128_random_bits() {
         let (a, b) = (new_id("v"), new_id("v"));
         assert_ne!(a, b);
