@@ -301,6 +301,11 @@ async fn wrong_passwords_slow_the_account_until_an_administrator_lifts_the_wait(
     assert!(body.contains("職員IDまたはパスワードが違います"));
     let refused = audit_of(&clinic, "console.login");
     assert!(refused.iter().filter(|e| e.outcome.starts_with("refused:")).count() >= 7);
+    // The trail says when a wrong password started a wait, and how long.
+    assert!(
+        refused.iter().any(|e| e.detail.contains("waits ") && e.detail.ends_with(" s now")),
+        "{refused:?}"
+    );
     let admin = Console::logged_in(&clinic, "admin").await;
     let page = admin.post("/console/staff", &[("action", "unlock"), ("staff_id", "clerk")]).await;
     assert_eq!(page.status, 303);
@@ -356,14 +361,15 @@ async fn a_clerk_cannot_do_an_administrators_action_and_a_refused_staff_form_sav
     let staff =
         clinic.app().db.read(|c, _| houmon_server::db::staff::get(c, "nurse-sato")).unwrap();
     assert!(staff.is_none(), "no partial save");
-    // The same form with a good password saves the account, its role and
-    // a password she can log in with, each audited.
+    // The same form with a good password (12 characters, the least)
+    // saves the account, its role and a password she can log in with,
+    // each audited.
     let good = [
         ("action", "save"),
         ("staff_id", "nurse-sato"),
         ("name", "佐藤 看護"),
         ("role", "nurse"),
-        ("password", "twelve chars ok"),
+        ("password", "twelve chars"),
     ];
     let saved = admin.post("/console/staff", &good).await;
     assert!(saved.status == 200 || saved.status == 303, "{}", saved.body);
@@ -373,7 +379,7 @@ async fn a_clerk_cannot_do_an_administrators_action_and_a_refused_staff_form_sav
     assert_eq!(audit_of(&clinic, "staff.upsert")[0].target.as_deref(), Some("nurse-sato"));
     assert_eq!(audit_of(&clinic, "staff.password")[0].target.as_deref(), Some("nurse-sato"));
     let mut sato = Console::new(&clinic);
-    assert_eq!(sato.login("nurse-sato", "twelve chars ok").await.0, 303, "her password works");
+    assert_eq!(sato.login("nurse-sato", "twelve chars").await.0, 303, "her password works");
     clinic.shutdown().await;
 }
 

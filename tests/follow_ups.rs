@@ -363,6 +363,8 @@ async fn the_desks_actions_refuse_bad_ids_names_and_notes_and_write_nothing() {
     // A password: 12 characters at least, for a known staff member.
     assert!(invalid(admin::set_password(app, &me, "n-1", "elevenchars")));
     assert!(invalid(admin::set_password(app, &me, "nobody", "twelve chars!")));
+    assert_eq!("twelve chars".chars().count(), 12);
+    admin::set_password(app, &me, "n-1", "twelve chars").expect("exactly 12 is enough");
     // Patients: the id, and a name that is neither blank nor two lines.
     let mut p = patient("p1", None);
     p.name = "  ".into();
