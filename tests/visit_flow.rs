@@ -468,9 +468,14 @@ fn an_expired_certificate_past_its_grace_refuses_and_in_grace_confirms() {
     s.choose_mode(IdentityMode::Pin).unwrap();
     s.enter_pin("1234").unwrap();
     block_on(s.read_card(&card_grace, now())).unwrap();
+    // The session has the advice as soon as the card is read (the consent
+    // screen shows it), and the record carries the same.
+    let read_advice = s.renewal().cloned().expect("advice once the card is read");
+    assert_eq!(read_advice.kind, RenewalKind::InGrace);
     s.give_consent(all_consent(), now()).unwrap();
     let record = s.record().unwrap();
     assert!(record.certificate_validity.starts_with("expired-in-grace"));
+    assert_eq!(record.renewal.as_ref(), Some(&read_advice));
     // The renewal coach's advice rides on the record (the done screen and
     // the console show it): in grace, renew at the 市区町村, a 代理人 may go.
     let advice = record.renewal.as_ref().expect("the renewal advice");
