@@ -170,6 +170,11 @@ mod tests {
         assert!(unassign(c, day(10), "d1", "p3").unwrap());
         assert!(!unassign(c, day(10), "d1", "p3").unwrap(), "already gone");
         assert_eq!(patients_of(c, "d1", "n1", day(10)).unwrap(), ["p2", "p1"]);
+        // A position is set on the stop named, and says whether there was one.
+        assert!(set_position(c, day(10), "d1", "p1", -5).unwrap());
+        assert_eq!(patients_of(c, "d1", "n1", day(10)).unwrap(), ["p1", "p2"]);
+        assert!(!set_position(c, day(10), "d1", "p3", 0).unwrap(), "taken off");
+        assert!(!set_position(c, day(12), "d1", "p1", 0).unwrap(), "another day");
     }
 
     #[test]
