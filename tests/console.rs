@@ -678,7 +678,12 @@ async fn patients_whose_certificate_is_in_grace_are_a_follow_up_from_the_certifi
         "{}",
         home.body
     );
+    // Under the few words staff know it by, on 本日 and in the list's filter.
+    assert!(home.body.contains(
+        r#"<div class="muted">証明書の更新</div><a class="count" href="/console/follow-ups?kind=certificate-renewal">"#
+    ));
     let page = c.get("/console/follow-ups?kind=certificate-renewal").await;
+    assert!(page.body.contains("<strong>証明書の更新(2)</strong>"), "{}", page.body);
     assert!(!page.body.contains("端末から送れなかった記録</h2>"), "only that kind");
     let section =
         page.body.split("電子証明書の更新が必要な患者").nth(1).expect("the renewal follow-up");
