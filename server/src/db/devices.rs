@@ -343,13 +343,8 @@ mod tests {
         let stored: String =
             c.query_one("SELECT token_hash FROM device", params![], |r| r.get(0)).unwrap();
         assert_ne!(stored, "tok", "tokens are stored hashed");
-        // A code still works at the second it expires, not one after.
+        // A code still works at the second it expires (h1 above: not one after).
         issue_code(c, "h3", "nurse-9", None, "admin-1", t(0), t(900)).unwrap();
-        issue_code(c, "h4", "nurse-9", None, "admin-1", t(0), t(900)).unwrap();
-        assert_eq!(
-            redeem(c, "h4", "d4", "phone", "tok4", t(901)).unwrap(),
-            Err(RedeemRefusal::Expired)
-        );
         assert!(redeem(c, "h3", "d3", "phone", "tok3", t(900)).unwrap().is_ok(), "at expiry");
     }
 
