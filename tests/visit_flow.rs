@@ -98,6 +98,28 @@ fn a_pin_visit_goes_from_mode_choice_to_a_signed_record() {
 }
 
 #[test]
+fn a_read_in_flight_keeps_the_session_until_its_outcome_comes_back() {
+    let card = card(Variant::Standard, true);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    assert!(!s.is_reading());
+    let read = s.begin_read(now()).unwrap();
+    assert!(s.is_reading(), "the read is out");
+    let shown = format!("{read:?}");
+    assert!(shown.starts_with("CardRead") && shown.contains("Pin"), "{shown}");
+    assert!(!shown.contains("1234"), "the PIN never reaches a log: {shown}");
+    // While it runs, nothing else may move the session.
+    assert_eq!(s.back_to_mode_choice().unwrap_err(), VisitError::ReadRunning);
+    assert_eq!(s.begin_read(now()).unwrap_err(), VisitError::ReadRunning);
+    assert!(matches!(s.step(), Step::HoldCard { mode: IdentityMode::Pin, .. }));
+    let outcome = block_on(read.run(&card, None));
+    assert!(outcome.succeeded());
+    assert!(matches!(s.finish_read(outcome, now()), Step::IdentityConfirmed { .. }));
+    assert!(!s.is_reading(), "the outcome is back");
+}
+
+#[test]
 fn a_visual_visit_shows_the_photo_and_records_who_checked_and_why() {
     for keep_photo in [false, true] {
         let card = card(Variant::Standard, true);
@@ -173,6 +195,8 @@ fn a_face_recognition_card_takes_pin_mode_away_without_sending_the_pin() {
     assert_eq!(offered(&s), [IdentityMode::Visual]);
     let Step::ChooseMode { unavailable, .. } = s.step() else { unreachable!() };
     assert!(unavailable[0].reason_ja.contains("顔認証"));
+    let kept: Vec<_> = s.unavailable().iter().map(|u| (u.mode, &u.reason_ja)).collect();
+    assert_eq!(kept, [(IdentityMode::Pin, &unavailable[0].reason_ja)], "the session keeps why");
     assert_eq!(verifies(&card), 0);
     assert_eq!(
         s.choose_mode(IdentityMode::Pin).unwrap_err(),
@@ -350,6 +374,26 @@ fn the_patient_may_decline_the_last_try_and_switch_to_visual() {
         card.tries_left(&houmon_core::card::ids::AID_JPKI, houmon_core::card::ids::jpki::PIN_AUTH),
         Some(1)
     );
+}
+
+#[test]
+fn a_confirmation_of_the_last_try_does_not_outlive_going_back_to_the_mode_choice() {
+    let card = card(Variant::PinOneTryLeft, true);
+    let mut s = session(VisitKind::HomeCare);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    block_on(s.read_card(&card, now())).unwrap();
+    s.confirm_last_try().unwrap();
+    // The patient changes their mind, then comes back to the PIN: they are
+    // asked again, and nothing reaches the card before they answer.
+    s.back_to_mode_choice().unwrap();
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    assert!(matches!(
+        block_on(s.read_card(&card, now())).unwrap(),
+        Step::ConfirmLastTry { mode: IdentityMode::Pin, .. }
+    ));
+    assert_eq!(verifies(&card), 0);
 }
 
 #[test]

@@ -454,6 +454,26 @@ mod tests {
     }
 
     #[test]
+    fn an_ef_is_selected_only_by_its_two_byte_id_with_no_answer_asked() {
+        let mut g = Guard::new(Recorder::default());
+        send(&mut g, &select_aid(&ids::AID_JPKI)).unwrap();
+        let cert = jpki::EF_AUTH_CERT.to_be_bytes();
+        for (p2, data) in [
+            (0x00, cert.to_vec()),                // FCI asked for
+            (0x0C, vec![cert[0], cert[1], 0x00]), // a third byte
+            (0x0C, vec![cert[1]]),                // one byte
+        ] {
+            let cmd = Command::new(0, ins::SELECT, 2, p2).with_data(data.clone());
+            assert!(
+                matches!(send(&mut g, &cmd), Err(CardError::Refused { .. })),
+                "P2 {p2:02X}, {data:02X?}"
+            );
+        }
+        assert_eq!(g.transport().0.lock().unwrap().len(), 1, "only the application's SELECT");
+        send(&mut g, &select_ef(jpki::EF_AUTH_CERT)).expect("the well-formed one");
+    }
+
+    #[test]
     fn a_read_follows_the_file_the_card_has_selected() {
         let mut g = Guard::new(Recorder::default());
         send(&mut g, &select_aid(&ids::AID_JPKI)).unwrap();
@@ -544,7 +564,9 @@ mod tests {
         assert_eq!(g.stats(), Stats::default());
         let select = select_aid(&ids::AID_JPKI);
         send(&mut g, &select).unwrap();
+        assert_eq!(g.stats().secret, SecretUse::NotSent, "a SELECT carries no secret");
         send(&mut g, &Command::new(0, ins::VERIFY, 0, 0x80 | jpki::PIN_AUTH as u8)).unwrap();
+        assert_eq!(g.stats().secret, SecretUse::NotSent, "reading the counter uses no try");
         g.confirm_last_try();
         let verify = Command::new(0, ins::VERIFY, 0, 0x80 | jpki::PIN_AUTH as u8)
             .with_data(b"1234".to_vec());

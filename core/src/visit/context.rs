@@ -116,6 +116,28 @@ mod tests {
     }
 
     #[test]
+    fn each_visual_reason_is_said_as_the_clinics_screens_say_it() {
+        let reasons = [
+            VisualReason::FaceFailedAndPinUnavailable,
+            VisualReason::DementiaOrDisability,
+            VisualReason::Condition,
+            VisualReason::DeviceTrouble,
+            VisualReason::Other,
+        ];
+        let labels: Vec<_> = reasons.iter().map(|r| r.label_ja()).collect();
+        assert_eq!(
+            labels,
+            [
+                "顔認証ができず、暗証番号も使えない",
+                "認知症・障害などで操作が難しい",
+                "体調・状況の悪化",
+                "機器の不具合",
+                "その他",
+            ]
+        );
+    }
+
+    #[test]
     fn a_new_id_is_its_prefix_and_128_random_bits() {
         let (a, b) = (new_id("v"), new_id("v"));
         assert_ne!(a, b);

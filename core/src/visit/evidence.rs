@@ -176,6 +176,28 @@ mod tests {
     }
 
     #[test]
+    fn pin_evidence_gives_the_certificate_it_carries() {
+        let ctx = VisitContext {
+            visit_id: "v-1".into(),
+            patient_id: None,
+            kind: super::super::VisitKind::HomeCare,
+            staff_id: "s-1".into(),
+            device_id: "d-1".into(),
+            started_at: Utc::now(),
+            first_visit_on: None,
+            time_anchor: None,
+        };
+        let e = Evidence::Pin(PinEvidence {
+            certificate: vec![0x30, 0x82, 7],
+            challenge: Challenge::new(&ctx, Utc::now()),
+            signed_message: vec![],
+            signature: vec![],
+            pin_tries_before: 3,
+        });
+        assert_eq!(e.certificate(), [0x30, 0x82, 7]);
+    }
+
+    #[test]
     fn a_visual_photo_travels_in_base64_or_not_at_all() {
         let visual = |photo_jp2| VisualEvidence {
             certificate: vec![1, 2, 3],
@@ -192,6 +214,7 @@ mod tests {
             assert_eq!(json.contains("photo_jp2"), photo.is_some(), "{json}");
             assert_eq!(serde_json::from_str::<Evidence>(&json).unwrap(), e);
         }
+        assert_eq!(Evidence::Visual(visual(None)).certificate(), [1, 2, 3], "the one it carries");
         let bad = serde_json::to_string(&Evidence::Visual(visual(Some(vec![1]))))
             .unwrap()
             .replace("\"AQ==\"", "\"not base64!\"");

@@ -219,6 +219,35 @@ mod tests {
     }
 
     #[test]
+    fn a_key_kept_as_its_bytes_comes_back_as_the_same_key_and_nothing_else_does() {
+        let (key, v) = verifier("482915");
+        let kept = StaffKey::from_bytes(key.bytes()).expect("32 bytes");
+        assert_eq!(kept.check_value(), v.check, "the same key, so the same check value");
+        let s = kept.attest("d-1", "nurse-7", "v-1", Utc::now());
+        assert!(key.verify("d-1", "nurse-7", "v-1", &s));
+        assert!(StaffKey::from_bytes(&key.bytes()[..31]).is_none(), "too short");
+        assert!(StaffKey::from_bytes(&[0u8; 33]).is_none(), "too long");
+    }
+
+    #[test]
+    fn a_key_never_shows_its_bytes_in_a_log() {
+        let (key, _) = verifier("482915");
+        let shown = format!("{key:?}");
+        assert_eq!(shown, "StaffKey(…)");
+        assert!(!shown.contains(&hex(key.bytes())[..8]));
+    }
+
+    #[test]
+    fn each_sign_in_refusal_tells_staff_in_japanese_what_to_do() {
+        let said: Vec<_> = [SignInError::BadShape, SignInError::Mismatch, SignInError::BadVerifier]
+            .map(|e| e.staff_message())
+            .into();
+        assert!(said[0].contains("6〜12桁の数字"), "{}", said[0]);
+        assert!(said[1].contains("違います") && said[1].contains("再設定"), "{}", said[1]);
+        assert!(said[2].contains("予定を更新"), "{}", said[2]);
+    }
+
+    #[test]
     fn a_forged_proof_does_not_verify() {
         let (key, _) = verifier("482915");
         let forged = SignIn { signed_in_at: Utc::now(), proof: "00".repeat(32) };
