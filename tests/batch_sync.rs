@@ -59,9 +59,13 @@ impl RawDevice {
     }
 
     async fn post(&self, content_type: &str, body: String) -> (u16, Value) {
+        self.post_to("/v1/visits", content_type, body).await
+    }
+
+    async fn post_to(&self, path: &str, content_type: &str, body: String) -> (u16, Value) {
         let resp = self
             .http
-            .post(format!("{}/v1/visits", self.url))
+            .post(format!("{}{path}", self.url))
             .bearer_auth(&self.token)
             .header("content-type", content_type)
             .body(body)
@@ -150,6 +154,32 @@ async fn a_batch_that_is_not_a_batch_is_refused_whole_with_a_reason() {
     let (s, v) = d.post("application/json", json!({ "records": [] }).to_string()).await;
     assert_eq!((s, v), (200, json!({ "results": [] })));
     assert!(clinic.stored_visit_ids().is_empty());
+    clinic.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_custody_batch_of_the_most_entries_is_answered_and_one_more_is_refused_whole() {
+    let clinic = start_clinic(vec![], vec![], false).await;
+    let d = raw_device(&clinic, "raw-1").await;
+    let code = |v: &Value| v["code"].as_str().unwrap_or_default().to_owned();
+    let event = |i: usize| CustodyEvent {
+        id: format!("c-{i}"),
+        device_id: "raw-1".into(),
+        staff_id: STAFF.into(),
+        patient_id: "p-unknown".into(),
+        action: CustodyAction::Taken,
+        at: Utc::now(),
+        time_anchor: None,
+        sign_in: None,
+    };
+    let batch =
+        |n| serde_json::to_string(&CustodyBatch { events: (0..n).map(event).collect() }).unwrap();
+    let (s, v) = d.post_to("/v1/custody", "application/json", batch(BATCH_MAX_RECORDS + 1)).await;
+    assert_eq!((s, code(&v)), (413, "too-large".into()));
+    let (s, v) = d.post_to("/v1/custody", "application/json", batch(BATCH_MAX_RECORDS)).await;
+    assert_eq!(s, 200, "{v}");
+    let results = v["results"].as_array().expect("one answer each");
+    assert_eq!(results.len(), BATCH_MAX_RECORDS, "at the limit, every entry is answered");
     clinic.shutdown().await;
 }
 

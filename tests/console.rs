@@ -82,13 +82,19 @@ async fn a_session_lives_in_a_strict_cookie_and_every_form_needs_its_csrf_token(
     // …and the confirmation revokes it at once, with a message.
     let done = c.post("/console/devices/revoke", &[("device", "dev-1")]).await;
     assert_eq!((done.status, location(&done).as_str()), (303, "/console/devices?done=revoked"));
-    assert!(c.get("/console/devices?done=revoked").await.body.contains("端末を取り消しました"));
+    let revoked = c.get("/console/devices?done=revoked").await;
+    assert!(revoked.body.contains("端末を取り消しました"));
+    let signed_in_as = format!("admin({}) ", Role::Admin.name_ja());
+    assert!(revoked.body.contains(&signed_in_as), "the header names who is signed in");
     phone.pin_visit(VirtualCard::standard(), "p0", Utc::now()).await;
     assert!(matches!(phone.sync.upload_due().await, Err(houmon_sync::SyncError::Unauthorized)));
     // Logout ends the session on the server: the old cookie opens nothing.
     let out = c.post("/console/logout", &[]).await;
     assert_eq!(out.status, 303);
     assert_eq!(c.get("/console/").await.status, 303);
+    assert!(c.get("/console/login?done=logout").await.body.contains("ログアウトしました。"));
+    let other = c.get("/console/login?done=staff-saved").await;
+    assert!(!other.body.contains("ログアウトしました"), "said only after a logout");
     let entries = audit_of(&clinic, "console.");
     assert!(entries.iter().any(|e| e.action == "console.login" && e.outcome == "ok"));
     let logout = entries.iter().find(|e| e.action == "console.logout").expect("logout audited");
@@ -559,6 +565,22 @@ async fn reloading_the_enrolment_page_shows_the_same_code_instead_of_issuing_ano
     assert_eq!(code(&first), code(&second));
     assert!(second.body.contains("新しいコードは発行していません"));
     assert_eq!(audit_of(&clinic, "device.enrolment-issued").len(), 1, "one code issued");
+    clinic.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_care_team_with_a_malformed_id_is_refused_as_malformed_in_japanese() {
+    let clinic = start_clinic(vec![patient("p1", None)], vec![], false).await;
+    staff_with_password(&clinic, STAFF, Role::Nurse);
+    let team = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect();
+    let malformed = "患者IDまたは職員IDの形式が正しくありません。英数字で始め、英数字と - _ . だけで64文字までです。";
+    for (patient, staff) in [("p1", team(&[STAFF, "../x"])), ("../p1", team(&[STAFF]))] {
+        match admin::set_care_team(clinic.app(), &Actor::System, patient, &staff) {
+            Err(admin::AdminError::Invalid(m)) => assert_eq!(m, malformed, "{patient} {staff:?}"),
+            other => panic!("{patient} {staff:?}: {other:?}"),
+        }
+    }
+    assert!(audit_of(&clinic, "patient.care-team").is_empty(), "nothing was set");
     clinic.shutdown().await;
 }
 

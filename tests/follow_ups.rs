@@ -155,6 +155,27 @@ async fn a_held_card_accepted_as_reissued_becomes_the_patients_card_and_the_visi
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_certificate_renewal_follows_the_certificate_of_the_patients_latest_visit() {
+    use houmon_vcard::Variant;
+    let clinic = start_clinic(vec![patient("k1", None), patient("k2", None)], vec![], false).await;
+    let phone = Phone::new(&clinic, "dev-1").await;
+    let in_grace = || VirtualCard::of_variant(Variant::CertificateExpiredInGrace);
+    let (earlier, later) = (Utc::now() - chrono::Duration::hours(2), Utc::now());
+    // k1 has renewed since: the card in grace first, then a new one.
+    phone.pin_visit(in_grace(), "k1", earlier).await;
+    phone.pin_visit(VirtualCard::standard(), "k1", later).await;
+    // k2 the other way round.
+    phone.pin_visit(VirtualCard::standard(), "k2", earlier).await;
+    phone.pin_visit(in_grace(), "k2", later).await;
+    phone.sync.upload_due().await.unwrap();
+    let list = compute(clinic.app(), Utc::now()).unwrap();
+    let renewals: Vec<_> =
+        list.open.iter().filter(|i| i.kind == Kind::CertificateRenewal).map(|i| &i.who).collect();
+    assert_eq!(renewals, ["患者 k2"]);
+    clinic.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_held_card_leaves_the_visit_held_and_enrols_nothing() {
     let patients = vec![patient("p0", Some(0)), patient("p1", Some(1))];
     let clinic = start_clinic(patients, vec![answer(0, "1"), answer(1, "1")], false).await;

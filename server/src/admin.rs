@@ -195,7 +195,9 @@ pub fn set_care_team(
     staff_ids: &BTreeSet<String>,
 ) -> Result<(), AdminError> {
     if !is_id(patient_id) || !staff_ids.iter().all(|s| is_id(s)) {
-        return Err(invalid("patient or staff id"));
+        return Err(invalid(
+            "患者IDまたは職員IDの形式が正しくありません。英数字で始め、英数字と - _ . だけで64文字までです。",
+        ));
     }
     let who = match by {
         Actor::Staff(s) => s.clone(),

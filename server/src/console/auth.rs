@@ -566,6 +566,20 @@ mod tests {
     }
 
     #[test]
+    fn a_lock_is_said_until_a_time_of_day_in_japan() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-12-02T15:07:30Z").unwrap();
+        assert_eq!(local_time(at.with_timezone(&Utc)), "00:07", "15:07 UTC is 00:07 JST");
+    }
+
+    #[test]
+    fn an_audit_detail_says_the_wait_a_failure_started_after_what_happened() {
+        let wait = Some(std::time::Duration::from_secs(8));
+        assert_eq!(waits("unknown staff id", wait), "unknown staff id; waits 8 s now");
+        assert_eq!(waits("", wait), "waits 8 s now");
+        assert_eq!(waits("unknown staff id", None), "unknown staff id");
+    }
+
+    #[test]
     fn cookies_are_read_by_name() {
         let mut h = HeaderMap::new();
         h.insert(header::COOKIE, HeaderValue::from_static("a=1; houmon_console=abc; b=2"));

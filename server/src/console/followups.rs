@@ -267,11 +267,11 @@ impl Renewals {
             Some(p) => p.clone(),
             None => format!("card:{}", v.row.card_fingerprint),
         };
-        let newer = self.latest.get(&key).is_none_or(|(at, ..)| *at < v.row.visited_at);
-        if newer {
-            let latest = (v.row.visited_at, cert, who.to_owned(), whom, v.row.id.clone());
-            self.latest.insert(key, latest);
-        }
+        // The rows come newest first (`visits::between`): the first one
+        // seen for a patient is their latest.
+        self.latest
+            .entry(key)
+            .or_insert_with(|| (v.row.visited_at, cert, who.to_owned(), whom, v.row.id.clone()));
     }
 
     /// The patients the coach has something for today.
@@ -382,6 +382,17 @@ mod tests {
         let english = undelivered_reason("not-assigned: the patient is not on this round");
         assert!(!english.contains("patient") && !english.contains('('), "{english}");
         assert!(undelivered_reason("not-assigned: 12345").ends_with("(12345)"));
+    }
+
+    #[test]
+    fn only_a_lowercase_code_before_the_colon_is_read_as_the_servers_reason() {
+        // The phone's own words may hold ": " too; they are shown whole.
+        assert_eq!(undelivered_reason("通信エラー: 圏外"), "送れなかった理由: 通信エラー: 圏外");
+        assert_eq!(undelivered_reason(": 圏外"), "送れなかった理由: : 圏外", "no code at all");
+        assert_eq!(
+            undelivered_reason("not-assigned: 圏外"),
+            "送れなかった理由: 訪問予定にない患者(圏外)"
+        );
     }
 
     #[test]

@@ -351,6 +351,23 @@ mod tests {
     }
 
     #[test]
+    fn a_link_edited_on_its_own_is_found() {
+        // The entry's own hash still holds (it covers the chain's real
+        // previous hash, not the stored one): only the stored link is off.
+        let s = Secrets::generate();
+        let raw = db();
+        let c = Conn::Sqlite(&raw);
+        for _ in 0..3 {
+            append(c, &s, &Entry::new(Actor::System, "x", "ok"), Utc::now()).unwrap();
+        }
+        raw.execute_batch(
+            "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET prev_hash = 'ab' WHERE seq = 2;",
+        )
+        .unwrap();
+        assert_eq!(verify(c, &s).unwrap(), Chain::BrokenAt { seq: 2 });
+    }
+
+    #[test]
     fn a_removed_entry_is_found() {
         let s = Secrets::generate();
         let raw = db();

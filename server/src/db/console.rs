@@ -403,6 +403,19 @@ mod tests {
         assert_eq!((full.last_seen_at - full.created_at).num_seconds(), 600);
         assert!(sweep(c, t(700 + idle)).unwrap().is_empty(), "recorded once");
         assert!(!live(c, "tok", t(1)), "ended");
+        assert_eq!(ended_at(c, "tok"), ts(t(600 + idle)), "ended when it went idle");
+        assert_eq!(ended_at(c, "half"), ts(t(300)), "5 minutes after it began");
+    }
+
+    fn ended_at(c: Conn<'_>, token_hash: &str) -> String {
+        let ended: Vec<String> = c
+            .query_all(
+                "SELECT ended_at FROM console_session WHERE token_hash = ?1",
+                params![token_hash],
+                |r| r.get(0),
+            )
+            .unwrap();
+        ended.into_iter().next().expect("the session")
     }
 
     #[test]
@@ -417,6 +430,7 @@ mod tests {
         let out = sweep(c, t(max)).unwrap();
         assert_eq!(out.len(), 1, "12:00:00: over, as `session` says");
         assert!(!live(c, "tok", t(max)));
+        assert_eq!(ended_at(c, "tok"), ts(t(max)), "at its 12 hours, not at its idle time");
     }
 
     #[test]

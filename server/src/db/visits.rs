@@ -149,10 +149,11 @@ pub fn get(c: Conn<'_>, id: &str) -> DbResult<Option<Row>> {
     c.query_opt(&format!("SELECT {COLUMNS} FROM visit WHERE id = ?1"), params![id], row)
 }
 
-/// Visits between two instants, newest first.
+/// Visits between two instants, newest first (two at the same instant by
+/// id, so that every reader sees one order).
 pub fn between(c: Conn<'_>, from: DateTime<Utc>, to: DateTime<Utc>) -> DbResult<Vec<Row>> {
     c.query_all(&format!(
-        "SELECT {COLUMNS} FROM visit WHERE visited_at >= ?1 AND visited_at < ?2 ORDER BY visited_at DESC"
+        "SELECT {COLUMNS} FROM visit WHERE visited_at >= ?1 AND visited_at < ?2 ORDER BY visited_at DESC, id DESC"
     ), params![ts(from), ts(to)], row)
 }
 
