@@ -594,8 +594,6 @@ async fn a_nurse_plans_tomorrow_copies_last_week_and_sets_the_order_without_scri
     )
     .await;
     staff_with_password(&clinic, STAFF, Role::Nurse);
-    let ids = ["p1", "p2", "p3"].map(String::from).into_iter().collect();
-    admin::set_care_team(clinic.app(), &Actor::System, "p1", &ids).ok();
     for p in ["p1", "p2", "p3"] {
         admin::set_care_team(
             clinic.app(),
@@ -622,6 +620,10 @@ async fn a_nurse_plans_tomorrow_copies_last_week_and_sets_the_order_without_scri
         .await;
     assert_eq!(planned.status, 303, "{}", planned.body);
     assert!(nurse.get(&location(&planned)).await.body.contains("2件を訪問予定に加えました"));
+    let fields = [("day", day.as_str()), ("staff", STAFF), ("device", "*"), ("patient", "../p1")];
+    let malformed = nurse.post("/console/rounds", &fields).await;
+    assert_eq!(malformed.status, 422);
+    assert!(malformed.body.contains("患者のIDの形式が正しくありません"), "{}", malformed.body);
     // The order, by number: p2 first.
     let order = nurse
         .post(

@@ -404,12 +404,13 @@ async fn the_desks_actions_refuse_bad_ids_names_and_notes_and_write_nothing() {
         PatientSeed { name: "a\u{7}".into(), ..patient("p3", None) },
     ] {
         let rows = vec![patient("p2", None), bad.clone()];
-        assert!(
-            matches!(admin::import_patients(app, &me, &rows), Err(AdminError::Invalid(_))),
-            "{:?} {:?}",
-            bad.patient_id,
-            bad.name
-        );
+        match admin::import_patients(app, &me, &rows) {
+            Err(AdminError::Invalid(m)) => {
+                let said = format!("患者ID「{}」の行を取り込めません。", bad.patient_id);
+                assert!(m.starts_with(&said), "the row named, in Japanese: {m}");
+            }
+            other => panic!("{:?} {:?}: {other:?}", bad.patient_id, bad.name),
+        }
     }
     let ids: Vec<String> =
         app.db.read(patients::all).unwrap().into_iter().map(|p| p.patient_id).collect();

@@ -140,7 +140,9 @@ pub fn add_patient(app: &App, by: &Actor, p: &PatientSeed) -> Result<(), AdminEr
 fn check_stop_ids(stop: &Stop) -> Result<(), AdminError> {
     let device_ok = stop.device_id == rounds::ANY_DEVICE || is_id(&stop.device_id);
     if !device_ok || !is_id(&stop.staff_id) || !is_id(&stop.patient_id) {
-        return Err(invalid("device, staff or patient id"));
+        return Err(invalid(
+            "端末・職員・患者のIDの形式が正しくありません。ページを開き直してから、もう一度選んでください。",
+        ));
     }
     Ok(())
 }
@@ -304,7 +306,10 @@ pub fn import_patients(app: &App, by: &Actor, seeds: &[PatientSeed]) -> Result<u
     for p in seeds {
         if !is_id(&p.patient_id) || p.name.trim().is_empty() || p.name.chars().any(char::is_control)
         {
-            return Err(invalid(format!("patient {:?}", p.patient_id)));
+            return Err(invalid(format!(
+                "患者ID「{}」の行を取り込めません。IDは英数字で始め英数字と - _ . だけで64文字まで、氏名は空にできません。",
+                p.patient_id.chars().filter(|c| !c.is_control()).take(64).collect::<String>()
+            )));
         }
     }
     let now = Utc::now();
