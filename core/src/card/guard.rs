@@ -510,6 +510,17 @@ mod tests {
     }
 
     #[test]
+    fn each_allowed_application_has_one_key_to_verify() {
+        // `check` relies on it: a counter read just before a VERIFY in the
+        // same application is that key's. A second key would need the
+        // counter's key compared (docs/testing.md, the equivalent mutants).
+        for app in &ALLOWED {
+            let keys = app.files.iter().filter(|(_, u)| matches!(u, Use::VerifyKey(_))).count();
+            assert_eq!(keys, 1, "{:02X?}", app.aid);
+        }
+    }
+
+    #[test]
     fn a_fresh_counter_is_the_one_just_read_for_that_application_and_key() {
         let mut g = Guard::new(Recorder::default());
         send(&mut g, &select_aid(&ids::AID_JPKI)).unwrap();
