@@ -321,6 +321,43 @@ async fn wrong_passwords_slow_the_account_until_an_administrator_lifts_the_wait(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_sets_a_sign_in_code_and_a_bad_one_is_refused_in_japanese() {
+    let clinic = start_clinic(vec![], vec![], false).await;
+    staff_with_password(&clinic, "admin", Role::Admin);
+    staff_with_password(&clinic, "nurse-1", Role::Nurse);
+    let admin = Console::logged_in(&clinic, "admin").await;
+    let set = |staff: &'static str, code: &'static str| {
+        let admin = &admin;
+        async move {
+            admin.post("/console/staff/signin-code", &[("staff_id", staff), ("code", code)]).await
+        }
+    };
+    let saved = set("nurse-1", "482915").await;
+    assert_eq!(
+        (saved.status, location(&saved).as_str()),
+        (303, "/console/staff/signin-code?saved=1")
+    );
+    let entries = audit_of(&clinic, "staff.signin-code");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        (entries[0].actor.as_str(), entries[0].target.as_deref()),
+        ("staff:admin", Some("nurse-1"))
+    );
+    for (staff, code, said) in [
+        ("ghost", "482915", "職員ID ghost は登録されていません。"),
+        ("nurse-1", "48", "サインインコードは6〜12桁の数字です。"),
+    ] {
+        let refused = set(staff, code).await;
+        assert_eq!(refused.status, 422, "{staff} {code}");
+        assert!(refused.body.contains(said), "{}", refused.body);
+        assert!(!refused.body.contains("no staff member"), "no English: {}", refused.body);
+    }
+    assert_eq!(audit_of(&clinic, "staff.signin-code").len(), 1, "the refused ones wrote nothing");
+    assert!(!entries[0].detail.contains("482915"), "the code is kept nowhere");
+    clinic.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_clerk_cannot_do_an_administrators_action_and_a_refused_staff_form_saves_nothing() {
     let clinic = start_clinic(vec![patient("p0", None)], vec![], false).await;
     staff_with_password(&clinic, "clerk", Role::Clerk);

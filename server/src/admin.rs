@@ -66,6 +66,10 @@ fn invalid(what: impl Into<String>) -> AdminError {
     AdminError::Invalid(what.into())
 }
 
+fn unknown_staff(staff_id: &str) -> AdminError {
+    invalid(format!("職員ID {staff_id} は登録されていません。職員の一覧を開き直して、登録されている職員を選んでください。"))
+}
+
 fn audited(
     app: &App,
     entry: Entry,
@@ -87,7 +91,9 @@ pub fn add_staff(
     role: Role,
 ) -> Result<(), AdminError> {
     if !is_id(staff_id) || !is_name(name) {
-        return Err(invalid("staff id or name"));
+        return Err(invalid(
+            "職員IDは英数字で始め、英数字と - _ . だけで64文字まで、氏名は64文字までで入力してください",
+        ));
     }
     let entry = Entry::new(by.clone(), "staff.upsert", "ok").target(staff_id).detail(role.as_str());
     audited(app, entry, |tx, _| staff::upsert(tx, staff_id, name, role, Utc::now()))
@@ -116,17 +122,17 @@ pub fn set_signin_code(
         }
     })
     .map_err(|e| match found {
-        false => invalid(format!("no staff member {staff_id}")),
+        false => unknown_staff(staff_id),
         true => e,
     })
 }
 
 pub fn add_patient(app: &App, by: &Actor, p: &PatientSeed) -> Result<(), AdminError> {
     if !is_id(&p.patient_id) {
-        return Err(invalid(format!("patient id {:?}", p.patient_id)));
+        return Err(invalid("患者IDは英数字で始め、英数字と - _ . だけで64文字までにしてください"));
     }
     if p.name.trim().is_empty() || p.name.chars().any(char::is_control) {
-        return Err(invalid("patient name"));
+        return Err(invalid("患者の氏名を入力してください(改行などの制御文字は使えません)"));
     }
     let personal = p.personal();
     let entry = Entry::new(by.clone(), "patient.upsert", "ok").target(&p.patient_id);
@@ -293,7 +299,7 @@ pub fn set_password(
         crate::db::console::end_sessions_of(tx, staff_id, now)
     })?;
     if !found {
-        return Err(invalid(format!("no staff member {staff_id}")));
+        return Err(unknown_staff(staff_id));
     }
     // A new password: the waits wrong ones put on the account are lifted.
     app.logins.release(staff_id);

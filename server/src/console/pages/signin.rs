@@ -57,7 +57,8 @@ pub async fn save(
     let done = blocking(move || Ok(admin::set_signin_code(&app, &by, &staff_id, &code))).await;
     match done {
         Ok(Ok(())) => redirect("/console/staff/signin-code?saved=1"),
-        Ok(Err(e)) => bad_request(&session, &e.to_string()),
+        Ok(Err(admin::AdminError::Invalid(m))) => bad_request(&session, &m),
+        Ok(Err(e)) => crate::console::layout::server_error(e),
         Err(r) => r,
     }
 }
