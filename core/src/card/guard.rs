@@ -322,15 +322,19 @@ impl<T: CardTransport> Guard<T> {
             Ok(r) => r,
             Err(e) => {
                 trace!(ins = cmd.ins, p1 = cmd.p1, p2 = cmd.p2, error = %e, "apdu failed");
-                // We no longer know what the card has selected.
-                self.app = None;
-                self.ef = None;
-                self.counter_just_read = None;
+                self.forget_selection();
                 return Err(e.into());
             }
         };
         self.stats.bytes_in += raw_response.len() as u64;
-        let resp = Response::parse(raw_response)?;
+        let resp = match Response::parse(raw_response) {
+            Ok(r) => r,
+            Err(e) => {
+                trace!(ins = cmd.ins, p1 = cmd.p1, p2 = cmd.p2, error = %e, "apdu answer garbled");
+                self.forget_selection();
+                return Err(e.into());
+            }
+        };
         if is_verify_with_data {
             self.stats.secret =
                 if resp.sw.is_ok() { SecretUse::Accepted } else { SecretUse::Rejected };
@@ -347,6 +351,14 @@ impl<T: CardTransport> Guard<T> {
         );
         self.track(cmd, key, resp.sw);
         Ok(resp)
+    }
+
+    /// No usable answer came back: we no longer know what the card has
+    /// selected, nor whether a counter read is still the one just before.
+    fn forget_selection(&mut self) {
+        self.app = None;
+        self.ef = None;
+        self.counter_just_read = None;
     }
 
     /// Follows what the card has selected, from the commands it accepted.
@@ -410,7 +422,7 @@ mod tests {
         }
     }
 
-    fn send(g: &mut Guard<Recorder>, cmd: &Command) -> Result<Response> {
+    fn send<T: CardTransport>(g: &mut Guard<T>, cmd: &Command) -> Result<Response> {
         pollster::block_on(g.send(cmd))
     }
 
@@ -518,6 +530,45 @@ mod tests {
             let keys = app.files.iter().filter(|(_, u)| matches!(u, Use::VerifyKey(_))).count();
             assert_eq!(keys, 1, "{:02X?}", app.aid);
         }
+    }
+
+    /// Answers 9000 (63C3 to an empty VERIFY), but one byte to a SELECT
+    /// of the 券面AP: an answer too short to be one.
+    #[derive(Default)]
+    struct Garbled(Mutex<Vec<Vec<u8>>>);
+    #[async_trait::async_trait]
+    impl CardTransport for Garbled {
+        fn limits(&self) -> TransportLimits {
+            TransportLimits::SHORT
+        }
+        async fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+            self.0.lock().unwrap().push(apdu.to_vec());
+            if apdu.len() == 4 && apdu[1] == 0x20 {
+                return Ok(vec![0x63, 0xC3]);
+            }
+            if apdu[1] == 0xA4 && apdu.ends_with(&ids::AID_KENMEN) {
+                return Ok(vec![0x90]);
+            }
+            Ok(vec![0x90, 0x00])
+        }
+    }
+
+    #[test]
+    fn after_a_garbled_answer_nothing_is_assumed_selected_or_counted() {
+        let mut g = Guard::new(Garbled::default());
+        send(&mut g, &select_aid(&ids::AID_JPKI)).unwrap();
+        send(&mut g, &Command::new(0, ins::VERIFY, 0, 0x80 | jpki::PIN_AUTH as u8)).unwrap();
+        assert_eq!(g.fresh_counter(&ids::AID_JPKI, jpki::PIN_AUTH), Some(3));
+        // The card may now have the 券面AP selected, or not: unknown.
+        assert!(send(&mut g, &select_aid(&ids::AID_KENMEN)).is_err());
+        assert_eq!(g.fresh_counter(&ids::AID_JPKI, jpki::PIN_AUTH), None);
+        let verify = Command::new(0, ins::VERIFY, 0, 0x80 | jpki::PIN_AUTH as u8)
+            .with_data(b"1234".to_vec());
+        assert!(
+            matches!(send(&mut g, &verify), Err(CardError::Refused { .. })),
+            "the PIN is not sent on what the guard no longer knows"
+        );
+        assert_eq!(g.transport().0.lock().unwrap().len(), 3, "the VERIFY never left");
     }
 
     #[test]
