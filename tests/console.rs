@@ -610,7 +610,7 @@ async fn a_care_team_with_a_malformed_id_is_refused_as_malformed_in_japanese() {
     let clinic = start_clinic(vec![patient("p1", None)], vec![], false).await;
     staff_with_password(&clinic, STAFF, Role::Nurse);
     let team = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect();
-    let malformed = "患者IDまたは職員IDの形式が正しくありません。英数字で始め、英数字と - _ . だけで64文字までです。";
+    let malformed = "患者または職員の指定が正しくありません。患者のページを開き直して、もう一度選んでください。";
     for (patient, staff) in [("p1", team(&[STAFF, "../x"])), ("../p1", team(&[STAFF]))] {
         match admin::set_care_team(clinic.app(), &Actor::System, patient, &staff) {
             Err(admin::AdminError::Invalid(m)) => assert_eq!(m, malformed, "{patient} {staff:?}"),

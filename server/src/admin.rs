@@ -204,7 +204,7 @@ pub fn set_care_team(
 ) -> Result<(), AdminError> {
     if !is_id(patient_id) || !staff_ids.iter().all(|s| is_id(s)) {
         return Err(invalid(
-            "患者IDまたは職員IDの形式が正しくありません。英数字で始め、英数字と - _ . だけで64文字までです。",
+            "患者または職員の指定が正しくありません。患者のページを開き直して、もう一度選んでください。",
         ));
     }
     let who = match by {
@@ -214,11 +214,11 @@ pub fn set_care_team(
     let now = Utc::now();
     let unknown = app.db.write(|tx, s| {
         if !patients::exists(tx, patient_id)? {
-            return Ok(Some(format!("患者 {patient_id} は登録されていません")));
+            return Ok(Some(format!("患者 {patient_id} は登録されていません。患者の一覧を開き直してください。")));
         }
         for id in staff_ids {
             if staff::get(tx, id)?.is_none_or(|st| st.disabled) {
-                return Ok(Some(format!("職員 {id} は登録されていないか、無効です")));
+                return Ok(Some(format!("職員 {id} は登録されていないか、無効にされています。担当の職員を選び直してください。")));
             }
         }
         care_team::set(tx, patient_id, staff_ids, &who, now)?;
@@ -313,7 +313,7 @@ pub fn import_patients(app: &App, by: &Actor, seeds: &[PatientSeed]) -> Result<u
         if !is_id(&p.patient_id) || p.name.trim().is_empty() || p.name.chars().any(char::is_control)
         {
             return Err(invalid(format!(
-                "患者ID「{}」の行を取り込めません。IDは英数字で始め英数字と - _ . だけで64文字まで、氏名は空にできません。",
+                "患者ID「{}」の行を取り込めません。IDは英数字で始め英数字と - _ . だけで64文字まで、氏名は空にせず改行などの制御文字を入れずに入力してください。",
                 p.patient_id.chars().filter(|c| !c.is_control()).take(64).collect::<String>()
             )));
         }
