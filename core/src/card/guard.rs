@@ -405,24 +405,32 @@ mod tests {
     use super::*;
     use crate::card::transport::TransportError;
 
-    /// Answers 9000 (or 63C3 to an empty VERIFY) and records what reached it.
+    /// Answers 9000 (or 63C1 to an empty VERIFY) and records what reached
+    /// it; if `garbles` names an application, its SELECT gets one byte back
+    /// (an answer too short to be one).
     #[derive(Default)]
-    struct Recorder(Mutex<Vec<Vec<u8>>>);
+    struct Recorder {
+        sent: Mutex<Vec<Vec<u8>>>,
+        garbles: Option<[u8; 10]>,
+    }
     #[async_trait::async_trait]
     impl CardTransport for Recorder {
         fn limits(&self) -> TransportLimits {
             TransportLimits::SHORT
         }
         async fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-            self.0.lock().unwrap().push(apdu.to_vec());
+            self.sent.lock().unwrap().push(apdu.to_vec());
             if apdu.len() == 4 && apdu[1] == 0x20 {
                 return Ok(vec![0x63, 0xC1]);
+            }
+            if self.garbles.is_some_and(|aid| apdu[1] == ins::SELECT && apdu.ends_with(&aid)) {
+                return Ok(vec![0x90]);
             }
             Ok(vec![0x90, 0x00])
         }
     }
 
-    fn send<T: CardTransport>(g: &mut Guard<T>, cmd: &Command) -> Result<Response> {
+    fn send(g: &mut Guard<Recorder>, cmd: &Command) -> Result<Response> {
         pollster::block_on(g.send(cmd))
     }
 
@@ -442,7 +450,7 @@ mod tests {
         // A partial DF name (JICSAP allows prefix selection) is refused too.
         assert!(send(&mut g, &select_aid(&ids::AID_KENMEN[..7])).is_err());
         assert!(send(&mut g, &Command::new(0, ins::SELECT, 0, 0)).is_err());
-        assert!(g.transport().0.lock().unwrap().is_empty());
+        assert!(g.transport().sent.lock().unwrap().is_empty());
     }
 
     #[test]
@@ -462,7 +470,7 @@ mod tests {
         assert!(send(&mut g, &Command::new(0, 0x84, 0, 0).with_le(8)).is_err(), "GET CHALLENGE");
         assert!(send(&mut g, &Command::new(0x0C, ins::READ_BINARY, 0x8A, 0)).is_err(), "SM");
         // Only the two SELECTs reached the card.
-        assert_eq!(g.transport().0.lock().unwrap().len(), 2);
+        assert_eq!(g.transport().sent.lock().unwrap().len(), 2);
     }
 
     #[test]
@@ -481,7 +489,7 @@ mod tests {
                 "P2 {p2:02X}, {data:02X?}"
             );
         }
-        assert_eq!(g.transport().0.lock().unwrap().len(), 1, "only the application's SELECT");
+        assert_eq!(g.transport().sent.lock().unwrap().len(), 1, "only the application's SELECT");
         send(&mut g, &select_ef(jpki::EF_AUTH_CERT)).expect("the well-formed one");
     }
 
@@ -510,7 +518,7 @@ mod tests {
         g.confirm_last_try();
         send(&mut g, &verify).unwrap();
         assert!(send(&mut g, &verify).is_err(), "the counter is consumed by a VERIFY");
-        let sent = g.transport().0.lock().unwrap().len();
+        let sent = g.transport().sent.lock().unwrap().len();
         assert_eq!(sent, 3);
         // The key is named the one way the allow-list knows (P2 `80|key`,
         // or 80 with the key selected): any other P2 form is refused.
@@ -518,7 +526,7 @@ mod tests {
             let other_form = Command::new(0, ins::VERIFY, 0, p2);
             assert!(send(&mut g, &other_form).is_err(), "P2 {p2:02X}");
         }
-        assert_eq!(g.transport().0.lock().unwrap().len(), 3, "none of them was sent");
+        assert_eq!(g.transport().sent.lock().unwrap().len(), 3, "none of them was sent");
     }
 
     #[test]
@@ -532,33 +540,13 @@ mod tests {
         }
     }
 
-    /// Answers 9000 (63C3 to an empty VERIFY), but one byte to a SELECT
-    /// of the 券面AP: an answer too short to be one.
-    #[derive(Default)]
-    struct Garbled(Mutex<Vec<Vec<u8>>>);
-    #[async_trait::async_trait]
-    impl CardTransport for Garbled {
-        fn limits(&self) -> TransportLimits {
-            TransportLimits::SHORT
-        }
-        async fn transceive(&self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-            self.0.lock().unwrap().push(apdu.to_vec());
-            if apdu.len() == 4 && apdu[1] == 0x20 {
-                return Ok(vec![0x63, 0xC3]);
-            }
-            if apdu[1] == 0xA4 && apdu.ends_with(&ids::AID_KENMEN) {
-                return Ok(vec![0x90]);
-            }
-            Ok(vec![0x90, 0x00])
-        }
-    }
-
     #[test]
     fn after_a_garbled_answer_nothing_is_assumed_selected_or_counted() {
-        let mut g = Guard::new(Garbled::default());
+        let mut g = Guard::new(Recorder { garbles: Some(ids::AID_KENMEN), ..Default::default() });
         send(&mut g, &select_aid(&ids::AID_JPKI)).unwrap();
         send(&mut g, &Command::new(0, ins::VERIFY, 0, 0x80 | jpki::PIN_AUTH as u8)).unwrap();
-        assert_eq!(g.fresh_counter(&ids::AID_JPKI, jpki::PIN_AUTH), Some(3));
+        assert_eq!(g.fresh_counter(&ids::AID_JPKI, jpki::PIN_AUTH), Some(1));
+        g.confirm_last_try();
         // The card may now have the 券面AP selected, or not: unknown.
         assert!(send(&mut g, &select_aid(&ids::AID_KENMEN)).is_err());
         assert_eq!(g.fresh_counter(&ids::AID_JPKI, jpki::PIN_AUTH), None);
@@ -568,7 +556,7 @@ mod tests {
             matches!(send(&mut g, &verify), Err(CardError::Refused { .. })),
             "the PIN is not sent on what the guard no longer knows"
         );
-        assert_eq!(g.transport().0.lock().unwrap().len(), 3, "the VERIFY never left");
+        assert_eq!(g.transport().sent.lock().unwrap().len(), 3, "the VERIFY never left");
     }
 
     #[test]
@@ -617,7 +605,7 @@ mod tests {
             send(&mut g, &sign(256)),
             Err(CardError::TransportTooLimited { max_command: 261, max_response: 258 })
         ));
-        assert_eq!(g.transport().0.lock().unwrap().len(), 2, "the long one was not sent");
+        assert_eq!(g.transport().sent.lock().unwrap().len(), 2, "the long one was not sent");
     }
 
     #[test]

@@ -146,9 +146,9 @@ mod b64_opt {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_challenge_binds_visit_device_time_and_nonce() {
-        let ctx = VisitContext {
+    /// Visit v-1 by s-1 on phone d-1, with the server-time token given.
+    fn context(time_anchor: Option<&str>) -> VisitContext {
+        VisitContext {
             visit_id: "v-1".into(),
             patient_id: None,
             kind: super::super::VisitKind::HomeCare,
@@ -156,8 +156,13 @@ mod tests {
             device_id: "d-1".into(),
             started_at: Utc::now(),
             first_visit_on: None,
-            time_anchor: Some("v1.d-1.1790000000.ab".into()),
-        };
+            time_anchor: time_anchor.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_challenge_binds_visit_device_time_and_nonce() {
+        let ctx = context(Some("v1.d-1.1790000000.ab"));
         let t = DateTime::parse_from_rfc3339("2026-11-25T01:02:03Z").unwrap().with_timezone(&Utc);
         let a = Challenge::new(&ctx, t);
         let b = Challenge::new(&ctx, t);
@@ -177,19 +182,9 @@ mod tests {
 
     #[test]
     fn pin_evidence_gives_the_certificate_it_carries() {
-        let ctx = VisitContext {
-            visit_id: "v-1".into(),
-            patient_id: None,
-            kind: super::super::VisitKind::HomeCare,
-            staff_id: "s-1".into(),
-            device_id: "d-1".into(),
-            started_at: Utc::now(),
-            first_visit_on: None,
-            time_anchor: None,
-        };
         let e = Evidence::Pin(PinEvidence {
             certificate: vec![0x30, 0x82, 7],
-            challenge: Challenge::new(&ctx, Utc::now()),
+            challenge: Challenge::new(&context(None), Utc::now()),
             signed_message: vec![],
             signature: vec![],
             pin_tries_before: 3,
