@@ -141,7 +141,6 @@ async fn a_batch_is_answered_record_by_record_in_order_and_a_refusal_holds_back_
 async fn a_batch_that_is_not_a_batch_is_refused_whole_with_a_reason() {
     let clinic = start_clinic(vec![], vec![], false).await;
     let d = raw_device(&clinic, "raw-1").await;
-    let code = |v: &Value| v["code"].as_str().unwrap_or_default().to_owned();
     let (s, v) = d.post("text/plain", json!({ "records": [] }).to_string()).await;
     assert_eq!((s, code(&v)), (415, "unsupported-media-type".into()));
     let (s, v) = d.post("application/json", json!({ "records": 5 }).to_string()).await;
@@ -161,7 +160,6 @@ async fn a_batch_that_is_not_a_batch_is_refused_whole_with_a_reason() {
 async fn a_custody_batch_of_the_most_entries_is_answered_and_one_more_is_refused_whole() {
     let clinic = start_clinic(vec![], vec![], false).await;
     let d = raw_device(&clinic, "raw-1").await;
-    let code = |v: &Value| v["code"].as_str().unwrap_or_default().to_owned();
     let event = |i: usize| CustodyEvent {
         id: format!("c-{i}"),
         device_id: "raw-1".into(),
@@ -181,6 +179,11 @@ async fn a_custody_batch_of_the_most_entries_is_answered_and_one_more_is_refused
     let results = v["results"].as_array().expect("one answer each");
     assert_eq!(results.len(), BATCH_MAX_RECORDS, "at the limit, every entry is answered");
     clinic.shutdown().await;
+}
+
+/// The refusal code of a whole-batch answer ("" if none).
+fn code(v: &Value) -> String {
+    v["code"].as_str().unwrap_or_default().to_owned()
 }
 
 /// A phone with `n` queued records `v-0` … and a client for `url`.

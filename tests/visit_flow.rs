@@ -37,6 +37,14 @@ fn session(kind: VisitKind) -> VisitSession {
     VisitSession::new(context(kind), SessionOptions::default())
 }
 
+/// A session at "hold the card", PIN mode, 1234 typed.
+fn pin_entered(kind: VisitKind) -> VisitSession {
+    let mut s = session(kind);
+    s.choose_mode(IdentityMode::Pin).unwrap();
+    s.enter_pin("1234").unwrap();
+    s
+}
+
 fn all_consent() -> ConsentChoice {
     ConsentChoice { scope: ConsentScope::Comprehensive, prescription: Prescription::Electronic }
 }
@@ -100,9 +108,7 @@ fn a_pin_visit_goes_from_mode_choice_to_a_signed_record() {
 #[test]
 fn a_read_in_flight_keeps_the_session_until_its_outcome_comes_back() {
     let card = card(Variant::Standard, true);
-    let mut s = session(VisitKind::HomeCare);
-    s.choose_mode(IdentityMode::Pin).unwrap();
-    s.enter_pin("1234").unwrap();
+    let mut s = pin_entered(VisitKind::HomeCare);
     assert!(!s.is_reading());
     let read = s.begin_read(now()).unwrap();
     assert!(s.is_reading(), "the read is out");
@@ -188,9 +194,7 @@ fn a_photo_that_does_not_match_refuses_identity() {
 #[test]
 fn a_face_recognition_card_takes_pin_mode_away_without_sending_the_pin() {
     let card = card(Variant::FaceRecognition, true);
-    let mut s = session(VisitKind::Facility);
-    s.choose_mode(IdentityMode::Pin).unwrap();
-    s.enter_pin("1234").unwrap();
+    let mut s = pin_entered(VisitKind::Facility);
     block_on(s.read_card(&card, now())).unwrap();
     assert_eq!(offered(&s), [IdentityMode::Visual]);
     let Step::ChooseMode { unavailable, .. } = s.step() else { unreachable!() };
@@ -224,9 +228,7 @@ fn a_card_without_a_photo_takes_visual_mode_away() {
 #[test]
 fn a_locked_pin_leaves_only_visual_mode() {
     let card = card(Variant::PinLocked, true);
-    let mut s = session(VisitKind::HomeCare);
-    s.choose_mode(IdentityMode::Pin).unwrap();
-    s.enter_pin("1234").unwrap();
+    let mut s = pin_entered(VisitKind::HomeCare);
     block_on(s.read_card(&card, now())).unwrap();
     assert_eq!(offered(&s), [IdentityMode::Visual]);
     assert_eq!(verifies(&card), 0);
@@ -237,9 +239,7 @@ fn no_mode_left_refuses_identity_and_points_to_the_reception_guide() {
     // A locked PIN, then a card without a photo: nothing is left.
     let locked = card(Variant::PinLocked, true);
     let no_photo = card(Variant::NoPhoto, true);
-    let mut s = session(VisitKind::HomeCare);
-    s.choose_mode(IdentityMode::Pin).unwrap();
-    s.enter_pin("1234").unwrap();
+    let mut s = pin_entered(VisitKind::HomeCare);
     block_on(s.read_card(&locked, now())).unwrap();
     s.choose_mode(IdentityMode::Visual).unwrap();
     s.enter_collation(COLLATION).unwrap();
@@ -272,9 +272,7 @@ fn a_wrong_pin_asks_again_with_the_tries_left() {
 /// The number of the first APDU of a clean PIN read that `is_it` picks.
 fn apdu_of_a_pin_read(is_it: impl Fn(&houmon_vcard::LogEntry) -> bool) -> usize {
     let card = card(Variant::Standard, true);
-    let mut s = session(VisitKind::HomeCare);
-    s.choose_mode(IdentityMode::Pin).unwrap();
-    s.enter_pin("1234").unwrap();
+    let mut s = pin_entered(VisitKind::HomeCare);
     block_on(s.read_card(&card, now())).unwrap();
     card.log().iter().find(|e| is_it(e)).expect("the read sends it").n
 }
@@ -283,9 +281,7 @@ fn apdu_of_a_pin_read(is_it: impl Fn(&houmon_vcard::LogEntry) -> bool) -> usize 
 fn pin_read_answered(at: usize, answer: Vec<u8>) -> (VisitSession, VirtualCard) {
     let card =
         card_with_faults(Faults { garbage_at: Some((at, answer)), ..Faults::default() }, true);
-    let mut s = session(VisitKind::HomeCare);
-    s.choose_mode(IdentityMode::Pin).unwrap();
-    s.enter_pin("1234").unwrap();
+    let mut s = pin_entered(VisitKind::HomeCare);
     block_on(s.read_card(&card, now())).unwrap();
     (s, card)
 }
@@ -344,9 +340,7 @@ fn a_wrong_collation_number_asks_for_it_again_with_the_tries_left() {
 #[test]
 fn the_last_try_needs_the_patients_explicit_confirmation() {
     let card = card(Variant::PinOneTryLeft, true);
-    let mut s = session(VisitKind::HomeCare);
-    s.choose_mode(IdentityMode::Pin).unwrap();
-    s.enter_pin("1234").unwrap();
+    let mut s = pin_entered(VisitKind::HomeCare);
     match block_on(s.read_card(&card, now())).unwrap() {
         Step::ConfirmLastTry { mode: IdentityMode::Pin, message } => {
             assert!(message.contains("ロック"))
@@ -361,9 +355,7 @@ fn the_last_try_needs_the_patients_explicit_confirmation() {
 #[test]
 fn the_patient_may_decline_the_last_try_and_switch_to_visual() {
     let card = card(Variant::PinOneTryLeft, true);
-    let mut s = session(VisitKind::HomeCare);
-    s.choose_mode(IdentityMode::Pin).unwrap();
-    s.enter_pin("1234").unwrap();
+    let mut s = pin_entered(VisitKind::HomeCare);
     block_on(s.read_card(&card, now())).unwrap();
     s.back_to_mode_choice().unwrap();
     s.choose_mode(IdentityMode::Visual).unwrap();
@@ -379,9 +371,7 @@ fn the_patient_may_decline_the_last_try_and_switch_to_visual() {
 #[test]
 fn a_confirmation_of_the_last_try_does_not_outlive_going_back_to_the_mode_choice() {
     let card = card(Variant::PinOneTryLeft, true);
-    let mut s = session(VisitKind::HomeCare);
-    s.choose_mode(IdentityMode::Pin).unwrap();
-    s.enter_pin("1234").unwrap();
+    let mut s = pin_entered(VisitKind::HomeCare);
     block_on(s.read_card(&card, now())).unwrap();
     s.confirm_last_try().unwrap();
     // The patient changes their mind, then comes back to the PIN: they are
@@ -498,9 +488,7 @@ fn calls_out_of_order_are_errors_and_change_nothing() {
 #[test]
 fn an_expired_certificate_past_its_grace_refuses_and_in_grace_confirms() {
     let card_past = card(Variant::CertificateExpiredPastGrace, true);
-    let mut s = session(VisitKind::HomeCare);
-    s.choose_mode(IdentityMode::Pin).unwrap();
-    s.enter_pin("1234").unwrap();
+    let mut s = pin_entered(VisitKind::HomeCare);
     let step = block_on(s.read_card(&card_past, now())).unwrap();
     assert!(
         matches!(step, Step::IdentityRefused { reason: RefusalReason::CertificateExpired { .. } }),
@@ -508,9 +496,7 @@ fn an_expired_certificate_past_its_grace_refuses_and_in_grace_confirms() {
     );
 
     let card_grace = card(Variant::CertificateExpiredInGrace, true);
-    let mut s = session(VisitKind::HomeCare);
-    s.choose_mode(IdentityMode::Pin).unwrap();
-    s.enter_pin("1234").unwrap();
+    let mut s = pin_entered(VisitKind::HomeCare);
     block_on(s.read_card(&card_grace, now())).unwrap();
     // The session has the advice as soon as the card is read (the consent
     // screen shows it), and the record carries the same.
@@ -584,9 +570,7 @@ fn phases(seen: &[Progress]) -> Vec<ReadPhase> {
 #[test]
 fn pin_read_progress_names_each_phase_in_japanese_and_reaches_the_end() {
     let card = card(Variant::Standard, true);
-    let mut s = session(VisitKind::HomeCare);
-    s.choose_mode(IdentityMode::Pin).unwrap();
-    s.enter_pin("1234").unwrap();
+    let mut s = pin_entered(VisitKind::HomeCare);
     let p = Arc::new(Recorded::default());
     block_on(s.read_card_with_progress(&card, now(), Some(p.clone()))).unwrap();
     let seen = p.0.lock().unwrap().clone();
@@ -719,9 +703,7 @@ fn a_first_card_goes_on_and_no_roster_means_not_checked() {
     block_on(s.read_card(&card, now())).unwrap();
     s.give_consent(all_consent(), now()).unwrap();
     assert_eq!(s.record().unwrap().card_match, CardMatch::FirstCard);
-    let mut s = session(VisitKind::HomeCare);
-    s.choose_mode(IdentityMode::Pin).unwrap();
-    s.enter_pin("1234").unwrap();
+    let mut s = pin_entered(VisitKind::HomeCare);
     block_on(s.read_card(&card, now())).unwrap();
     s.give_consent(all_consent(), now()).unwrap();
     assert_eq!(s.record().unwrap().card_match, CardMatch::NotChecked);

@@ -326,6 +326,17 @@ mod tests {
         c
     }
 
+    /// Three entries chained under a fresh key.
+    fn chain_of_three() -> (Secrets, rusqlite::Connection) {
+        let s = Secrets::generate();
+        let raw = db();
+        for _ in 0..3 {
+            let e = Entry::new(Actor::System, "x", "ok");
+            append(Conn::Sqlite(&raw), &s, &e, Utc::now()).unwrap();
+        }
+        (s, raw)
+    }
+
     #[test]
     fn an_edit_removal_or_insertion_breaks_the_chain() {
         let s = Secrets::generate();
@@ -354,12 +365,8 @@ mod tests {
     fn a_link_edited_on_its_own_is_found() {
         // The entry's own hash still holds (it covers the chain's real
         // previous hash, not the stored one): only the stored link is off.
-        let s = Secrets::generate();
-        let raw = db();
+        let (s, raw) = chain_of_three();
         let c = Conn::Sqlite(&raw);
-        for _ in 0..3 {
-            append(c, &s, &Entry::new(Actor::System, "x", "ok"), Utc::now()).unwrap();
-        }
         raw.execute_batch(
             "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET prev_hash = 'ab' WHERE seq = 2;",
         )
@@ -369,12 +376,8 @@ mod tests {
 
     #[test]
     fn a_removed_entry_is_found() {
-        let s = Secrets::generate();
-        let raw = db();
+        let (s, raw) = chain_of_three();
         let c = Conn::Sqlite(&raw);
-        for _ in 0..3 {
-            append(c, &s, &Entry::new(Actor::System, "x", "ok"), Utc::now()).unwrap();
-        }
         raw.execute_batch("DROP TRIGGER audit_log_no_delete; DELETE FROM audit_log WHERE seq = 2;")
             .unwrap();
         assert_eq!(verify(c, &s).unwrap(), Chain::BrokenAt { seq: 3 });

@@ -373,14 +373,7 @@ mod tests {
         end_sessions_of(c, "s1", t(3)).unwrap();
         assert!(!live(c, "b", t(4)), "s1's other session ended");
         assert!(live(c, "c", t(4)), "s2's session is untouched");
-        let ended: Vec<String> = c
-            .query_all(
-                "SELECT ended_at FROM console_session WHERE token_hash = 'a'",
-                params![],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(ended, [ts(t(1))], "ending again keeps the first time");
+        assert_eq!(ended_at(c, "a"), ts(t(1)), "ending again keeps the first time");
     }
 
     #[test]
